@@ -1,0 +1,1 @@
+"""The ``usage-consent`` command: the only place that imports policy, schemas and reporter."""

@@ -1,0 +1,58 @@
+"""``usage-consent config set|get|unset usage_stats``: the user's config file, written safely."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from usage_consent.policy import read_consent, unset_consent, write_consent
+from usage_consent.policy.config_write import MODE_TO_JSON, config_target
+from usage_consent.policy.paths import display
+from usage_consent.schemas.errors import ConsentValueError
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("config", help="read or change the consent key in the config file")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    setter = actions.add_parser("set", help="write the key (true/false, 1/0, yes/no, on/off, local)")
+    setter.add_argument("key")
+    setter.add_argument("value")
+    setter.set_defaults(run=run_set)
+    getter = actions.add_parser("get", help="print the file's value, or unset")
+    getter.add_argument("key")
+    getter.set_defaults(run=run_get)
+    unsetter = actions.add_parser("unset", help="remove the key from the file")
+    unsetter.add_argument("key")
+    unsetter.set_defaults(run=run_unset)
+
+
+def _check_key(args: argparse.Namespace) -> None:
+    key = args.policy_model.key
+    if args.key != key:
+        raise ConsentValueError(
+            f"unknown key {args.key!r}; this command manages {key!r}",
+            layer="command", key=args.key, accepted=key,
+        )
+
+
+def run_set(args: argparse.Namespace) -> int:
+    _check_key(args)
+    mode = write_consent(args.value, args.policy_model)
+    path, key = config_target(args.policy_model)
+    print(f"{display(path)}: {key} = {json.dumps(MODE_TO_JSON[mode])}")
+    return 0
+
+
+def run_get(args: argparse.Namespace) -> int:
+    _check_key(args)
+    mode = read_consent(args.policy_model)
+    print("unset" if mode is None else {"on": "true", "off": "false", "local": "local"}[mode])
+    return 0
+
+
+def run_unset(args: argparse.Namespace) -> int:
+    _check_key(args)
+    path, key = config_target(args.policy_model)
+    removed = unset_consent(args.policy_model)
+    print(f"{display(path)}: {key} {'removed' if removed else 'was not set'}")
+    return 0

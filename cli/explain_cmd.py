@@ -1,0 +1,23 @@
+"""``usage-consent explain [--json]``: why collection would be on or off for a transfer started now."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from usage_consent.policy import explain
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("explain", help="show the decision and what every source said")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    decision = explain(args.policy_model)
+    if args.json:
+        print(json.dumps(decision.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(decision)
+    return 0

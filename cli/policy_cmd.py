@@ -1,0 +1,50 @@
+"""``usage-consent policy show|check|json-schema``: the policy as data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from usage_consent.policy import Policy, load_policy, policy_to_toml
+from usage_consent.schemas.errors import PolicyError
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("policy", help="show or check a consent policy")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("show", help="print the effective policy as TOML").set_defaults(run=run_show)
+    checker = actions.add_parser("check", help="validate a policy file")
+    checker.add_argument("file")
+    checker.set_defaults(run=run_check)
+    actions.add_parser(
+        "json-schema", help="print the JSON Schema of policy files (for editors)"
+    ).set_defaults(run=run_json_schema)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    sys.stdout.write(policy_to_toml(args.policy_model))
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    try:
+        policy = load_policy(args.file)
+    except PolicyError as error:
+        print(error, file=sys.stderr)
+        print(f"{args.file}: {len(error.problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"{args.file}: ok ({policy.app}, {len(policy.sources)} sources)")
+    return 0
+
+
+def policy_json_schema() -> dict:
+    schema = Policy.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "usage-consent/policy.schema.json"
+    return schema
+
+
+def run_json_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(policy_json_schema(), indent=2, sort_keys=True))
+    return 0

@@ -1,0 +1,104 @@
+"""The outcome of resolution: an immutable Decision and the Trace of every source."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Status = Literal["unset", "decided", "shadowed", "invalid"]
+RAW_SHOWN = 60
+
+
+def _shown(raw: str | None) -> str:
+    if raw is None:
+        return "-"
+    if len(raw) > RAW_SHOWN:
+        raw = raw[: RAW_SHOWN - 1] + "…"
+    return json.dumps(raw, ensure_ascii=False) if raw != raw.strip() or not raw else raw
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """What one source said: where it looked, the raw value seen, the parsed value, its status."""
+
+    name: str
+    kind: str
+    location: str
+    raw: str | None
+    value: str | None
+    status: Status
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """Every source of the policy, highest first, with what it said."""
+
+    layers: tuple[Layer, ...]
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, name: str) -> Layer:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        return [layer.to_dict() for layer in self.layers]
+
+    def __str__(self) -> str:
+        header = ("#", "source", "kind", "location", "raw", "value", "status")
+        rows = [header] + [
+            (str(i), x.name, x.kind, x.location, _shown(x.raw),
+             "-" if x.value is None else x.value, x.status)
+            for i, x in enumerate(self.layers, 1)
+        ]
+        widths = [max(len(row[c]) for row in rows) for c in range(len(header))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+                 for row in rows]
+        lines += [f"   {x.name}: {x.reason}" for x in self.layers if x.reason]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Whether usage stats may be collected for one transfer; fixed once taken.
+
+    ``mode`` is "on" (record and send), "local" (record only) or "off". Code that sends
+    must test ``mode == "on"``; ``enabled`` is true whenever anything is collected.
+    """
+
+    app: str
+    key: str
+    mode: Literal["on", "off", "local"]
+    decided_by: str | None
+    trace: Trace
+    notice: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode in ("on", "local")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "app": self.app,
+            "key": self.key,
+            "enabled": self.enabled,
+            "mode": self.mode,
+            "decided_by": self.decided_by,
+            "layers": self.trace.to_dict(),
+            "notice": dict(self.notice),
+        }
+
+    def __str__(self) -> str:
+        by = f"decided by {self.decided_by}" if self.decided_by else "no source had a value"
+        return f"{self.app} {self.key}: {self.mode} ({by})\n{self.trace}"

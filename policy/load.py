@@ -1,0 +1,90 @@
+"""Loading, checking and writing policy documents (TOML)."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from usage_consent.policy.model import SOURCE_KINDS, Policy
+from usage_consent.schemas.errors import PolicyError
+
+EMBEDDED_NAME = "skyplane.toml"
+
+
+def _toml_path(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for index, item in enumerate(loc):
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif index == 2 and loc[0] == "sources" and item in SOURCE_KINDS:
+            continue  # the discriminator's tag, not a key the user wrote
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts)
+
+
+def _problems(error: ValidationError) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    expected = ", ".join(SOURCE_KINDS)
+    for item in error.errors(include_url=False):
+        where = _toml_path(item["loc"])
+        if item["type"] == "union_tag_invalid":
+            tag = item.get("ctx", {}).get("tag")
+            problems.append((f"{where}.kind", f'unknown kind "{tag}"; expected one of {expected}'))
+        elif item["type"] == "union_tag_not_found":
+            problems.append((f"{where}.kind", f"missing; expected one of {expected}"))
+        elif item["type"] == "missing":
+            problems.append((where, "missing; this field is required"))
+        elif item["type"] == "extra_forbidden":
+            problems.append((where, "unknown key; remove it or check its spelling"))
+        elif item["type"] == "value_error":
+            message = str(item["msg"]).removeprefix("Value error, ")
+            head, sep, tail = message.partition(": ")
+            if sep and not where and (head.startswith("sources") or " " not in head):
+                problems.append((head, tail))
+            else:
+                problems.append((where, message))
+        else:
+            problems.append((where, f"{item['msg']}; got {item['input']!r}"))
+    return problems
+
+
+def parse_policy(text: str, origin: str) -> Policy:
+    """Parse a policy document; raise PolicyError naming ``origin`` and every bad entry."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise PolicyError(origin, [("", f"not valid TOML: {error}")]) from None
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as error:
+        raise PolicyError(origin, _problems(error)) from None
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read and check the policy file at ``path``."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise PolicyError(str(path), [("", f"cannot be read: {reason}")]) from None
+    return parse_policy(text, str(path))
+
+
+@lru_cache(maxsize=1)
+def embedded_policy() -> Policy:
+    """Skyplane's policy, shipped with the package."""
+    text = resources.files("usage_consent.policy").joinpath(EMBEDDED_NAME).read_text("utf-8")
+    return parse_policy(text, f"<embedded {EMBEDDED_NAME}>")
+
+
+def policy_to_toml(policy: Policy) -> str:
+    """The policy as a TOML document that ``load_policy`` reads back to an equal policy."""
+    import tomli_w
+
+    data = policy.model_dump(mode="json", exclude_none=True)
+    return tomli_w.dumps(data, multiline_strings=True)

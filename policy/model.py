@@ -1,0 +1,146 @@
+"""The policy model: what a TOML policy document may say, checked strictly.
+
+Unknown keys are errors, every source has a unique ``name`` and a known ``kind``, and a
+source placed after the ``default`` source (which could never decide) is rejected.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Mode = Literal["on", "off", "local"]
+SOURCE_KINDS = ("env", "do_not_track", "config_file", "notice", "default")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class EnvSource(_Strict):
+    """An environment variable holding one of the policy's spellings."""
+
+    kind: Literal["env"]
+    name: str = Field(min_length=1)
+    variable: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class DoNotTrackSource(_Strict):
+    """The DO_NOT_TRACK convention: set and not empty, 0 or false turns collection off, never on."""
+
+    kind: Literal["do_not_track"]
+    name: str = Field(min_length=1)
+    variable: str = Field(default="DO_NOT_TRACK", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class ConfigFileSource(_Strict):
+    """A key in a JSON config file; path and key default to the policy's ``config_file`` and ``key``."""
+
+    kind: Literal["config_file"]
+    name: str = Field(min_length=1)
+    path: str | None = None
+    key: str | None = None
+
+
+class NoticeSource(_Strict):
+    """Off while the user has not been shown the notice for the current schema version."""
+
+    kind: Literal["notice"]
+    name: str = Field(min_length=1)
+
+
+class DefaultSource(_Strict):
+    """The value used when no source above has one."""
+
+    kind: Literal["default"]
+    name: str = Field(min_length=1)
+    value: Mode
+
+
+Source = Annotated[
+    EnvSource | DoNotTrackSource | ConfigFileSource | NoticeSource | DefaultSource,
+    Field(discriminator="kind"),
+]
+
+
+class Spellings(_Strict):
+    """Accepted spellings (compared stripped and case-insensitively) for each mode."""
+
+    on: tuple[str, ...] = ("1", "true", "yes", "on")
+    off: tuple[str, ...] = ("0", "false", "no", "off")
+    local: tuple[str, ...] = ("local",)
+
+    @field_validator("on", "off", "local", mode="before")
+    @classmethod
+    def _lists_are_tuples(cls, value: object) -> object:
+        return tuple(value) if isinstance(value, list) else value
+
+    @model_validator(mode="after")
+    def _no_spelling_twice(self) -> Spellings:
+        seen: dict[str, str] = {}
+        for mode in ("on", "off", "local"):
+            for spelling in getattr(self, mode):
+                word = spelling.strip().lower()
+                if not word:
+                    raise ValueError(f"{mode}: an empty spelling would make unset mean {mode}")
+                if word in seen and seen[word] != mode:
+                    raise ValueError(f'"{spelling}" is listed under both {seen[word]} and {mode}')
+                seen[word] = mode
+        return self
+
+    def parse(self, text: str) -> Mode | None:
+        """The mode that ``text`` spells, or None when it is not an accepted spelling."""
+        word = text.strip().lower()
+        for mode in ("on", "off", "local"):
+            if word in (s.lower() for s in getattr(self, mode)):
+                return mode  # type: ignore[return-value]
+        return None
+
+    def accepted(self) -> str:
+        return ", ".join(s for mode in ("on", "off", "local") for s in getattr(self, mode))
+
+
+class NoticeText(_Strict):
+    """The words of the notice; the field list is added from the current schema."""
+
+    title: str = Field(min_length=1)
+    body: str = Field(min_length=1)
+
+
+class Policy(_Strict):
+    """A consent policy: who is asking, which sources decide in which order, and what users are told."""
+
+    app: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    key: str = Field(min_length=1)
+    schema_name: str = Field(pattern=r"^[a-z0-9_]+$")
+    config_file: str = Field(min_length=1)
+    state_file: str = Field(min_length=1)
+    on_invalid: Literal["off", "skip"] = "off"
+    spellings: Spellings = Spellings()
+    sources: tuple[Source, ...] = Field(min_length=1)
+    notice: NoticeText
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _list_is_tuple(cls, value: object) -> object:
+        return tuple(value) if isinstance(value, list) else value
+
+    @model_validator(mode="after")
+    def _sources_are_coherent(self) -> Policy:
+        names: dict[str, int] = {}
+        for index, source in enumerate(self.sources):
+            if source.name in names:
+                raise ValueError(
+                    f'sources[{index}].name: "{source.name}" is already the name of '
+                    f"sources[{names[source.name]}]; names must be unique"
+                )
+            names[source.name] = index
+        kinds = [source.kind for source in self.sources]
+        for once in ("notice", "default"):
+            if kinds.count(once) > 1:
+                raise ValueError(f"sources: at most one source of kind {once}")
+        if "default" in kinds and kinds.index("default") != len(kinds) - 1:
+            index = kinds.index("default") + 1
+            raise ValueError(f"sources[{index}]: comes after the default source and could never decide")
+        return self

@@ -1,0 +1,18 @@
+"""Paths as users write them (``~`` is HOME) and as they are shown back."""
+
+from __future__ import annotations
+
+import os
+
+
+def expand(path: str) -> str:
+    """``~`` means the user's home, taken from HOME at the time of the call."""
+    return os.path.expanduser(path)
+
+
+def display(path: str) -> str:
+    """A path shown with the user's home as ``~``."""
+    home = os.environ.get("HOME", "")
+    if home and home != "/" and (path == home or path.startswith(home.rstrip("/") + "/")):
+        return "~" + path[len(home.rstrip("/")) :]
+    return path

@@ -1,0 +1,73 @@
+"""Resolution: the policy's sources, assembled in the declared order, merged by pydantic-settings.
+
+Every source is read (so the trace shows what each one said); pydantic-settings lets the
+first source that offers a value win. Results are cached on what the sources would read
+(environment values and the files' stat), so an unchanged setting is not parsed again and a
+changed one is always seen on the next call.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import replace
+from typing import Literal
+
+from pydantic_settings import BaseSettings
+from usage_consent.policy.decision import Decision, Layer, Trace
+from usage_consent.policy.model import Policy
+from usage_consent.policy.sources import SOURCE_CLASSES, ConsentSource
+
+log = logging.getLogger("usage_consent")
+CACHE_LIMIT = 64
+
+
+class ConsentSettings(BaseSettings):
+    """The merged result: the winning source's mode and name."""
+
+    mode: Literal["on", "off", "local"] | None = None
+    decided_by: str | None = None
+
+
+_cache: dict[tuple[object, ...], Decision] = {}
+_cache_lock = threading.Lock()
+
+
+def _fingerprint(policy: Policy) -> tuple[object, ...]:
+    return (policy,) + tuple(
+        SOURCE_CLASSES[spec.kind].fingerprint(policy, spec) for spec in policy.sources
+    )
+
+
+def _compute(policy: Policy) -> Decision:
+    sources: tuple[ConsentSource, ...] = tuple(
+        SOURCE_CLASSES[spec.kind](ConsentSettings, policy, spec) for spec in policy.sources
+    )
+    merged = ConsentSettings(_build_sources=(sources, {}))
+    mode, decided_by = merged.mode or "off", merged.decided_by
+    layers: list[Layer] = []
+    for source in sources:
+        layer = source.layer
+        if layer.status == "decided" and layer.name != decided_by:
+            layer = replace(layer, status="shadowed")
+        layers.append(layer)
+    invalid = [layer for layer in layers if layer.status == "invalid"]
+    if mode == "on" and invalid:
+        # on_invalid = "skip" passes over a bad source, but a bad value never lets collection send.
+        mode = "off"
+    for layer in invalid:
+        log.warning("usage stats off: %s", layer.reason)
+    return Decision(policy.app, policy.key, mode, decided_by, Trace(tuple(layers)))
+
+
+def resolve(policy: Policy) -> Decision:
+    """The decision for a transfer started now, without side effects."""
+    key = _fingerprint(policy)
+    decision = _cache.get(key)
+    if decision is None:
+        decision = _compute(policy)
+        with _cache_lock:
+            if len(_cache) >= CACHE_LIMIT:
+                _cache.clear()
+            _cache[key] = decision
+    return decision

@@ -1,0 +1,37 @@
+"""Off while the user has not been shown the notice for the current schema version."""
+
+from __future__ import annotations
+
+from usage_consent.policy.decision import Layer
+from usage_consent.policy.jsonfile import stat_key
+from usage_consent.policy.model import NoticeSource, Policy
+from usage_consent.policy.paths import display, expand
+from usage_consent.policy.sources.base import ConsentSource
+from usage_consent.policy.state import StateFile
+from usage_consent.schemas.errors import UsageConsentError
+from usage_consent.schemas.versions import current_version
+
+
+class NoticeConsentSource(ConsentSource):
+    kind = "notice"
+    spec: NoticeSource
+
+    @classmethod
+    def fingerprint(cls, policy: Policy, spec: NoticeSource) -> object:
+        path = expand(policy.state_file)
+        return path, stat_key(path)
+
+    def read(self) -> Layer:
+        path = expand(self.policy.state_file)
+        name = self.policy.schema_name
+        try:
+            current = current_version(name)
+            shown = StateFile(path).shown_version(name)
+        except UsageConsentError as error:
+            location = f"{display(path)}: {name}"
+            reason = f"{error.message}; the notice counts as not shown"
+            return self._layer(location, None, None, reason, invalid=True)
+        location = f"{display(path)}: {name} v{current}"
+        if shown is not None and shown >= current:
+            return self._layer(location, f"shown v{shown}", None)
+        return self._layer(location, "pending", "off")

@@ -1,0 +1,86 @@
+"""The state file: which schema version's notice the user was shown, and a bounded history.
+
+It belongs to usage-consent (never the user's config file). Reads are tolerant; a state
+file that does not parse is moved aside (never silently lost) before a fresh one is written.
+Keys this version does not know, written by a newer one, are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from usage_consent.policy.atomic import exclusive_lock, write_atomic
+from usage_consent.policy.jsonfile import read_json_object
+from usage_consent.policy.paths import display
+from usage_consent.schemas.errors import ConfigFileError
+
+HISTORY_LIMIT = 200
+log = logging.getLogger("usage_consent")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class StateFile:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def read(self) -> dict[str, Any]:
+        """The state; {} when there is none. Raises ConfigFileError when it does not parse."""
+        return read_json_object(self.path, layer="state") or {}
+
+    def shown(self, schema_name: str) -> dict[str, Any]:
+        """What was last shown for ``schema_name``: version, fingerprint, shown_at ({} if never)."""
+        notices = self.read().get("notices")
+        entry = notices.get(schema_name) if isinstance(notices, dict) else None
+        return entry if isinstance(entry, dict) else {}
+
+    def shown_version(self, schema_name: str) -> int | None:
+        version = self.shown(schema_name).get("version")
+        return version if isinstance(version, int) and not isinstance(version, bool) else None
+
+    def history(self) -> list[dict[str, Any]]:
+        entries = self.read().get("history")
+        return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+    def update(self, change: Callable[[dict[str, Any]], Any]) -> Any:
+        """Apply ``change`` to the state under the lock and write it back atomically."""
+        with exclusive_lock(self.path):
+            try:
+                data = self.read()
+            except ConfigFileError as error:
+                aside = f"{self.path}.corrupt-{int(time.time())}"
+                os.replace(self.path, aside)
+                log.warning("%s; moved aside to %s and started afresh", error.message, display(aside))
+                data = {}
+            result = change(data)
+            data["format"] = max(1, data.get("format", 1) if isinstance(data.get("format"), int) else 1)
+            write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return result
+
+    def add_history(self, data: dict[str, Any], event: str, **detail: Any) -> None:
+        history = data.get("history") if isinstance(data.get("history"), list) else []
+        history.append({"at": now_iso(), "event": event, **detail})
+        data["history"] = history[-HISTORY_LIMIT:]
+
+    def record_notice(self, schema_name: str, version: int, fingerprint: str, how: str) -> None:
+        """Remember that the notice for ``schema_name`` v``version`` was shown (``how``: decide, init)."""
+
+        def change(data: dict[str, Any]) -> None:
+            notices = data.get("notices") if isinstance(data.get("notices"), dict) else {}
+            notices[schema_name] = {"version": version, "fingerprint": fingerprint, "shown_at": now_iso()}
+            data["notices"] = notices
+            self.add_history(data, "notice", schema=schema_name, version=version, via=how)
+
+        self.update(change)
+
+    def record_choice(self, event: str, **detail: Any) -> None:
+        """Remember a choice made through the command (config set, init, forget)."""
+        self.update(lambda data: self.add_history(data, event, **detail))

@@ -1,0 +1,23 @@
+"""Versioned usage-stats schemas and the exception hierarchy.
+
+Importing this package loads nothing heavy: ``jsonschema`` is imported only when a
+payload is validated.
+"""
+
+from usage_consent.schemas.errors import (
+    ConfigFileError,
+    ConsentValueError,
+    PolicyError,
+    ReportError,
+    SchemaError,
+    UsageConsentError,
+)
+
+__all__ = [
+    "ConfigFileError",
+    "ConsentValueError",
+    "PolicyError",
+    "ReportError",
+    "SchemaError",
+    "UsageConsentError",
+]

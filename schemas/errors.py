@@ -1,0 +1,63 @@
+"""The one exception hierarchy of usage-consent.
+
+Every error carries structured fields beside its message, as jsonschema's errors carry
+their path: ``layer`` (which source or part), ``path`` (file or variable), ``key``,
+``value`` (the bad value) and ``accepted`` (what would have been accepted).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class UsageConsentError(Exception):
+    """Base class: an error that names where, which key, the bad value and what is accepted."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        layer: str | None = None,
+        path: str | None = None,
+        key: str | None = None,
+        value: Any = None,
+        accepted: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.layer = layer
+        self.path = path
+        self.key = key
+        self.value = value
+        self.accepted = accepted
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class PolicyError(UsageConsentError):
+    """A policy document (TOML) is unreadable or breaks the policy model.
+
+    ``problems`` holds every problem as ``(toml_path, message)``.
+    """
+
+    def __init__(self, path: str, problems: list[tuple[str, str]]) -> None:
+        lines = [f"{path}: {where}: {what}" if where else f"{path}: {what}" for where, what in problems]
+        super().__init__("\n".join(lines), layer="policy", path=path)
+        self.problems = problems
+
+
+class ConsentValueError(UsageConsentError):
+    """A value given to write (command argument, function argument) is not an accepted spelling."""
+
+
+class ConfigFileError(UsageConsentError):
+    """A config or state file cannot be read or written safely; it was left unchanged."""
+
+
+class SchemaError(UsageConsentError):
+    """A usage-stats schema is missing, malformed, or differs from the model it should match."""
+
+
+class ReportError(UsageConsentError):
+    """A report failed validation or could not be recorded; it was neither written nor sent."""
