@@ -50,7 +50,8 @@ def read_json_object(path: str, *, layer: str = "config_file") -> dict[str, Any]
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ConfigFileError(
-            f"{shown}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
+            f"{shown}: not valid JSON: {error.msg.removesuffix(' at').removesuffix(':')} "
+            f"at line {error.lineno}, column {error.colno}",
             layer=layer,
             path=path,
         ) from None

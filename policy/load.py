@@ -53,6 +53,21 @@ def _problems(error: ValidationError) -> list[tuple[str, str]]:
     return problems
 
 
+def _duplicate_names(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Found on the raw document too, so they are reported beside every other problem."""
+    sources = data.get("sources")
+    first: dict[str, int] = {}
+    problems = []
+    for index, source in enumerate(sources if isinstance(sources, list) else []):
+        name = source.get("name") if isinstance(source, dict) else None
+        if isinstance(name, str) and name in first:
+            problems.append((f"sources[{index}].name",
+                             f'"{name}" is already the name of sources[{first[name]}]; names must be unique'))
+        elif isinstance(name, str):
+            first[name] = index
+    return problems
+
+
 def parse_policy(text: str, origin: str) -> Policy:
     """Parse a policy document; raise PolicyError naming ``origin`` and every bad entry."""
     try:
@@ -62,7 +77,9 @@ def parse_policy(text: str, origin: str) -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as error:
-        raise PolicyError(origin, _problems(error)) from None
+        problems = _duplicate_names(data)
+        problems += [p for p in _problems(error) if p not in problems]
+        raise PolicyError(origin, problems) from None
 
 
 def load_policy(path: str | Path) -> Policy:

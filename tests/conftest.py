@@ -1,0 +1,89 @@
+"""Shared fixtures: a private HOME and TMPDIR per test, and the real command in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from usage_consent.policy.state import StateFile
+from usage_consent.schemas.versions import current_version
+
+BIN = Path(sys.executable).parent / "usage-consent"
+CONSENT_VARIABLES = ("SKYPLANE_USAGE_STATS_ENABLED", "DO_NOT_TRACK")
+
+
+class Home:
+    """A temporary HOME (and TMPDIR) with helpers to set up Skyplane's files."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.tmp = root / "tmp"
+        self.tmp.mkdir()
+        self.skyplane = root / ".skyplane"
+        self.config = self.skyplane / "config.json"
+        self.state = self.skyplane / "usage_stats_state.json"
+
+    def write_config(self, content: object) -> Path:
+        """Write the config file: a str as it is, anything else as JSON."""
+        self.skyplane.mkdir(exist_ok=True)
+        text = content if isinstance(content, str) else json.dumps(content)
+        self.config.write_text(text)
+        return self.config
+
+    def config_data(self) -> object:
+        return json.loads(self.config.read_text())
+
+    def mark_notice_shown(self, version: int | None = None) -> None:
+        """Record that the user saw the notice (the current version unless one is given)."""
+        version = current_version("usage_stats") if version is None else version
+        StateFile(str(self.state)).record_notice("usage_stats", version, "sha256:test", "test")
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in CONSENT_VARIABLES}
+        env.update(HOME=str(self.root), TMPDIR=str(self.tmp), **extra)
+        return env
+
+    def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = 60,
+            input: str | None = None, cwd: str | None = None, **popen: object,
+            ) -> subprocess.CompletedProcess[str]:
+        """Run the real ``usage-consent`` command with this HOME."""
+        return subprocess.run(
+            [str(BIN), *args], env=self.env(**(env or {})), capture_output=True, text=True,
+            timeout=timeout, input=input, cwd=cwd or str(self.root), **popen,
+        )
+
+    def explain(self, *args: str, env: dict[str, str] | None = None) -> dict:
+        result = self.run(*args, "explain", "--json", env=env)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
+    """A fresh HOME and TMPDIR, with the consent variables unset, for this process too."""
+    root = tmp_path / "home"
+    root.mkdir()
+    h = Home(root)
+    monkeypatch.setenv("HOME", str(root))
+    monkeypatch.setenv("TMPDIR", str(h.tmp))
+    for name in CONSENT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    return h
+
+
+def without_file_override() -> None:
+    """In a child about to exec: drop the capabilities that let root read any file, so a
+    permission test means the same for root (CI) as for a user."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, cap_dac_override, cap_dac_read_search = 24, 1, 2
+    for capability in (cap_dac_override, cap_dac_read_search):
+        libc.prctl(pr_capbset_drop, capability, 0, 0, 0)

@@ -1,0 +1,209 @@
+"""`config set|get|unset`: strict values, atomic locked writes that keep every other key."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+from usage_consent.policy import ConfigFileError, ConsentValueError, decide, write_consent
+from usage_consent.policy.load import embedded_policy, policy_to_toml
+
+SPELLINGS = [
+    ("true", True), ("TRUE", True), ("1", True), ("yes", True), ("On", True),
+    ("false", False), ("False", False), ("0", False), ("NO", False), ("off", False),
+    ("local", "local"), ("LOCAL", "local"),
+]
+
+
+@pytest.mark.parametrize(("value", "stored"), SPELLINGS, ids=[s[0] for s in SPELLINGS])
+def test_set_writes_json_value_and_keeps_other_keys(home, value, stored):
+    """Every accepted spelling is stored as JSON true, false or "local"; other keys stay as they were."""
+    others = {"aws_enabled": True, "regions": ["aws:us-east-1", "gcp:us-central1"],
+              "nested": {"a": 1, "b": [None, 2.5]}, "ünïcode": "ok"}
+    home.write_config(others)
+    result = home.run("config", "set", "usage_stats", value)
+    assert result.returncode == 0, result.stderr
+    assert home.config_data() == {**others, "usage_stats": stored}
+    assert list(home.config_data())[:4] == list(others)
+    assert home.run("config", "get", "usage_stats").stdout.strip() == json.dumps(stored).strip('"')
+
+
+BAD_VALUES = ["maybe", "2", "", "ture", "enable", "null"]
+
+
+@pytest.mark.parametrize("value", BAD_VALUES, ids=[v or "empty" for v in BAD_VALUES])
+def test_set_unknown_value_exits_2_and_changes_nothing(home, value):
+    """An unknown VALUE is bad usage: exit 2, the accepted values named, the file byte for byte unchanged."""
+    home.write_config('{"usage_stats": true,   "keep": 1}')
+    before = home.config.read_bytes()
+    result = home.run("config", "set", "usage_stats", value)
+    assert result.returncode == 2
+    assert "accepted (any case): 1, true, yes, on, 0, false, no, off, local" in result.stderr
+    assert home.config.read_bytes() == before
+
+
+def test_set_unknown_value_creates_nothing(home):
+    """A rejected value does not even create the config folder."""
+    assert home.run("config", "set", "usage_stats", "perhaps").returncode == 2
+    assert not home.skyplane.exists()
+
+
+def test_set_unknown_key_exits_2(home):
+    """Only the policy's key can be managed; another key is bad usage."""
+    result = home.run("config", "set", "usage_statz", "false")
+    assert result.returncode == 2 and "unknown key 'usage_statz'" in result.stderr
+
+
+NON_OBJECTS = [
+    ("not-json", "{usage_stats: true}", "not valid JSON: Expecting property name enclosed in double quotes "
+     "at line 1, column 2"),
+    ("json-list", "[1, 2]", "holds a JSON list, not an object"),
+    ("half-written", '{"a": 1,\n "usage_stats', "not valid JSON: Unterminated string starting at line 2, "
+     "column 2"),
+]
+
+
+@pytest.mark.parametrize(("content", "problem"), [n[1:] for n in NON_OBJECTS], ids=[n[0] for n in NON_OBJECTS])
+def test_set_never_overwrites_a_file_that_is_not_an_object(home, content, problem):
+    """A config file that is not a JSON object is left untouched; exit 1 names file, line and column."""
+    home.write_config(content)
+    result = home.run("config", "set", "usage_stats", "false")
+    assert result.returncode == 1
+    assert f"~/.skyplane/config.json: {problem}" in result.stderr
+    assert home.config.read_text() == content
+    with pytest.raises(ConfigFileError):
+        write_consent(False)
+    assert home.config.read_text() == content
+    assert [p.name for p in home.skyplane.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_set_creates_private_folder_and_file(home):
+    """A missing folder is created 0700 and the file 0600."""
+    assert home.run("config", "set", "usage_stats", "false").returncode == 0
+    assert stat.S_IMODE(home.skyplane.stat().st_mode) == 0o700
+    assert stat.S_IMODE(home.config.stat().st_mode) == 0o600
+    assert home.config_data() == {"usage_stats": False}
+
+
+def test_set_keeps_an_existing_files_permissions(home):
+    """An existing config file keeps its mode after the atomic replace."""
+    home.write_config({"x": 1})
+    os.chmod(home.config, 0o640)
+    write_consent("local")
+    assert stat.S_IMODE(home.config.stat().st_mode) == 0o640
+
+
+def test_set_writes_through_a_symlinked_config(home, tmp_path):
+    """A config file that is a symlink (a dotfiles manager's) is updated at its target; the link stays."""
+    target = tmp_path / "dotfiles" / "skyplane.json"
+    target.parent.mkdir()
+    target.write_text('{"keep": true}')
+    home.skyplane.mkdir()
+    home.config.symlink_to(target)
+    assert home.run("config", "set", "usage_stats", "no").returncode == 0
+    assert home.config.is_symlink()
+    assert json.loads(target.read_text()) == {"keep": True, "usage_stats": False}
+
+
+def test_set_into_a_directory_fails(home):
+    """A directory in the config file's place is an error, exit 1, and stays a directory."""
+    home.config.mkdir(parents=True)
+    result = home.run("config", "set", "usage_stats", "false")
+    assert result.returncode == 1 and "is a directory, not a JSON file" in result.stderr
+    assert home.config.is_dir()
+
+
+@pytest.mark.parametrize(("content", "output", "code"), [
+    (None, "unset", 0), ({"other": 1}, "unset", 0), ({"usage_stats": True}, "true", 0),
+    ({"usage_stats": False}, "false", 0), ({"usage_stats": "local"}, "local", 0),
+    ({"usage_stats": "yes"}, "", 1), ("[]", "", 1),
+], ids=["no-file", "no-key", "true", "false", "local", "bad-value", "not-object"])
+def test_get_prints_the_files_value(home, content, output, code):
+    """`config get` prints true, false, local or unset; a bad file or value exits 1."""
+    if content is not None:
+        home.write_config(content)
+    result = home.run("config", "get", "usage_stats")
+    assert (result.returncode, result.stdout.strip()) == (code, output)
+    if code:
+        assert "~/.skyplane/config.json" in result.stderr
+
+
+def test_unset_removes_only_the_key(home):
+    """`config unset` removes the consent key and keeps the rest; without a file it creates nothing."""
+    assert home.run("config", "unset", "usage_stats").returncode == 0
+    assert not home.skyplane.exists()
+    home.write_config({"usage_stats": False, "keep": "me"})
+    result = home.run("config", "unset", "usage_stats")
+    assert result.returncode == 0 and "removed" in result.stdout
+    assert home.config_data() == {"keep": "me"}
+
+
+def test_write_consent_is_strict_as_a_function(home):
+    """The documented function rejects unknown values with a structured error and accepts booleans."""
+    with pytest.raises(ConsentValueError) as caught:
+        write_consent("maybe")
+    assert (caught.value.key, caught.value.value) == ("usage_stats", "maybe")
+    assert write_consent(False) == "off"
+    assert home.config_data() == {"usage_stats": False}
+
+
+def test_decision_taken_before_set_is_unchanged(home):
+    """A decision is fixed once taken; the next decide() sees the new setting."""
+    home.mark_notice_shown()
+    running = decide()
+    assert running.mode == "on"
+    assert home.run("config", "set", "usage_stats", "false").returncode == 0
+    assert running.mode == "on" and running.trace["default"].status == "decided"
+    following = decide()
+    assert (following.mode, following.decided_by) == ("off", "config_file")
+    write_consent("local")
+    assert decide().mode == "local"
+
+
+READER = """
+import json, sys, time
+path, deadline = sys.argv[1], time.time() + float(sys.argv[2])
+reads = 0
+while time.time() < deadline:
+    with open(path) as f:
+        data = json.load(f)
+    assert isinstance(data, dict) and data["keep"] == {"secret": "s3cr3t"}, data
+    reads += 1
+print(reads)
+"""
+
+
+def test_concurrent_writers_lose_nothing_and_readers_never_see_half_a_file(home):
+    """Writers setting different keys at once all land; readers always parse a whole JSON object."""
+    home.write_config({"keep": {"secret": "s3cr3t"}})
+    writers = 4
+    policies = []
+    for index in range(writers):
+        path = home.root / f"writer{index}.toml"
+        path.write_text(policy_to_toml(embedded_policy()).replace(
+            'key = "usage_stats"', f'key = "usage_stats_{index}"', 1))
+        policies.append(path)
+    readers = [subprocess.Popen([sys.executable, "-c", READER, str(home.config), "6"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    time.sleep(0.2)
+    script = ("import sys\nfrom usage_consent.policy import load_policy, write_consent\n"
+              "policy = load_policy(sys.argv[1])\n"
+              "for i in range(40): write_consent(['true', 'false', 'local'][i % 3], policy)\n")
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(p)], env=home.env(), stderr=subprocess.PIPE,
+                              text=True) for p in policies]
+    procs.append(subprocess.Popen([str(sys.executable), "-m", "usage_consent.cli.main", "config", "set",
+                                   "usage_stats", "off"], env=home.env(), stderr=subprocess.PIPE, text=True))
+    for proc in procs:
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    for reader in readers:
+        out, err = reader.communicate(timeout=60)
+        assert reader.returncode == 0, err
+        assert int(out) > 50
+    expected = {"keep": {"secret": "s3cr3t"}, "usage_stats": False}
+    expected.update({f"usage_stats_{i}": True for i in range(writers)})  # 39 % 3 == 0: the last is true
+    assert home.config_data() == expected

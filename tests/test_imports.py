@@ -1,0 +1,34 @@
+"""The layers import one way, and the consent check loads nothing it does not need."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+PROBE = "import sys, json, {module}; print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {names})))"
+HEAVY = ["jsonschema", "requests", "referencing", "urllib3", "tomli_w"]
+
+
+def _loaded(module: str, names: list[str]) -> list[str]:
+    code = PROBE.format(module=module, names=names)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+@pytest.mark.parametrize("module", ["usage_consent.policy", "usage_consent.schemas"])
+def test_policy_and_schemas_import_no_jsonschema_or_requests(module):
+    """Importing the consent check (or the schema package) loads neither jsonschema nor requests."""
+    assert _loaded(module, HEAVY) == []
+
+
+@pytest.mark.parametrize(("module", "forbidden"), [
+    ("usage_consent.schemas", ["usage_consent.policy", "usage_consent.reporter", "usage_consent.cli"]),
+    ("usage_consent.policy", ["usage_consent.reporter", "usage_consent.cli"]),
+])
+def test_arrows_point_one_way(module, forbidden):
+    """schemas <- policy <- reporter <- cli: a lower layer never imports a higher one."""
+    loaded = _loaded(module, ["usage_consent"])
+    assert not [m for m in loaded if any(m == f or m.startswith(f + ".") for f in forbidden)]
