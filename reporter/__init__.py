@@ -1,0 +1,1 @@
+"""The session around a transfer: build, validate, record locally, send, spool."""
