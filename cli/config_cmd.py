@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from usage_consent.policy import read_consent, unset_consent, write_consent
 from usage_consent.policy.config_write import MODE_TO_JSON, config_target
-from usage_consent.policy.paths import display
-from usage_consent.schemas.errors import ConsentValueError
+from usage_consent.policy.paths import display, expand
+from usage_consent.policy.state import StateFile
+from usage_consent.schemas.errors import ConsentValueError, UsageConsentError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -35,10 +37,19 @@ def _check_key(args: argparse.Namespace) -> None:
         )
 
 
+def _remember(args: argparse.Namespace, event: str, **detail: object) -> None:
+    """The choice goes into the state file's history; the config file is already written."""
+    try:
+        StateFile(expand(args.policy_model.state_file)).record_choice(event, **detail)
+    except (OSError, UsageConsentError) as error:
+        print(f"usage-consent: warning: choice not added to history: {error}", file=sys.stderr)
+
+
 def run_set(args: argparse.Namespace) -> int:
     _check_key(args)
     mode = write_consent(args.value, args.policy_model)
     path, key = config_target(args.policy_model)
+    _remember(args, "config set", key=key, value=MODE_TO_JSON[mode])
     print(f"{display(path)}: {key} = {json.dumps(MODE_TO_JSON[mode])}")
     return 0
 
@@ -54,5 +65,7 @@ def run_unset(args: argparse.Namespace) -> int:
     _check_key(args)
     path, key = config_target(args.policy_model)
     removed = unset_consent(args.policy_model)
+    if removed:
+        _remember(args, "config unset", key=key)
     print(f"{display(path)}: {key} {'removed' if removed else 'was not set'}")
     return 0

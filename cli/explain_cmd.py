@@ -20,4 +20,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(decision.to_dict(), indent=2, ensure_ascii=False))
     else:
         print(decision)
+        state = decision.notice
+        if state:
+            last = f"v{state['shown_version']}" if state["shown_version"] else "never"
+            verb = "would be shown" if state["would_show"] else "not due"
+            print(f"notice: {verb} (current v{state['current_version']}; last shown: {last})")
     return 0

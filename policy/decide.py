@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
+from usage_consent.policy import notice
 from usage_consent.policy.decision import Decision, Layer, Trace
 from usage_consent.policy.load import embedded_policy
 from usage_consent.policy.model import Policy
@@ -20,11 +22,22 @@ def _failed_closed(policy: Policy | None, error: BaseException) -> Decision:
     return Decision(app, key, "off", None, Trace((layer,)))
 
 
+def _notice_is_due(policy: Policy, decision: Decision) -> bool:
+    """Shown when collection would happen, or is held back only by the notice itself;
+    never to users who opted out, and never when the trace already says it was shown."""
+    notice_layers = [layer for layer in decision.trace if layer.kind == "notice"]
+    if notice_layers and notice_layers[0].status == "unset":
+        return False
+    held_by_notice = bool(notice_layers) and decision.decided_by == notice_layers[0].name
+    return (decision.enabled or held_by_notice) and notice.status(policy)["would_show"]
+
+
 def explain(policy: Policy | None = None) -> Decision:
     """The decision a transfer started now would get, with its trace; changes no file."""
     try:
         policy = policy or embedded_policy()
-        return resolve(policy)
+        decision = resolve(policy)
+        return replace(decision, notice=notice.status(policy))
     except Exception as error:  # usage reporting must never hurt the host
         return _failed_closed(policy, error)
 
@@ -33,5 +46,14 @@ def decide(policy: Policy | None = None) -> Decision:
     """Decide once, at the start of a transfer, whether usage stats may be collected.
 
     Never raises for bad environment or file input; an invalid value makes the decision off.
+    When the user has not been shown the notice for the current schema version (and has not
+    opted out), the notice is printed to stderr and recorded before anything is collected.
     """
-    return explain(policy)
+    try:
+        policy = policy or embedded_policy()
+        decision = resolve(policy)
+        if _notice_is_due(policy, decision):
+            decision = replace(decision, notice=notice.show(policy, how="decide"))
+        return decision
+    except Exception as error:  # usage reporting must never hurt the host
+        return _failed_closed(policy, error)

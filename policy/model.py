@@ -116,6 +116,7 @@ class Policy(_Strict):
     schema_name: str = Field(pattern=r"^[a-z0-9_]+$")
     config_file: str = Field(min_length=1)
     state_file: str = Field(min_length=1)
+    schemas_dir: str | None = None
     on_invalid: Literal["off", "skip"] = "off"
     spellings: Spellings = Spellings()
     sources: tuple[Source, ...] = Field(min_length=1)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from usage_consent.policy.decision import Layer
 from usage_consent.policy.jsonfile import stat_key
 from usage_consent.policy.model import NoticeSource, Policy
@@ -19,13 +22,14 @@ class NoticeConsentSource(ConsentSource):
     @classmethod
     def fingerprint(cls, policy: Policy, spec: NoticeSource) -> object:
         path = expand(policy.state_file)
-        return path, stat_key(path)
+        schemas = expand(policy.schemas_dir) if policy.schemas_dir else None
+        return path, stat_key(path), schemas and stat_key(os.path.join(schemas, policy.schema_name))
 
     def read(self) -> Layer:
         path = expand(self.policy.state_file)
         name = self.policy.schema_name
         try:
-            current = current_version(name)
+            current = current_version(name, Path(expand(self.policy.schemas_dir)) if self.policy.schemas_dir else None)
             shown = StateFile(path).shown_version(name)
         except UsageConsentError as error:
             location = f"{display(path)}: {name}"

@@ -1,0 +1,58 @@
+"""``usage-consent notice | init | history``: the notice, the first-run step, and the receipt."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from usage_consent.policy import notice
+from usage_consent.policy.config_write import MODE_TO_JSON, config_target, read_consent, write_consent
+from usage_consent.policy.paths import display, expand
+from usage_consent.policy.state import StateFile
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    commands.add_parser("notice", help="print the notice for the current schema (not recorded)").set_defaults(
+        run=run_notice)
+    commands.add_parser("init", help="first run: show and record the notice, default usage_stats to true").set_defaults(
+        run=run_init)
+    history = commands.add_parser("history", help="the notices shown and choices made, oldest first")
+    history.add_argument("--json", action="store_true", help="print a JSON list")
+    history.set_defaults(run=run_history)
+
+
+def run_notice(args: argparse.Namespace) -> int:
+    sys.stdout.write(notice.render(args.policy_model, notice.status(args.policy_model)["shown_version"]))
+    return 0
+
+
+def run_init(args: argparse.Namespace) -> int:
+    policy = args.policy_model
+    state = StateFile(expand(policy.state_file))
+    before = notice.status(policy)
+    if before["would_show"]:
+        notice.show(policy, how="init")
+    else:
+        sys.stderr.write(notice.render(policy))
+    path, key = config_target(policy)
+    if read_consent(policy) is None:
+        write_consent(True, policy)
+        state.record_choice("init", key=key, value=MODE_TO_JSON["on"])
+        print(f"{display(path)}: {key} = true (change it any time: usage-consent config set {key} false)")
+    else:
+        print(f"{display(path)}: {key} already set; left as it is")
+    return 0
+
+
+def run_history(args: argparse.Namespace) -> int:
+    entries = StateFile(expand(args.policy_model.state_file)).history()
+    if args.json:
+        print(json.dumps(entries, indent=2))
+        return 0
+    if not entries:
+        print("no notice shown and no choice recorded yet")
+    for entry in entries:
+        detail = " ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in entry.items() if k not in ("at", "event"))
+        print(f"{entry.get('at', '?')}  {entry.get('event', '?'):<10}  {detail}")
+    return 0

@@ -1,0 +1,81 @@
+"""Turning the UsageStatsToReport model into a released JSON Schema document, and back to bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from usage_consent.schemas.errors import SchemaError
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+DEFAULT_MODEL = "usage_consent.schemas.model:UsageStatsToReport"
+
+
+def schema_id(name: str, version: int) -> str:
+    return f"urn:usage-consent:{name}:v{version}"
+
+
+def build_schema(model: type[BaseModel], name: str, version: int) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) that releases ``model`` as version ``version`` of ``name``."""
+    generated = model.model_json_schema(ref_template="#/$defs/{model}")
+    schema = {"$schema": DRAFT, "$id": schema_id(name, version), **generated}
+    schema["properties"]["schema_version"] = {
+        **schema["properties"]["schema_version"], "const": version,
+    }
+    _bound_closed_strings(schema)
+    return schema
+
+
+def _bound_closed_strings(node: Any) -> None:
+    """Give a string that is a closed set of codes the maxLength of its longest code, so that
+    every string in a released schema is bounded in the schema itself."""
+    if isinstance(node, dict):
+        codes = node.get("enum") if node.get("type") == "string" else None
+        if codes and "maxLength" not in node:
+            node["maxLength"] = max(len(code) for code in codes)
+        for value in node.values():
+            _bound_closed_strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            _bound_closed_strings(value)
+
+
+def canonical(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def fingerprint(schema: dict[str, Any]) -> str:
+    """A hash of the canonical JSON: equal documents, equal fingerprints."""
+    return "sha256:" + hashlib.sha256(canonical(schema).encode("utf-8")).hexdigest()
+
+
+def dump(schema: dict[str, Any]) -> str:
+    """The bytes a released version file holds."""
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def load_model(reference: str = DEFAULT_MODEL) -> type[BaseModel]:
+    """``module:Class`` or ``path/to/file.py:Class``: the model to release."""
+    where, _, attribute = reference.rpartition(":")
+    if not where or not attribute:
+        raise SchemaError(f"--model {reference!r}: expected MODULE:CLASS or FILE.py:CLASS", value=reference)
+    try:
+        if where.endswith(".py"):
+            spec = importlib.util.spec_from_file_location(f"_usage_consent_model_{Path(where).stem}", where)
+            if spec is None or spec.loader is None:
+                raise ImportError(f"cannot load {where}")
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        else:
+            module = importlib.import_module(where)
+        model = getattr(module, attribute)
+    except (ImportError, OSError, AttributeError, SyntaxError) as error:
+        raise SchemaError(f"--model {reference!r}: {error}", value=reference) from None
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise SchemaError(f"--model {reference!r}: not a pydantic model", value=reference)
+    return model

@@ -1,0 +1,98 @@
+"""UsageStatsToReport: the readable definition of what a host reports about one transfer.
+
+The released versions are the JSON files ``usage_stats/v<N>.json``; ``usage-consent schema
+check`` fails whenever this model and the newest file differ, and ``schema bump`` releases a
+new version. Nothing here may hold personal data: every string is a closed code, an
+identifier with a pattern, or bounded; no free-form arguments, paths, bucket names or
+error messages.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Provider = Literal["aws", "azure", "gcp", "ibmcloud", "cloudflare", "scp", "local", "unknown"]
+OperatingSystem = Literal["linux", "darwin", "windows", "other"]
+Command = Literal["cp", "sync"]
+Solver = Literal["direct", "ilp", "ron"]
+ErrorLocation = Literal["setup", "planning", "provisioning", "transfer", "teardown", "unknown"]
+
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CloudLocation(_Closed):
+    """Where data came from or went to: a cloud provider and one of its region codes."""
+
+    provider: Provider = Field(description="Cloud provider code.")
+    region: str = Field(
+        description="Region code as the provider names it (for example us-east-1); never a bucket or path.",
+        max_length=32,
+        pattern=r"^[a-z0-9][a-z0-9-]{0,31}$",
+    )
+
+
+class TransferOptions(_Closed):
+    """The transfer's options as an explicit set of typed flags (never the command line itself)."""
+
+    recursive: bool = Field(description="Whether the transfer copied a folder recursively.")
+    multipart: bool = Field(description="Whether large objects were split into parts.")
+    max_instances: int = Field(description="Maximum number of gateway VMs per region.", ge=0, le=1000)
+    solver: Solver = Field(description="The planner that chose the transfer route.")
+
+
+class TransferStats(_Closed):
+    """How the transfer went."""
+
+    runtime_s: float = Field(description="Wall time of the transfer in seconds.", ge=0, le=1e7)
+    throughput_gbits: float = Field(description="Average throughput in gigabits per second.", ge=0, le=1e5)
+    bytes_transferred: int = Field(description="Number of bytes copied.", ge=0, le=2**63 - 1)
+    objects_transferred: int = Field(description="Number of objects (files) copied.", ge=0, le=2**63 - 1)
+
+
+class TransferError(_Closed):
+    """On failure: what kind of error and where; never the message, which can hold paths or bucket names."""
+
+    error_class: str = Field(
+        description="The exception's class name (for example TimeoutError).",
+        max_length=64,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$",
+    )
+    location: ErrorLocation = Field(description="The stage of the transfer that failed.")
+
+
+class UsageStatsToReport(_Closed):
+    """One report about one transfer."""
+
+    schema_version: int = Field(description="Version of this schema the report follows.", ge=1)
+    client_id: str = Field(
+        description="Random identifier of this installation (UUID4); quote it to have your data deleted.",
+        max_length=36,
+        pattern=UUID_PATTERN,
+    )
+    session_id: str = Field(
+        description="Random identifier of this transfer session (UUID4).", max_length=36, pattern=UUID_PATTERN
+    )
+    tool_version: str = Field(
+        description="Version of the host tool.", max_length=32, pattern=r"^[0-9A-Za-z][0-9A-Za-z.+-]{0,31}$"
+    )
+    python_version: str = Field(
+        description="Python version (major.minor.micro).",
+        max_length=16,
+        pattern=r"^[0-9]{1,2}\.[0-9]{1,3}\.[0-9]{1,3}$",
+    )
+    os: OperatingSystem = Field(description="Operating system family.")
+    command: Command = Field(description="The host command that ran the transfer.")
+    source: CloudLocation = Field(description="Provider and region the data came from.")
+    destination: CloudLocation = Field(description="Provider and region the data went to.")
+    session_start_timestamp_ms: int = Field(
+        description="When the transfer session started, in milliseconds since 1970 (UTC).", ge=0, le=2**53
+    )
+    options: TransferOptions = Field(description="The transfer's options.")
+    stats: TransferStats | None = Field(default=None, description="Transfer statistics; absent when it failed early.")
+    error: TransferError | None = Field(default=None, description="The error class and stage, on failure.")

@@ -1,0 +1,71 @@
+"""Released schema versions: load, fingerprint, and one compiled validator per version.
+
+The validator is built once per version with an explicit ``referencing`` registry (no
+``$ref`` can reach the network) and format checking. ``jsonschema`` is imported here only,
+when the first payload is validated.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from usage_consent.schemas.build import fingerprint
+from usage_consent.schemas.errors import SchemaError
+from usage_consent.schemas.versions import current_version, list_versions, schema_dir
+
+
+@lru_cache(maxsize=64)
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise SchemaError(f"{path}: cannot be loaded: {error}", layer="schemas", path=str(path)) from None
+    if not isinstance(data, dict):
+        raise SchemaError(f"{path}: not a JSON object", layer="schemas", path=str(path))
+    return data
+
+
+def load(name: str, version: int | None = None, root: Path | None = None) -> dict[str, Any]:
+    """Version ``version`` of schema ``name`` (the current one when None)."""
+    version = current_version(name, root) if version is None else version
+    if version not in list_versions(name, root):
+        raise SchemaError(
+            f"schema {name!r} has no version {version}; released: {list_versions(name, root)}",
+            layer="schemas", key=name, value=version,
+        )
+    return _load(schema_dir(name, root) / f"v{version}.json")
+
+
+def schema_fingerprint(name: str, version: int | None = None, root: Path | None = None) -> str:
+    return fingerprint(load(name, version, root))
+
+
+@lru_cache(maxsize=16)
+def _validator(path: Path) -> Any:
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    schema = _load(path)
+    resource = Resource.from_contents(schema, default_specification=DRAFT202012)
+    registry = Registry().with_resource(schema.get("$id", path.as_uri()), resource)
+    return Draft202012Validator(schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def validator(name: str, version: int | None = None, root: Path | None = None) -> Any:
+    """The compiled, cached validator of one version."""
+    version = current_version(name, root) if version is None else version
+    load(name, version, root)
+    return _validator(schema_dir(name, root) / f"v{version}.json")
+
+
+def problems(payload: Any, name: str, version: int | None = None, root: Path | None = None) -> list[str]:
+    """Every way ``payload`` breaks the schema, each naming the field: [] when it is valid."""
+    found = []
+    for error in validator(name, version, root).iter_errors(payload):
+        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        found.append(f"{where}: {error.message[:200]}")
+    return sorted(found)

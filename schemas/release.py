@@ -1,0 +1,88 @@
+"""The schema-bump workflow: ``check`` that the model matches the newest release, ``bump`` to
+release a new version and record it in the changelog."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from usage_consent.schemas.build import DEFAULT_MODEL, build_schema, canonical, dump, load_model
+from usage_consent.schemas.diff import SchemaDiff, diff
+from usage_consent.schemas.errors import SchemaError
+from usage_consent.schemas.registry import load
+from usage_consent.schemas.versions import PACKAGE_ROOT, current_version, schema_dir
+
+NAME = "usage_stats"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    released: int
+    changes: SchemaDiff
+    differs: bool
+
+    def report(self, name: str) -> list[str]:
+        if not self.differs:
+            return [f"{name}: the model matches released v{self.released}"]
+        lines = [f"{name}: the model differs from released v{self.released}:"]
+        lines += self.changes.lines() or ["  (titles or object descriptions changed; no field did)"]
+        return lines
+
+
+def compare(model_ref: str = DEFAULT_MODEL, root: Path | None = None, name: str = NAME) -> Comparison:
+    released = current_version(name, root)
+    old = load(name, released, root)
+    new = build_schema(load_model(model_ref), name, released)
+    return Comparison(released, diff(old, new), canonical(old) != canonical(new))
+
+
+def default_changelog() -> Path | None:
+    candidate = PACKAGE_ROOT.parent / "CHANGELOG.md"
+    return candidate if candidate.is_file() else None
+
+
+def add_changelog_entry(path: Path, line: str) -> None:
+    """Add ``line`` under "### Changed" of the Unreleased section (both created when missing)."""
+    text = path.read_text(encoding="utf-8")
+    unreleased = re.search(r"^## \[Unreleased\][^\n]*\n", text, flags=re.M)
+    if unreleased is None:
+        first = re.search(r"^## ", text, flags=re.M)
+        at = first.start() if first else len(text)
+        text = text[:at] + "## [Unreleased]\n\n" + text[at:]
+        unreleased = re.search(r"^## \[Unreleased\][^\n]*\n", text, flags=re.M)
+    assert unreleased is not None
+    start = unreleased.end()
+    following = re.search(r"^## ", text[start:], flags=re.M)
+    end = start + following.start() if following else len(text)
+    section = text[start:end]
+    changed = re.search(r"^### Changed[^\n]*\n\n?", section, flags=re.M)
+    if changed:
+        at = start + changed.end()
+        text = text[:at] + f"- {line}\n" + text[at:]
+    else:
+        text = text[:start] + f"\n### Changed\n\n- {line}\n" + text[start:]
+    path.write_text(text, encoding="utf-8")
+
+
+def bump(model_ref: str = DEFAULT_MODEL, root: Path | None = None, changelog: Path | None = None,
+         name: str = NAME) -> tuple[Path, Comparison]:
+    """Release the model as the next version; refuse when nothing changed."""
+    comparison = compare(model_ref, root, name)
+    if not comparison.differs:
+        raise SchemaError(f"{name}: nothing changed since v{comparison.released}; no new version written",
+                          layer="schemas", key=name, value=comparison.released)
+    version = comparison.released + 1
+    target = schema_dir(name, root) / f"v{version}.json"
+    if target.exists():
+        raise SchemaError(f"{target}: already exists", layer="schemas", path=str(target))
+    changelog = changelog or default_changelog()
+    if changelog is None or not changelog.is_file():
+        raise SchemaError("no CHANGELOG.md found; pass --changelog FILE", layer="schemas")
+    target.write_text(dump(build_schema(load_model(model_ref), name, version)), encoding="utf-8")
+    add_changelog_entry(
+        changelog,
+        f"Usage-stats schema `{name}` v{version} (users are shown the notice again): "
+        f"{comparison.changes.summary()}.",
+    )
+    return target, comparison
