@@ -53,6 +53,7 @@ def run_history(args: argparse.Namespace) -> int:
     if not entries:
         print("no notice shown and no choice recorded yet")
     for entry in entries:
-        detail = " ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in entry.items() if k not in ("at", "event"))
+        shown = {k: v if isinstance(v, str) else json.dumps(v) for k, v in entry.items() if k not in ("at", "event")}
+        detail = " ".join(f"{k}={v}" for k, v in shown.items())
         print(f"{entry.get('at', '?')}  {entry.get('event', '?'):<10}  {detail}")
     return 0

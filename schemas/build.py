@@ -6,6 +6,7 @@ import hashlib
 import importlib
 import importlib.util
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,7 @@ def load_model(reference: str = DEFAULT_MODEL) -> type[BaseModel]:
             if spec is None or spec.loader is None:
                 raise ImportError(f"cannot load {where}")
             module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module  # so that postponed annotations resolve
             spec.loader.exec_module(module)
         else:
             module = importlib.import_module(where)
@@ -78,4 +80,8 @@ def load_model(reference: str = DEFAULT_MODEL) -> type[BaseModel]:
         raise SchemaError(f"--model {reference!r}: {error}", value=reference) from None
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         raise SchemaError(f"--model {reference!r}: not a pydantic model", value=reference)
+    try:
+        model.model_json_schema()
+    except Exception as error:  # a model pydantic cannot turn into a schema
+        raise SchemaError(f"--model {reference!r}: no JSON Schema can be made: {error}", value=reference) from None
     return model

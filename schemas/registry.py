@@ -64,8 +64,12 @@ def validator(name: str, version: int | None = None, root: Path | None = None) -
 
 def problems(payload: Any, name: str, version: int | None = None, root: Path | None = None) -> list[str]:
     """Every way ``payload`` breaks the schema, each naming the field: [] when it is valid."""
+    from jsonschema.exceptions import best_match
+
     found = []
     for error in validator(name, version, root).iter_errors(payload):
+        if error.context:  # anyOf (an optional object): say what is wrong inside, not "not valid under any"
+            error = best_match(e for e in error.context if e.validator != "type") or error
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         found.append(f"{where}: {error.message[:200]}")
     return sorted(found)

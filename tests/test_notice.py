@@ -1,0 +1,142 @@
+"""The notice, through the real command: before collection starts, again when the fields change,
+never to users who opted out, always on stderr, and recorded in the state file's history."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+TITLE = "Skyplane collects anonymous usage statistics (usage_stats v1)"
+
+
+def test_first_run_notice_then_off_then_on(home):
+    """First transfer: the notice on stderr and off; the next transfer: on, no notice."""
+    first = home.run("decide")
+    assert first.stdout == "off\n"
+    assert TITLE in first.stderr
+    assert "SKYPLANE_USAGE_STATS_ENABLED=0" in first.stderr and "config set usage_stats false" in first.stderr
+    assert f"{home.tmp}/skyplane/usage/{{client_id}}/{{session_id}}/usage_stats.json" in first.stderr
+    assert "source.region" in first.stderr and "Region code as the provider names it" in first.stderr
+    second = home.run("decide")
+    assert (second.stdout, second.stderr) == ("on\n", "")
+
+
+def test_init_then_transfer_is_on_at_once(home):
+    """`init` shows and records the notice and writes usage_stats true; the first transfer is on."""
+    init = home.run("init")
+    assert init.returncode == 0 and TITLE in init.stderr and TITLE not in init.stdout
+    assert home.config_data() == {"usage_stats": True}
+    transfer = home.run("decide")
+    assert (transfer.stdout, transfer.stderr) == ("on\n", "")
+
+
+def test_init_keeps_an_existing_opt_out_and_changes_nothing_when_repeated(home):
+    """`init` never turns an existing false into true; run twice, the second run writes nothing."""
+    home.write_config({"usage_stats": False, "other": 1})
+    assert home.run("init").returncode == 0
+    assert home.config_data() == {"usage_stats": False, "other": 1}
+    state_before, config_before = home.state.read_bytes(), home.config.read_bytes()
+    again = home.run("init")
+    assert again.returncode == 0 and "already set" in again.stdout
+    assert (home.state.read_bytes(), home.config.read_bytes()) == (state_before, config_before)
+
+
+@pytest.mark.parametrize(("env", "config"), [
+    ({"SKYPLANE_USAGE_STATS_ENABLED": "0"}, None),
+    ({"DO_NOT_TRACK": "1"}, None),
+    ({}, {"usage_stats": False}),
+    ({"SKYPLANE_USAGE_STATS_ENABLED": "garbage"}, None),
+], ids=["env-0", "do-not-track", "config-false", "invalid-env"])
+def test_opted_out_users_never_see_a_notice(home, env, config):
+    """Off by the user's choice (or by a bad value): no notice, and no state file is written."""
+    if config is not None:
+        home.write_config(config)
+    for _ in range(2):
+        result = home.run("decide", env=env)
+        assert result.stdout == "off\n"
+        assert "Skyplane collects" not in result.stderr
+    assert not home.state.exists()
+
+
+def test_explicit_opt_in_decides_above_the_notice_and_still_shows_it(home):
+    """env=1 on a first run: on at once, with the notice printed first and recorded."""
+    result = home.run("decide", env={"SKYPLANE_USAGE_STATS_ENABLED": "1"})
+    assert result.stdout == "on\n" and TITLE in result.stderr
+    assert json.loads(home.state.read_text())["notices"]["usage_stats"]["version"] == 1
+    assert home.run("decide", env={"SKYPLANE_USAGE_STATS_ENABLED": "1"}).stderr == ""
+
+
+def test_local_mode_also_gets_the_notice(home):
+    """Local mode collects (locally), so the user is told first."""
+    result = home.run("decide", env={"SKYPLANE_USAGE_STATS_ENABLED": "local"})
+    assert result.stdout == "local\n" and TITLE in result.stderr
+
+
+def test_older_tool_meeting_a_newer_state_file(home):
+    """A state file from a newer version (higher schema version, unknown keys) means no notice,
+    nothing breaks, and its unknown keys survive our writes."""
+    home.skyplane.mkdir()
+    newer = {"format": 3, "notices": {"usage_stats": {"version": 7, "fingerprint": "sha256:x", "shown_at": "z"}},
+             "future_key": {"keep": True}, "history": []}
+    home.state.write_text(json.dumps(newer))
+    result = home.run("decide")
+    assert (result.stdout, result.stderr) == ("on\n", "")
+    assert home.run("config", "set", "usage_stats", "true").returncode == 0
+    after = json.loads(home.state.read_text())
+    assert after["future_key"] == {"keep": True} and after["format"] == 3
+    assert after["notices"]["usage_stats"]["version"] == 7
+
+
+@pytest.mark.parametrize("state", ["[1, 2]", '{"notices": "v1"}', '{"notices": {"usage_stats": {"version": "1"}}}',
+                                   '{"notices": {"usage_stats": {"version": true}}}'],
+                         ids=["list", "notices-string", "version-string", "version-bool"])
+def test_odd_state_files_count_as_not_shown(home, state):
+    """A state file of the wrong shape is read as 'not shown': the notice comes, nothing crashes."""
+    home.skyplane.mkdir()
+    home.state.write_text(state)
+    result = home.run("decide")
+    assert result.returncode == 0 and result.stdout == "off\n"
+
+
+def test_garbage_state_file_is_moved_aside_not_lost(home):
+    """A state file that does not parse is kept beside the new one when the notice is recorded."""
+    home.skyplane.mkdir()
+    home.state.write_text("{garbage")
+    assert home.run("init").returncode == 0
+    aside = list(home.skyplane.glob("usage_stats_state.json.corrupt-*"))
+    assert [p.read_text() for p in aside] == ["{garbage"]
+    assert json.loads(home.state.read_text())["notices"]["usage_stats"]["version"] == 1
+
+
+def test_explain_says_whether_a_notice_would_be_shown_and_writes_nothing(home):
+    """`explain --json` has notice.would_show etc. and creates no file; `notice` prints without recording."""
+    report = home.explain()
+    assert report["notice"] == {"would_show": True, "shown_version": None, "current_version": 1}
+    assert "notice: would be shown (current v1; last shown: never)" in home.run("explain").stdout
+    printed = home.run("notice")
+    assert TITLE in printed.stdout and printed.stderr == ""
+    assert not home.skyplane.exists()
+    home.mark_notice_shown()
+    assert home.explain()["notice"] == {"would_show": False, "shown_version": 1, "current_version": 1}
+
+
+def test_history_is_the_receipt(home):
+    """`history` lists the notices shown and the choices made through the command, oldest first."""
+    assert home.run("history").stdout == "no notice shown and no choice recorded yet\n"
+    home.run("init")
+    home.run("config", "set", "usage_stats", "false")
+    home.run("config", "unset", "usage_stats")
+    entries = json.loads(home.run("history", "--json").stdout)
+    assert [e["event"] for e in entries] == ["notice", "init", "config set", "config unset"]
+    assert entries[0]["via"] == "init" and entries[2]["value"] is False
+    text = home.run("history").stdout.splitlines()
+    assert len(text) == 4 and "config set" in text[2] and "value=false" in text[2]
+
+
+def test_notice_record_survives_an_unwritable_home(home):
+    """When the state cannot be written the notice is still printed, the decision still taken."""
+    home.skyplane.write_text("a file where the folder should be")
+    result = home.run("decide")
+    assert result.returncode == 0 and TITLE in result.stderr
+    assert "could not be recorded" in result.stderr
