@@ -25,4 +25,6 @@ def run(args: argparse.Namespace) -> int:
             last = f"v{state['shown_version']}" if state["shown_version"] else "never"
             verb = "would be shown" if state["would_show"] else "not due"
             print(f"notice: {verb} (current v{state['current_version']}; last shown: {last})")
+        if decision.mode == "on":
+            print("endpoints: " + (", ".join(decision.endpoints) or "none (reports are recorded, not sent)"))
     return 0

@@ -10,11 +10,19 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from usage_consent.cli import config_cmd, decide_cmd, explain_cmd, notice_cmd, policy_cmd, schema_cmd
+from usage_consent.cli import (
+    config_cmd,
+    decide_cmd,
+    explain_cmd,
+    notice_cmd,
+    policy_cmd,
+    records_cmd,
+    schema_cmd,
+)
 from usage_consent.policy import embedded_policy, load_policy
 from usage_consent.schemas.errors import ConsentValueError, UsageConsentError
 
-COMMANDS = (explain_cmd, decide_cmd, config_cmd, notice_cmd, schema_cmd, policy_cmd)
+COMMANDS = (explain_cmd, decide_cmd, config_cmd, notice_cmd, records_cmd, schema_cmd, policy_cmd)
 
 
 class UsageError(Exception):

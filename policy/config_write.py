@@ -13,19 +13,12 @@ from typing import Any
 from usage_consent.policy.atomic import exclusive_lock, real_target, write_atomic
 from usage_consent.policy.jsonfile import read_json_object
 from usage_consent.policy.load import embedded_policy
-from usage_consent.policy.model import ConfigFileSource, Mode, Policy
-from usage_consent.policy.paths import display, expand
-from usage_consent.policy.sources.config_file import parse_file_value
+from usage_consent.policy.model import Mode, Policy
+from usage_consent.policy.paths import display
+from usage_consent.policy.sources.config_file import config_target, parse_file_value
 from usage_consent.schemas.errors import ConfigFileError, ConsentValueError
 
 MODE_TO_JSON: dict[str, Any] = {"on": True, "off": False, "local": "local"}
-
-
-def config_target(policy: Policy) -> tuple[str, str]:
-    """The file and key the policy's (first) config_file source reads."""
-    spec = next((s for s in policy.sources if isinstance(s, ConfigFileSource)), None)
-    path = (spec.path if spec else None) or policy.config_file
-    return expand(path), (spec.key if spec else None) or policy.key
 
 
 def normalize_consent(value: str | bool, policy: Policy) -> Mode:

@@ -19,7 +19,7 @@ def _failed_closed(policy: Policy | None, error: BaseException) -> Decision:
     log.warning("%s", reason)
     layer = Layer("usage-consent", "internal", "usage_consent", None, None, "invalid", reason)
     app, key = (policy.app, policy.key) if policy else ("unknown", "usage_stats")
-    return Decision(app, key, "off", None, Trace((layer,)))
+    return Decision(app, key, "off", None, Trace((layer,)), policy=policy)
 
 
 def _notice_is_due(policy: Policy, decision: Decision) -> bool:

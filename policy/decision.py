@@ -83,6 +83,8 @@ class Decision:
     decided_by: str | None
     trace: Trace
     notice: dict[str, Any] = field(default_factory=dict)
+    endpoints: tuple[str, ...] = ()
+    policy: Any = field(default=None, repr=False, compare=False)
 
     @property
     def enabled(self) -> bool:
@@ -97,6 +99,7 @@ class Decision:
             "decided_by": self.decided_by,
             "layers": self.trace.to_dict(),
             "notice": dict(self.notice),
+            "endpoints": list(self.endpoints) if self.mode == "on" else [],
         }
 
     def __str__(self) -> str:

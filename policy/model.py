@@ -108,6 +108,23 @@ class NoticeText(_Strict):
     body: str = Field(min_length=1)
 
 
+class ReporterSettings(_Strict):
+    """Where and how reports are sent, and how long local records and pending reports are kept."""
+
+    endpoint: str = Field(default="https://usage-stats.skyplane.org/v1/report", min_length=1, max_length=2048)
+    connect_timeout_s: float = Field(default=1.0, gt=0, le=30)
+    read_timeout_s: float = Field(default=2.0, gt=0, le=60)
+    exit_wait_s: float = Field(default=2.0, ge=0, le=30)
+    keep_sessions: int = Field(default=100, ge=1, le=100_000)
+    retry_attempts: int = Field(default=5, ge=0, le=100)
+    retry_max_age_days: float = Field(default=7.0, gt=0, le=365)
+    max_response_bytes: int = Field(default=65536, ge=0, le=1 << 24)
+    client_id: Literal["persistent", "per_session"] = "persistent"
+    deletion_contact: str = Field(default="admin@skyplane.org", min_length=1, max_length=200)
+    endpoint_key: str = "usage_stats_endpoint"
+    additional_endpoints_key: str = "usage_stats_additional_endpoints"
+
+
 class Policy(_Strict):
     """A consent policy: who is asking, which sources decide in which order, and what users are told."""
 
@@ -121,6 +138,7 @@ class Policy(_Strict):
     spellings: Spellings = Spellings()
     sources: tuple[Source, ...] = Field(min_length=1)
     notice: NoticeText
+    reporter: ReporterSettings = ReporterSettings()
 
     @field_validator("sources", mode="before")
     @classmethod

@@ -15,8 +15,12 @@ from typing import Literal
 
 from pydantic_settings import BaseSettings
 from usage_consent.policy.decision import Decision, Layer, Trace
+from usage_consent.policy.endpoints import resolve_endpoints
+from usage_consent.policy.jsonfile import read_json_object, stat_key
 from usage_consent.policy.model import Policy
 from usage_consent.policy.sources import SOURCE_CLASSES, ConsentSource
+from usage_consent.policy.sources.config_file import config_target
+from usage_consent.schemas.errors import ConfigFileError
 
 log = logging.getLogger("usage_consent")
 CACHE_LIMIT = 64
@@ -34,9 +38,19 @@ _cache_lock = threading.Lock()
 
 
 def _fingerprint(policy: Policy) -> tuple[object, ...]:
-    return (policy,) + tuple(
-        SOURCE_CLASSES[spec.kind].fingerprint(policy, spec) for spec in policy.sources
-    )
+    key = (policy,) + tuple(SOURCE_CLASSES[spec.kind].fingerprint(policy, spec) for spec in policy.sources)
+    if not any(spec.kind == "config_file" for spec in policy.sources):
+        key += (stat_key(config_target(policy)[0]),)  # the endpoints are read from it
+    return key
+
+
+def _endpoints(policy: Policy) -> tuple[str, ...]:
+    path = config_target(policy)[0]
+    try:
+        config = read_json_object(path)
+    except ConfigFileError:
+        config = None  # the config_file source has already said why
+    return resolve_endpoints(policy, config, path)
 
 
 def _compute(policy: Policy) -> Decision:
@@ -57,7 +71,9 @@ def _compute(policy: Policy) -> Decision:
         mode = "off"
     for layer in invalid:
         log.warning("usage stats off: %s", layer.reason)
-    return Decision(policy.app, policy.key, mode, decided_by, Trace(tuple(layers)))
+    endpoints = _endpoints(policy) if mode == "on" else ()
+    return Decision(policy.app, policy.key, mode, decided_by, Trace(tuple(layers)), endpoints=endpoints,
+                    policy=policy)
 
 
 def resolve(policy: Policy) -> Decision:

@@ -65,7 +65,8 @@ class StateFile:
             write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return result
 
-    def add_history(self, data: dict[str, Any], event: str, **detail: Any) -> None:
+    @staticmethod
+    def add_history(data: dict[str, Any], event: str, **detail: Any) -> None:
         history = data.get("history") if isinstance(data.get("history"), list) else []
         history.append({"at": now_iso(), "event": event, **detail})
         data["history"] = history[-HISTORY_LIMIT:]

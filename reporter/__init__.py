@@ -1,1 +1,15 @@
-"""The session around a transfer: build, validate, record locally, send, spool."""
+"""The session around a transfer: build, validate, record locally, send in the background.
+
+    from usage_consent.policy import decide
+    from usage_consent.reporter import start_session
+
+    session = start_session(decide(), command="cp", tool_version="0.3.2")
+    with session:                       # an exception is reported (class and stage), then re-raised
+        ...                             # the transfer
+        session.report(stats={...}, source={...}, destination={...}, options={...})
+"""
+
+from usage_consent.reporter.session import Session, start_session
+from usage_consent.reporter.worker import wait
+
+__all__ = ["Session", "start_session", "wait"]

@@ -87,3 +87,13 @@ def without_file_override() -> None:
     pr_capbset_drop, cap_dac_override, cap_dac_read_search = 24, 1, 2
     for capability in (cap_dac_override, cap_dac_read_search):
         libc.prctl(pr_capbset_drop, capability, 0, 0, 0)
+
+
+@pytest.fixture
+def server():
+    """A report server answering 200; set ``server.behaviour`` to change how it answers."""
+    from report_server import ReportServer
+
+    running = ReportServer()
+    yield running
+    running.stop()

@@ -19,6 +19,14 @@ def config_location(policy: Policy, spec: ConfigFileSource) -> tuple[str, str]:
     return expand(spec.path or policy.config_file), spec.key or policy.key
 
 
+def config_target(policy: Policy) -> tuple[str, str]:
+    """The file and key of the policy's (first) config_file source: where choices are written."""
+    spec = next((s for s in policy.sources if isinstance(s, ConfigFileSource)), None)
+    if spec is None:
+        return expand(policy.config_file), policy.key
+    return config_location(policy, spec)
+
+
 def parse_file_value(value: object) -> str | None:
     """The mode a JSON value stands for, or None when it is not true, false or "local"."""
     if isinstance(value, bool) or value == "local":

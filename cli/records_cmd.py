@@ -1,0 +1,61 @@
+"""``usage-consent records list|show|path`` and ``forget``: transparency and control."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from usage_consent.reporter.record import usage_root
+from usage_consent.reporter.records import forget, list_records, show_record
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("records", help="the local copy of every report")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    lister = actions.add_parser("list", help="sessions with time, mode and send status")
+    lister.add_argument("--json", action="store_true")
+    lister.set_defaults(run=run_list)
+    shower = actions.add_parser("show", help="the exact JSON of one report (the newest by default)")
+    shower.add_argument("session_id", nargs="?")
+    shower.set_defaults(run=run_show)
+    actions.add_parser("path", help="where reports are kept").set_defaults(run=run_path)
+    commands.add_parser(
+        "forget", help="delete local records and pending reports; start a new client id"
+    ).set_defaults(run=run_forget)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    records = list_records(args.policy_model)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in records], indent=2))
+        return 0
+    if not records:
+        print(f"no records under {usage_root(args.policy_model)}")
+    for r in records:
+        print(f"{r.created_at}  {r.session_id}  {r.mode:<5}  {r.send_status}  (client {r.client_id})")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    _, body = show_record(args.policy_model, args.session_id)
+    sys.stdout.write(body.decode("utf-8") + "\n")
+    return 0
+
+
+def run_path(args: argparse.Namespace) -> int:
+    print(usage_root(args.policy_model))
+    return 0
+
+
+def run_forget(args: argparse.Namespace) -> int:
+    policy = args.policy_model
+    old, count = forget(policy)
+    print(f"deleted {count} local record(s) and every pending report under {usage_root(policy)}")
+    if old:
+        print(f"your old client_id: {old}")
+        print(f"to have data sent under it deleted, email {policy.reporter.deletion_contact} quoting that id")
+    else:
+        print("no client_id had been created yet: nothing was ever sent")
+    print("a new client_id will be used from now on")
+    return 0

@@ -1,0 +1,69 @@
+"""Where reports go: the policy's endpoint, substituted or added to from the config file
+(the enterprise case in the host's FAQ). Only https, or http to this machine (loopback)."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from urllib.parse import urlsplit
+
+from usage_consent.policy.model import Policy
+from usage_consent.policy.paths import display
+
+log = logging.getLogger("usage_consent")
+MAX_URL = 2048
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def endpoint_problem(url: object) -> str | None:
+    """Why ``url`` may not receive reports, or None when it may."""
+    if not isinstance(url, str) or not url or len(url) > MAX_URL:
+        return f"must be a URL string of at most {MAX_URL} characters"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises for a bad port
+    except ValueError as error:
+        return f"is not a URL ({error})"
+    if parts.scheme == "https" and host:
+        return None
+    if parts.scheme == "http" and is_loopback(host):
+        return None
+    return "must be https:// (http:// only to 127.0.0.1, ::1 or localhost)"
+
+
+def resolve_endpoints(policy: Policy, config: dict | None, config_path: str) -> tuple[str, ...]:
+    """The endpoints in use; a bad one is left out with a warning (never sent to)."""
+    settings = policy.reporter
+    shown = display(config_path)
+    chosen: list[str] = []
+    primary = settings.endpoint
+    if config and settings.endpoint_key in config:
+        primary = config[settings.endpoint_key]
+        where = f"{shown}: key {settings.endpoint_key!r}"
+    else:
+        where = "policy: reporter.endpoint"
+    problem = endpoint_problem(primary)
+    if problem:
+        log.warning("%s %s; got %.80r; reports are not sent there", where, problem, primary)
+    else:
+        chosen.append(primary)
+    extra = (config or {}).get(settings.additional_endpoints_key, [])
+    if not isinstance(extra, list):
+        log.warning("%s: key %r must be a list of URLs; got %.80r", shown, settings.additional_endpoints_key, extra)
+        extra = []
+    for url in extra:
+        problem = endpoint_problem(url)
+        if problem:
+            log.warning("%s: key %r: %.80r %s", shown, settings.additional_endpoints_key, url, problem)
+        elif url not in chosen:
+            chosen.append(url)
+    return tuple(chosen)

@@ -1,0 +1,92 @@
+"""The local record of one report: ``<tempdir>/<app>/usage/{client_id}/{session_id}/usage_stats.json``
+(exactly the bytes sent) and ``status.json`` beside it (mode, and each endpoint's outcome and time)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from typing import Any
+
+from usage_consent.policy.model import Policy
+from usage_consent.policy.state import now_iso
+from usage_consent.reporter.safe_files import open_dir, read_at, temp_root, write_at
+
+RECORD, STATUS = "usage_stats.json", "status.json"
+
+
+def usage_parts(policy: Policy, *more: str) -> list[str]:
+    return [policy.app, "usage", *more]
+
+
+def usage_root(policy: Policy) -> str:
+    return os.path.join(temp_root(), *usage_parts(policy))
+
+
+def write_record(policy: Policy, client_id: str, session_id: str, body: bytes, status: dict[str, Any]) -> str:
+    """Write the report and its status; returns the report's path. Raises UnsafePath or OSError."""
+    fd = open_dir(usage_parts(policy, client_id, session_id))
+    try:
+        write_at(fd, RECORD, body)
+        write_at(fd, STATUS, json.dumps(status, indent=2).encode())
+    finally:
+        os.close(fd)
+    return os.path.join(usage_root(policy), client_id, session_id, RECORD)
+
+
+def read_record(policy: Policy, client_id: str, session_id: str) -> tuple[bytes, dict[str, Any]]:
+    fd = open_dir(usage_parts(policy, client_id, session_id), create=False)
+    try:
+        body = read_at(fd, RECORD)
+        try:
+            status = json.loads(read_at(fd, STATUS))
+        except (OSError, ValueError):
+            status = {}
+        return body, status if isinstance(status, dict) else {}
+    finally:
+        os.close(fd)
+
+
+def update_status(policy: Policy, client_id: str, session_id: str, change: Callable[[dict[str, Any]], None]) -> None:
+    fd = open_dir(usage_parts(policy, client_id, session_id), create=False)
+    try:
+        try:
+            status = json.loads(read_at(fd, STATUS))
+        except (OSError, ValueError):
+            status = {}
+        change(status)
+        write_at(fd, STATUS, json.dumps(status, indent=2).encode())
+    finally:
+        os.close(fd)
+
+
+def set_outcome(status: dict[str, Any], url: str, outcome: str, code: int | None, detail: str) -> None:
+    entry = status.setdefault("endpoints", {}).setdefault(url, {"attempts": 0})
+    entry.update(outcome=outcome, code=code, detail=detail, at=now_iso(),
+                 attempts=entry.get("attempts", 0) + (outcome != "cancelled"))
+
+
+def remove_session(policy: Policy, client_id: str, session_id: str) -> None:
+    """Delete one session's record folder (after checking the way to it is safe)."""
+    fd = open_dir(usage_parts(policy, client_id), create=False)
+    try:
+        shutil.rmtree(session_id, dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
+def prune(policy: Policy, client_id: str) -> int:
+    """Keep the newest ``keep_sessions`` records of this client; returns how many were removed.
+    It scans the folder, so it runs in the background, never on a transfer's thread."""
+    fd = open_dir(usage_parts(policy, client_id), create=False)
+    try:
+        sessions = [(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mtime_ns, name)
+                    for name in os.listdir(fd) if not name.startswith(".")]
+        sessions.sort(reverse=True)
+        old = sessions[policy.reporter.keep_sessions:]
+        for _, name in old:
+            shutil.rmtree(name, dir_fd=fd)
+        return len(old)
+    finally:
+        os.close(fd)

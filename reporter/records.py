@@ -1,0 +1,118 @@
+"""What a user can see and erase: every local record, and ``forget``."""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from typing import Any
+
+from usage_consent.policy.model import Policy
+from usage_consent.policy.paths import expand
+from usage_consent.reporter import identity
+from usage_consent.reporter.record import RECORD, STATUS, read_record, usage_parts, usage_root
+from usage_consent.reporter.safe_files import DIR_FLAGS, UnsafePath, open_dir, read_at
+from usage_consent.schemas.errors import ReportError
+
+
+@dataclass(frozen=True)
+class RecordInfo:
+    client_id: str
+    session_id: str
+    created_at: str
+    mode: str
+    send_status: str
+    created_ms: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _send_status(status: dict[str, Any]) -> str:
+    endpoints = status.get("endpoints") or {}
+    if not isinstance(endpoints, dict) or not endpoints:
+        return "not sent (local)" if status.get("mode") == "local" else "not sent"
+    return ", ".join(f"{entry.get('outcome', '?')}" + (f" {entry['code']}" if entry.get("code") else "")
+                     for entry in endpoints.values() if isinstance(entry, dict))
+
+
+def _read_status(client_fd: int, session_id: str) -> dict[str, Any]:
+    try:
+        fd = os.open(session_id, DIR_FLAGS, dir_fd=client_fd)
+    except OSError:
+        return {}
+    try:
+        status = json.loads(read_at(fd, STATUS))
+    except (OSError, ValueError):
+        status = {}
+    finally:
+        os.close(fd)
+    return status if isinstance(status, dict) else {}
+
+
+def list_records(policy: Policy) -> list[RecordInfo]:
+    """Every record under the usage folder, oldest first (reads one small status file each)."""
+    try:
+        root = open_dir(usage_parts(policy), create=False)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    try:
+        clients = sorted(n for n in os.listdir(root) if not n.startswith("."))
+    finally:
+        os.close(root)
+    found = []
+    for client_id in clients:
+        try:
+            client_fd = open_dir(usage_parts(policy, client_id), create=False)
+        except (OSError, UnsafePath):
+            continue
+        try:
+            for session_id in os.listdir(client_fd):
+                status = _read_status(client_fd, session_id)
+                created_ms = status.get("created_ms")
+                found.append(RecordInfo(client_id, session_id, str(status.get("created_at", "?")),
+                                        str(status.get("mode", "?")), _send_status(status),
+                                        created_ms if isinstance(created_ms, int) else 0))
+        finally:
+            os.close(client_fd)
+    return sorted(found, key=lambda r: (r.created_ms, r.created_at, r.session_id))
+
+
+def show_record(policy: Policy, session_id: str | None = None) -> tuple[RecordInfo, bytes]:
+    """The exact bytes of one report: the newest when no session id is given."""
+    records = list_records(policy)
+    matching = [r for r in records if session_id in (None, r.session_id)]
+    if not matching:
+        what = f"no record of session {session_id!r}" if session_id else "no records yet"
+        raise ReportError(f"{what} under {usage_root(policy)}", layer="records", value=session_id)
+    chosen = matching[-1]
+    body, _ = read_record(policy, chosen.client_id, chosen.session_id)
+    return chosen, body
+
+
+def forget(policy: Policy) -> tuple[str | None, int]:
+    """Delete every local record and pending report, and rotate the client id.
+
+    Returns the old client id (to quote in a deletion request) and how many records went.
+    """
+    count = len(list_records(policy))
+    try:
+        parent = open_dir(usage_parts(policy)[:1], create=False)
+    except (FileNotFoundError, NotADirectoryError):
+        parent = None
+    if parent is not None:
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                shutil.rmtree("usage", dir_fd=parent)
+        finally:
+            os.close(parent)
+    for aside in glob.glob(glob.escape(expand(policy.state_file)) + ".corrupt-*"):
+        with contextlib.suppress(OSError):
+            os.unlink(aside)  # an old state file set aside may hold the old id
+    return identity.rotate_client_id(policy), count
+
+
+__all__ = ["RECORD", "RecordInfo", "forget", "list_records", "show_record"]

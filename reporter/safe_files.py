@@ -1,0 +1,83 @@
+"""Files under a shared temporary folder, safely: every folder below ``<tempdir>`` is opened
+without following symlinks and must belong to this user; files are written atomically, 0600."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import stat
+import tempfile
+
+from usage_consent.schemas.errors import ReportError
+
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
+DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+
+
+class UnsafePath(ReportError):
+    """A folder on the way to a record is a symlink or belongs to someone else: nothing is written."""
+
+
+def temp_root() -> str:
+    """``tempfile.gettempdir()``: TMPDIR is honoured, /tmp by default."""
+    return tempfile.gettempdir()
+
+
+def _open_child(parent_fd: int, name: str, shown: str, create: bool) -> int:
+    if create:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(name, PRIVATE_DIR, dir_fd=parent_fd)
+    found = os.stat(name, dir_fd=parent_fd, follow_symlinks=False)  # FileNotFoundError when missing
+    if stat.S_ISLNK(found.st_mode):
+        raise UnsafePath(f"{shown}: is a symlink; not followed", path=shown)
+    try:
+        child = os.open(name, DIR_FLAGS, dir_fd=parent_fd)  # O_NOFOLLOW: a symlink swapped in now fails too
+    except OSError as error:
+        raise UnsafePath(f"{shown}: cannot be opened safely: {error.strerror}", path=shown) from None
+    info = os.fstat(child)
+    if info.st_uid != os.geteuid():
+        os.close(child)
+        raise UnsafePath(f"{shown}: belongs to another user (uid {info.st_uid}); not used", path=shown)
+    if info.st_mode & 0o077:
+        os.fchmod(child, PRIVATE_DIR)
+    return child
+
+
+def open_dir(parts: list[str], create: bool = True) -> int:
+    """A descriptor for ``<tempdir>/<parts...>``; the caller closes it. Raises UnsafePath, or
+    FileNotFoundError when ``create`` is false and a folder is missing."""
+    fd = os.open(temp_root(), os.O_RDONLY | os.O_DIRECTORY)
+    shown = temp_root()
+    try:
+        for part in parts:
+            shown = os.path.join(shown, part)
+            child = _open_child(fd, part, shown, create)
+            os.close(fd)
+            fd = child
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def write_at(dir_fd: int, name: str, data: bytes) -> None:
+    """Replace ``name`` in the folder with ``data`` in one step (0600, never through a symlink)."""
+    temporary = f".{name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, PRIVATE_FILE, dir_fd=dir_fd)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary, dir_fd=dir_fd)
+        raise
+
+
+def read_at(dir_fd: int, name: str) -> bytes:
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=dir_fd)
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()

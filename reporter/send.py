@@ -1,0 +1,83 @@
+"""The only code that opens a connection. It refuses unless the decision's mode is "on" and the
+endpoint is one the decision allows; it never waits beyond the policy's timeouts, follows no
+redirect to another host, and reads at most a small part of any answer."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from usage_consent.policy.decision import Decision
+from usage_consent.policy.endpoints import endpoint_problem
+from usage_consent.schemas.errors import ReportError
+
+MAX_SAME_HOST_REDIRECTS = 2
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """``sent`` (2xx), ``dropped`` (4xx, or a redirect elsewhere: not retried) or ``failed``
+    (network error or 5xx: kept pending and retried by a later session)."""
+
+    outcome: str
+    code: int | None
+    detail: str
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname, parts.port
+
+
+def _read_bounded(response, limit: int, deadline: float) -> int:
+    """Read at most ``limit`` bytes of the answer and stop at ``deadline``: a huge or endless
+    body costs nothing more."""
+    read = 0
+    for chunk in response.iter_content(chunk_size=8192):
+        read += len(chunk)
+        if read >= limit or time.monotonic() > deadline:
+            break
+    return read
+
+
+def send_report(decision: Decision, url: str, body: bytes) -> Outcome:
+    """POST ``body`` (application/json) to ``url``; raises ReportError when not allowed to."""
+    if decision.mode != "on":
+        raise ReportError(f"not sent: usage stats are {decision.mode}", layer="reporter", value=decision.mode)
+    if url not in decision.endpoints or endpoint_problem(url):
+        raise ReportError(f"not sent: {url!r} is not an endpoint this decision allows", layer="reporter", value=url)
+    import requests
+
+    settings = decision.policy.reporter
+    timeouts = (settings.connect_timeout_s, settings.read_timeout_s)
+    target = url
+    with requests.Session() as http:
+        http.trust_env = False  # no .netrc credentials are attached to a report
+        for _ in range(MAX_SAME_HOST_REDIRECTS + 1):
+            try:
+                proxies = requests.utils.get_environ_proxies(target)
+                response = http.post(target, data=body, timeout=timeouts, allow_redirects=False, stream=True,
+                                     proxies=proxies, headers={"Content-Type": "application/json",
+                                                               "User-Agent": "usage-consent"})
+            except requests.RequestException as error:
+                return Outcome("failed", None, f"{type(error).__name__}")
+            with response:
+                code = response.status_code
+                deadline = time.monotonic() + settings.read_timeout_s
+                try:
+                    _read_bounded(response, settings.max_response_bytes, deadline)
+                except requests.RequestException as error:
+                    return Outcome("failed", code, f"answer unreadable: {type(error).__name__}")
+                if response.is_redirect:
+                    location = urljoin(target, response.headers.get("location", ""))
+                    if _origin(location) != _origin(url):
+                        return Outcome("dropped", code, "redirect to another host not followed")
+                    target = location
+                    continue
+            if 200 <= code < 300:
+                return Outcome("sent", code, "ok")
+            if 400 <= code < 500:
+                return Outcome("dropped", code, "rejected by the server")
+            return Outcome("failed", code, "server error")
+    return Outcome("dropped", None, "too many redirects")

@@ -1,0 +1,150 @@
+"""The session around one transfer: build the report, validate it, record it, send it in the
+background. Nothing here raises into the host, and nothing waits on the network."""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from usage_consent.policy import notice
+from usage_consent.policy.decision import Decision
+from usage_consent.policy.state import now_iso
+from usage_consent.reporter import identity, record, spool, worker
+from usage_consent.reporter.safe_files import UnsafePath
+
+log = logging.getLogger("usage_consent")
+OS_FAMILIES = {"linux": "linux", "darwin": "darwin", "win32": "windows", "cygwin": "windows"}
+STAGES = ("setup", "planning", "provisioning", "transfer", "teardown", "unknown")
+
+
+def error_class(error: BaseException) -> str:
+    """The exception's class name if it is a plain identifier, else the nearest built-in base's."""
+    for cls in type(error).__mro__:
+        name = cls.__name__
+        if name.isascii() and name.isidentifier() and len(name) <= 64:
+            return name
+    return "Exception"
+
+
+class Session:
+    """Bound to one decision for its whole life: it never re-reads settings."""
+
+    def __init__(self, decision: Decision, client_id: str | None, session_id: str | None,
+                 fields: Mapping[str, Any]) -> None:
+        self.decision = decision
+        self.mode = decision.mode
+        self.client_id = client_id
+        self.session_id = session_id
+        self.started_ms = int(time.time() * 1000)
+        self.fields: dict[str, Any] = dict(fields)
+        self.stage = "unknown"
+        self.outcome: str | None = None
+        self.path: str | None = None
+
+    def update(self, **fields: Any) -> None:
+        """Add transfer fields (command, source, destination, options, tool_version, ...)."""
+        self.fields.update(fields)
+
+    def set_stage(self, stage: str) -> None:
+        """Where the transfer is, so that a failure can say where (setup, planning, ..., teardown)."""
+        self.stage = stage if stage in STAGES else "unknown"
+
+    def payload(self, fields: Any = None, **more: Any) -> dict[str, Any]:
+        """The report: defaults, the session's fields, then these, then what only we fill in."""
+        given = fields.model_dump(exclude_none=True) if hasattr(fields, "model_dump") else dict(fields or {})
+        merged = {**self.fields, **given, **more}
+        merged = {k: v.model_dump(exclude_none=True) if hasattr(v, "model_dump") else v
+                  for k, v in merged.items() if v is not None}
+        schema = notice.status(self.decision.policy)["current_version"]
+        return {"tool_version": "unknown", **merged,
+                "schema_version": schema, "client_id": self.client_id, "session_id": self.session_id,
+                "python_version": platform.python_version(), "os": OS_FAMILIES.get(sys.platform, "other"),
+                "session_start_timestamp_ms": self.started_ms}
+
+    def report(self, fields: Any = None, **more: Any) -> str:
+        """Validate, record and (in the background) send this transfer's one report.
+
+        ``fields`` is a mapping or a pydantic model of the report's fields (command, source,
+        destination, options, stats, tool_version, ...); the ids, versions, OS and start time
+        are filled in. Returns what happened: off, duplicate, invalid, unsafe, failed,
+        recorded (local) or queued (to be sent).
+        """
+        try:
+            self.outcome = self._report(fields, more)
+        except Exception as error:  # usage reporting must never hurt the host
+            log.warning("usage report not recorded: %s: %s", type(error).__name__, error)
+            self.outcome = "failed"
+        return self.outcome
+
+    def _report(self, fields: Any, more: dict[str, Any]) -> str:
+        if not self.decision.enabled:
+            return "off"
+        if self.outcome is not None:
+            return "duplicate"
+        from usage_consent.schemas import registry
+
+        policy = self.decision.policy
+        data = self.payload(fields, **more)
+        problems = registry.problems(data, policy.schema_name, None, notice.schemas_root(policy))
+        if problems:
+            log.warning("usage report not recorded or sent: it breaks schema %s: %s", policy.schema_name,
+                        "; ".join(problems))
+            return "invalid"
+        body = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+        told = not notice.status(policy)["would_show"]
+        sending = self.mode == "on" and told and bool(self.decision.endpoints)
+        status = {"client_id": self.client_id, "session_id": self.session_id, "created_at": now_iso(),
+                  "created_ms": int(time.time() * 1000), "mode": self.mode, "schema": policy.schema_name,
+                  "schema_version": data["schema_version"], "notice_shown": told, "endpoints": {}}
+        for url in self.decision.endpoints if sending else ():
+            record.set_outcome(status, url, "pending", None, "queued")
+            status["endpoints"][url]["attempts"] = 0
+        try:
+            self.path = record.write_record(policy, self.client_id, self.session_id, body, status)
+            if sending:
+                spool.mark(policy, self.client_id, self.session_id)
+        except UnsafePath as error:
+            log.warning("usage report not recorded or sent: %s", error.message)
+            return "unsafe"
+        wait = policy.reporter.exit_wait_s
+        if sending:
+            worker.submit(lambda: spool.send_locked(self.decision, self.client_id, self.session_id), wait)
+        worker.submit(lambda: record.prune(policy, self.client_id), wait)
+        return "queued" if sending else "recorded"
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if error is not None and self.outcome is None and isinstance(error, Exception):
+            self.report(error={"error_class": error_class(error), "location": self.stage})
+        return False  # the transfer's exception continues unchanged
+
+
+def start_session(decision: Decision, **fields: Any) -> Session:
+    """A session bound to ``decision``. Off: nothing is collected, and reports still pending from
+    earlier sessions are deleted unsent (also in local mode). Never raises."""
+    try:
+        policy = decision.policy
+        if decision.mode != "on" and policy is not None:
+            spool.cancel_all(policy)
+        if not decision.enabled or policy is None:
+            return Session(decision, None, None, fields)
+        session = Session(decision, identity.client_id(policy), identity.new_id(), fields)
+        if decision.mode == "on":
+            worker.submit(lambda: spool.retry_all(decision, session.session_id), policy.reporter.exit_wait_s)
+        return session
+    except Exception as error:  # usage reporting must never hurt the host
+        log.warning("usage reporting off for this transfer: %s: %s", type(error).__name__, error)
+        return Session(_off(decision), None, None, fields)
+
+
+def _off(decision: Decision) -> Decision:
+    from dataclasses import replace
+
+    return replace(decision, mode="off", endpoints=())
