@@ -2,7 +2,7 @@
 
 Every source is read (so the trace shows what each one said); pydantic-settings lets the
 first source that offers a value win. Results are cached on what the sources would read
-(environment values and the files' stat), so an unchanged setting is not parsed again and a
+(environment values and the files' stat, see probe.py), so an unchanged setting is not parsed again and a
 changed one is always seen on the next call.
 """
 
@@ -16,8 +16,9 @@ from typing import Literal
 from pydantic_settings import BaseSettings
 from usage_consent.policy.decision import Decision, Layer, Trace
 from usage_consent.policy.endpoints import resolve_endpoints
-from usage_consent.policy.jsonfile import read_json_object, stat_key
+from usage_consent.policy.jsonfile import read_json_object
 from usage_consent.policy.model import Policy
+from usage_consent.policy.probe import probe_for
 from usage_consent.policy.sources import SOURCE_CLASSES, ConsentSource
 from usage_consent.policy.sources.config_file import config_target
 from usage_consent.schemas.errors import ConfigFileError
@@ -35,13 +36,6 @@ class ConsentSettings(BaseSettings):
 
 _cache: dict[tuple[object, ...], Decision] = {}
 _cache_lock = threading.Lock()
-
-
-def _fingerprint(policy: Policy) -> tuple[object, ...]:
-    key = (policy,) + tuple(SOURCE_CLASSES[spec.kind].fingerprint(policy, spec) for spec in policy.sources)
-    if not any(spec.kind == "config_file" for spec in policy.sources):
-        key += (stat_key(config_target(policy)[0]),)  # the endpoints are read from it
-    return key
 
 
 def _endpoints(policy: Policy) -> tuple[str, ...]:
@@ -78,7 +72,7 @@ def _compute(policy: Policy) -> Decision:
 
 def resolve(policy: Policy) -> Decision:
     """The decision for a transfer started now, without side effects."""
-    key = _fingerprint(policy)
+    key = probe_for(policy).key()
     decision = _cache.get(key)
     if decision is None:
         decision = _compute(policy)

@@ -31,9 +31,11 @@ class ConsentSource(PydanticBaseSettingsSource):
         self.layer: Layer = self.read()
 
     @classmethod
-    def fingerprint(cls, policy: Policy, spec: Any) -> object:
-        """A cheap value that changes whenever what ``read`` would see changes."""
-        raise NotImplementedError
+    def watches(cls, policy: Policy, spec: Any) -> tuple[tuple[str, str], ...]:
+        """What ``read`` looks at: ``("env", VARIABLE)`` and ``("file", PATH)`` pairs (PATH as the
+        policy writes it, ``~`` unexpanded). A cached reading is reused while all of them are
+        unchanged (the variables' values, the files' stat)."""
+        return ()
 
     def read(self) -> Layer:
         raise NotImplementedError

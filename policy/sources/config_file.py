@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from usage_consent.policy.decision import Layer
-from usage_consent.policy.jsonfile import read_json_object, stat_key
+from usage_consent.policy.jsonfile import read_json_object
 from usage_consent.policy.model import ConfigFileSource, Policy
 from usage_consent.policy.paths import display, expand
 from usage_consent.policy.sources.base import ConsentSource, clip
@@ -39,9 +39,8 @@ class ConfigFileConsentSource(ConsentSource):
     spec: ConfigFileSource
 
     @classmethod
-    def fingerprint(cls, policy: Policy, spec: ConfigFileSource) -> object:
-        path, key = config_location(policy, spec)
-        return path, key, stat_key(path)
+    def watches(cls, policy: Policy, spec: ConfigFileSource) -> tuple[tuple[str, str], ...]:
+        return (("file", spec.path or policy.config_file),)
 
     def read(self) -> Layer:
         path, key = config_location(self.policy, self.spec)

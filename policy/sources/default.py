@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from usage_consent.policy.decision import Layer
-from usage_consent.policy.model import DefaultSource, Policy
+from usage_consent.policy.model import DefaultSource
 from usage_consent.policy.sources.base import ConsentSource
 
 
 class DefaultConsentSource(ConsentSource):
     kind = "default"
     spec: DefaultSource
-
-    @classmethod
-    def fingerprint(cls, policy: Policy, spec: DefaultSource) -> object:
-        return spec.value
 
     def read(self) -> Layer:
         return self._layer("policy", self.spec.value, self.spec.value)

@@ -16,8 +16,8 @@ class DoNotTrackConsentSource(ConsentSource):
     spec: DoNotTrackSource
 
     @classmethod
-    def fingerprint(cls, policy: Policy, spec: DoNotTrackSource) -> object:
-        return os.environ.get(spec.variable)
+    def watches(cls, policy: Policy, spec: DoNotTrackSource) -> tuple[tuple[str, str], ...]:
+        return (("env", spec.variable),)
 
     def read(self) -> Layer:
         raw = os.environ.get(self.spec.variable)

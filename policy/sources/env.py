@@ -14,8 +14,8 @@ class EnvConsentSource(ConsentSource):
     spec: EnvSource
 
     @classmethod
-    def fingerprint(cls, policy: Policy, spec: EnvSource) -> object:
-        return os.environ.get(spec.variable)
+    def watches(cls, policy: Policy, spec: EnvSource) -> tuple[tuple[str, str], ...]:
+        return (("env", spec.variable),)
 
     def read(self) -> Layer:
         variable = self.spec.variable

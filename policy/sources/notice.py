@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 from usage_consent.policy.decision import Layer
-from usage_consent.policy.jsonfile import stat_key
 from usage_consent.policy.model import NoticeSource, Policy
 from usage_consent.policy.paths import display, expand
 from usage_consent.policy.sources.base import ConsentSource
@@ -20,10 +19,11 @@ class NoticeConsentSource(ConsentSource):
     spec: NoticeSource
 
     @classmethod
-    def fingerprint(cls, policy: Policy, spec: NoticeSource) -> object:
-        path = expand(policy.state_file)
-        schemas = expand(policy.schemas_dir) if policy.schemas_dir else None
-        return path, stat_key(path), schemas and stat_key(os.path.join(schemas, policy.schema_name))
+    def watches(cls, policy: Policy, spec: NoticeSource) -> tuple[tuple[str, str], ...]:
+        state = (("file", policy.state_file),)
+        if policy.schemas_dir:  # a host's own schemas can gain a version while we run
+            return (*state, ("file", os.path.join(policy.schemas_dir, policy.schema_name)))
+        return state
 
     def read(self) -> Layer:
         path = expand(self.policy.state_file)

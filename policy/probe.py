@@ -1,0 +1,59 @@
+"""The cheap check before each decision: have any of the policy's inputs changed?
+
+A probe reads the watched environment variables and stats the watched files (paths expanded
+again only when HOME changes). Its key is equal to the previous one exactly when a fresh
+resolution would read the same inputs, so a cached decision can be reused.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from usage_consent.policy.model import Policy
+from usage_consent.policy.paths import expand
+from usage_consent.policy.sources import SOURCE_CLASSES
+
+
+class Probe:
+    __slots__ = ("policy", "variables", "raw_paths", "home", "paths")
+
+    def __init__(self, policy: Policy) -> None:
+        watched: list[tuple[str, str]] = []
+        for spec in policy.sources:
+            watched.extend(SOURCE_CLASSES[spec.kind].watches(policy, spec))
+        if not any(kind == "file" and path == policy.config_file for kind, path in watched):
+            watched.append(("file", policy.config_file))  # the endpoints are read from it
+        self.policy = policy
+        self.variables = tuple(dict.fromkeys(name for kind, name in watched if kind == "env"))
+        self.raw_paths = tuple(dict.fromkeys(path for kind, path in watched if kind == "file"))
+        self.home: str | None = None
+        self.paths: tuple[str, ...] = ()
+
+    def key(self) -> tuple[Any, ...]:
+        environ = os.environ
+        home = environ.get("HOME")
+        if home != self.home or not self.paths:
+            self.paths = tuple(expand(path) for path in self.raw_paths)
+            self.home = home
+        stats = []
+        for path in self.paths:
+            try:
+                st = os.stat(path)
+                stats.append((st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_size))
+            except OSError as error:
+                stats.append(error.errno)
+        return (id(self.policy), home, tuple(environ.get(name) for name in self.variables), tuple(stats))
+
+
+_probes: dict[int, Probe] = {}
+
+
+def probe_for(policy: Policy) -> Probe:
+    probe = _probes.get(id(policy))
+    if probe is None or probe.policy is not policy:
+        if len(_probes) > 32:
+            _probes.clear()
+        probe = _probes[id(policy)] = Probe(policy)
+    return probe
+
