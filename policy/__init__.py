@@ -9,11 +9,8 @@
 
 from __future__ import annotations
 
-from usage_consent.policy.config_write import (
-    read_consent,
-    unset_consent,
-    write_consent,
-)
+from typing import TYPE_CHECKING
+
 from usage_consent.policy.decide import decide, explain
 from usage_consent.policy.decision import Decision, Layer, Trace
 from usage_consent.policy.load import embedded_policy, load_policy, parse_policy, policy_to_toml
@@ -24,6 +21,21 @@ from usage_consent.schemas.errors import (
     PolicyError,
     UsageConsentError,
 )
+
+if TYPE_CHECKING:
+    from usage_consent.policy.config_write import read_consent, unset_consent, write_consent
+
+_LAZY = {"read_consent", "unset_consent", "write_consent"}
+
+
+def __getattr__(name: str) -> object:
+    """The config writes load on first use: a host's decide() never pays for them."""
+    if name in _LAZY:
+        from usage_consent.policy import config_write
+
+        return getattr(config_write, name)
+    raise AttributeError(f"module 'usage_consent.policy' has no attribute {name!r}")
+
 
 __all__ = [
     "ConfigFileError",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import tempfile
 from collections.abc import Iterator
 
 PRIVATE_DIR = 0o700
@@ -44,6 +43,8 @@ def write_atomic(path: str, text: str, *, mode: int = PRIVATE_FILE) -> None:
     ensure_private_dir(folder)
     with contextlib.suppress(FileNotFoundError):
         mode = os.stat(path).st_mode & 0o777
+    import tempfile
+
     fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)

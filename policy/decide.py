@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
-from usage_consent.policy import notice
 from usage_consent.policy.decision import Decision, Layer, Trace
 from usage_consent.policy.load import embedded_policy
 from usage_consent.policy.model import Policy
@@ -25,6 +23,8 @@ def _failed_closed(policy: Policy | None, error: BaseException) -> Decision:
 def _notice_is_due(policy: Policy, decision: Decision) -> bool:
     """Shown when collection would happen, or is held back only by the notice itself;
     never to users who opted out, and never when the trace already says it was shown."""
+    from usage_consent.policy import notice
+
     notice_layers = [layer for layer in decision.trace if layer.kind == "notice"]
     if notice_layers and notice_layers[0].status == "unset":
         return False
@@ -36,8 +36,9 @@ def explain(policy: Policy | None = None) -> Decision:
     """The decision a transfer started now would get, with its trace; changes no file."""
     try:
         policy = policy or embedded_policy()
-        decision = resolve(policy)
-        return replace(decision, notice=notice.status(policy))
+        from usage_consent.policy import notice
+
+        return resolve(policy).replace(notice=notice.status(policy))
     except Exception as error:  # usage reporting must never hurt the host
         return _failed_closed(policy, error)
 
@@ -53,7 +54,9 @@ def decide(policy: Policy | None = None) -> Decision:
         policy = policy or embedded_policy()
         decision = resolve(policy)
         if _notice_is_due(policy, decision):
-            decision = replace(decision, notice=notice.show(policy, how="decide"))
+            from usage_consent.policy import notice
+
+            decision = decision.replace(notice=notice.show(policy, how="decide"))
         return decision
     except Exception as error:  # usage reporting must never hurt the host
         return _failed_closed(policy, error)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Status = Literal["unset", "decided", "shadowed", "invalid"]
 RAW_SHOWN = 60
@@ -18,8 +17,7 @@ def _shown(raw: str | None) -> str:
     return json.dumps(raw, ensure_ascii=False) if raw != raw.strip() or not raw else raw
 
 
-@dataclass(frozen=True, slots=True)
-class Layer:
+class Layer(NamedTuple):
     """What one source said: where it looked, the raw value seen, the parsed value, its status."""
 
     name: str
@@ -31,14 +29,25 @@ class Layer:
     reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
 
 
-@dataclass(frozen=True, slots=True)
 class Trace:
     """Every source of the policy, highest first, with what it said."""
 
-    layers: tuple[Layer, ...]
+    __slots__ = ("layers",)
+
+    def __init__(self, layers: tuple[Layer, ...]) -> None:
+        self.layers = layers
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Trace) and other.layers == self.layers
+
+    def __hash__(self) -> int:
+        return hash(self.layers)
+
+    def __repr__(self) -> str:
+        return f"Trace({self.layers!r})"
 
     def __iter__(self):
         return iter(self.layers)
@@ -69,22 +78,33 @@ class Trace:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True, slots=True)
 class Decision:
-    """Whether usage stats may be collected for one transfer; fixed once taken.
+    """Whether usage stats may be collected for one transfer; fixed once taken (immutable).
 
     ``mode`` is "on" (record and send), "local" (record only) or "off". Code that sends
     must test ``mode == "on"``; ``enabled`` is true whenever anything is collected.
     """
 
-    app: str
-    key: str
-    mode: Literal["on", "off", "local"]
-    decided_by: str | None
-    trace: Trace
-    notice: dict[str, Any] = field(default_factory=dict)
-    endpoints: tuple[str, ...] = ()
-    policy: Any = field(default=None, repr=False, compare=False)
+    __slots__ = ("app", "key", "mode", "decided_by", "trace", "notice", "endpoints", "policy")
+
+    def __init__(self, app: str, key: str, mode: Literal["on", "off", "local"], decided_by: str | None,
+                 trace: Trace, notice: dict[str, Any] | None = None, endpoints: tuple[str, ...] = (),
+                 policy: Any = None) -> None:
+        for name, value in (("app", app), ("key", key), ("mode", mode), ("decided_by", decided_by),
+                            ("trace", trace), ("notice", dict(notice or {})), ("endpoints", tuple(endpoints)),
+                            ("policy", policy)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a Decision is fixed once taken; {name!r} cannot change")
+
+    def replace(self, **changes: Any) -> Decision:
+        """A new decision with some fields changed (this one stays as it is)."""
+        fields = {name: getattr(self, name) for name in self.__slots__}
+        return Decision(**{**fields, **changes})
+
+    def __repr__(self) -> str:
+        return f"Decision(app={self.app!r}, mode={self.mode!r}, decided_by={self.decided_by!r})"
 
     @property
     def enabled(self) -> bool:

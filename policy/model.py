@@ -15,7 +15,9 @@ SOURCE_KINDS = ("env", "do_not_track", "config_file", "notice", "default")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # Validators are built on first validation: a host deciding with the embedded policy never
+    # pays for them (see load.trusted_policy).
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class EnvSource(_Strict):
@@ -57,6 +59,9 @@ class DefaultSource(_Strict):
     name: str = Field(min_length=1)
     value: Mode
 
+
+SOURCE_MODELS = {"env": EnvSource, "do_not_track": DoNotTrackSource, "config_file": ConfigFileSource,
+                 "notice": NoticeSource, "default": DefaultSource}
 
 Source = Annotated[
     EnvSource | DoNotTrackSource | ConfigFileSource | NoticeSource | DefaultSource,
@@ -135,10 +140,10 @@ class Policy(_Strict):
     state_file: str = Field(min_length=1)
     schemas_dir: str | None = None
     on_invalid: Literal["off", "skip"] = "off"
-    spellings: Spellings = Spellings()
+    spellings: Spellings = Spellings.model_construct()
     sources: tuple[Source, ...] = Field(min_length=1)
     notice: NoticeText
-    reporter: ReporterSettings = ReporterSettings()
+    reporter: ReporterSettings = ReporterSettings.model_construct()
 
     @field_validator("sources", mode="before")
     @classmethod

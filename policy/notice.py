@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from usage_consent.policy.model import Policy
 from usage_consent.policy.paths import expand
-from usage_consent.policy.state import StateFile
+from usage_consent.policy.state import StateFile, shown_version_in
 from usage_consent.schemas.errors import UsageConsentError
 
 log = logging.getLogger("usage_consent")
@@ -27,15 +27,17 @@ def record_dir(policy: Policy) -> str:
     return os.path.join(tempfile.gettempdir(), policy.app, "usage")
 
 
-def status(policy: Policy) -> dict[str, Any]:
-    """Whether the notice is still to be shown: ``{would_show, shown_version, current_version}``."""
+def status(policy: Policy, state: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Whether the notice is still to be shown: ``{would_show, shown_version, current_version}``
+    (from ``state``, the state file's contents, when the caller has already read them)."""
     from usage_consent.schemas.versions import current_version
 
     current = current_version(policy.schema_name, schemas_root(policy))
     try:
-        shown = StateFile(expand(policy.state_file)).shown_version(policy.schema_name)
+        data = StateFile(expand(policy.state_file)).read() if state is None else state
     except UsageConsentError:
-        shown = None
+        data = {}
+    shown = shown_version_in(data, policy.schema_name)
     return {"would_show": shown is None or shown < current, "shown_version": shown, "current_version": current}
 
 

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import replace
 from typing import Literal
 
 from pydantic_settings import BaseSettings
 from usage_consent.policy.decision import Decision, Layer, Trace
-from usage_consent.policy.endpoints import resolve_endpoints
 from usage_consent.policy.jsonfile import read_json_object
 from usage_consent.policy.model import Policy
 from usage_consent.policy.probe import probe_for
@@ -39,6 +37,8 @@ _cache_lock = threading.Lock()
 
 
 def _endpoints(policy: Policy) -> tuple[str, ...]:
+    from usage_consent.policy.endpoints import resolve_endpoints
+
     path = config_target(policy)[0]
     try:
         config = read_json_object(path)
@@ -57,7 +57,7 @@ def _compute(policy: Policy) -> Decision:
     for source in sources:
         layer = source.layer
         if layer.status == "decided" and layer.name != decided_by:
-            layer = replace(layer, status="shadowed")
+            layer = layer._replace(status="shadowed")
         layers.append(layer)
     invalid = [layer for layer in layers if layer.status == "invalid"]
     if mode == "on" and invalid:

@@ -12,10 +12,8 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
-from usage_consent.policy.atomic import exclusive_lock, write_atomic
 from usage_consent.policy.jsonfile import read_json_object
 from usage_consent.policy.paths import display
 from usage_consent.schemas.errors import ConfigFileError
@@ -25,7 +23,22 @@ log = logging.getLogger("usage_consent")
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return iso_from_ms(int(time.time() * 1000))
+
+
+def iso_from_ms(milliseconds: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(milliseconds // 1000))
+
+
+def shown_in(data: dict[str, Any], schema_name: str) -> dict[str, Any]:
+    notices = data.get("notices")
+    entry = notices.get(schema_name) if isinstance(notices, dict) else None
+    return entry if isinstance(entry, dict) else {}
+
+
+def shown_version_in(data: dict[str, Any], schema_name: str) -> int | None:
+    version = shown_in(data, schema_name).get("version")
+    return version if isinstance(version, int) and not isinstance(version, bool) else None
 
 
 class StateFile:
@@ -38,13 +51,10 @@ class StateFile:
 
     def shown(self, schema_name: str) -> dict[str, Any]:
         """What was last shown for ``schema_name``: version, fingerprint, shown_at ({} if never)."""
-        notices = self.read().get("notices")
-        entry = notices.get(schema_name) if isinstance(notices, dict) else None
-        return entry if isinstance(entry, dict) else {}
+        return shown_in(self.read(), schema_name)
 
     def shown_version(self, schema_name: str) -> int | None:
-        version = self.shown(schema_name).get("version")
-        return version if isinstance(version, int) and not isinstance(version, bool) else None
+        return shown_version_in(self.read(), schema_name)
 
     def history(self) -> list[dict[str, Any]]:
         entries = self.read().get("history")
@@ -52,6 +62,8 @@ class StateFile:
 
     def update(self, change: Callable[[dict[str, Any]], Any]) -> Any:
         """Apply ``change`` to the state under the lock and write it back atomically."""
+        from usage_consent.policy.atomic import exclusive_lock, write_atomic
+
         with exclusive_lock(self.path):
             try:
                 data = self.read()

@@ -18,12 +18,13 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def client_id(policy: Policy) -> str:
-    """This installation's client id, created on first use."""
+def client_id(policy: Policy, state_data: dict[str, Any] | None = None) -> str:
+    """This installation's client id, created on first use (``state_data``: the state file's
+    contents, when the caller has already read them)."""
     if policy.reporter.client_id == "per_session":
         return new_id()
     state = StateFile(expand(policy.state_file))
-    known = state.read().get("client_id")
+    known = (state.read() if state_data is None else state_data).get("client_id")
     if isinstance(known, str) and UUID4.match(known):
         return known
 

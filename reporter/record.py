@@ -24,6 +24,10 @@ def usage_root(policy: Policy) -> str:
     return os.path.join(temp_root(), *usage_parts(policy))
 
 
+def record_path(policy: Policy, client_id: str, session_id: str) -> str:
+    return os.path.join(usage_root(policy), client_id, session_id, RECORD)
+
+
 def write_record(policy: Policy, client_id: str, session_id: str, body: bytes, status: dict[str, Any]) -> str:
     """Write the report and its status; returns the report's path. Raises UnsafePath or OSError."""
     fd = open_dir(usage_parts(policy, client_id, session_id))
@@ -32,7 +36,7 @@ def write_record(policy: Policy, client_id: str, session_id: str, body: bytes, s
         write_at(fd, STATUS, json.dumps(status, indent=2).encode())
     finally:
         os.close(fd)
-    return os.path.join(usage_root(policy), client_id, session_id, RECORD)
+    return record_path(policy, client_id, session_id)
 
 
 def read_record(policy: Policy, client_id: str, session_id: str) -> tuple[bytes, dict[str, Any]]:
@@ -74,6 +78,18 @@ def remove_session(policy: Policy, client_id: str, session_id: str) -> None:
         shutil.rmtree(session_id, dir_fd=fd)
     finally:
         os.close(fd)
+
+
+_since_prune: dict[str, int] = {}
+
+
+def prune_due(policy: Policy) -> bool:
+    """Whether this report should trigger a prune: every keep_sessions/10 reports of a process,
+    so the folder stays within 10% of the bound without being scanned for every report."""
+    count = _since_prune.get(policy.app, 0) + 1
+    due = count == 1 or count > max(1, policy.reporter.keep_sessions // 10)
+    _since_prune[policy.app] = 1 if due and count > 1 else count
+    return due
 
 
 def prune(policy: Policy, client_id: str) -> int:

@@ -25,10 +25,14 @@ def temp_root() -> str:
 
 
 def _open_child(parent_fd: int, name: str, shown: str, create: bool) -> int:
-    if create:
+    try:
+        found = os.stat(name, dir_fd=parent_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        if not create:
+            raise
         with contextlib.suppress(FileExistsError):
             os.mkdir(name, PRIVATE_DIR, dir_fd=parent_fd)
-    found = os.stat(name, dir_fd=parent_fd, follow_symlinks=False)  # FileNotFoundError when missing
+        found = os.stat(name, dir_fd=parent_fd, follow_symlinks=False)
     if stat.S_ISLNK(found.st_mode):
         raise UnsafePath(f"{shown}: is a symlink; not followed", path=shown)
     try:
@@ -62,14 +66,15 @@ def open_dir(parts: list[str], create: bool = True) -> int:
 
 
 def write_at(dir_fd: int, name: str, data: bytes) -> None:
-    """Replace ``name`` in the folder with ``data`` in one step (0600, never through a symlink)."""
+    """Replace ``name`` in the folder with ``data`` in one step (0600, never through a symlink).
+
+    Readers see the old file or the new one, never half of one. There is no fsync: these are
+    records in a temporary folder, and a transfer must not wait for the disk."""
     temporary = f".{name}.{secrets.token_hex(6)}.tmp"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, PRIVATE_FILE, dir_fd=dir_fd)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(temporary, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -13,9 +13,11 @@ from typing import Any
 
 from usage_consent.policy import notice
 from usage_consent.policy.decision import Decision
-from usage_consent.policy.state import now_iso
+from usage_consent.policy.paths import expand
+from usage_consent.policy.state import StateFile, iso_from_ms
 from usage_consent.reporter import identity, record, spool, worker
 from usage_consent.reporter.safe_files import UnsafePath
+from usage_consent.schemas.errors import UsageConsentError
 
 log = logging.getLogger("usage_consent")
 OS_FAMILIES = {"linux": "linux", "darwin": "darwin", "win32": "windows", "cygwin": "windows"}
@@ -35,8 +37,9 @@ class Session:
     """Bound to one decision for its whole life: it never re-reads settings."""
 
     def __init__(self, decision: Decision, client_id: str | None, session_id: str | None,
-                 fields: Mapping[str, Any]) -> None:
+                 fields: Mapping[str, Any], notice_status: Mapping[str, Any] | None = None) -> None:
         self.decision = decision
+        self.notice_status = dict(notice_status or {})
         self.mode = decision.mode
         self.client_id = client_id
         self.session_id = session_id
@@ -60,7 +63,7 @@ class Session:
         merged = {**self.fields, **given, **more}
         merged = {k: v.model_dump(exclude_none=True) if hasattr(v, "model_dump") else v
                   for k, v in merged.items() if v is not None}
-        schema = notice.status(self.decision.policy)["current_version"]
+        schema = self.notice_status["current_version"]
         return {"tool_version": "unknown", **merged,
                 "schema_version": schema, "client_id": self.client_id, "session_id": self.session_id,
                 "python_version": platform.python_version(), "os": OS_FAMILIES.get(sys.platform, "other"),
@@ -82,40 +85,56 @@ class Session:
         return self.outcome
 
     def _report(self, fields: Any, more: dict[str, Any]) -> str:
+        """On the transfer's thread: only build and freeze the report; the rest is background work."""
         if not self.decision.enabled:
             return "off"
         if self.outcome is not None:
             return "duplicate"
+        try:
+            body = json.dumps(self.payload(fields, **more), sort_keys=True, separators=(",", ":")).encode()
+        except (TypeError, ValueError) as error:
+            log.warning("usage report not recorded or sent: not JSON data: %s", error)
+            return "invalid"
+        told = not self.notice_status["would_show"]
+        sending = self.mode == "on" and told and bool(self.decision.endpoints)
+        policy = self.decision.policy
+        self.path = record.record_path(policy, self.client_id, self.session_id)
+        created_ms = int(time.time() * 1000)
+        worker.submit(lambda: self._record(body, created_ms, told, sending), policy.reporter.exit_wait_s, lane="write")
+        return "queued" if sending else "recorded"
+
+    def _record(self, body: bytes, created_ms: int, told: bool, sending: bool) -> None:
+        """In the background: validate (the schema is the allowlist), write the local record, then
+        hand the send to the send lane. A report that fails validation is neither written nor sent."""
         from usage_consent.schemas import registry
 
         policy = self.decision.policy
-        data = self.payload(fields, **more)
+        data = json.loads(body)
         problems = registry.problems(data, policy.schema_name, None, notice.schemas_root(policy))
         if problems:
+            self.outcome, self.path = "invalid", None
             log.warning("usage report not recorded or sent: it breaks schema %s: %s", policy.schema_name,
                         "; ".join(problems))
-            return "invalid"
-        body = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
-        told = not notice.status(policy)["would_show"]
-        sending = self.mode == "on" and told and bool(self.decision.endpoints)
-        status = {"client_id": self.client_id, "session_id": self.session_id, "created_at": now_iso(),
-                  "created_ms": int(time.time() * 1000), "mode": self.mode, "schema": policy.schema_name,
+            return
+        status = {"client_id": self.client_id, "session_id": self.session_id, "created_at": iso_from_ms(created_ms),
+                  "created_ms": created_ms, "mode": self.mode, "schema": policy.schema_name,
                   "schema_version": data["schema_version"], "notice_shown": told, "endpoints": {}}
         for url in self.decision.endpoints if sending else ():
             record.set_outcome(status, url, "pending", None, "queued")
             status["endpoints"][url]["attempts"] = 0
         try:
-            self.path = record.write_record(policy, self.client_id, self.session_id, body, status)
+            record.write_record(policy, self.client_id, self.session_id, body, status)
             if sending:
                 spool.mark(policy, self.client_id, self.session_id)
         except UnsafePath as error:
+            self.outcome, self.path = "unsafe", None
             log.warning("usage report not recorded or sent: %s", error.message)
-            return "unsafe"
+            return
         wait = policy.reporter.exit_wait_s
         if sending:
             worker.submit(lambda: spool.send_locked(self.decision, self.client_id, self.session_id), wait)
-        worker.submit(lambda: record.prune(policy, self.client_id), wait)
-        return "queued" if sending else "recorded"
+        if record.prune_due(policy):
+            worker.submit(lambda: record.prune(policy, self.client_id), wait, lane="write")
 
     def __enter__(self) -> Session:
         return self
@@ -135,7 +154,12 @@ def start_session(decision: Decision, **fields: Any) -> Session:
             spool.cancel_all(policy)
         if not decision.enabled or policy is None:
             return Session(decision, None, None, fields)
-        session = Session(decision, identity.client_id(policy), identity.new_id(), fields)
+        try:
+            state = StateFile(expand(policy.state_file)).read()
+        except UsageConsentError:
+            state = {}
+        session = Session(decision, identity.client_id(policy, state), identity.new_id(), fields,
+                          notice.status(policy, state))
         if decision.mode == "on":
             worker.submit(lambda: spool.retry_all(decision, session.session_id), policy.reporter.exit_wait_s)
         return session
@@ -145,6 +169,4 @@ def start_session(decision: Decision, **fields: Any) -> Session:
 
 
 def _off(decision: Decision) -> Decision:
-    from dataclasses import replace
-
-    return replace(decision, mode="off", endpoints=())
+    return decision.replace(mode="off", endpoints=())

@@ -14,18 +14,20 @@ from usage_consent.policy import notice
 from usage_consent.policy.decision import Decision
 from usage_consent.policy.model import Policy
 from usage_consent.reporter.record import read_record, remove_session, set_outcome, update_status, usage_parts
-from usage_consent.reporter.safe_files import UnsafePath, open_dir, temp_root, write_at
+from usage_consent.reporter.safe_files import UnsafePath, open_dir, temp_root
 from usage_consent.reporter.send import send_report
 
 PENDING = ".pending"
 PER_SESSION = 20
+_attempted: set[tuple[str, str]] = set()  # each pending report is tried at most once per process
 log = logging.getLogger("usage_consent")
 
 
 def mark(policy: Policy, client_id: str, session_id: str) -> None:
+    """An empty marker file: nothing to write atomically, so it is simply created."""
     fd = open_dir(usage_parts(policy, PENDING))
     try:
-        write_at(fd, f"{client_id}__{session_id}", b"")
+        os.close(os.open(f"{client_id}__{session_id}", os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600, dir_fd=fd))
     finally:
         os.close(fd)
 
@@ -99,6 +101,9 @@ def send_pending(decision: Decision, client_id: str, session_id: str) -> None:
 
 def send_locked(decision: Decision, client_id: str, session_id: str) -> None:
     """send_pending under the marker's lock, so two processes never send the same report at once."""
+    if (client_id, session_id) in _attempted:
+        return
+    _attempted.add((client_id, session_id))
     with contextlib.suppress(FileNotFoundError):
         fd = open_dir(usage_parts(decision.policy, PENDING), create=False)
         try:

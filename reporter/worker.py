@@ -1,6 +1,7 @@
-"""One background thread per process that sends reports, so a transfer never waits on the
-network. At exit the process waits for it at most the policy's bound, then gives up (what was
-not sent stays pending on disk for a later session)."""
+"""Background threads, so a transfer never waits on the disk or the network: one lane writes
+local records, one sends (a send that hangs never holds up the records behind it). At exit the
+process waits for both at most the policy's bound, then gives up; what was not sent stays
+pending on disk for a later session."""
 
 from __future__ import annotations
 
@@ -12,44 +13,52 @@ import time
 from collections.abc import Callable
 
 log = logging.getLogger("usage_consent")
+LANES = ("write", "send")  # waited for in this order at exit
 
-_jobs: queue.Queue[Callable[[], None]] = queue.Queue()
+_queues: dict[str, queue.Queue[Callable[[], None]]] = {lane: queue.Queue() for lane in LANES}
+_threads: dict[str, threading.Thread] = {}
 _lock = threading.Lock()
-_thread: threading.Thread | None = None
 _exit_wait = 0.0
+_registered = False
 
 
-def _run() -> None:
+def _run(jobs: queue.Queue[Callable[[], None]]) -> None:
     while True:
-        job = _jobs.get()
+        job = jobs.get()
         try:
             job()
-        except Exception as error:  # a failed report must never end the worker
+        except Exception as error:  # a failed report must never end the lane
             log.warning("usage report: %s: %s", type(error).__name__, error)
         finally:
-            _jobs.task_done()
+            jobs.task_done()
 
 
-def submit(job: Callable[[], None], exit_wait: float) -> None:
-    """Run ``job`` in the background; at exit, wait for the queue at most ``exit_wait`` seconds."""
-    global _thread, _exit_wait
+def submit(job: Callable[[], None], exit_wait: float, lane: str = "send") -> None:
+    """Run ``job`` in the background lane ``lane``; at exit wait at most ``exit_wait`` seconds."""
+    global _exit_wait, _registered
     with _lock:
         _exit_wait = max(_exit_wait, exit_wait)
-        if _thread is None or not _thread.is_alive():
-            _thread = threading.Thread(target=_run, name="usage-consent-sender", daemon=True)
-            _thread.start()
+        thread = _threads.get(lane)
+        if thread is None or not thread.is_alive():
+            thread = threading.Thread(target=_run, args=(_queues[lane],), name=f"usage-consent-{lane}", daemon=True)
+            _threads[lane] = thread
+            thread.start()
+        if not _registered:
             atexit.register(wait)
-    _jobs.put(job)
+            _registered = True
+    _queues[lane].put(job)
 
 
 def wait(timeout: float | None = None) -> bool:
-    """Wait until every submitted job is done, at most ``timeout`` (default: the policy's bound).
-    True when everything finished."""
+    """Wait until every submitted job is done, at most ``timeout`` in all (default: the policy's
+    bound). True when everything finished."""
     deadline = time.monotonic() + (_exit_wait if timeout is None else timeout)
-    with _jobs.all_tasks_done:
-        while _jobs.unfinished_tasks:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            _jobs.all_tasks_done.wait(left)
+    for lane in LANES:
+        jobs = _queues[lane]
+        with jobs.all_tasks_done:
+            while jobs.unfinished_tasks:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                jobs.all_tasks_done.wait(left)
     return True

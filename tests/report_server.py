@@ -91,3 +91,15 @@ def refused_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}/report"
+
+
+if __name__ == "__main__":
+    # `python tests/report_server.py BEHAVIOUR`: serve in a process of its own (so that a
+    # benchmark's host does not share its interpreter with the server), print the URL, and stop
+    # when standard input closes.
+    import sys
+
+    running = ReportServer(sys.argv[1] if len(sys.argv) > 1 else "200")
+    print(running.url, flush=True)
+    sys.stdin.read()
+    running.stop()

@@ -126,3 +126,16 @@ def test_custom_policy_changes_the_order(home, monkeypatch):
     path.write_text(text)
     report = home.explain("--policy", str(path), env={"SKYPLANE_USAGE_STATS_ENABLED": "1"})
     assert (report["mode"], report["decided_by"]) == ("off", "config_file")
+
+
+def test_embedded_policy_built_without_validation_equals_the_validated_one():
+    """The embedded policy skips validation on the hot path; it must equal the validated document."""
+    from pathlib import Path
+
+    from usage_consent.policy import load as load_module
+
+    text = (Path(load_module.__file__).parent / load_module.EMBEDDED_NAME).read_text()
+    validated = parse_policy(text, "skyplane.toml")
+    assert embedded_policy() == validated
+    assert policy_to_toml(embedded_policy()) == policy_to_toml(validated)
+    assert hash(embedded_policy()) == hash(validated)

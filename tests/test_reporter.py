@@ -57,13 +57,21 @@ def test_invalid_payload_is_neither_written_nor_sent(home, server, caplog):
     opt_in(home, server.url)
     session = start_session(decide(), **TRANSFER)
     with caplog.at_level(logging.WARNING, logger="usage_consent"):
-        outcome = session.report(stats=STATS, source={"provider": "oracle", "region": "x"}, hostname="laptop")
-    assert outcome == "invalid"
+        session.report(stats=STATS, source={"provider": "oracle", "region": "x"}, hostname="laptop")
+        assert wait(5)
+    assert session.outcome == "invalid" and session.path is None
     message = " ".join(r.getMessage() for r in caplog.records)
     assert "source.provider: 'oracle' is not one of" in message and "hostname" in message
-    wait(5)
     assert not (usage(home) / session.client_id / session.session_id).exists()
     assert server.connections == 0
+
+
+def test_data_that_is_not_json_is_refused_at_once(home, server):
+    """A value JSON cannot hold is refused on the spot, before anything leaves the host's thread."""
+    opt_in(home, server.url)
+    session = start_session(decide(), **TRANSFER)
+    assert session.report(stats=STATS, started=object()) == "invalid"
+    assert wait(5) and server.connections == 0
 
 
 def test_symlink_planted_in_the_record_path_is_not_followed(home, server, tmp_path, caplog):
@@ -75,10 +83,11 @@ def test_symlink_planted_in_the_record_path_is_not_followed(home, server, tmp_pa
     usage(home).mkdir(parents=True)
     (usage(home) / session.client_id).symlink_to(elsewhere)
     with caplog.at_level(logging.WARNING, logger="usage_consent"):
-        assert session.report(stats=STATS) == "unsafe"
+        session.report(stats=STATS)
+        assert wait(5)
+    assert session.outcome == "unsafe"
     assert "is a symlink; not followed" in caplog.text
     assert list(elsewhere.iterdir()) == []
-    wait(5)
     assert server.connections == 0
 
 
@@ -91,7 +100,9 @@ def test_folder_owned_by_another_user_is_refused(home, server, caplog):
     (usage(home)).mkdir(parents=True)
     os.chown(usage(home), 65534, 65534)
     with caplog.at_level(logging.WARNING, logger="usage_consent"):
-        assert session.report(stats=STATS) == "unsafe"
+        session.report(stats=STATS)
+        assert wait(5)
+    assert session.outcome == "unsafe"
     assert "belongs to another user (uid 65534)" in caplog.text
 
 
@@ -124,10 +135,8 @@ def test_send_refuses_without_consent(home, server):
     """The only function that connects refuses unless the mode is on and the endpoint allowed."""
     opt_in(home, server.url)
     for mode in ("off", "local"):
-        from dataclasses import replace
-
         with pytest.raises(ReportError, match=f"usage stats are {mode}"):
-            send_report(replace(decide(), mode=mode), server.url, b"{}")
+            send_report(decide().replace(mode=mode), server.url, b"{}")
     with pytest.raises(ReportError, match="not an endpoint this decision allows"):
         send_report(decide(), "http://127.0.0.1:1/other", b"{}")
     assert server.connections == 0

@@ -1,0 +1,73 @@
+"""A fresh process that imports the consent check and decides, against one that only imports
+pydantic_settings (the floor the required library sets); runs interleaved.
+
+Both run in a throwaway virtual environment where usage_consent is laid out as a wheel installs
+it (the four packages copied into site-packages) and the dependencies come from this
+environment: an editable checkout's import hook costs ~20 ms that an installed host never pays.
+The editable figure is reported too."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import time
+import venv
+from pathlib import Path
+
+from benchmarks.common import Row, mark_notice_shown, temp_home, write_config
+
+FLOOR = "import pydantic_settings"
+CASES = [
+    ("cold start: import usage_consent.policy + decide()", "import usage_consent.policy as p; p.decide()"),
+    ("cold start: import usage_consent.policy", "import usage_consent.policy"),
+]
+
+
+def _time(code: str, python: str = sys.executable) -> float:
+    started = time.perf_counter()
+    subprocess.run([python, "-c", code], check=True, env=os.environ.copy(),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def installed_layout(root: Path) -> str:
+    """A venv whose site-packages holds usage_consent as a wheel lays it out; returns its python."""
+    import usage_consent.policy
+
+    venv.EnvBuilder(with_pip=False).create(root)
+    python = root / "bin" / "python"
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    (Path(purelib) / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    source = Path(usage_consent.policy.__file__).resolve().parent.parent
+    for package in ("policy", "schemas", "reporter", "cli"):
+        shutil.copytree(source / package, Path(purelib) / "usage_consent" / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([str(python), "-c", "import usage_consent.policy, usage_consent.reporter"], check=True)
+    return str(python)
+
+
+def run(quick: bool) -> list[Row]:
+    rounds = 3 if quick else 15
+    rows = []
+    with temp_home() as home:
+        write_config(home, {"usage_stats": True})
+        mark_notice_shown(home)
+        installed = installed_layout(home / "venv")
+        for layout, python in (("installed", installed), ("editable", sys.executable)):
+            for name, code in CASES:
+                if layout == "editable" and "decide" not in code:
+                    continue
+                _time(code, python), _time(FLOOR, python)  # warm the file cache and the .pyc files
+                ours, floor = [], []
+                for _ in range(rounds):
+                    ours.append(_time(code, python))
+                    floor.append(_time(FLOOR, python))
+                rows.append(Row(f"{name} ({layout})", statistics.median(ours) * 1e3, statistics.median(floor) * 1e3,
+                                "ms", target=1.10 if "decide" in code and layout == "installed" else None,
+                                note=f"baseline: python -c '{FLOOR}'; {rounds} runs each, interleaved"))
+    return rows

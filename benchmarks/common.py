@@ -1,0 +1,103 @@
+"""Shared pieces: a private HOME and TMPDIR, timing helpers, and the result rows."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+CONSENT_VARIABLES = ("SKYPLANE_USAGE_STATS_ENABLED", "DO_NOT_TRACK")
+
+
+@dataclass
+class Row:
+    name: str
+    ours: float
+    baseline: float | None
+    unit: str
+    target: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        return self.ours / self.baseline if self.baseline else None
+
+    @property
+    def meets_target(self) -> bool | None:
+        if self.target is None:
+            return None
+        value = self.ratio if self.unit != "ms p99" else self.ours
+        return value is not None and value <= self.target
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "ratio": self.ratio, "meets_target": self.meets_target}
+
+
+@contextlib.contextmanager
+def temp_home() -> Iterator[Path]:
+    """A fresh HOME and TMPDIR for this process, restored afterwards."""
+    root = Path(tempfile.mkdtemp(prefix="uc-bench-"))
+    (root / "tmp").mkdir()
+    saved = {k: os.environ.get(k) for k in ("HOME", "TMPDIR", *CONSENT_VARIABLES)}
+    os.environ.update(HOME=str(root), TMPDIR=str(root / "tmp"))
+    for name in CONSENT_VARIABLES:
+        os.environ.pop(name, None)
+    tempfile.tempdir = None
+    try:
+        yield root
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        tempfile.tempdir = None
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def write_config(home: Path, data: dict) -> Path:
+    path = home / ".skyplane" / "config.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2))
+    return path
+
+
+def mark_notice_shown(home: Path) -> None:
+    from usage_consent.policy.state import StateFile
+    from usage_consent.schemas.versions import current_version
+
+    StateFile(str(home / ".skyplane" / "usage_stats_state.json")).record_notice(
+        "usage_stats", current_version("usage_stats"), "sha256:bench", "benchmark")
+
+
+def per_call(function: Callable[[], object], calls: int) -> float:
+    """Seconds per call over one batch."""
+    started = time.perf_counter()
+    for _ in range(calls):
+        function()
+    return (time.perf_counter() - started) / calls
+
+
+def interleaved(ours: Callable[[], object], baseline: Callable[[], object], rounds: int,
+                calls: int) -> tuple[float, float]:
+    """Median seconds per call of each, batches alternating so that both see the same machine."""
+    for _ in range(2):  # warm both
+        per_call(ours, calls)
+        per_call(baseline, calls)
+    a, b = [], []
+    for _ in range(rounds):
+        a.append(per_call(ours, calls))
+        b.append(per_call(baseline, calls))
+    return statistics.median(a), statistics.median(b)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]

@@ -1,0 +1,49 @@
+"""decide() and `records list` with 10, 1,000 and 10,000 earlier sessions on disk: the decision
+must not grow with the records (nothing scans them on the transfer's path)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+import uuid
+
+from benchmarks.common import Row, interleaved, mark_notice_shown, temp_home, write_config
+
+
+def _plant(usage, count: int) -> None:
+    client = usage / str(uuid.uuid4())
+    for index in range(count):
+        folder = client / str(uuid.uuid4())
+        folder.mkdir(parents=True, mode=0o700)
+        (folder / "usage_stats.json").write_text("{}")
+        (folder / "status.json").write_text(json.dumps({"created_ms": index, "mode": "on", "endpoints": {}}))
+
+
+def run(quick: bool) -> list[Row]:
+    from usage_consent.policy import decide
+    from usage_consent.policy.load import embedded_policy
+    from usage_consent.reporter.records import list_records
+
+    counts = (10, 100) if quick else (10, 1_000, 10_000)
+    decide_base = list_base = None
+    rows = []
+    for count in counts:
+        with temp_home() as home:
+            write_config(home, {"usage_stats": True})
+            mark_notice_shown(home)
+            _plant(home / "tmp" / "skyplane" / "usage", count)
+            per_decide, _ = interleaved(decide, lambda: None, rounds=5 if quick else 15, calls=500)
+            timings = []
+            for _ in range(3):
+                started = time.perf_counter()
+                assert len(list_records(embedded_policy())) == count
+                timings.append(time.perf_counter() - started)
+            per_list = statistics.median(timings)
+        decide_base = decide_base or per_decide
+        list_base = list_base or per_list
+        rows.append(Row(f"decide() with {count} records on disk", per_decide * 1e6, decide_base * 1e6, "us/call",
+                        note=f"baseline: decide() with {counts[0]} records"))
+        rows.append(Row(f"records list with {count} records", per_list * 1e3, list_base * 1e3, "ms",
+                        note=f"baseline: {counts[0]} records (linear growth expected)"))
+    return rows

@@ -1,0 +1,31 @@
+"""One report validated with the cached compiled validator, against jsonschema.validate()."""
+
+from __future__ import annotations
+
+import uuid
+
+from benchmarks.common import Row, interleaved
+
+
+def payload() -> dict:
+    return {
+        "schema_version": 1, "client_id": str(uuid.uuid4()), "session_id": str(uuid.uuid4()),
+        "tool_version": "0.3.2", "python_version": "3.11.7", "os": "linux", "command": "cp",
+        "source": {"provider": "aws", "region": "us-east-1"}, "destination": {"provider": "gcp", "region": "us-west1"},
+        "session_start_timestamp_ms": 1_795_000_000_000,
+        "options": {"recursive": True, "multipart": False, "max_instances": 1, "solver": "direct"},
+        "stats": {"runtime_s": 1.0, "throughput_gbits": 1.0, "bytes_transferred": 1, "objects_transferred": 1},
+    }
+
+
+def run(quick: bool) -> list[Row]:
+    import jsonschema
+    from usage_consent.schemas import registry
+
+    report = payload()
+    schema = registry.load("usage_stats", 1)
+    cached = registry.validator("usage_stats", 1)
+    ours, baseline = interleaved(lambda: cached.validate(report), lambda: jsonschema.validate(report, schema),
+                                 rounds=5 if quick else 15, calls=20 if quick else 200)
+    return [Row("validate one report (cached validator)", ours * 1e6, baseline * 1e6, "us/call",
+                note="baseline: jsonschema.validate() on the same schema and payload")]
