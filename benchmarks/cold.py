@@ -52,7 +52,7 @@ def installed_layout(root: Path) -> str:
 
 
 def run(quick: bool) -> list[Row]:
-    rounds = 3 if quick else 15
+    rounds = 3 if quick else 11
     rows = []
     with temp_home() as home:
         write_config(home, {"usage_stats": True})

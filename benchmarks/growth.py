@@ -4,6 +4,7 @@ must not grow with the records (nothing scans them on the transfer's path)."""
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import time
 import uuid
@@ -12,12 +13,16 @@ from benchmarks.common import Row, interleaved, mark_notice_shown, temp_home, wr
 
 
 def _plant(usage, count: int) -> None:
-    client = usage / str(uuid.uuid4())
+    client = os.path.join(usage, str(uuid.uuid4()))
+    os.makedirs(client, mode=0o700)
     for index in range(count):
-        folder = client / str(uuid.uuid4())
-        folder.mkdir(parents=True, mode=0o700)
-        (folder / "usage_stats.json").write_text("{}")
-        (folder / "status.json").write_text(json.dumps({"created_ms": index, "mode": "on", "endpoints": {}}))
+        folder = os.path.join(client, str(uuid.uuid4()))
+        os.mkdir(folder, 0o700)
+        for name, data in (("usage_stats.json", b"{}"),
+                           ("status.json", json.dumps({"created_ms": index, "mode": "on"}).encode())):
+            fd = os.open(os.path.join(folder, name), os.O_WRONLY | os.O_CREAT, 0o600)
+            os.write(fd, data)
+            os.close(fd)
 
 
 def run(quick: bool) -> list[Row]:

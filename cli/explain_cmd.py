@@ -1,30 +1,42 @@
-"""``usage-consent explain [--json]``: why collection would be on or off for a transfer started now."""
+"""``usage-consent explain [--json]``: why collection would be on or off for a transfer started now
+(changes no file); ``usage-consent decide [--json]``: what a host does before a transfer, for hosts
+that are not Python (shows and records the notice when due, on stderr; prints the mode)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 
-from usage_consent.policy import explain
+from usage_consent.policy import decide, explain
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("explain", help="show the decision and what every source said")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(run=run)
+    for name, helptext, run in (
+        ("explain", "show the decision and what every source said; changes no file", run_explain),
+        ("decide", "take the decision for a transfer starting now; print on, off or local", run_decide),
+    ):
+        parser = commands.add_parser(name, help=helptext)
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run_decide(args: argparse.Namespace) -> int:
+    decision = decide(args.policy_model)
+    print(json.dumps(decision.to_dict(), indent=2, ensure_ascii=False) if args.json else decision.mode)
+    return 0
+
+
+def run_explain(args: argparse.Namespace) -> int:
     decision = explain(args.policy_model)
     if args.json:
         print(json.dumps(decision.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        print(decision)
-        state = decision.notice
-        if state:
-            last = f"v{state['shown_version']}" if state["shown_version"] else "never"
-            verb = "would be shown" if state["would_show"] else "not due"
-            print(f"notice: {verb} (current v{state['current_version']}; last shown: {last})")
-        if decision.mode == "on":
-            print("endpoints: " + (", ".join(decision.endpoints) or "none (reports are recorded, not sent)"))
+        return 0
+    print(decision)
+    state = decision.notice
+    if state:
+        last = f"v{state['shown_version']}" if state["shown_version"] else "never"
+        verb = "would be shown" if state["would_show"] else "not due"
+        print(f"notice: {verb} (current v{state['current_version']}; last shown: {last})")
+    if decision.mode == "on":
+        print("endpoints: " + (", ".join(decision.endpoints) or "none (reports are recorded, not sent)"))
     return 0

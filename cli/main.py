@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 from usage_consent.cli import (
     config_cmd,
-    decide_cmd,
     explain_cmd,
     notice_cmd,
     policy_cmd,
@@ -22,7 +21,7 @@ from usage_consent.cli import (
 from usage_consent.policy import embedded_policy, load_policy
 from usage_consent.schemas.errors import ConsentValueError, UsageConsentError
 
-COMMANDS = (explain_cmd, decide_cmd, config_cmd, notice_cmd, records_cmd, schema_cmd, policy_cmd)
+COMMANDS = (explain_cmd, config_cmd, notice_cmd, records_cmd, schema_cmd, policy_cmd)
 
 
 class UsageError(Exception):
@@ -54,6 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"usage-consent: {error}", file=sys.stderr)
         return 1
     except BrokenPipeError:
+        return 1
+    except OSError as error:  # a file the command had to touch: say which, without a traceback
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"usage-consent: {where}{error.strerror or error}", file=sys.stderr)
         return 1
 
 
