@@ -13,7 +13,9 @@ from usage_consent.schemas.errors import PolicyError
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("policy", help="show or check a consent policy")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("show", help="print the effective policy as TOML").set_defaults(run=run_show)
+    shower = actions.add_parser("show", help="print the effective policy as TOML")
+    shower.add_argument("--json", action="store_true", help="print it as JSON instead")
+    shower.set_defaults(run=run_show)
     checker = actions.add_parser("check", help="validate a policy file")
     checker.add_argument("file")
     checker.set_defaults(run=run_check)
@@ -23,7 +25,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    sys.stdout.write(policy_to_toml(args.policy_model))
+    if args.json:
+        print(json.dumps(args.policy_model.model_dump(mode="json", exclude_none=True), indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(policy_to_toml(args.policy_model))
     return 0
 
 

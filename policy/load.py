@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import tomllib
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,9 @@ from usage_consent.policy.model import (
 from usage_consent.schemas.errors import PolicyError
 
 EMBEDDED_NAME = "skyplane.toml"
+# The same policy as JSON, read on the hot path (json is loaded already; tomllib would not be).
+# Regenerate: usage-consent policy show --json > policy/skyplane.json (a test keeps them equal).
+EMBEDDED_COMPILED = "skyplane.json"
 
 
 def _toml_path(loc: tuple[Any, ...]) -> str:
@@ -76,6 +79,8 @@ def _duplicate_names(data: dict[str, Any]) -> list[tuple[str, str]]:
 
 def parse_policy(text: str, origin: str) -> Policy:
     """Parse a policy document; raise PolicyError naming ``origin`` and every bad entry."""
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -101,8 +106,8 @@ def load_policy(path: str | Path) -> Policy:
 @lru_cache(maxsize=1)
 def embedded_policy() -> Policy:
     """Skyplane's policy, shipped with the package."""
-    text = (Path(__file__).parent / EMBEDDED_NAME).read_text("utf-8")
-    return trusted_policy(tomllib.loads(text))
+    text = (Path(__file__).parent / EMBEDDED_COMPILED).read_text("utf-8")
+    return trusted_policy(json.loads(text))
 
 
 def trusted_policy(data: dict[str, Any]) -> Policy:

@@ -4,8 +4,6 @@ Unknown keys are errors, every source has a unique ``name`` and a known ``kind``
 source placed after the ``default`` source (which could never decide) is rejected.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -82,7 +80,7 @@ class Spellings(_Strict):
         return tuple(value) if isinstance(value, list) else value
 
     @model_validator(mode="after")
-    def _no_spelling_twice(self) -> Spellings:
+    def _no_spelling_twice(self) -> "Spellings":
         seen: dict[str, str] = {}
         for mode in ("on", "off", "local"):
             for spelling in getattr(self, mode):
@@ -151,7 +149,7 @@ class Policy(_Strict):
         return tuple(value) if isinstance(value, list) else value
 
     @model_validator(mode="after")
-    def _sources_are_coherent(self) -> Policy:
+    def _sources_are_coherent(self) -> "Policy":
         names: dict[str, int] = {}
         for index, source in enumerate(self.sources):
             if source.name in names:

@@ -4,6 +4,7 @@ redirect to another host, and reads at most a small part of any answer."""
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -41,6 +42,18 @@ def _read_bounded(response, limit: int, deadline: float) -> int:
     return read
 
 
+_local = threading.local()
+
+
+def _http_session(requests):
+    """One requests session per sending thread: kept-alive connections, less work per report."""
+    http = getattr(_local, "http", None)
+    if http is None:
+        http = _local.http = requests.Session()
+        http.trust_env = False  # no .netrc credentials are attached to a report
+    return http
+
+
 def send_report(decision: Decision, url: str, body: bytes) -> Outcome:
     """POST ``body`` (application/json) to ``url``; raises ReportError when not allowed to."""
     if decision.mode != "on":
@@ -52,32 +65,31 @@ def send_report(decision: Decision, url: str, body: bytes) -> Outcome:
     settings = decision.policy.reporter
     timeouts = (settings.connect_timeout_s, settings.read_timeout_s)
     target = url
-    with requests.Session() as http:
-        http.trust_env = False  # no .netrc credentials are attached to a report
-        for _ in range(MAX_SAME_HOST_REDIRECTS + 1):
+    http = _http_session(requests)
+    for _ in range(MAX_SAME_HOST_REDIRECTS + 1):
+        try:
+            proxies = requests.utils.get_environ_proxies(target)
+            response = http.post(target, data=body, timeout=timeouts, allow_redirects=False, stream=True,
+                                 proxies=proxies, headers={"Content-Type": "application/json",
+                                                           "User-Agent": "usage-consent"})
+        except requests.RequestException as error:
+            return Outcome("failed", None, f"{type(error).__name__}")
+        with response:
+            code = response.status_code
+            deadline = time.monotonic() + settings.read_timeout_s
             try:
-                proxies = requests.utils.get_environ_proxies(target)
-                response = http.post(target, data=body, timeout=timeouts, allow_redirects=False, stream=True,
-                                     proxies=proxies, headers={"Content-Type": "application/json",
-                                                               "User-Agent": "usage-consent"})
+                _read_bounded(response, settings.max_response_bytes, deadline)
             except requests.RequestException as error:
-                return Outcome("failed", None, f"{type(error).__name__}")
-            with response:
-                code = response.status_code
-                deadline = time.monotonic() + settings.read_timeout_s
-                try:
-                    _read_bounded(response, settings.max_response_bytes, deadline)
-                except requests.RequestException as error:
-                    return Outcome("failed", code, f"answer unreadable: {type(error).__name__}")
-                if response.is_redirect:
-                    location = urljoin(target, response.headers.get("location", ""))
-                    if _origin(location) != _origin(url):
-                        return Outcome("dropped", code, "redirect to another host not followed")
-                    target = location
-                    continue
-            if 200 <= code < 300:
-                return Outcome("sent", code, "ok")
-            if 400 <= code < 500:
-                return Outcome("dropped", code, "rejected by the server")
-            return Outcome("failed", code, "server error")
+                return Outcome("failed", code, f"answer unreadable: {type(error).__name__}")
+            if response.is_redirect:
+                location = urljoin(target, response.headers.get("location", ""))
+                if _origin(location) != _origin(url):
+                    return Outcome("dropped", code, "redirect to another host not followed")
+                target = location
+                continue
+        if 200 <= code < 300:
+            return Outcome("sent", code, "ok")
+        if 400 <= code < 500:
+            return Outcome("dropped", code, "rejected by the server")
+        return Outcome("failed", code, "server error")
     return Outcome("dropped", None, "too many redirects")

@@ -129,13 +129,17 @@ def test_custom_policy_changes_the_order(home, monkeypatch):
 
 
 def test_embedded_policy_built_without_validation_equals_the_validated_one():
-    """The embedded policy skips validation on the hot path; it must equal the validated document."""
+    """The embedded policy is read from its JSON twin without validation on the hot path; the twin
+    must hold exactly the validated TOML document."""
     from pathlib import Path
 
     from usage_consent.policy import load as load_module
 
-    text = (Path(load_module.__file__).parent / load_module.EMBEDDED_NAME).read_text()
-    validated = parse_policy(text, "skyplane.toml")
+    folder = Path(load_module.__file__).parent
+    validated = parse_policy((folder / load_module.EMBEDDED_NAME).read_text(), "skyplane.toml")
+    compiled = json.loads((folder / load_module.EMBEDDED_COMPILED).read_text())
+    assert compiled == validated.model_dump(mode="json", exclude_none=True), (
+        "policy/skyplane.json differs from skyplane.toml; run: usage-consent policy show --json > policy/skyplane.json")
     assert embedded_policy() == validated
     assert policy_to_toml(embedded_policy()) == policy_to_toml(validated)
     assert hash(embedded_policy()) == hash(validated)
