@@ -24,9 +24,12 @@ class Row:
     unit: str
     target: float | None = None
     note: str = ""
+    paired_ratio: float | None = None  # the median of run-by-run ratios, where runs come in pairs
 
     @property
     def ratio(self) -> float | None:
+        if self.paired_ratio is not None:
+            return self.paired_ratio
         return self.ours / self.baseline if self.baseline else None
 
     @property

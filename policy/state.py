@@ -14,11 +14,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from usage_consent.policy.jsonfile import read_json_object
+from usage_consent.policy.jsonfile import read_json_object, stat_key
 from usage_consent.policy.paths import display
 from usage_consent.schemas.errors import ConfigFileError
 
 HISTORY_LIMIT = 200
+_read_cache: dict[str, tuple[object, dict[str, Any]]] = {}
 log = logging.getLogger("usage_consent")
 
 
@@ -48,6 +49,18 @@ class StateFile:
     def read(self) -> dict[str, Any]:
         """The state; {} when there is none. Raises ConfigFileError when it does not parse."""
         return read_json_object(self.path, layer="state") or {}
+
+    def read_cached(self) -> dict[str, Any]:
+        """Like read(), but parsed again only when the file's stat changed (one stat per call on a
+        transfer's path instead of open, read and parse). The caller must not modify the result."""
+        key = stat_key(self.path)
+        cached = _read_cache.get(self.path)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        data = self.read()
+        if isinstance(key, tuple):
+            _read_cache[self.path] = (key, data)
+        return data
 
     def shown(self, schema_name: str) -> dict[str, Any]:
         """What was last shown for ``schema_name``: version, fingerprint, shown_at ({} if never)."""

@@ -155,7 +155,7 @@ def start_session(decision: Decision, **fields: Any) -> Session:
         if not decision.enabled or policy is None:
             return Session(decision, None, None, fields)
         try:
-            state = StateFile(expand(policy.state_file)).read()
+            state = StateFile(expand(policy.state_file)).read_cached()
         except UsageConsentError:
             state = {}
         session = Session(decision, identity.client_id(policy, state), identity.new_id(), fields,
