@@ -9,7 +9,7 @@ import sys
 import pytest
 
 PROBE = "import sys, json, {module}; print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {names})))"
-HEAVY = ["jsonschema", "requests", "referencing", "urllib3", "tomli_w"]
+HEAVY = ["jsonschema", "requests", "referencing", "urllib3", "tomli_w", "tomllib"]
 
 
 def _loaded(module: str, names: list[str]) -> list[str]:
@@ -20,8 +20,19 @@ def _loaded(module: str, names: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("module", ["usage_consent.policy", "usage_consent.schemas"])
 def test_policy_and_schemas_import_no_jsonschema_or_requests(module):
-    """Importing the consent check (or the schema package) loads neither jsonschema nor requests."""
+    """Importing the consent check (or the schema package) loads neither jsonschema, requests nor tomllib."""
     assert _loaded(module, HEAVY) == []
+
+
+def test_deciding_with_the_embedded_policy_loads_nothing_heavy(tmp_path):
+    """A host's decide() with Skyplane's policy still loads neither jsonschema, requests nor tomllib."""
+    import os
+
+    code = ("import sys, json, usage_consent.policy as p; p.decide(); "
+            f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY})))")
+    env = {**os.environ, "HOME": str(tmp_path), "SKYPLANE_USAGE_STATS_ENABLED": "0"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert json.loads(out) == []
 
 
 @pytest.mark.parametrize(("module", "forbidden"), [

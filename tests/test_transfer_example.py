@@ -147,3 +147,27 @@ def test_failed_transfer_reports_error_class_and_stage(home, server):
     assert report["error"] == {"error_class": "FileNotFoundError", "location": "transfer"}
     assert "secret-missing" not in record.read_text()
     assert server.received[0][2] == record.read_bytes()
+
+
+def test_pending_report_is_given_up_after_its_attempts(home, server):
+    """With retry_attempts = 0 a report that failed once is marked expired by the next session
+    and never sent again."""
+    import tomli_w
+
+    from usage_consent.policy import embedded_policy
+
+    data = embedded_policy().model_dump(mode="json", exclude_none=True)
+    data["reporter"]["retry_attempts"] = 0
+    policy = home.root / "policy.toml"
+    policy.write_text(tomli_w.dumps(data))
+    opt_in(home, server.url)
+    server.behaviour = "500"
+    source = home.root / "data.bin"
+    source.write_bytes(b"x")
+    for _ in range(2):
+        subprocess.run([sys.executable, str(EXAMPLE), "cp", str(source), str(home.root / "copy.bin"), "--policy",
+                        str(policy)], env=home.env(), capture_output=True, text=True, timeout=60, check=True)
+    first, second = sorted(records(home), key=lambda r: status_of(r)["created_ms"])
+    assert status_of(first)["endpoints"][server.url]["outcome"] == "expired"
+    assert status_of(second)["endpoints"][server.url]["outcome"] == "failed"
+    assert len(server.received) == 2  # each report was tried once, none twice
