@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import queue
 import threading
 import time
@@ -40,13 +41,27 @@ def submit(job: Callable[[], None], exit_wait: float, lane: str = "send") -> Non
         _exit_wait = max(_exit_wait, exit_wait)
         thread = _threads.get(lane)
         if thread is None or not thread.is_alive():
-            thread = threading.Thread(target=_run, args=(_queues[lane],), name=f"usage-consent-{lane}", daemon=True)
+            thread = threading.Thread(target=_run, args=(_queues[lane],), name=f"usage-consent-{lane}",
+                                      daemon=True)
             _threads[lane] = thread
             thread.start()
         if not _registered:
             atexit.register(wait)
             _registered = True
     _queues[lane].put(job)
+
+
+def _forget_parents_work() -> None:
+    """In a forked child: the parent's queued jobs are the parent's to do, not ours."""
+    global _lock
+    _lock = threading.Lock()
+    _threads.clear()
+    for lane in LANES:
+        _queues[lane] = queue.Queue()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_parents_work)
 
 
 def wait(timeout: float | None = None) -> bool:

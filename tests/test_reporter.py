@@ -246,3 +246,17 @@ def test_records_commands_and_forget(home, server):
     new = start_session(decide())
     assert new.client_id != old
     assert home.run("records", "list").stdout.startswith("no records under")
+
+
+def test_a_forked_child_does_not_redo_its_parents_reports(home, server):
+    """After fork, the child's background lanes start empty: the parent's queued send is sent once."""
+    opt_in(home, server.url)
+    session = start_session(decide(), **TRANSFER)
+    session.report(stats=STATS)
+    pid = os.fork()
+    if pid == 0:  # the child: wait for its own (empty) lanes, then leave without running atexit hooks
+        os._exit(0 if wait(2) else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert wait(5)
+    assert len(server.received) == 1
