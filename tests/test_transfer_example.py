@@ -88,7 +88,7 @@ def test_a_bad_server_never_hurts_the_transfer(home, server, behaviour, outcome,
     opt_in(home, server.url)
     server.behaviour = behaviour
     _, elapsed = transfer(home)
-    assert elapsed - baseline < EXIT_WAIT + 1.0
+    assert elapsed - baseline < EXIT_WAIT + 1.5  # unbounded, a silent server would hold it 30 s
     [record] = records(home)
     assert status_of(record)["endpoints"][server.url]["outcome"] == outcome
     assert bool(list((home.tmp / "skyplane" / "usage" / ".pending").iterdir())) is pending
