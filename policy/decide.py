@@ -23,13 +23,15 @@ def _failed_closed(policy: Policy | None, error: BaseException) -> Decision:
 def _notice_is_due(policy: Policy, decision: Decision) -> bool:
     """Shown when collection would happen, or is held back only by the notice itself;
     never to users who opted out, and never when the trace already says it was shown."""
-    from usage_consent.policy import notice
-
     notice_layers = [layer for layer in decision.trace if layer.kind == "notice"]
     if notice_layers and notice_layers[0].status == "unset":
         return False
     held_by_notice = bool(notice_layers) and decision.decided_by == notice_layers[0].name
-    return (decision.enabled or held_by_notice) and notice.status(policy)["would_show"]
+    if not (decision.enabled or held_by_notice):
+        return False
+    from usage_consent.policy import notice
+
+    return notice.status(policy)["would_show"]
 
 
 def explain(policy: Policy | None = None) -> Decision:

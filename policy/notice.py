@@ -4,14 +4,12 @@ where every report is kept, and what changed since the version the user last saw
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, TextIO
 
 from usage_consent.policy.model import Policy
-from usage_consent.policy.paths import expand
+from usage_consent.policy.paths import expand, records_dir
 from usage_consent.policy.state import StateFile, shown_version_in
 from usage_consent.schemas.errors import UsageConsentError
 
@@ -20,11 +18,6 @@ log = logging.getLogger("usage_consent")
 
 def schemas_root(policy: Policy) -> Path | None:
     return Path(expand(policy.schemas_dir)) if policy.schemas_dir else None
-
-
-def record_dir(policy: Policy) -> str:
-    """Where reports are kept: ``<tempdir>/<app>/usage``."""
-    return os.path.join(tempfile.gettempdir(), policy.app, "usage")
 
 
 def status(policy: Policy, state: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -52,7 +45,7 @@ def render(policy: Policy, since: int | None = None) -> str:
     listed = fields(current)
     width = min(max(len(path) for path in listed), 34)
     lines = [f"== {policy.notice.title} ({name} v{version}) ==", "",
-             policy.notice.body.strip("\n").replace("{record_dir}", record_dir(policy)), "",
+             policy.notice.body.strip("\n").replace("{record_dir}", records_dir(policy.app)), "",
              f"What is collected ({name} v{version}):"]
     lines += [f"  {path.ljust(width)}  {description}" for path, (description, _) in listed.items()]
     if since is not None and since < version:

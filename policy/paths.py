@@ -10,6 +10,13 @@ def expand(path: str) -> str:
     return os.path.expanduser(path)
 
 
+def records_dir(app: str) -> str:
+    """Where an app's reports are kept: ``<tempdir>/<app>/usage`` (TMPDIR is honoured)."""
+    import tempfile
+
+    return os.path.join(tempfile.gettempdir(), app, "usage")
+
+
 def display(path: str) -> str:
     """A path shown with the user's home as ``~``."""
     home = os.environ.get("HOME", "")

@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from usage_consent.policy.jsonfile import stat_key
 from usage_consent.policy.model import Policy
 from usage_consent.policy.paths import expand
 from usage_consent.policy.sources import SOURCE_CLASSES
+from usage_consent.policy.sources.config_file import config_target_as_written
 
 
 class Probe:
@@ -22,8 +24,7 @@ class Probe:
         watched: list[tuple[str, str]] = []
         for spec in policy.sources:
             watched.extend(SOURCE_CLASSES[spec.kind].watches(policy, spec))
-        if not any(kind == "file" and path == policy.config_file for kind, path in watched):
-            watched.append(("file", policy.config_file))  # the endpoints are read from it
+        watched.append(("file", config_target_as_written(policy)))  # the endpoints are read from it
         self.policy = policy
         self.variables = tuple(dict.fromkeys(name for kind, name in watched if kind == "env"))
         self.raw_paths = tuple(dict.fromkeys(path for kind, path in watched if kind == "file"))
@@ -36,14 +37,8 @@ class Probe:
         if home != self.home or not self.paths:
             self.paths = tuple(expand(path) for path in self.raw_paths)
             self.home = home
-        stats = []
-        for path in self.paths:
-            try:
-                st = os.stat(path)
-                stats.append((st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_size))
-            except OSError as error:
-                stats.append(error.errno)
-        return (id(self.policy), home, tuple(environ.get(name) for name in self.variables), tuple(stats))
+        return (id(self.policy), home, tuple(environ.get(name) for name in self.variables),
+                tuple(stat_key(path) for path in self.paths))
 
 
 _probes: dict[int, Probe] = {}

@@ -2,8 +2,8 @@
 
 Every source is read (so the trace shows what each one said); pydantic-settings lets the
 first source that offers a value win. Results are cached on what the sources would read
-(environment values and the files' stat, see probe.py), so an unchanged setting is not parsed again and a
-changed one is always seen on the next call.
+(environment values and the files' stat, see probe.py), so an unchanged setting is not parsed
+again and a changed one is always seen on the next call.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from usage_consent.policy.jsonfile import read_json_object
 from usage_consent.policy.model import Policy
 from usage_consent.policy.probe import probe_for
 from usage_consent.policy.sources import SOURCE_CLASSES, ConsentSource
-from usage_consent.policy.sources.config_file import config_target
+from usage_consent.policy.sources.config_file import ConfigFileConsentSource, config_target
 from usage_consent.schemas.errors import ConfigFileError
 
 log = logging.getLogger("usage_consent")
@@ -36,14 +36,19 @@ _cache: dict[tuple[object, ...], Decision] = {}
 _cache_lock = threading.Lock()
 
 
-def _endpoints(policy: Policy) -> tuple[str, ...]:
+def _endpoints(policy: Policy, sources: tuple[ConsentSource, ...]) -> tuple[str, ...]:
+    """The endpoints, from the config file the config_file source has already read when it is
+    the same file (a file that did not parse has already been reported by that source)."""
     from usage_consent.policy.endpoints import resolve_endpoints
 
     path = config_target(policy)[0]
+    read = next((s for s in sources if isinstance(s, ConfigFileConsentSource) and s.path == path), None)
+    if read is not None:
+        return resolve_endpoints(policy, read.data, path)
     try:
         config = read_json_object(path)
     except ConfigFileError:
-        config = None  # the config_file source has already said why
+        config = None
     return resolve_endpoints(policy, config, path)
 
 
@@ -65,7 +70,7 @@ def _compute(policy: Policy) -> Decision:
         mode = "off"
     for layer in invalid:
         log.warning("usage stats off: %s", layer.reason)
-    endpoints = _endpoints(policy) if mode == "on" else ()
+    endpoints = _endpoints(policy, sources) if mode == "on" else ()
     return Decision(policy.app, policy.key, mode, decided_by, Trace(tuple(layers)), endpoints=endpoints,
                     policy=policy)
 

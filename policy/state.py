@@ -86,7 +86,8 @@ class StateFile:
                 log.warning("%s; moved aside to %s and started afresh", error.message, display(aside))
                 data = {}
             result = change(data)
-            data["format"] = max(1, data.get("format", 1) if isinstance(data.get("format"), int) else 1)
+            if not isinstance(data.get("format"), int) or data["format"] < 1:
+                data["format"] = 1  # a newer version's higher format number is kept
             write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return result
 

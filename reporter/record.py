@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from usage_consent.policy.model import Policy
+from usage_consent.policy.paths import records_dir
 from usage_consent.policy.state import now_iso
-from usage_consent.reporter.safe_files import open_dir, read_at, temp_root, write_at
+from usage_consent.reporter.safe_files import open_dir, read_at, write_at
 
 RECORD, STATUS = "usage_stats.json", "status.json"
 
@@ -21,7 +22,7 @@ def usage_parts(policy: Policy, *more: str) -> list[str]:
 
 
 def usage_root(policy: Policy) -> str:
-    return os.path.join(temp_root(), *usage_parts(policy))
+    return records_dir(policy.app)
 
 
 def record_path(policy: Policy, client_id: str, session_id: str) -> str:
@@ -39,15 +40,19 @@ def write_record(policy: Policy, client_id: str, session_id: str, body: bytes, s
     return record_path(policy, client_id, session_id)
 
 
+def status_at(session_fd: int) -> dict[str, Any]:
+    """A session folder's status, read tolerantly: {} when missing or not a JSON object."""
+    try:
+        status = json.loads(read_at(session_fd, STATUS))
+    except (OSError, ValueError):
+        return {}
+    return status if isinstance(status, dict) else {}
+
+
 def read_record(policy: Policy, client_id: str, session_id: str) -> tuple[bytes, dict[str, Any]]:
     fd = open_dir(usage_parts(policy, client_id, session_id), create=False)
     try:
-        body = read_at(fd, RECORD)
-        try:
-            status = json.loads(read_at(fd, STATUS))
-        except (OSError, ValueError):
-            status = {}
-        return body, status if isinstance(status, dict) else {}
+        return read_at(fd, RECORD), status_at(fd)
     finally:
         os.close(fd)
 
@@ -55,10 +60,7 @@ def read_record(policy: Policy, client_id: str, session_id: str) -> tuple[bytes,
 def update_status(policy: Policy, client_id: str, session_id: str, change: Callable[[dict[str, Any]], None]) -> None:
     fd = open_dir(usage_parts(policy, client_id, session_id), create=False)
     try:
-        try:
-            status = json.loads(read_at(fd, STATUS))
-        except (OSError, ValueError):
-            status = {}
+        status = status_at(fd)
         change(status)
         write_at(fd, STATUS, json.dumps(status, indent=2).encode())
     finally:

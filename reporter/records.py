@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import glob
-import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -13,8 +12,8 @@ from typing import Any
 from usage_consent.policy.model import Policy
 from usage_consent.policy.paths import expand
 from usage_consent.reporter import identity
-from usage_consent.reporter.record import RECORD, STATUS, read_record, usage_parts, usage_root
-from usage_consent.reporter.safe_files import DIR_FLAGS, UnsafePath, open_dir, read_at
+from usage_consent.reporter.record import RECORD, read_record, status_at, usage_parts, usage_root
+from usage_consent.reporter.safe_files import DIR_FLAGS, UnsafePath, open_dir
 from usage_consent.schemas.errors import ReportError
 
 
@@ -45,12 +44,9 @@ def _read_status(client_fd: int, session_id: str) -> dict[str, Any]:
     except OSError:
         return {}
     try:
-        status = json.loads(read_at(fd, STATUS))
-    except (OSError, ValueError):
-        status = {}
+        return status_at(fd)
     finally:
         os.close(fd)
-    return status if isinstance(status, dict) else {}
 
 
 def list_records(policy: Policy) -> list[RecordInfo]:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 import tempfile
 
+from usage_consent.policy.atomic import PRIVATE_DIR, replace_at
 from usage_consent.schemas.errors import ReportError
 
-PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 
 
@@ -67,19 +66,9 @@ def open_dir(parts: list[str], create: bool = True) -> int:
 
 def write_at(dir_fd: int, name: str, data: bytes) -> None:
     """Replace ``name`` in the folder with ``data`` in one step (0600, never through a symlink).
-
-    Readers see the old file or the new one, never half of one. There is no fsync: these are
-    records in a temporary folder, and a transfer must not wait for the disk."""
-    temporary = f".{name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, PRIVATE_FILE, dir_fd=dir_fd)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary, dir_fd=dir_fd)
-        raise
+    There is no fsync: these are records in a temporary folder, and a transfer must not wait
+    for the disk."""
+    replace_at(dir_fd, name, data, durable=False)
 
 
 def read_at(dir_fd: int, name: str) -> bytes:

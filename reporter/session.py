@@ -70,12 +70,14 @@ class Session:
                 "session_start_timestamp_ms": self.started_ms}
 
     def report(self, fields: Any = None, **more: Any) -> str:
-        """Validate, record and (in the background) send this transfer's one report.
+        """Make this transfer's one report; it is validated, recorded and sent in the background.
 
         ``fields`` is a mapping or a pydantic model of the report's fields (command, source,
         destination, options, stats, tool_version, ...); the ids, versions, OS and start time
-        are filled in. Returns what happened: off, duplicate, invalid, unsafe, failed,
-        recorded (local) or queued (to be sent).
+        are filled in. Returns off, duplicate, failed, invalid (not JSON data), recorded (local
+        mode) or queued (to be sent). The background work sets ``outcome`` to invalid (breaks
+        the schema; the warning names the field) or unsafe (a record folder is a symlink or
+        someone else's), and then nothing is written or sent.
         """
         try:
             self.outcome = self._report(fields, more)

@@ -13,8 +13,15 @@ from typing import Any
 from usage_consent.policy import notice
 from usage_consent.policy.decision import Decision
 from usage_consent.policy.model import Policy
-from usage_consent.reporter.record import read_record, remove_session, set_outcome, update_status, usage_parts
-from usage_consent.reporter.safe_files import UnsafePath, open_dir, temp_root
+from usage_consent.reporter.record import (
+    read_record,
+    remove_session,
+    set_outcome,
+    update_status,
+    usage_parts,
+    usage_root,
+)
+from usage_consent.reporter.safe_files import UnsafePath, open_dir
 from usage_consent.reporter.send import send_report
 
 PENDING = ".pending"
@@ -56,7 +63,7 @@ def entries(policy: Policy, limit: int = PER_SESSION) -> list[tuple[str, str]]:
 
 def cancel_all(policy: Policy) -> int:
     """The user no longer sends: pending reports are deleted unsent."""
-    if not os.path.isdir(os.path.join(temp_root(), *usage_parts(policy, PENDING))):
+    if not os.path.isdir(os.path.join(usage_root(policy), PENDING)):
         return 0
     removed = 0
     for client_id, session_id in entries(policy, limit=1000):

@@ -30,13 +30,18 @@ def _load(path: Path) -> dict[str, Any]:
 
 def load(name: str, version: int | None = None, root: Path | None = None) -> dict[str, Any]:
     """Version ``version`` of schema ``name`` (the current one when None)."""
+    return _load(_version_path(name, version, root))
+
+
+def _version_path(name: str, version: int | None, root: Path | None) -> Path:
     version = current_version(name, root) if version is None else version
-    if version not in list_versions(name, root):
+    path = schema_dir(name, root) / f"v{version}.json"
+    if not path.is_file():
         raise SchemaError(
             f"schema {name!r} has no version {version}; released: {list_versions(name, root)}",
             layer="schemas", key=name, value=version,
         )
-    return _load(schema_dir(name, root) / f"v{version}.json")
+    return path
 
 
 def schema_fingerprint(name: str, version: int | None = None, root: Path | None = None) -> str:
@@ -57,9 +62,7 @@ def _validator(path: Path) -> Any:
 
 def validator(name: str, version: int | None = None, root: Path | None = None) -> Any:
     """The compiled, cached validator of one version."""
-    version = current_version(name, root) if version is None else version
-    load(name, version, root)
-    return _validator(schema_dir(name, root) / f"v{version}.json")
+    return _validator(_version_path(name, version, root))
 
 
 def problems(payload: Any, name: str, version: int | None = None, root: Path | None = None) -> list[str]:

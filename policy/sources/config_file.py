@@ -19,12 +19,20 @@ def config_location(policy: Policy, spec: ConfigFileSource) -> tuple[str, str]:
     return expand(spec.path or policy.config_file), spec.key or policy.key
 
 
+def _first_spec(policy: Policy) -> ConfigFileSource | None:
+    return next((s for s in policy.sources if isinstance(s, ConfigFileSource)), None)
+
+
+def config_target_as_written(policy: Policy) -> str:
+    """The path of the policy's (first) config_file source as the policy writes it (``~`` kept)."""
+    spec = _first_spec(policy)
+    return (spec.path if spec else None) or policy.config_file
+
+
 def config_target(policy: Policy) -> tuple[str, str]:
     """The file and key of the policy's (first) config_file source: where choices are written."""
-    spec = next((s for s in policy.sources if isinstance(s, ConfigFileSource)), None)
-    if spec is None:
-        return expand(policy.config_file), policy.key
-    return config_location(policy, spec)
+    spec = _first_spec(policy)
+    return expand(config_target_as_written(policy)), (spec.key if spec else None) or policy.key
 
 
 def parse_file_value(value: object) -> str | None:
@@ -45,8 +53,9 @@ class ConfigFileConsentSource(ConsentSource):
     def read(self) -> Layer:
         path, key = config_location(self.policy, self.spec)
         location = f"{display(path)}: {key}"
+        self.path, self.data = path, None  # kept for the endpoints, which live in the same file
         try:
-            data = read_json_object(path, layer=self.spec.name)
+            data = self.data = read_json_object(path, layer=self.spec.name)
         except ConfigFileError as error:
             return self._layer(location, None, None, error.message, invalid=True)
         if data is None or key not in data:
