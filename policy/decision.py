@@ -82,7 +82,7 @@ class Decision:
     """Whether usage stats may be collected for one transfer; fixed once taken (immutable).
 
     ``mode`` is "on" (record and send), "local" (record only) or "off". Code that sends
-    must test ``mode == "on"``; ``enabled`` is true whenever anything is collected.
+    must test ``send_allowed``; ``enabled`` is true whenever anything is collected.
     """
 
     __slots__ = ("app", "key", "mode", "decided_by", "trace", "notice", "endpoints", "policy")
@@ -105,6 +105,12 @@ class Decision:
 
     def __repr__(self) -> str:
         return f"Decision(app={self.app!r}, mode={self.mode!r}, decided_by={self.decided_by!r})"
+
+    @property
+    def send_allowed(self) -> bool:
+        """Whether a report may leave this machine: mode "on" and at least one endpoint. The one
+        function that opens a connection checks it (the consent predicate a scanner is told of)."""
+        return self.mode == "on" and bool(self.endpoints)
 
     @property
     def enabled(self) -> bool:

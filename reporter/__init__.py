@@ -7,9 +7,12 @@
     with session:                       # an exception is reported (class and stage), then re-raised
         ...                             # the transfer
         session.report(stats={...}, source={...}, destination={...}, options={...})
+
+    validate_report({...})              # in the host's tests: every problem with its JSON path
 """
 
+from usage_consent.reporter.payload import validate_report
 from usage_consent.reporter.session import Session, start_session
 from usage_consent.reporter.worker import wait
 
-__all__ = ["Session", "start_session", "wait"]
+__all__ = ["Session", "start_session", "validate_report", "wait"]

@@ -1,5 +1,6 @@
-"""The only code that opens a connection. It refuses unless the decision's mode is "on" and the
-endpoint is one the decision allows; it never waits beyond the policy's timeouts, follows no
+"""The only code that opens a connection. It refuses unless the decision allows sending
+(``decision.send_allowed``) to this endpoint, and, while ``usage_consent.testing`` is loaded, unless
+the endpoint is a loopback address; it never waits beyond the policy's timeouts, follows no
 redirect to another host, and reads at most a small part of any answer."""
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from urllib.parse import urljoin, urlsplit
 from usage_consent.policy.decision import Decision
 from usage_consent.policy.endpoints import endpoint_problem
 from usage_consent.schemas.errors import ReportError
+
+from usage_consent import runtime
 
 MAX_SAME_HOST_REDIRECTS = 2
 
@@ -56,7 +59,7 @@ def _http_session(requests):
 
 def send_report(decision: Decision, url: str, body: bytes) -> Outcome:
     """POST ``body`` (application/json) to ``url``; raises ReportError when not allowed to."""
-    if decision.mode != "on":
+    if not decision.send_allowed:
         raise ReportError(f"not sent: usage stats are {decision.mode}", layer="reporter", value=decision.mode)
     if url not in decision.endpoints or endpoint_problem(url):
         raise ReportError(f"not sent: {url!r} is not an endpoint this decision allows", layer="reporter", value=url)
@@ -67,6 +70,9 @@ def send_report(decision: Decision, url: str, body: bytes) -> Outcome:
     target = url
     http = _http_session(requests)
     for _ in range(MAX_SAME_HOST_REDIRECTS + 1):
+        refused = runtime.loopback_problem(urlsplit(target).hostname)
+        if refused:
+            return Outcome("dropped", None, refused)
         try:
             proxies = requests.utils.get_environ_proxies(target)
             response = http.post(target, data=body, timeout=timeouts, allow_redirects=False, stream=True,

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import platform
-import sys
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -15,12 +13,13 @@ from usage_consent.policy import notice
 from usage_consent.policy.decision import Decision
 from usage_consent.policy.paths import expand
 from usage_consent.policy.state import StateFile, iso_from_ms
-from usage_consent.reporter import identity, record, spool, worker
+from usage_consent.reporter import identity, payload, record, spool, worker
 from usage_consent.reporter.safe_files import UnsafePath
-from usage_consent.schemas.errors import UsageConsentError
+from usage_consent.schemas.errors import ReportInvalid, UsageConsentError
+
+from usage_consent import runtime
 
 log = logging.getLogger("usage_consent")
-OS_FAMILIES = {"linux": "linux", "darwin": "darwin", "win32": "windows", "cygwin": "windows"}
 STAGES = ("setup", "planning", "provisioning", "transfer", "teardown", "unknown")
 
 
@@ -58,48 +57,63 @@ class Session:
         self.stage = stage if stage in STAGES else "unknown"
 
     def payload(self, fields: Any = None, **more: Any) -> dict[str, Any]:
-        """The report: defaults, the session's fields, then these, then what only we fill in."""
-        given = fields.model_dump(exclude_none=True) if hasattr(fields, "model_dump") else dict(fields or {})
-        merged = {**self.fields, **given, **more}
-        merged = {k: v.model_dump(exclude_none=True) if hasattr(v, "model_dump") else v
-                  for k, v in merged.items() if v is not None}
-        schema = self.notice_status["current_version"]
-        return {"tool_version": "unknown", **merged,
-                "schema_version": schema, "client_id": self.client_id, "session_id": self.session_id,
-                "python_version": platform.python_version(), "os": OS_FAMILIES.get(sys.platform, "other"),
-                "session_start_timestamp_ms": self.started_ms}
+        """The report: the library's defaults, then the session's fields and these (the host's values
+        are kept), then the ids and schema version only the library fills in."""
+        return payload.build(payload.host_fields(self.fields, fields, more), client_id=self.client_id,
+                             session_id=self.session_id, schema_version=self.notice_status["current_version"],
+                             started_ms=self.started_ms)
 
-    def report(self, fields: Any = None, **more: Any) -> str:
+    def report(self, fields: Any = None, *, strict: bool | None = None, **more: Any) -> str:
         """Make this transfer's one report; it is validated, recorded and sent in the background.
 
         ``fields`` is a mapping or a pydantic model of the report's fields (command, source,
-        destination, options, stats, tool_version, ...); the ids, versions, OS and start time
-        are filled in. Returns off, duplicate, failed, invalid (not JSON data), recorded (local
+        destination, options, stats, tool_version, session_start_timestamp_ms, ...); the ids,
+        schema version and what the host did not give are filled in. Returns off, duplicate,
+        failed, invalid (not JSON data, or a field only the library fills in), recorded (local
         mode) or queued (to be sent). The background work sets ``outcome`` to invalid (breaks
-        the schema; the warning names the field) or unsafe (a record folder is a symlink or
+        the schema; the warning names the field path) or unsafe (a record folder is a symlink or
         someone else's), and then nothing is written or sent.
+
+        ``strict=True`` (the default inside ``usage_stats_sandbox``) validates on this thread
+        and raises ``ReportInvalid`` listing every problem, as ``validate_report`` does.
         """
+        strict = runtime.strict_reports if strict is None else strict
         try:
-            self.outcome = self._report(fields, more)
+            self.outcome = self._report(fields, more, strict)
+        except ReportInvalid:
+            self.outcome = "invalid"
+            raise
         except Exception as error:  # usage reporting must never hurt the host
             log.warning("usage report not recorded: %s: %s", type(error).__name__, error)
             self.outcome = "failed"
         return self.outcome
 
-    def _report(self, fields: Any, more: dict[str, Any]) -> str:
+    def _report(self, fields: Any, more: dict[str, Any], strict: bool = False) -> str:
         """On the transfer's thread: only build and freeze the report; the rest is background work."""
         if not self.decision.enabled:
             return "off"
         if self.outcome is not None:
             return "duplicate"
+        host = payload.host_fields(self.fields, fields, more)
+        report = payload.build(host, client_id=self.client_id, session_id=self.session_id,
+                               schema_version=self.notice_status["current_version"], started_ms=self.started_ms)
+        policy = self.decision.policy
+        if strict:
+            found = payload.problems(host, report, policy)
+            if found:
+                raise ReportInvalid(found, policy.schema_name)
+        elif owned := payload.owned_problems(host):
+            log.warning("usage report not recorded or sent: %s", "; ".join(owned))
+            return "invalid"
         try:
-            body = json.dumps(self.payload(fields, **more), sort_keys=True, separators=(",", ":")).encode()
+            body = json.dumps(report, sort_keys=True, separators=(",", ":")).encode()
         except (TypeError, ValueError) as error:
+            if strict:
+                raise ReportInvalid([f"(top level): not JSON data: {error}"], policy.schema_name) from None
             log.warning("usage report not recorded or sent: not JSON data: %s", error)
             return "invalid"
         told = not self.notice_status["would_show"]
         sending = self.mode == "on" and told and bool(self.decision.endpoints)
-        policy = self.decision.policy
         self.path = record.record_path(policy, self.client_id, self.session_id)
         created_ms = int(time.time() * 1000)
         worker.submit(lambda: self._record(body, created_ms, told, sending), policy.reporter.exit_wait_s, lane="write")
@@ -108,11 +122,9 @@ class Session:
     def _record(self, body: bytes, created_ms: int, told: bool, sending: bool) -> None:
         """In the background: validate (the schema is the allowlist), write the local record, then
         hand the send to the send lane. A report that fails validation is neither written nor sent."""
-        from usage_consent.schemas import registry
-
         policy = self.decision.policy
         data = json.loads(body)
-        problems = registry.problems(data, policy.schema_name, None, notice.schemas_root(policy))
+        problems = payload.schema_problems(data, policy)
         if problems:
             self.outcome, self.path = "invalid", None
             log.warning("usage report not recorded or sent: it breaks schema %s: %s", policy.schema_name,

@@ -9,6 +9,7 @@ from usage_consent.schemas.errors import (
     ConsentValueError,
     PolicyError,
     ReportError,
+    ReportInvalid,
     SchemaError,
     UsageConsentError,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "ConsentValueError",
     "PolicyError",
     "ReportError",
+    "ReportInvalid",
     "SchemaError",
     "UsageConsentError",
 ]

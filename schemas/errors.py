@@ -61,3 +61,17 @@ class SchemaError(UsageConsentError):
 
 class ReportError(UsageConsentError):
     """A report failed validation or could not be recorded; it was neither written nor sent."""
+
+
+class ReportInvalid(ReportError):
+    """A report breaks its schema (or gives a field only usage-consent fills in).
+
+    ``problems`` holds every problem as ``"<json path>: <what is wrong>"``, as
+    ``validate_report`` returns them.
+    """
+
+    def __init__(self, problems: list[str], schema: str | None = None) -> None:
+        where = f" schema {schema!r}" if schema else " its schema"
+        super().__init__(f"usage report breaks{where}: " + "; ".join(problems), layer="reporter",
+                         value=list(problems))
+        self.problems = list(problems)

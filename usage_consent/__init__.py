@@ -1,0 +1,79 @@
+"""usage-consent: decide, before each transfer, whether anonymous usage statistics may be collected.
+
+    import usage_consent
+
+    decision = usage_consent.decide()                       # before each transfer
+    with usage_consent.start_session(decision, command="cp", tool_version="0.3.2") as session:
+        ...                                                 # the transfer
+        session.report(stats={...}, options={...})
+
+``import usage_consent`` loads neither pydantic, jsonschema nor requests: each name below is
+imported on first use (module ``__getattr__``), so a host's ``--help`` pays nothing.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from usage_consent.schemas.errors import (
+    ConfigFileError,
+    ConsentValueError,
+    PolicyError,
+    ReportError,
+    ReportInvalid,
+    SchemaError,
+    UsageConsentError,
+)
+
+if TYPE_CHECKING:
+    from usage_consent.policy import Decision, Policy, decide, embedded_policy, explain, load_policy, write_consent
+    from usage_consent.reporter import Session, start_session, validate_report
+
+_LAZY = {
+    "decide": "usage_consent.policy",
+    "explain": "usage_consent.policy",
+    "write_consent": "usage_consent.policy",
+    "load_policy": "usage_consent.policy",
+    "embedded_policy": "usage_consent.policy",
+    "Decision": "usage_consent.policy",
+    "Policy": "usage_consent.policy",
+    "start_session": "usage_consent.reporter",
+    "validate_report": "usage_consent.reporter",
+    "Session": "usage_consent.reporter",
+}
+
+
+def __getattr__(name: str) -> object:
+    """The public names load their module on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'usage_consent' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
+__all__ = [
+    "ConfigFileError",
+    "ConsentValueError",
+    "Decision",
+    "Policy",
+    "PolicyError",
+    "ReportError",
+    "ReportInvalid",
+    "SchemaError",
+    "Session",
+    "UsageConsentError",
+    "decide",
+    "embedded_policy",
+    "explain",
+    "load_policy",
+    "start_session",
+    "validate_report",
+    "write_consent",
+]
