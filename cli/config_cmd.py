@@ -8,7 +8,7 @@ import sys
 
 from usage_consent.policy import read_consent, unset_consent, write_consent
 from usage_consent.policy.config_write import MODE_TO_JSON, config_target
-from usage_consent.policy.paths import display, expand
+from usage_consent.policy.paths import display, expand, records_dir
 from usage_consent.policy.state import StateFile
 from usage_consent.schemas.errors import ConsentValueError, UsageConsentError
 
@@ -51,7 +51,18 @@ def run_set(args: argparse.Namespace) -> int:
     path, key = config_target(args.policy_model)
     _remember(args, "config set", key=key, value=MODE_TO_JSON[mode])
     print(f"{display(path)}: {key} = {json.dumps(MODE_TO_JSON[mode])}")
+    if mode == "off":
+        _what_stays(args)
     return 0
+
+
+def _what_stays(args: argparse.Namespace) -> None:
+    """Opting out stops collection; it does not erase: say what is still kept, and how to erase it."""
+    policy = args.policy_model
+    forget = f"{getattr(args, 'command_prefix', 'usage-consent')} forget"
+    print(f"nothing more will be collected; still kept on this machine until `{forget}` deletes them:\n"
+          f"  local records: {records_dir(policy.app)}\n"
+          f"  client id:     {display(expand(policy.state_file))}", file=sys.stderr)
 
 
 def run_get(args: argparse.Namespace) -> int:

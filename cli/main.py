@@ -18,14 +18,10 @@ from usage_consent.cli import (
     records_cmd,
     schema_cmd,
 )
+from usage_consent.cli.execute import execute
 from usage_consent.policy import embedded_policy, load_policy
-from usage_consent.schemas.errors import ConsentValueError, UsageConsentError
 
 COMMANDS = (explain_cmd, config_cmd, notice_cmd, records_cmd, schema_cmd, policy_cmd)
-
-
-class UsageError(Exception):
-    """Bad usage of the command: exit 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,21 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(format="usage-consent: warning: %(message)s", level=logging.WARNING)
     args = build_parser().parse_args(argv)
-    try:
+
+    def run(args: argparse.Namespace) -> int | None:
         args.policy_model = load_policy(args.policy) if args.policy else embedded_policy()
-        return int(args.run(args) or 0)
-    except (ConsentValueError, UsageError) as error:
-        print(f"usage-consent: {error}", file=sys.stderr)
-        return 2
-    except UsageConsentError as error:
-        print(f"usage-consent: {error}", file=sys.stderr)
-        return 1
-    except BrokenPipeError:
-        return 1
-    except OSError as error:  # a file the command had to touch: say which, without a traceback
-        where = f"{error.filename}: " if error.filename else ""
-        print(f"usage-consent: {where}{error.strerror or error}", file=sys.stderr)
-        return 1
+        return args.run(args)
+
+    return execute(run, args, "usage-consent")
 
 
 if __name__ == "__main__":
