@@ -16,7 +16,7 @@ from pathlib import Path
 
 from benchmarks.common import Row, mark_notice_shown, percentile, temp_home, write_config
 
-SERVER = Path(__file__).resolve().parent.parent / "tests" / "report_server.py"  # the tests' real HTTP server
+SERVER = ["-m", "usage_consent.testing.server"]  # the loopback collector of the tests and usage_stats_sandbox
 
 FIELDS = {
     "command": "cp", "tool_version": "0.3.2",
@@ -85,7 +85,7 @@ def run(quick: bool) -> list[Row]:
         if case == "refused":
             url = _refused_url()
         else:  # in a process of its own, so it does not compete with the host for the interpreter
-            server = subprocess.Popen([sys.executable, str(SERVER), case], stdin=subprocess.PIPE,
+            server = subprocess.Popen([sys.executable, *SERVER, case], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, text=True)
             url = server.stdout.readline().strip()
         try:

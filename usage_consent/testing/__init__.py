@@ -1,1 +1,21 @@
-"""x"""
+"""Helpers for a host's tests (and usage-consent's own): a sandboxed HOME with a loopback collector.
+
+Installed as a pytest plugin (entry point ``pytest11``): in any pytest run the library opens no
+connection outside 127.0.0.0/8 or ::1, and the fixture ``usage_stats_sandbox`` gives a test
+
+- an isolated HOME and TMPDIR (for the test's process, the commands it runs, and the library's
+  records and caches), with the policy's consent variables unset;
+- a loopback collector (a real HTTP server on 127.0.0.1) already set as the endpoint in that
+  HOME's config file: ``.url``, and ``.reports`` (the JSON bodies received, parsed); the notice
+  already shown and recorded, so the policy's default decides;
+- strict reports: ``session.report()`` raises ``ReportInvalid`` for a report that breaks the schema.
+
+A host's policy: ``usage_consent_policy = path/to/policy.toml`` in its pytest configuration.
+Outside pytest (a benchmark, a script): ``with usage_consent.testing.sandbox() as box: ...``.
+"""
+
+from __future__ import annotations
+
+from usage_consent.testing.sandbox import Sandbox, isolated_home, sandbox
+
+__all__ = ["Sandbox", "isolated_home", "sandbox"]

@@ -1,0 +1,158 @@
+"""The host kit: synchronous validation, host values kept, the sandbox fixture and its loopback guard."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import pytest
+import usage_consent
+from usage_consent import runtime
+from usage_consent.reporter import start_session, validate_report, wait
+from usage_consent.reporter.record import read_record
+from usage_consent.reporter.records import list_records, show_record
+
+TRANSFER = {
+    "command": "cp", "tool_version": "0.3.2",
+    "source": {"provider": "aws", "region": "us-east-1"}, "destination": {"provider": "gcp", "region": "us-west1"},
+    "options": {"recursive": False, "multipart": True, "max_instances": 2, "solver": "direct"},
+    "stats": {"runtime_s": 1.5, "throughput_gbits": 2.0, "bytes_transferred": 10, "objects_transferred": 1},
+}
+
+
+def with_(dotted: str, value: object) -> dict:
+    """TRANSFER with one (dotted) field replaced."""
+    fields = json.loads(json.dumps(TRANSFER))
+    *parents, last = dotted.split(".")
+    node = fields
+    for part in parents:
+        node = node[part]
+    node[last] = value
+    return fields
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    pytest.param(TRANSFER, [], id="valid"),
+    pytest.param({**TRANSFER, "session_start_timestamp_ms": 1_795_000_000_000}, [], id="host-start-time"),
+    pytest.param(with_("options.solver", "fast"), ["options.solver: 'fast' is not one of"],
+                 id="wrong-solver"),
+    pytest.param(with_("source.provider", "oracle"), ["source.provider: 'oracle' is not one of"], id="wrong-provider"),
+    pytest.param({**TRANSFER, "hostname": "laptop"}, ["(top level): Additional properties"], id="unknown-field"),
+    pytest.param({**TRANSFER, "client_id": "mine"}, ["client_id: filled in by usage-consent"], id="owned-client-id"),
+    pytest.param({**TRANSFER, "session_id": "x", "schema_version": 9},
+                 ["schema_version: filled in by usage-consent", "session_id: filled in by usage-consent"],
+                 id="owned-ids"),
+])
+def test_validate_report_names_every_problem_by_its_path(fields, expected):
+    """validate_report returns one problem per mistake, each starting with the field's JSON path."""
+    found = validate_report(fields)
+    assert len(found) == len(expected), found
+    for problem, start in zip(found, expected, strict=True):
+        assert problem.startswith(start), problem
+
+
+@pytest.mark.parametrize("dotted", ["options.solver", "client_id"])
+def test_strict_report_raises_the_same_problems(usage_stats_sandbox, dotted):
+    """Under strict=True a wrong field raises ReportInvalid with validate_report's problems; nothing is sent."""
+    fields = with_(dotted, "fast") if "." in dotted else {**TRANSFER, dotted: "mine"}
+    session = start_session(usage_consent.decide())
+    with pytest.raises(usage_consent.ReportInvalid) as raised:
+        session.report(fields, strict=True)
+    assert raised.value.problems == validate_report(fields)
+    assert dotted in str(raised.value)
+    assert session.outcome == "invalid"
+    assert usage_stats_sandbox.wait_for(1, timeout=0.2) == []
+
+
+def test_the_sandbox_is_strict_by_default(usage_stats_sandbox):
+    """Inside usage_stats_sandbox a report breaking the schema raises without strict=True being passed."""
+    with pytest.raises(usage_consent.ReportInvalid, match="options.solver"):
+        start_session(usage_consent.decide()).report(with_("options.solver", "fast"))
+
+
+def test_outside_strict_an_owned_field_is_invalid_and_named(usage_stats_sandbox, caplog):
+    """Without strict, a host giving client_id gets outcome invalid and a warning naming the field."""
+    session = start_session(usage_consent.decide())
+    with caplog.at_level(logging.WARNING, logger="usage_consent"):
+        assert session.report({**TRANSFER, "client_id": "mine"}, strict=False) == "invalid"
+    assert "client_id: filled in by usage-consent" in caplog.text
+    assert usage_stats_sandbox.wait_for(1, timeout=0.2) == []
+
+
+def test_host_start_time_reaches_the_record_and_the_collector(usage_stats_sandbox):
+    """A host's session_start_timestamp_ms is kept: the local record and the collector get it unchanged."""
+    decision = usage_consent.decide()
+    session = start_session(decision, **TRANSFER)
+    assert session.report(session_start_timestamp_ms=1_795_000_000_123) == "queued"
+    (sent,) = usage_stats_sandbox.wait_for(1)
+    assert sent["session_start_timestamp_ms"] == 1_795_000_000_123
+    assert sent["client_id"] == session.client_id and sent["session_id"] == session.session_id
+    _, body = show_record(decision.policy, session.session_id)
+    assert json.loads(body) == sent
+
+
+def test_the_sandbox_isolates_home_and_points_the_config_at_its_collector(usage_stats_sandbox, tmp_path):
+    """HOME and TMPDIR are the test's own; the config file names the loopback collector as the endpoint."""
+    import os
+    import tempfile
+
+    box = usage_stats_sandbox
+    assert os.environ["HOME"] == str(box.home) and box.home.is_relative_to(tmp_path)
+    assert tempfile.gettempdir() == str(box.tmp)
+    assert json.loads(box.config_file.read_text()) == {"usage_stats_endpoint": box.url}
+    assert box.url.startswith("http://127.0.0.1:")
+    assert usage_consent.decide().endpoints == (box.url,)
+
+
+class Connections(list):
+    """Every socket.connect this process makes while ``watching`` is set (seen by a real audit hook)."""
+
+    watching = False
+
+    def hook(self, event: str, args: tuple) -> None:
+        if self.watching and event == "socket.connect":
+            self.append(args[1])
+
+
+@pytest.fixture(scope="module")
+def connections() -> Connections:
+    seen = Connections()
+    sys.addaudithook(seen.hook)  # an audit hook cannot be removed; it only records while watching
+    return seen
+
+
+@pytest.mark.parametrize("endpoint", ["https://10.255.255.1/report", "https://usage.example.com/report",
+                                      "https://[2001:db8::1]/report"])
+def test_under_the_plugin_a_non_loopback_endpoint_opens_no_connection(usage_stats_sandbox, connections, endpoint):
+    """With the plugin loaded, a report to an endpoint outside 127.0.0.0/8 and ::1 opens no connection,
+    and the record's status says why."""
+    assert runtime.loopback_guard_on()
+    usage_stats_sandbox.write_config(usage_stats=True, usage_stats_endpoint=endpoint)
+    decision = usage_consent.decide()
+    assert decision.send_allowed and decision.endpoints == (endpoint,)
+    connections.clear()
+    connections.watching = True
+    try:
+        assert start_session(decision, **TRANSFER).report() == "queued"
+        assert wait(5)
+    finally:
+        connections.watching = False
+    assert connections == []
+    (record,) = list_records(decision.policy)
+    assert record.send_status == "dropped"
+    _, status = read_record(decision.policy, record.client_id, record.session_id)
+    assert "is not 127.0.0.0/8 or ::1" in status["endpoints"][endpoint]["detail"]
+
+
+def test_the_plugin_still_lets_a_loopback_report_through(usage_stats_sandbox, connections):
+    """The guard refuses only what is not loopback: the collector receives the report (and the audit
+    hook sees that connection, so the test above would see one too)."""
+    connections.clear()
+    connections.watching = True
+    try:
+        assert start_session(usage_consent.decide(), **TRANSFER).report() == "queued"
+        assert len(usage_stats_sandbox.wait_for(1)) == 1
+    finally:
+        connections.watching = False
+    assert ("127.0.0.1", usage_stats_sandbox.collector.server_port) in connections

@@ -1,0 +1,142 @@
+"""The sandbox: a private HOME and TMPDIR, a loopback collector set as the endpoint, strict reports."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from usage_consent import runtime
+from usage_consent.testing.server import ReportServer
+
+if TYPE_CHECKING:
+    from usage_consent.policy import Policy
+
+
+def _policy(policy: Policy | str | os.PathLike[str] | None) -> Policy:
+    from usage_consent.policy import embedded_policy, load_policy
+
+    if policy is None:
+        return embedded_policy()
+    return load_policy(os.fspath(policy)) if isinstance(policy, str | os.PathLike) else policy
+
+
+def consent_variables(policy: Policy) -> list[str]:
+    """The environment variables the policy reads (a sandbox unsets them)."""
+    return [source.variable for source in policy.sources if getattr(source, "variable", None)]
+
+
+@contextlib.contextmanager
+def isolated_home(policy: Policy | None = None, root: Path | None = None) -> Iterator[Path]:
+    """HOME=<root>, TMPDIR=<root>/tmp and the policy's consent variables unset, for this process and
+    the ones it starts; everything restored afterwards (a root made here is deleted)."""
+    made = root is None
+    root = Path(tempfile.mkdtemp(prefix="usage-sandbox-")) if root is None else root
+    (root / "tmp").mkdir(parents=True, exist_ok=True)
+    names = ["HOME", "TMPDIR", *consent_variables(_policy(policy))]
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update(HOME=str(root), TMPDIR=str(root / "tmp"))
+    for name in names[2:]:
+        os.environ.pop(name, None)
+    tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+    try:
+        yield root
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        tempfile.tempdir = None
+        if made:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+@dataclass
+class Sandbox:
+    """What ``usage_stats_sandbox`` gives a test."""
+
+    home: Path
+    policy: Policy
+    collector: ReportServer
+
+    @property
+    def url(self) -> str:
+        return self.collector.url
+
+    @property
+    def reports(self) -> list[dict[str, Any]]:
+        """The JSON bodies the collector received, parsed, oldest first."""
+        return self.collector.reports
+
+    @property
+    def tmp(self) -> Path:
+        return self.home / "tmp"
+
+    @property
+    def config_file(self) -> Path:
+        return Path(os.path.expanduser(self.policy.config_file))
+
+    def write_config(self, **keys: Any) -> Path:
+        """Set keys in the policy's config file (the others are kept)."""
+        path = self.config_file
+        data = json.loads(path.read_text()) if path.exists() else {}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({**data, **keys}, indent=2))
+        return path
+
+    def mark_notice_shown(self) -> str:
+        """Show the notice (into a string, returned) and record it, as a first run does: from now on
+        the notice source no longer holds collection off."""
+        import io
+
+        from usage_consent.policy import notice
+
+        shown = io.StringIO()
+        notice.show(self.policy, how="sandbox", stream=shown)
+        return shown.getvalue()
+
+    def wait_for(self, count: int, timeout: float = 10) -> list[dict[str, Any]]:
+        """The reports, once at least ``count`` have arrived (or ``timeout`` has passed)."""
+        from usage_consent.reporter import wait
+
+        deadline = time.monotonic() + timeout
+        wait(timeout)
+        while len(self.collector.received) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.reports
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The environment for a command the test runs (already this process's)."""
+        return {**os.environ, **extra}
+
+
+@contextlib.contextmanager
+def sandbox(policy: Policy | str | os.PathLike[str] | None = None, root: Path | None = None,
+            strict: bool = True, notice_shown: bool = True) -> Iterator[Sandbox]:
+    """A Sandbox for the duration of the block (the notice already shown, unless ``notice_shown`` is
+    false, so reports flow); the collector is stopped and everything restored after."""
+    model = _policy(policy)
+    saved = runtime.strict_reports
+    with isolated_home(model, root) as home:
+        collector = ReportServer()
+        box = Sandbox(home, model, collector)
+        box.write_config(**{model.reporter.endpoint_key: collector.url})
+        if notice_shown:
+            box.mark_notice_shown()
+        runtime.strict_reports = strict
+        try:
+            yield box
+        finally:
+            runtime.strict_reports = saved
+            collector.stop()
+
+
+__all__ = ["Sandbox", "consent_variables", "isolated_home", "sandbox"]
