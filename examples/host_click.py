@@ -6,7 +6,6 @@ Typer apps mount the same group: ``typer.main.get_command(app).add_command(click
 from __future__ import annotations
 
 import click
-
 from usage_consent.cli.host import click_group
 
 

@@ -10,11 +10,10 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from usage_consent import runtime
 from usage_consent.policy.decision import Decision
 from usage_consent.policy.endpoints import endpoint_problem
 from usage_consent.schemas.errors import ReportError
-
-from usage_consent import runtime
 
 MAX_SAME_HOST_REDIRECTS = 2
 

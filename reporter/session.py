@@ -9,6 +9,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from usage_consent import runtime
 from usage_consent.policy import notice
 from usage_consent.policy.decision import Decision
 from usage_consent.policy.paths import expand
@@ -16,8 +17,6 @@ from usage_consent.policy.state import StateFile, iso_from_ms
 from usage_consent.reporter import identity, payload, record, spool, worker
 from usage_consent.reporter.safe_files import UnsafePath
 from usage_consent.schemas.errors import ReportInvalid, UsageConsentError
-
-from usage_consent import runtime
 
 log = logging.getLogger("usage_consent")
 STAGES = ("setup", "planning", "provisioning", "transfer", "teardown", "unknown")

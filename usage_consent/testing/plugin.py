@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-
 from usage_consent import runtime
 
 if TYPE_CHECKING:
