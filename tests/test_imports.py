@@ -43,3 +43,24 @@ def test_arrows_point_one_way(module, forbidden):
     """schemas <- policy <- reporter <- cli: a lower layer never imports a higher one."""
     loaded = _loaded(module, ["usage_consent"])
     assert not [m for m in loaded if any(m == f or m.startswith(f + ".") for f in forbidden)]
+
+
+def test_import_usage_consent_loads_no_pydantic_jsonschema_or_requests():
+    """`python -X importtime -c "import usage_consent"` lists none of pydantic, jsonschema or requests."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", "import usage_consent"],
+                            capture_output=True, text=True, check=True)
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines() if "|" in line}
+    assert "usage_consent" in imported
+    assert imported.isdisjoint({"pydantic", "pydantic_settings", "jsonschema", "requests"})
+
+
+@pytest.mark.parametrize(("name", "loads"), [
+    ("decide", "pydantic"), ("explain", "pydantic"), ("write_consent", "pydantic"),
+    ("start_session", "pydantic"), ("validate_report", "pydantic"), ("ReportInvalid", None),
+])
+def test_public_names_load_their_modules_on_first_use(name, loads):
+    """Each public name of usage_consent is there; only touching it loads what it needs."""
+    code = (f"import sys, usage_consent; print(callable(usage_consent.{name})); "
+            "print('pydantic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", str(loads is not None)]
