@@ -26,13 +26,14 @@ FLOOR = "import pydantic_settings"
 CASES = [
     ("cold start: import usage_consent.policy + decide()", "import usage_consent.policy as p; p.decide()"),
 ]
+IMPORT = ("import usage_consent (the public face, before any call)", "import usage_consent", "pass")
 
 
 def _time(code: str, python: str = sys.executable) -> tuple[float, float]:
     """Wall and CPU (user + system) seconds of one fresh process. The ratio is taken on CPU time,
     which a busy 2-core machine disturbs far less than wall time."""
     started = time.perf_counter()
-    process = subprocess.Popen([python, "-c", code], env=os.environ.copy(),
+    process = subprocess.Popen([python, "-c", code], env=os.environ.copy(), cwd=os.path.dirname(python),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -51,6 +52,8 @@ def installed_layout(root: Path) -> str:
                              capture_output=True, text=True, check=True).stdout.strip()
     (Path(purelib) / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     source = Path(usage_consent.policy.__file__).resolve().parent.parent
+    shutil.copytree(source / "usage_consent", Path(purelib) / "usage_consent",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     for package in ("policy", "schemas", "reporter", "cli"):
         shutil.copytree(source / package, Path(purelib) / "usage_consent" / package,
                         ignore=shutil.ignore_patterns("__pycache__"))
@@ -83,4 +86,21 @@ def run(quick: bool) -> list[Row]:
                                 paired_ratio=statistics.median(a[1] / b[1] for a, b in zip(ours, floor, strict=True)),
                                 note=f"baseline: python -c '{FLOOR}'; {rounds} runs each, interleaved; "
                                      f"wall {wall[0] * 1e3:.0f} vs {wall[1] * 1e3:.0f} ms"))
+        rows.append(_import_row(installed, rounds))
     return rows
+
+
+def _import_row(python: str, rounds: int) -> Row:
+    """What a host's ``--help`` pays for ``import usage_consent``: beside ``python -c pass``."""
+    name, code, floor_code = IMPORT
+    _time(code, python), _time(floor_code, python)
+    ours, floor = [], []
+    for _ in range(rounds):
+        ours.append(_time(code, python))
+        floor.append(_time(floor_code, python))
+    return Row(f"{name} (installed)", statistics.median(w for w, _ in ours) * 1e3,
+               statistics.median(w for w, _ in floor) * 1e3, "ms wall",
+               paired_ratio=statistics.median(a[0] / b[0] for a, b in zip(ours, floor, strict=True)),
+               note=f"baseline: python -c pass; {rounds} runs each, interleaved; cpu "
+                    f"{statistics.median(c for _, c in ours) * 1e3:.1f} vs "
+                    f"{statistics.median(c for _, c in floor) * 1e3:.1f} ms")

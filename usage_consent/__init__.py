@@ -14,7 +14,6 @@ imported on first use (module ``__getattr__``), so a host's ``--help`` pays noth
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING
 
 from usage_consent.schemas.errors import (
     ConfigFileError,
@@ -26,6 +25,7 @@ from usage_consent.schemas.errors import (
     UsageConsentError,
 )
 
+TYPE_CHECKING = False  # not typing's: importing typing costs a bare import 7 ms
 if TYPE_CHECKING:
     from usage_consent.policy import Decision, Policy, decide, embedded_policy, explain, load_policy, write_consent
     from usage_consent.reporter import Session, start_session, validate_report
