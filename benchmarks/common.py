@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -45,24 +42,11 @@ class Row:
 
 @contextlib.contextmanager
 def temp_home() -> Iterator[Path]:
-    """A fresh HOME and TMPDIR for this process, restored afterwards."""
-    root = Path(tempfile.mkdtemp(prefix="uc-bench-"))
-    (root / "tmp").mkdir()
-    saved = {k: os.environ.get(k) for k in ("HOME", "TMPDIR", *CONSENT_VARIABLES)}
-    os.environ.update(HOME=str(root), TMPDIR=str(root / "tmp"))
-    for name in CONSENT_VARIABLES:
-        os.environ.pop(name, None)
-    tempfile.tempdir = None
-    try:
+    """A fresh HOME and TMPDIR for this process, restored afterwards (the testing helper's)."""
+    from usage_consent.testing import isolated_home
+
+    with isolated_home() as root:
         yield root
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        tempfile.tempdir = None
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def write_config(home: Path, data: dict) -> Path:

@@ -92,7 +92,7 @@ def without_file_override() -> None:
 @pytest.fixture
 def server():
     """A report server answering 200; set ``server.behaviour`` to change how it answers."""
-    from report_server import ReportServer
+    from usage_consent.testing.server import ReportServer
 
     running = ReportServer()
     yield running
