@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import usage_consent
@@ -156,3 +158,45 @@ def test_the_plugin_still_lets_a_loopback_report_through(usage_stats_sandbox, co
     finally:
         connections.watching = False
     assert ("127.0.0.1", usage_stats_sandbox.collector.server_port) in connections
+
+
+HOST_TESTS = '''
+import pytest
+import usage_consent
+from usage_consent.reporter import start_session
+
+TRANSFER = {transfer!r}
+
+
+def test_a_transfer_reports(usage_stats_sandbox):
+    assert usage_stats_sandbox.config_file.parent.name == ".mytool"
+    decision = usage_consent.decide(usage_stats_sandbox.policy)
+    assert start_session(decision, **TRANSFER).report() == "queued"
+    (report,) = usage_stats_sandbox.wait_for(1)
+    assert report["command"] == "cp"
+
+
+def test_a_wrong_field_fails_the_test(usage_stats_sandbox):
+    session = start_session(usage_consent.decide(usage_stats_sandbox.policy))
+    with pytest.raises(usage_consent.ReportInvalid, match="options.solver"):
+        session.report({{**TRANSFER, "options": {{**TRANSFER["options"], "solver": "fast"}}}})
+'''
+
+
+def test_a_host_test_suite_gets_the_fixture_bound_to_its_policy(tmp_path):
+    """A host's own pytest run (a subprocess, its own configuration) gets usage_stats_sandbox from the
+    installed plugin, bound to the policy its configuration names."""
+    import usage_consent.policy
+
+    toml = (Path(usage_consent.policy.__file__).parent / "skyplane.toml").read_text()
+    for old, new in (('app = "skyplane"', 'app = "mytool"'), ("~/.skyplane/", "~/.mytool/"),
+                     ("SKYPLANE_USAGE_STATS_ENABLED", "MYTOOL_USAGE_STATS")):
+        assert old in toml
+        toml = toml.replace(old, new)
+    (tmp_path / "mytool.toml").write_text(toml)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nusage_consent_policy = mytool.toml\n")
+    (tmp_path / "test_host.py").write_text(HOST_TESTS.format(transfer=TRANSFER))
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout
