@@ -125,7 +125,11 @@ def add_argparse(subparsers: argparse._SubParsersAction, name: str = "usage", po
 
 def click_group(name: str = "usage", policy: PolicyLike = None) -> click.Group:
     """The same commands as a click group (for click and Typer apps); needs ``usage-consent[click]``."""
-    import click
+    try:
+        import click
+    except ImportError:
+        raise ImportError("usage_consent.cli.host.click_group needs click: pip install 'usage-consent[click]'",
+                          name="click") from None
 
     group = click.Group(name, help=GROUP_HELP)
     groups: dict[tuple[str, ...], click.Group] = {(): group}

@@ -16,6 +16,20 @@ Outside pytest (a benchmark, a script): ``with usage_consent.testing.sandbox() a
 
 from __future__ import annotations
 
-from usage_consent.testing.sandbox import Sandbox, isolated_home, sandbox
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from usage_consent.testing.sandboxes import Sandbox, isolated_home, sandbox
+
+
+def __getattr__(name: str) -> object:
+    """Loaded on first use: the plugin (in every pytest run) does not pay for the HTTP server."""
+    if name in __all__:
+        from importlib import import_module
+
+        module = import_module("usage_consent.testing.sandboxes")
+        globals().update((public, getattr(module, public)) for public in __all__)
+        return globals()[name]
+    raise AttributeError(f"module 'usage_consent.testing' has no attribute {name!r}")
+
 
 __all__ = ["Sandbox", "isolated_home", "sandbox"]

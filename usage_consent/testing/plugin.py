@@ -13,7 +13,7 @@ import pytest
 from usage_consent import runtime
 
 if TYPE_CHECKING:
-    from usage_consent.testing.sandbox import Sandbox
+    from usage_consent.testing.sandboxes import Sandbox
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -29,7 +29,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def usage_stats_sandbox(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Sandbox]:
     """An isolated HOME and TMPDIR, a loopback collector set as the endpoint, strict reports."""
-    from usage_consent.testing.sandbox import sandbox
+    from usage_consent.testing.sandboxes import sandbox
 
     policy = request.config.getini("usage_consent_policy") or None
     if policy and not os.path.isabs(policy):

@@ -59,7 +59,7 @@ def isolated_home(policy: Policy | None = None, root: Path | None = None) -> Ite
             shutil.rmtree(root, ignore_errors=True)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Sandbox:
     """What ``usage_stats_sandbox`` gives a test."""
 
