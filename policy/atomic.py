@@ -1,16 +1,32 @@
-"""Safe writes: an exclusive lock beside the file, then a temporary file renamed over it, so
-concurrent writers lose nothing and readers never see half a file."""
+"""Safe writes: a bounded exclusive lock beside the file, then a temporary file renamed over it,
+so concurrent writers lose nothing, readers never see half a file, and nobody waits forever."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
+import re
 import secrets
+import threading
+import time
 from collections.abc import Iterator
+
+from usage_consent.policy.paths import display
+from usage_consent.schemas.errors import ConfigFileError
 
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
+TRANSFER_LOCK_WAIT_S = 0.2  # decide(), start_session(), report(): then fail closed
+COMMAND_LOCK_WAIT_S = 5.0  # usage-consent commands and write_consent(): then exit 1
+STALE_TEMP_S = 60.0  # a temporary file of ours older than this is left over from a crash
+_held: dict[int, int] = {}  # lock descriptor -> the pid that took it
+_held_guard = threading.Lock()
+
+
+class LockBusy(ConfigFileError):
+    """Another process held a lock file for longer than the caller may wait."""
 
 
 def real_target(path: str) -> str:
@@ -24,32 +40,96 @@ def ensure_private_dir(folder: str) -> None:
         os.makedirs(folder, mode=PRIVATE_DIR, exist_ok=True)
 
 
-@contextlib.contextmanager
-def exclusive_lock(path: str) -> Iterator[None]:
-    """Hold an exclusive lock on a hidden lock file beside ``path`` (the file itself is replaced
-    by every write, so it cannot carry the lock)."""
+def lock_path(path: str) -> str:
     folder, name = os.path.split(path)
-    ensure_private_dir(folder)
-    fd = os.open(os.path.join(folder, f".{name}.lock"), os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+    return os.path.join(folder, f".{name}.lock")
+
+
+def _open_lock(lock: str) -> int:
+    """The lock file, created 0600; a symlink at its name is refused, never followed."""
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        return os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, PRIVATE_FILE)
+    except OSError as error:
+        reason = "is a symlink; not followed" if error.errno == errno.ELOOP else f"cannot be opened: {error.strerror}"
+        raise ConfigFileError(f"{display(lock)}: {reason}", layer="lock", path=lock) from None
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str, wait: float = COMMAND_LOCK_WAIT_S) -> Iterator[None]:
+    """Hold an exclusive lock on a hidden lock file beside ``path`` (the file itself is replaced
+    by every write, so it cannot carry the lock). Raises LockBusy, naming the lock file, when
+    another process holds it for more than ``wait`` seconds."""
+    folder = os.path.dirname(path)
+    ensure_private_dir(folder)
+    lock = lock_path(path)
+    fd = _open_lock(lock)
+    with _held_guard:
+        _held[fd] = os.getpid()
+    try:
+        deadline = time.monotonic() + wait
+        pause = 0.002
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise LockBusy(f"{display(lock)}: held by another process for more than {wait:g} s",
+                                   layer="lock", path=lock) from None
+                time.sleep(min(pause, left))
+                pause = min(pause * 2, 0.05)
         yield
     finally:
-        os.close(fd)
+        with _held_guard:
+            mine = _held.pop(fd, None) == os.getpid()
+        if mine:
+            os.close(fd)
+
+
+def _drop_inherited_locks() -> None:
+    """In a forked child: the parent's lock descriptors are closed, so the child never holds
+    (nor, after the parent lets go, keeps) the parent's locks."""
+    global _held_guard
+    _held_guard = threading.Lock()
+    for fd in list(_held):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+
+def remove_stale_temporaries(dir_fd: int, name: str, older_than: float = STALE_TEMP_S) -> int:
+    """Delete temporary copies of ``name`` of our own naming left by a crash; returns how many."""
+    pattern = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]{{12}}\.tmp")
+    removed = 0
+    cutoff = time.time() - older_than
+    for entry in os.listdir(dir_fd):
+        if pattern.fullmatch(entry):
+            with contextlib.suppress(OSError):
+                if os.stat(entry, dir_fd=dir_fd, follow_symlinks=False).st_mtime < cutoff:
+                    os.unlink(entry, dir_fd=dir_fd)
+                    removed += 1
+    return removed
 
 
 def replace_at(dir_fd: int, name: str, data: bytes, *, mode: int = PRIVATE_FILE, durable: bool = True) -> None:
     """Replace ``name`` in the folder ``dir_fd`` with ``data`` in one step (a temporary file renamed
     over it, never written through a symlink): readers see the old file or the new one, never
-    half of one. ``durable`` also flushes both to disk before returning."""
+    half of one. The temporary file is 0600 until it is complete; ``mode`` is set just before the
+    rename. ``durable`` also flushes both to disk before returning."""
     temporary = f".{name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=dir_fd)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, PRIVATE_FILE,
+                 dir_fd=dir_fd)
     try:
-        os.fchmod(fd, mode)  # os.open's mode passes through the umask
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), mode)  # os.open's mode passes through the umask
             if durable:
-                handle.flush()
                 os.fsync(handle.fileno())
         os.replace(temporary, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
@@ -62,13 +142,15 @@ def replace_at(dir_fd: int, name: str, data: bytes, *, mode: int = PRIVATE_FILE,
 
 
 def write_atomic(path: str, text: str, *, mode: int = PRIVATE_FILE) -> None:
-    """Replace ``path`` with ``text`` in one step, durably; an existing file keeps its permission bits."""
+    """Replace ``path`` with ``text`` in one step, durably; an existing file keeps its permission
+    bits. Temporary copies of it left by an earlier crash are removed."""
     folder, name = os.path.split(path)
     ensure_private_dir(folder)
     with contextlib.suppress(FileNotFoundError):
         mode = os.stat(path).st_mode & 0o777
     dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
+        remove_stale_temporaries(dir_fd, name)
         replace_at(dir_fd, name, text.encode("utf-8"), mode=mode)
     finally:
         os.close(dir_fd)

@@ -8,6 +8,7 @@ from usage_consent.policy.decision import Decision, Layer, Trace
 from usage_consent.policy.load import embedded_policy
 from usage_consent.policy.model import Policy
 from usage_consent.policy.resolve import resolve
+from usage_consent.policy.atomic import LockBusy
 
 log = logging.getLogger("usage_consent")
 
@@ -18,6 +19,16 @@ def _failed_closed(policy: Policy | None, error: BaseException) -> Decision:
     layer = Layer("usage-consent", "internal", "usage_consent", None, None, "invalid", reason)
     app, key = (policy.app, policy.key) if policy else ("unknown", "usage_stats")
     return Decision(app, key, "off", None, Trace((layer,)), policy=policy)
+
+
+def _not_shown(decision: Decision, error: BaseException) -> Decision:
+    """The notice could not be shown and recorded now (the state file's lock is busy beyond the
+    transfer's bound): nothing is collected this time; the notice is shown by a later run."""
+    reason = f"usage stats off for this transfer: the notice could not be shown and recorded: {error}"
+    log.warning("%s", reason)
+    layer = Layer("usage-consent", "notice", "usage_consent", None, None, "invalid", reason)
+    return decision.replace(mode="off", endpoints=(), decided_by=layer.name,
+                            trace=Trace((*decision.trace, layer)))
 
 
 def _notice_is_due(policy: Policy, decision: Decision) -> bool:
@@ -58,7 +69,10 @@ def decide(policy: Policy | None = None) -> Decision:
         if _notice_is_due(policy, decision):
             from usage_consent.policy import notice
 
-            decision = decision.replace(notice=notice.show(policy, how="decide"))
+            try:
+                decision = decision.replace(notice=notice.show(policy, how="decide"))
+            except LockBusy as error:
+                return _not_shown(decision, error)
         return decision
     except Exception as error:  # usage reporting must never hurt the host
         return _failed_closed(policy, error)

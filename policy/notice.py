@@ -59,17 +59,39 @@ def render(policy: Policy, since: int | None = None) -> str:
 
 
 def show(policy: Policy, how: str, stream: TextIO | None = None) -> dict[str, Any]:
-    """Print the notice (to stderr by default) and record that it was shown."""
+    """Print the notice (to stderr by default) and record that it was shown.
+
+    From ``decide()`` (``how="decide"``) it is shown and recorded under the state file's lock,
+    waited for at most TRANSFER_LOCK_WAIT_S (LockBusy then: the caller decides off), and only if
+    no concurrent first run recorded it meanwhile. ``init`` always shows it. A state file that
+    cannot be written does not stop the notice (a warning says it was not recorded)."""
+    from usage_consent.policy.atomic import TRANSFER_LOCK_WAIT_S, LockBusy
     from usage_consent.schemas.registry import schema_fingerprint
 
     before = status(policy)
     text = render(policy, before["shown_version"])
-    (stream or sys.stderr).write(text)
-    (stream or sys.stderr).flush()
     version = before["current_version"]
+    out = stream or sys.stderr
+    printed: list[bool] = []
+
+    def write(_: object = None) -> None:
+        out.write(text)
+        out.flush()
+        printed.append(True)
+
     try:
         fingerprint = schema_fingerprint(policy.schema_name, version, schemas_root(policy))
-        StateFile(expand(policy.state_file)).record_notice(policy.schema_name, version, fingerprint, how)
+        state = StateFile(expand(policy.state_file))
+        if how == "decide":
+            shown = state.record_notice(policy.schema_name, version, fingerprint, how, show=write,
+                                        wait=TRANSFER_LOCK_WAIT_S)
+            return {"shown": shown, "version": version, "since": before["shown_version"]}
+        write()
+        state.record_notice(policy.schema_name, version, fingerprint, how)
+    except LockBusy:
+        raise  # another run is recording it: this one collects nothing (decide() says off)
     except (OSError, UsageConsentError) as error:
+        if not printed:
+            write()  # the state cannot be written (e.g. an unwritable home): shown all the same
         log.warning("the notice was shown but could not be recorded: %s", error)
     return {"shown": True, "version": version, "since": before["shown_version"]}

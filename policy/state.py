@@ -19,6 +19,7 @@ from usage_consent.policy.paths import display
 from usage_consent.schemas.errors import ConfigFileError
 
 HISTORY_LIMIT = 200
+UNCHANGED = object()  # returned by an update's change: nothing to write
 _read_cache: dict[str, tuple[object, dict[str, Any]]] = {}
 log = logging.getLogger("usage_consent")
 
@@ -73,11 +74,13 @@ class StateFile:
         entries = self.read().get("history")
         return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
-    def update(self, change: Callable[[dict[str, Any]], Any]) -> Any:
-        """Apply ``change`` to the state under the lock and write it back atomically."""
-        from usage_consent.policy.atomic import exclusive_lock, write_atomic
+    def update(self, change: Callable[[dict[str, Any]], Any], wait: float | None = None) -> Any:
+        """Apply ``change`` to the state under the lock and write it back atomically (not written
+        when ``change`` returns ``UNCHANGED``). The lock is waited for at most ``wait`` seconds
+        (a command's bound by default); then LockBusy names the lock file."""
+        from usage_consent.policy.atomic import COMMAND_LOCK_WAIT_S, exclusive_lock, write_atomic
 
-        with exclusive_lock(self.path):
+        with exclusive_lock(self.path, COMMAND_LOCK_WAIT_S if wait is None else wait):
             try:
                 data = self.read()
             except ConfigFileError as error:
@@ -86,6 +89,8 @@ class StateFile:
                 log.warning("%s; moved aside to %s and started afresh", error.message, display(aside))
                 data = {}
             result = change(data)
+            if result is UNCHANGED:
+                return result
             if not isinstance(data.get("format"), int) or data["format"] < 1:
                 data["format"] = 1  # a newer version's higher format number is kept
             write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -97,16 +102,27 @@ class StateFile:
         history.append({"at": now_iso(), "event": event, **detail})
         data["history"] = history[-HISTORY_LIMIT:]
 
-    def record_notice(self, schema_name: str, version: int, fingerprint: str, how: str) -> None:
-        """Remember that the notice for ``schema_name`` v``version`` was shown (``how``: decide, init)."""
+    def record_notice(self, schema_name: str, version: int, fingerprint: str, how: str,
+                      show: Callable[[dict[str, Any]], None] | None = None, wait: float | None = None) -> bool:
+        """Remember that the notice for ``schema_name`` v``version`` was shown (``how``: decide, init).
 
-        def change(data: dict[str, Any]) -> None:
+        With ``show``, the notice is shown (``show(state)``) and recorded under the lock, only when
+        the state does not already record this version: concurrent first runs show it once.
+        Returns whether it was recorded now."""
+
+        def change(data: dict[str, Any]) -> Any:
+            if show is not None:
+                already = shown_version_in(data, schema_name)
+                if already is not None and already >= version:
+                    return UNCHANGED
+                show(data)
             notices = data.get("notices") if isinstance(data.get("notices"), dict) else {}
             notices[schema_name] = {"version": version, "fingerprint": fingerprint, "shown_at": now_iso()}
             data["notices"] = notices
             self.add_history(data, "notice", schema=schema_name, version=version, via=how)
+            return True
 
-        self.update(change)
+        return self.update(change, wait) is True
 
     def record_choice(self, event: str, **detail: Any) -> None:
         """Remember a choice made through the command (config set, init, forget)."""

@@ -7,6 +7,7 @@ import re
 import uuid
 from typing import Any
 
+from usage_consent.policy.atomic import TRANSFER_LOCK_WAIT_S
 from usage_consent.policy.model import Policy
 from usage_consent.policy.paths import expand
 from usage_consent.policy.state import StateFile
@@ -18,23 +19,40 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def client_id(policy: Policy, state_data: dict[str, Any] | None = None) -> str:
-    """This installation's client id, created on first use (``state_data``: the state file's
-    contents, when the caller has already read them)."""
+def known_client_id(state_data: dict[str, Any]) -> str | None:
+    """The client id the state file's contents hold, if it is a valid one."""
+    known = state_data.get("client_id")
+    return known if isinstance(known, str) and UUID4.match(known) else None
+
+
+def needs_storing(policy: Policy, state_data: dict[str, Any]) -> tuple[str, bool]:
+    """The id for a new session, and whether it is a new persistent id still to be stored
+    (by :func:`store_client_id`, in the background: the transfer's thread never waits for it)."""
     if policy.reporter.client_id == "per_session":
-        return new_id()
-    state = StateFile(expand(policy.state_file))
-    known = (state.read() if state_data is None else state_data).get("client_id")
-    if isinstance(known, str) and UUID4.match(known):
-        return known
+        return new_id(), False
+    known = known_client_id(state_data)
+    return (known, False) if known else (new_id(), True)
+
+
+def store_client_id(policy: Policy, proposed: str, wait: float = TRANSFER_LOCK_WAIT_S) -> str:
+    """Store ``proposed`` as this installation's id unless another run stored one first; returns
+    the id that is kept. Raises LockBusy when the state file's lock is busy beyond ``wait``."""
 
     def create(data: dict[str, Any]) -> str:
-        current = data.get("client_id")
-        if not (isinstance(current, str) and UUID4.match(current)):
-            data["client_id"] = new_id()
-        return data["client_id"]
+        kept = known_client_id(data)
+        if kept is None:
+            data["client_id"] = kept = proposed
+        return kept
 
-    return state.update(create)
+    return StateFile(expand(policy.state_file)).update(create, wait)
+
+
+def client_id(policy: Policy, state_data: dict[str, Any] | None = None) -> str:
+    """This installation's client id, created (and stored, waiting for the lock) on first use."""
+    if state_data is None:
+        state_data = StateFile(expand(policy.state_file)).read()
+    chosen, new = needs_storing(policy, state_data)
+    return store_client_id(policy, chosen) if new else chosen
 
 
 def rotate_client_id(policy: Policy) -> str | None:

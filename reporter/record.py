@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -12,7 +13,7 @@ from typing import Any
 from usage_consent.policy.model import Policy
 from usage_consent.policy.paths import records_dir
 from usage_consent.policy.state import now_iso
-from usage_consent.reporter.safe_files import open_dir, read_at, write_at
+from usage_consent.reporter.safe_files import UnsafePath, open_dir, read_at, write_at
 
 RECORD, STATUS = "usage_stats.json", "status.json"
 
@@ -31,7 +32,10 @@ def record_path(policy: Policy, client_id: str, session_id: str) -> str:
 
 def write_record(policy: Policy, client_id: str, session_id: str, body: bytes, status: dict[str, Any]) -> str:
     """Write the report and its status; returns the report's path. Raises UnsafePath or OSError."""
-    fd = open_dir(usage_parts(policy, client_id, session_id))
+    try:
+        fd = open_dir(usage_parts(policy, client_id, session_id))
+    except FileNotFoundError:  # its client folder was removed, empty, just now: made again
+        fd = open_dir(usage_parts(policy, client_id, session_id))
     try:
         write_at(fd, RECORD, body)
         write_at(fd, STATUS, json.dumps(status, indent=2).encode())
@@ -74,12 +78,23 @@ def set_outcome(status: dict[str, Any], url: str, outcome: str, code: int | None
 
 
 def remove_session(policy: Policy, client_id: str, session_id: str) -> None:
-    """Delete one session's record folder (after checking the way to it is safe)."""
+    """Delete one session's record folder (after checking the way to it is safe), and its
+    client's folder when that is left empty."""
     fd = open_dir(usage_parts(policy, client_id), create=False)
     try:
         shutil.rmtree(session_id, dir_fd=fd)
     finally:
         os.close(fd)
+    remove_if_empty(policy, client_id)
+
+
+def remove_if_empty(policy: Policy, client_id: str) -> None:
+    with contextlib.suppress(OSError, UnsafePath):
+        fd = open_dir(usage_parts(policy), create=False)
+        try:
+            os.rmdir(client_id, dir_fd=fd)  # fails, harmlessly, while it holds anything
+        finally:
+            os.close(fd)
 
 
 _since_prune: dict[str, int] = {}
@@ -87,24 +102,9 @@ _since_prune: dict[str, int] = {}
 
 def prune_due(policy: Policy) -> bool:
     """Whether this report should trigger a prune: every keep_sessions/10 reports of a process,
-    so the folder stays within 10% of the bound without being scanned for every report."""
+    so the folder stays within 10% of the bound without being scanned for every report (the
+    prune itself is spool.prune: it must know which records are still pending)."""
     count = _since_prune.get(policy.app, 0) + 1
     due = count == 1 or count > max(1, policy.reporter.keep_sessions // 10)
     _since_prune[policy.app] = 1 if due and count > 1 else count
     return due
-
-
-def prune(policy: Policy, client_id: str) -> int:
-    """Keep the newest ``keep_sessions`` records of this client; returns how many were removed.
-    It scans the folder, so it runs in the background, never on a transfer's thread."""
-    fd = open_dir(usage_parts(policy, client_id), create=False)
-    try:
-        sessions = [(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mtime_ns, name)
-                    for name in os.listdir(fd) if not name.startswith(".")]
-        sessions.sort(reverse=True)
-        old = sessions[policy.reporter.keep_sessions:]
-        for _, name in old:
-            shutil.rmtree(name, dir_fd=fd)
-        return len(old)
-    finally:
-        os.close(fd)

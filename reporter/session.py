@@ -69,7 +69,8 @@ class Session:
         destination, options, stats, tool_version, session_start_timestamp_ms, ...); the ids,
         schema version and what the host did not give are filled in. Returns off, duplicate,
         failed, invalid (not JSON data, or a field only the library fills in), recorded (local
-        mode) or queued (to be sent). The background work sets ``outcome`` to invalid (breaks
+        mode), queued (to be sent) or dropped (the background queue was full; counted in a
+        warning). The background work sets ``outcome`` to invalid (breaks
         the schema; the warning names the field path) or unsafe (a record folder is a symlink or
         someone else's), and then nothing is written or sent.
 
@@ -115,7 +116,10 @@ class Session:
         sending = self.mode == "on" and told and bool(self.decision.endpoints)
         self.path = record.record_path(policy, self.client_id, self.session_id)
         created_ms = int(time.time() * 1000)
-        worker.submit(lambda: self._record(body, created_ms, told, sending), policy.reporter.exit_wait_s, lane="write")
+        job = lambda: self._record(body, created_ms, told, sending)  # noqa: E731
+        if not worker.submit(job, policy.reporter.exit_wait_s, lane="write"):
+            self.path = None
+            return "dropped"
         return "queued" if sending else "recorded"
 
     def _record(self, body: bytes, created_ms: int, told: bool, sending: bool) -> None:
@@ -129,25 +133,26 @@ class Session:
             log.warning("usage report not recorded or sent: it breaks schema %s: %s", policy.schema_name,
                         "; ".join(problems))
             return
-        status = {"client_id": self.client_id, "session_id": self.session_id, "created_at": iso_from_ms(created_ms),
+        client_id = data["client_id"]  # the body is the truth (the session's id may have been replaced)
+        status = {"client_id": client_id, "session_id": self.session_id, "created_at": iso_from_ms(created_ms),
                   "created_ms": created_ms, "mode": self.mode, "schema": policy.schema_name,
                   "schema_version": data["schema_version"], "notice_shown": told, "endpoints": {}}
         for url in self.decision.endpoints if sending else ():
             record.set_outcome(status, url, "pending", None, "queued")
             status["endpoints"][url]["attempts"] = 0
         try:
-            record.write_record(policy, self.client_id, self.session_id, body, status)
+            record.write_record(policy, client_id, self.session_id, body, status)
             if sending:
-                spool.mark(policy, self.client_id, self.session_id)
+                spool.mark(policy, client_id, self.session_id)
         except UnsafePath as error:
             self.outcome, self.path = "unsafe", None
             log.warning("usage report not recorded or sent: %s", error.message)
             return
         wait = policy.reporter.exit_wait_s
         if sending:
-            worker.submit(lambda: spool.send_locked(self.decision, self.client_id, self.session_id), wait)
+            worker.submit(lambda: spool.send_locked(self.decision, client_id, self.session_id), wait)
         if record.prune_due(policy):
-            worker.submit(lambda: record.prune(policy, self.client_id), wait, lane="write")
+            worker.submit(lambda: spool.prune(policy), wait, lane="write")
 
     def __enter__(self) -> Session:
         return self
@@ -160,25 +165,39 @@ class Session:
 
 def start_session(decision: Decision, **fields: Any) -> Session:
     """A session bound to ``decision``. Off: nothing is collected, and reports still pending from
-    earlier sessions are deleted unsent (also in local mode). Never raises."""
+    earlier sessions are deleted unsent (also in local mode), in the background. Never raises.
+
+    On the transfer's thread this reads (at most) the state file; a new client id is stored in
+    the background, and so is every other write."""
     try:
         policy = decision.policy
-        if decision.mode != "on" and policy is not None:
-            spool.cancel_all(policy)
+        wait = policy.reporter.exit_wait_s if policy is not None else 0.0
+        if decision.mode != "on" and policy is not None and spool.has_pending(policy):
+            worker.submit(lambda: spool.cancel_all(policy), wait, lane="write")
         if not decision.enabled or policy is None:
             return Session(decision, None, None, fields)
         try:
             state = StateFile(expand(policy.state_file)).read_cached()
         except UsageConsentError:
             state = {}
-        session = Session(decision, identity.client_id(policy, state), identity.new_id(), fields,
-                          notice.status(policy, state))
+        client_id, new = identity.needs_storing(policy, state)
+        session = Session(decision, client_id, identity.new_id(), fields, notice.status(policy, state))
+        if new:
+            worker.submit(lambda: _store_client_id(session, client_id), wait, lane="write")
         if decision.mode == "on":
-            worker.submit(lambda: spool.retry_all(decision, session.session_id), policy.reporter.exit_wait_s)
+            worker.submit(lambda: spool.retry_all(decision, session.session_id), wait)
         return session
     except Exception as error:  # usage reporting must never hurt the host
         log.warning("usage reporting off for this transfer: %s: %s", type(error).__name__, error)
         return Session(_off(decision), None, None, fields)
+
+
+def _store_client_id(session: Session, proposed: str) -> None:
+    """In the background: store the new client id; a concurrent first run's id wins, and this
+    session uses it too unless its report is already made."""
+    kept = identity.store_client_id(session.decision.policy, proposed)
+    if kept != proposed and session.outcome is None:
+        session.client_id = kept
 
 
 def _off(decision: Decision) -> Decision:

@@ -1,5 +1,11 @@
 """Pending reports: sent later by a session whose own decision is on; deleted unsent when the
-user has since opted out or moved to local; given up after a bounded count and age."""
+user has since opted out or moved to local; given up after a bounded count and age.
+
+The promise: a report is sent, or kept (recorded, with a marker in ``.pending``) and retried
+until ``retry_attempts`` or ``retry_max_age_days``. Pruning never removes a pending record; a
+marker whose record is gone is removed; retries go oldest first. A marker's flock is held by
+whoever sends or deletes its report, so a send, a cancel and a prune never act on one report
+at once."""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import fcntl
 import logging
 import os
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from usage_consent.policy import notice
@@ -15,26 +22,34 @@ from usage_consent.policy.decision import Decision
 from usage_consent.policy.model import Policy
 from usage_consent.reporter.record import (
     read_record,
+    remove_if_empty,
     remove_session,
     set_outcome,
+    status_at,
     update_status,
     usage_parts,
     usage_root,
 )
-from usage_consent.reporter.safe_files import UnsafePath, open_dir
+from usage_consent.reporter.safe_files import DIR_FLAGS, UnsafePath, open_dir
 from usage_consent.reporter.send import send_report
 
 PENDING = ".pending"
-PER_SESSION = 20
+PRUNE_LOCK = ".prune.lock"
+PER_SESSION = 20  # pending reports retried by one session, oldest first
+OPEN_OUTCOMES = ("pending", "failed")
 _attempted: set[tuple[str, str]] = set()  # each pending report is tried at most once per process
 log = logging.getLogger("usage_consent")
+
+
+def _marker(client_id: str, session_id: str) -> str:
+    return f"{client_id}__{session_id}"
 
 
 def mark(policy: Policy, client_id: str, session_id: str) -> None:
     """An empty marker file: nothing to write atomically, so it is simply created."""
     fd = open_dir(usage_parts(policy, PENDING))
     try:
-        os.close(os.open(f"{client_id}__{session_id}", os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600, dir_fd=fd))
+        os.close(os.open(_marker(client_id, session_id), os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600, dir_fd=fd))
     finally:
         os.close(fd)
 
@@ -43,42 +58,92 @@ def clear(policy: Policy, client_id: str, session_id: str) -> None:
     with contextlib.suppress(OSError, UnsafePath):
         fd = open_dir(usage_parts(policy, PENDING), create=False)
         try:
-            os.unlink(f"{client_id}__{session_id}", dir_fd=fd)
+            os.unlink(_marker(client_id, session_id), dir_fd=fd)
         finally:
             os.close(fd)
 
 
-def entries(policy: Policy, limit: int = PER_SESSION) -> list[tuple[str, str]]:
-    """Up to ``limit`` pending (client_id, session_id) pairs; [] when there are none."""
+def has_pending(policy: Policy) -> bool:
+    """Cheap (one folder opened, one entry read): whether any report is pending."""
+    try:
+        with os.scandir(os.path.join(usage_root(policy), PENDING)) as found:
+            return any(True for _ in found)
+    except OSError:
+        return False
+
+
+def entries(policy: Policy, limit: int = PER_SESSION, skip: set[tuple[str, str]] | None = None,
+            ) -> list[tuple[str, str]]:
+    """Up to ``limit`` pending (client_id, session_id) pairs, oldest marker first, leaving out
+    ``skip``; [] when there are none."""
     try:
         fd = open_dir(usage_parts(policy, PENDING), create=False)
     except (OSError, UnsafePath):
         return []
     try:
-        names = sorted(os.listdir(fd))[:limit]
+        dated = []
+        for name in os.listdir(fd):
+            pair = tuple(name.split("__", 1))
+            if len(pair) != 2 or (skip and pair in skip):
+                continue
+            with contextlib.suppress(OSError):
+                dated.append((os.stat(name, dir_fd=fd, follow_symlinks=False).st_mtime_ns, pair))
     finally:
         os.close(fd)
-    return [tuple(n.split("__", 1)) for n in names if "__" in n]  # type: ignore[misc]
+    dated.sort()
+    return [pair for _, pair in dated[:limit]]  # type: ignore[misc]
+
+
+@contextlib.contextmanager
+def marker_lock(policy: Policy, client_id: str, session_id: str) -> Iterator[bool]:
+    """Try (never wait) to take the marker's flock: yields True when taken, False when another
+    thread or process holds it or the marker is gone."""
+    lock = None
+    with contextlib.suppress(OSError, UnsafePath):
+        fd = open_dir(usage_parts(policy, PENDING), create=False)
+        try:
+            lock = os.open(_marker(client_id, session_id), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+                           | os.O_CLOEXEC, dir_fd=fd)
+        finally:
+            os.close(fd)
+    try:
+        if lock is not None:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(lock)
+                lock = None
+        yield lock is not None
+    finally:
+        if lock is not None:
+            os.close(lock)
 
 
 def cancel_all(policy: Policy) -> int:
-    """The user no longer sends: pending reports are deleted unsent."""
-    if not os.path.isdir(os.path.join(usage_root(policy), PENDING)):
-        return 0
+    """The user no longer sends: pending reports are deleted unsent (one being sent right now by
+    another process is left to it, and cancelled by a later session)."""
     removed = 0
-    for client_id, session_id in entries(policy, limit=1000):
-        with contextlib.suppress(OSError, UnsafePath):
-            remove_session(policy, client_id, session_id)
-            removed += 1
-        clear(policy, client_id, session_id)
+    for client_id, session_id in entries(policy, limit=1 << 30):
+        with marker_lock(policy, client_id, session_id) as taken:
+            if not taken:
+                continue
+            with contextlib.suppress(OSError, UnsafePath):
+                remove_session(policy, client_id, session_id)
+                removed += 1
+            clear(policy, client_id, session_id)
     return removed
 
 
 def send_pending(decision: Decision, client_id: str, session_id: str) -> None:
-    """Send one recorded report to each of its endpoints still pending; keep it pending on failure."""
+    """Send one recorded report to each of its endpoints still pending; keep it pending on failure.
+    A marker whose record is gone is removed."""
     policy = decision.policy
     settings = policy.reporter
-    body, status = read_record(policy, client_id, session_id)
+    try:
+        body, status = read_record(policy, client_id, session_id)
+    except (FileNotFoundError, NotADirectoryError):
+        clear(policy, client_id, session_id)  # nothing left to send
+        return
     age_days = (time.time() * 1000 - status.get("created_ms", 0)) / 86_400_000
     version = status.get("schema_version")
     shown = notice.status(policy)
@@ -86,8 +151,9 @@ def send_pending(decision: Decision, client_id: str, session_id: str) -> None:
         clear(policy, client_id, session_id)  # collected before the notice: never sent
         return
     results: dict[str, Any] = {}
-    for url, entry in status.get("endpoints", {}).items():
-        if entry.get("outcome") not in ("pending", "failed"):
+    endpoints = status.get("endpoints")
+    for url, entry in (endpoints if isinstance(endpoints, dict) else {}).items():
+        if not isinstance(entry, dict) or entry.get("outcome") not in OPEN_OUTCOMES:
             continue
         if age_days > settings.retry_max_age_days or entry.get("attempts", 0) > settings.retry_attempts:
             results[url] = ("expired", None, "gave up: too old or too many attempts")
@@ -101,8 +167,9 @@ def send_pending(decision: Decision, client_id: str, session_id: str) -> None:
         for url, (outcome, code, detail) in results.items():
             set_outcome(current, url, outcome, code, detail)
 
-    update_status(policy, client_id, session_id, apply)
-    if all(outcome != "failed" for outcome, _, _ in results.values()):
+    if results:
+        update_status(policy, client_id, session_id, apply)
+    if all(outcome not in OPEN_OUTCOMES for outcome, _, _ in results.values()):
         clear(policy, client_id, session_id)
 
 
@@ -111,26 +178,95 @@ def send_locked(decision: Decision, client_id: str, session_id: str) -> None:
     if (client_id, session_id) in _attempted:
         return
     _attempted.add((client_id, session_id))
-    with contextlib.suppress(FileNotFoundError):
-        fd = open_dir(usage_parts(decision.policy, PENDING), create=False)
-        try:
-            lock = os.open(f"{client_id}__{session_id}", os.O_RDONLY | os.O_NOFOLLOW, dir_fd=fd)
-        finally:
-            os.close(fd)
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(lock)
-            return
-        try:
+    with marker_lock(decision.policy, client_id, session_id) as taken:
+        if taken:
             send_pending(decision, client_id, session_id)
-        finally:
-            os.close(lock)
 
 
 def retry_all(decision: Decision, skip_session: str) -> None:
-    """In the background of a session that may send: earlier pending reports, a few at a time."""
-    for client_id, session_id in entries(decision.policy):
+    """In the background of a session that may send: the oldest pending reports this process has
+    not tried yet, PER_SESSION at a time."""
+    for client_id, session_id in entries(decision.policy, skip=_attempted):
         if session_id != skip_session:
             with contextlib.suppress(OSError, UnsafePath):
                 send_locked(decision, client_id, session_id)
+
+
+def _still_open(client_fd: int, session_id: str) -> bool:
+    """Whether a record's status says some endpoint is still to be sent (or has no status yet)."""
+    try:
+        fd = os.open(session_id, DIR_FLAGS, dir_fd=client_fd)
+    except OSError:
+        return False
+    try:
+        status = status_at(fd)
+    finally:
+        os.close(fd)
+    endpoints = status.get("endpoints")
+    if not status:
+        return True  # being written right now
+    return isinstance(endpoints, dict) and any(
+        isinstance(e, dict) and e.get("outcome") in OPEN_OUTCOMES for e in endpoints.values())
+
+
+def _sessions(root_fd: int) -> Iterator[tuple[int, str, str]]:
+    for client_id in os.listdir(root_fd):
+        if client_id.startswith("."):
+            continue
+        with contextlib.suppress(OSError):
+            client_fd = os.open(client_id, DIR_FLAGS, dir_fd=root_fd)
+            try:
+                for entry in os.scandir(client_fd):
+                    yield entry.stat(follow_symlinks=False).st_mtime_ns, client_id, entry.name
+            finally:
+                os.close(client_fd)
+
+
+def _names(parent_fd: int, folder: str) -> set[str]:
+    try:
+        fd = os.open(folder, DIR_FLAGS, dir_fd=parent_fd)
+    except OSError:
+        return set()
+    try:
+        return set(os.listdir(fd))
+    finally:
+        os.close(fd)
+
+
+def prune(policy: Policy) -> int:
+    """Keep the newest ``keep_sessions`` records (all client ids together, so ``per_session`` ids
+    are bounded too), never one still pending; returns how many were removed. It scans the folder,
+    so it runs in the background; one process prunes at a time (others skip)."""
+    try:
+        root = open_dir(usage_parts(policy), create=False)
+    except (OSError, UnsafePath):
+        return 0
+    lock = os.open(PRUNE_LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=root)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(lock)
+        os.close(root)
+        return 0
+    removed = 0
+    try:
+        pending = _names(root, PENDING)
+        sessions = sorted(_sessions(root), reverse=True)
+        for _, client_id, session_id in sessions[policy.reporter.keep_sessions:]:
+            if _marker(client_id, session_id) in pending:
+                continue
+            client_fd = os.open(client_id, DIR_FLAGS, dir_fd=root)
+            try:
+                if _still_open(client_fd, session_id):
+                    continue
+            finally:
+                os.close(client_fd)
+            with contextlib.suppress(OSError, UnsafePath):
+                remove_session(policy, client_id, session_id)
+                removed += 1
+        for client_id in {c for _, c, _ in sessions}:
+            remove_if_empty(policy, client_id)
+    finally:
+        os.close(lock)
+        os.close(root)
+    return removed

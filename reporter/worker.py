@@ -1,7 +1,10 @@
 """Background threads, so a transfer never waits on the disk or the network: one lane writes
-local records, one sends (a send that hangs never holds up the records behind it). At exit the
-process waits for both at most the policy's bound, then gives up; what was not sent stays
-pending on disk for a later session."""
+local records, one sends (a send that hangs never holds up the records behind it).
+
+Each lane holds at most LANE_BOUND jobs: a job beyond it is dropped and counted (a dropped send
+loses nothing: its report is already recorded as pending and a later session sends it; a dropped
+write is a lost report, and says so). At exit the process waits for both lanes at most the
+policy's bound, then gives up with one warning that counts what was left undone."""
 
 from __future__ import annotations
 
@@ -15,12 +18,24 @@ from collections.abc import Callable
 
 log = logging.getLogger("usage_consent")
 LANES = ("write", "send")  # waited for in this order at exit
+LANE_BOUND = 1000  # jobs waiting per lane; a burst of a few hundred transfers loses nothing
+DROPPED = {"write": "usage report not recorded or sent", "send": "usage report kept pending for a later session"}
 
-_queues: dict[str, queue.Queue[Callable[[], None]]] = {lane: queue.Queue() for lane in LANES}
+_queues: dict[str, queue.Queue[Callable[[], None]]] = {}
 _threads: dict[str, threading.Thread] = {}
+_dropped: dict[str, int] = {}
 _lock = threading.Lock()
 _exit_wait = 0.0
 _registered = False
+
+
+def _fresh() -> None:
+    for lane in LANES:
+        _queues[lane] = queue.Queue(maxsize=LANE_BOUND)
+        _dropped[lane] = 0
+
+
+_fresh()
 
 
 def _run(jobs: queue.Queue[Callable[[], None]]) -> None:
@@ -31,11 +46,13 @@ def _run(jobs: queue.Queue[Callable[[], None]]) -> None:
         except Exception as error:  # a failed report must never end the lane
             log.warning("usage report: %s: %s", type(error).__name__, error)
         finally:
+            del job  # a finished job's report is not kept alive while the lane waits
             jobs.task_done()
 
 
-def submit(job: Callable[[], None], exit_wait: float, lane: str = "send") -> None:
-    """Run ``job`` in the background lane ``lane``; at exit wait at most ``exit_wait`` seconds."""
+def submit(job: Callable[[], None], exit_wait: float, lane: str = "send") -> bool:
+    """Run ``job`` in the background lane ``lane``; at exit wait at most ``exit_wait`` seconds.
+    False when the lane is full and the job was dropped (counted, one warning per lane)."""
     global _exit_wait, _registered
     with _lock:
         _exit_wait = max(_exit_wait, exit_wait)
@@ -46,9 +63,22 @@ def submit(job: Callable[[], None], exit_wait: float, lane: str = "send") -> Non
             _threads[lane] = thread
             thread.start()
         if not _registered:
-            atexit.register(wait)
+            atexit.register(_at_exit)
             _registered = True
-    _queues[lane].put(job)
+        try:
+            _queues[lane].put_nowait(job)
+            return True
+        except queue.Full:
+            _dropped[lane] += 1
+            if _dropped[lane] == 1:
+                log.warning("%s: the background queue is full (%d waiting); the count is given at exit",
+                            DROPPED[lane], LANE_BOUND)
+            return False
+
+
+def dropped() -> dict[str, int]:
+    """Jobs dropped so far in this process, per lane."""
+    return dict(_dropped)
 
 
 def _forget_parents_work() -> None:
@@ -56,8 +86,7 @@ def _forget_parents_work() -> None:
     global _lock
     _lock = threading.Lock()
     _threads.clear()
-    for lane in LANES:
-        _queues[lane] = queue.Queue()
+    _fresh()
 
 
 if hasattr(os, "register_at_fork"):
@@ -77,3 +106,17 @@ def wait(timeout: float | None = None) -> bool:
                     return False
                 jobs.all_tasks_done.wait(left)
     return True
+
+
+def _at_exit() -> None:
+    """Wait within the bound, then count in one warning what is lost or left for later."""
+    finished = wait()
+    unwritten = _queues["write"].unfinished_tasks + _dropped["write"]
+    unsent = _queues["send"].unfinished_tasks + _dropped["send"]
+    if unwritten:
+        log.warning("%d usage report(s) not recorded or sent: %d dropped from a full queue, %d unfinished "
+                    "at exit (waited %.1f s)", unwritten, _dropped["write"], unwritten - _dropped["write"],
+                    _exit_wait)
+    if unsent and (not finished or _dropped["send"]):
+        log.warning("%d usage report send(s) not done in this process; recorded reports stay pending and a "
+                    "later session sends them", unsent)
