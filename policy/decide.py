@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from usage_consent.policy.atomic import LockBusy
 from usage_consent.policy.decision import Decision, Layer, Trace
 from usage_consent.policy.load import embedded_policy
 from usage_consent.policy.model import Policy
 from usage_consent.policy.resolve import resolve
-from usage_consent.policy.atomic import LockBusy
 
 log = logging.getLogger("usage_consent")
 

@@ -24,6 +24,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def redacted(url: object) -> object:
+    """``url`` as it may be shown: a user name or password in it replaced by ``***``."""
+    if not isinstance(url, str) or "@" not in url:
+        return url
+    scheme, sep, rest = url.partition("://")
+    authority, slash, tail = rest.partition("/")
+    if sep and "@" in authority:
+        return f"{scheme}://***@{authority.rpartition('@')[2]}{slash}{tail}"
+    return url
+
+
 def endpoint_problem(url: object) -> str | None:
     """Why ``url`` may not receive reports, or None when it may."""
     if not isinstance(url, str) or not url or len(url) > MAX_URL:
@@ -34,6 +45,8 @@ def endpoint_problem(url: object) -> str | None:
         parts.port  # noqa: B018 - raises for a bad port
     except ValueError as error:
         return f"is not a URL ({error})"
+    if parts.username is not None or parts.password is not None:
+        return "must not hold a user name or password (they would be sent and stored with every report)"
     if parts.scheme == "https" and host:
         return None
     if parts.scheme == "http" and is_loopback(host):
@@ -54,7 +67,7 @@ def resolve_endpoints(policy: Policy, config: dict | None, config_path: str) -> 
         where = "policy: reporter.endpoint"
     problem = endpoint_problem(primary)
     if problem:
-        log.warning("%s %s; got %.80r; reports are not sent there", where, problem, primary)
+        log.warning("%s %s; got %.80r; reports are not sent there", where, problem, redacted(primary))
     else:
         chosen.append(primary)
     extra = (config or {}).get(settings.additional_endpoints_key, [])
@@ -64,7 +77,7 @@ def resolve_endpoints(policy: Policy, config: dict | None, config_path: str) -> 
     for url in extra:
         problem = endpoint_problem(url)
         if problem:
-            log.warning("%s: key %r: %.80r %s", shown, settings.additional_endpoints_key, url, problem)
+            log.warning("%s: key %r: %.80r %s", shown, settings.additional_endpoints_key, redacted(url), problem)
         elif url not in chosen:
             chosen.append(url)
     return tuple(chosen)

@@ -3,8 +3,10 @@ that names the file and the problem (line and column for JSON), never the file's
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 from typing import Any
 
 from usage_consent.policy.paths import display
@@ -20,20 +22,59 @@ def stat_key(path: str) -> tuple[int, ...] | str:
     return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_mode, st.st_ctime_ns)
 
 
+MAX_FILE_BYTES = 1 << 20  # a config, state, policy or record file larger than 1 MiB is invalid
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def not_regular(mode: int) -> str | None:
+    """What a file of ``mode`` is when it is not a regular file ("a FIFO", ...), else None."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+class NotRegular(OSError):
+    """The path is a FIFO, device, socket or folder, or larger than the cap: it is not read."""
+
+
+def read_regular(path: str, *, dir_fd: int | None = None, follow: bool = True, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of the regular file at ``path``, read without ever blocking on it: a FIFO, device,
+    socket or folder, or a file above ``limit`` bytes, raises NotRegular at once (its strerror
+    says which). FileNotFoundError and other OSErrors as usual."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    fd = os.open(path, flags, dir_fd=dir_fd)
+    try:
+        kind = not_regular(os.fstat(fd).st_mode)
+        if kind:
+            raise NotRegular(errno.EINVAL, f"is {kind}, not a regular file")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            size += len(chunk)
+        raise NotRegular(errno.EFBIG, f"is larger than {limit} bytes")
+    finally:
+        os.close(fd)
+
+
 def read_json_object(path: str, *, layer: str = "config_file") -> dict[str, Any] | None:
     """The JSON object in ``path``; None when the file does not exist, {} when it is empty.
 
-    Raises ConfigFileError when the path is a directory, unreadable, not UTF-8, not JSON,
-    or JSON that is not an object.
+    Raises ConfigFileError when the path is a directory, FIFO, device or socket, larger than
+    MAX_FILE_BYTES, unreadable, not UTF-8, not JSON, or JSON that is not an object.
     """
     shown = display(path)
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        text = read_regular(path).decode("utf-8")
     except FileNotFoundError:
         return None
     except IsADirectoryError:
         raise ConfigFileError(f"{shown}: is a directory, not a JSON file", layer=layer, path=path) from None
+    except NotRegular as error:
+        raise ConfigFileError(f"{shown}: {error.strerror}", layer=layer, path=path) from None
     except NotADirectoryError:
         return None
     except UnicodeDecodeError as error:

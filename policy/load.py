@@ -94,9 +94,11 @@ def parse_policy(text: str, origin: str) -> Policy:
 
 
 def load_policy(path: str | Path) -> Policy:
-    """Read and check the policy file at ``path``."""
+    """Read and check the policy file at ``path`` (a regular file of at most MAX_FILE_BYTES)."""
+    from usage_consent.policy.jsonfile import read_regular
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_regular(str(path)).decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise PolicyError(str(path), [("", f"cannot be read: {reason}")]) from None

@@ -9,6 +9,7 @@ import stat
 import tempfile
 
 from usage_consent.policy.atomic import PRIVATE_DIR, replace_at
+from usage_consent.policy.jsonfile import read_regular
 from usage_consent.schemas.errors import ReportError
 
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
@@ -72,6 +73,5 @@ def write_at(dir_fd: int, name: str, data: bytes) -> None:
 
 
 def read_at(dir_fd: int, name: str) -> bytes:
-    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=dir_fd)
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read()
+    """A record's file: a regular file, never a symlink, at most MAX_FILE_BYTES (else OSError)."""
+    return read_regular(name, dir_fd=dir_fd, follow=False)

@@ -1,7 +1,13 @@
 """The only code that opens a connection. It refuses unless the decision allows sending
 (``decision.send_allowed``) to this endpoint, and, while ``usage_consent.testing`` is loaded, unless
-the endpoint is a loopback address; it never waits beyond the policy's timeouts, follows no
-redirect to another host, and reads at most a small part of any answer."""
+the endpoint is a loopback address; one send (connect, redirects and the whole answer) never
+takes longer than ``connect_timeout_s + read_timeout_s`` whatever the server trickles; it follows
+no redirect to another host and reads at most a small part of any answer.
+
+Proxies: a plain-http send (loopback only) never goes through a proxy; an https send uses the
+environment's proxy (HTTPS_PROXY, NO_PROXY), as other https clients on the machine do. No
+.netrc credentials are attached. An endpoint that timed out or refused is rested for REST_S
+seconds in this process: later reports to it stay pending at once instead of waiting again."""
 
 from __future__ import annotations
 
@@ -13,9 +19,12 @@ from urllib.parse import urljoin, urlsplit
 from usage_consent import runtime
 from usage_consent.policy.decision import Decision
 from usage_consent.policy.endpoints import endpoint_problem
+from usage_consent.reporter.deadline import bounded, watched_session
 from usage_consent.schemas.errors import ReportError
 
 MAX_SAME_HOST_REDIRECTS = 2
+REST_S = 60.0
+_resting: dict[str, float] = {}  # endpoint -> time.monotonic() until which it is not tried again
 
 
 @dataclass(frozen=True)
@@ -51,9 +60,20 @@ def _http_session(requests):
     """One requests session per sending thread: kept-alive connections, less work per report."""
     http = getattr(_local, "http", None)
     if http is None:
-        http = _local.http = requests.Session()
-        http.trust_env = False  # no .netrc credentials are attached to a report
+        http = _local.http = watched_session(requests)
+        http.trust_env = False  # no .netrc credentials, no proxy for plain http (see _proxies)
     return http
+
+
+def _proxies(requests, url: str) -> dict[str, str]:
+    """https: the environment's proxy for this host (NO_PROXY honoured); plain http: none."""
+    return requests.utils.get_environ_proxies(url) if urlsplit(url).scheme == "https" else {}
+
+
+def resting(url: str) -> bool:
+    """Whether ``url`` failed at the network level in the last REST_S seconds of this process."""
+    until = _resting.get(url)
+    return until is not None and time.monotonic() < until
 
 
 def send_report(decision: Decision, url: str, body: bytes) -> Outcome:
@@ -65,27 +85,41 @@ def send_report(decision: Decision, url: str, body: bytes) -> Outcome:
     import requests
 
     settings = decision.policy.reporter
+    bound = settings.connect_timeout_s + settings.read_timeout_s
+    with bounded(bound) as expired:
+        outcome = _post(requests, decision, url, body, expired)
+    if outcome.outcome == "failed" and outcome.code is None:
+        _resting[url] = time.monotonic() + REST_S
+    return outcome
+
+
+def _post(requests, decision: Decision, url: str, body: bytes, expired: threading.Event) -> Outcome:
+    import urllib3
+
+    settings = decision.policy.reporter
     timeouts = (settings.connect_timeout_s, settings.read_timeout_s)
+    deadline = time.monotonic() + settings.connect_timeout_s + settings.read_timeout_s
     target = url
     http = _http_session(requests)
+    broken = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
     for _ in range(MAX_SAME_HOST_REDIRECTS + 1):
         refused = runtime.loopback_problem(urlsplit(target).hostname)
         if refused:
             return Outcome("dropped", None, refused)
         try:
-            proxies = requests.utils.get_environ_proxies(target)
             response = http.post(target, data=body, timeout=timeouts, allow_redirects=False, stream=True,
-                                 proxies=proxies, headers={"Content-Type": "application/json",
-                                                           "User-Agent": "usage-consent"})
-        except requests.RequestException as error:
-            return Outcome("failed", None, f"{type(error).__name__}")
+                                 proxies=_proxies(requests, target), headers={"Content-Type": "application/json",
+                                                                              "User-Agent": "usage-consent"})
+        except broken as error:
+            why = "timed out: no whole answer within the bound" if expired.is_set() else type(error).__name__
+            return Outcome("failed", None, why)
         with response:
             code = response.status_code
-            deadline = time.monotonic() + settings.read_timeout_s
             try:
                 _read_bounded(response, settings.max_response_bytes, deadline)
-            except requests.RequestException as error:
-                return Outcome("failed", code, f"answer unreadable: {type(error).__name__}")
+            except broken as error:
+                why = "timed out" if expired.is_set() else type(error).__name__
+                return Outcome("failed", None, f"answer unreadable: {why}")
             if response.is_redirect:
                 location = urljoin(target, response.headers.get("location", ""))
                 if _origin(location) != _origin(url):

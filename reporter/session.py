@@ -185,7 +185,7 @@ def start_session(decision: Decision, **fields: Any) -> Session:
         if new:
             worker.submit(lambda: _store_client_id(session, client_id), wait, lane="write")
         if decision.mode == "on":
-            worker.submit(lambda: spool.retry_all(decision, session.session_id), wait)
+            spool.retry_soon(decision, lambda job: worker.submit(job, wait))
         return session
     except Exception as error:  # usage reporting must never hurt the host
         log.warning("usage reporting off for this transfer: %s: %s", type(error).__name__, error)

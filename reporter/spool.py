@@ -14,11 +14,12 @@ import fcntl
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from usage_consent.policy import notice
 from usage_consent.policy.decision import Decision
+from usage_consent.policy.jsonfile import NotRegular
 from usage_consent.policy.model import Policy
 from usage_consent.reporter.record import (
     read_record,
@@ -31,7 +32,7 @@ from usage_consent.reporter.record import (
     usage_root,
 )
 from usage_consent.reporter.safe_files import DIR_FLAGS, UnsafePath, open_dir
-from usage_consent.reporter.send import send_report
+from usage_consent.reporter.send import resting, send_report
 
 PENDING = ".pending"
 PRUNE_LOCK = ".prune.lock"
@@ -134,23 +135,24 @@ def cancel_all(policy: Policy) -> int:
     return removed
 
 
-def send_pending(decision: Decision, client_id: str, session_id: str) -> None:
+def send_pending(decision: Decision, client_id: str, session_id: str) -> bool:
     """Send one recorded report to each of its endpoints still pending; keep it pending on failure.
-    A marker whose record is gone is removed."""
+    A marker whose record is gone is removed (and False returned)."""
     policy = decision.policy
     settings = policy.reporter
     try:
         body, status = read_record(policy, client_id, session_id)
-    except (FileNotFoundError, NotADirectoryError):
-        clear(policy, client_id, session_id)  # nothing left to send
-        return
+    except (FileNotFoundError, NotADirectoryError, NotRegular):
+        clear(policy, client_id, session_id)  # nothing (usable) left to send
+        return False
     age_days = (time.time() * 1000 - status.get("created_ms", 0)) / 86_400_000
     version = status.get("schema_version")
     shown = notice.status(policy)
     if not status.get("notice_shown") or shown["shown_version"] is None or shown["shown_version"] < (version or 0):
         clear(policy, client_id, session_id)  # collected before the notice: never sent
-        return
+        return True
     results: dict[str, Any] = {}
+    rested = False
     endpoints = status.get("endpoints")
     for url, entry in (endpoints if isinstance(endpoints, dict) else {}).items():
         if not isinstance(entry, dict) or entry.get("outcome") not in OPEN_OUTCOMES:
@@ -159,6 +161,8 @@ def send_pending(decision: Decision, client_id: str, session_id: str) -> None:
             results[url] = ("expired", None, "gave up: too old or too many attempts")
         elif url not in decision.endpoints:
             results[url] = ("dropped", None, "endpoint no longer configured")
+        elif resting(url):
+            rested = True  # it just failed for another report: this one stays pending, untried
         else:
             sent = send_report(decision, url, body)
             results[url] = (sent.outcome, sent.code, sent.detail)
@@ -169,27 +173,52 @@ def send_pending(decision: Decision, client_id: str, session_id: str) -> None:
 
     if results:
         update_status(policy, client_id, session_id, apply)
-    if all(outcome not in OPEN_OUTCOMES for outcome, _, _ in results.values()):
+    if not rested and all(outcome not in OPEN_OUTCOMES for outcome, _, _ in results.values()):
         clear(policy, client_id, session_id)
+    return True
 
 
-def send_locked(decision: Decision, client_id: str, session_id: str) -> None:
-    """send_pending under the marker's lock, so two processes never send the same report at once."""
+def send_locked(decision: Decision, client_id: str, session_id: str) -> bool:
+    """send_pending under the marker's lock, so two processes never send the same report at once.
+    True when this call found a record to try (False: tried before in this process, another holds
+    it, or its record is gone)."""
     if (client_id, session_id) in _attempted:
-        return
+        return False
     _attempted.add((client_id, session_id))
     with marker_lock(decision.policy, client_id, session_id) as taken:
-        if taken:
-            send_pending(decision, client_id, session_id)
+        return taken and send_pending(decision, client_id, session_id)
 
 
-def retry_all(decision: Decision, skip_session: str) -> None:
+_retry_queued: set[str] = set()  # apps whose retry job is waiting in the send lane
+
+
+def retry_soon(decision: Decision, submit: Callable[[Callable[[], None]], object]) -> None:
+    """Queue one retry of earlier pending reports, unless one is already waiting (a burst of
+    sessions queues one retry, not one each)."""
+    app = decision.policy.app
+    if app in _retry_queued or not has_pending(decision.policy):
+        return
+    _retry_queued.add(app)
+
+    def job() -> None:
+        _retry_queued.discard(app)
+        retry_all(decision)
+
+    if not submit(job):
+        _retry_queued.discard(app)
+
+
+def retry_all(decision: Decision) -> int:
     """In the background of a session that may send: the oldest pending reports this process has
-    not tried yet, PER_SESSION at a time."""
-    for client_id, session_id in entries(decision.policy, skip=_attempted):
-        if session_id != skip_session:
-            with contextlib.suppress(OSError, UnsafePath):
-                send_locked(decision, client_id, session_id)
+    not tried yet, PER_SESSION at a time (markers without a record are removed on the way and do
+    not count). Returns how many were tried."""
+    tried = 0
+    for client_id, session_id in entries(decision.policy, limit=1 << 30, skip=_attempted):
+        if tried >= PER_SESSION:
+            break
+        with contextlib.suppress(OSError, UnsafePath):
+            tried += send_locked(decision, client_id, session_id)
+    return tried
 
 
 def _still_open(client_fd: int, session_id: str) -> bool:

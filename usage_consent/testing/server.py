@@ -10,6 +10,9 @@ import threading
 import time
 
 
+TRICKLE_S = 0.1
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -23,6 +26,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         behaviour = server.behaviour
         if behaviour == "never":
             server.release.wait(30)
+            return
+        if behaviour.startswith("trickle"):
+            self._trickle(server, head=behaviour == "trickle-head")
             return
         if behaviour == "redirect":
             self._answer(302, b"", {"Location": f"http://127.0.0.2:{server.server_port}/elsewhere"})
@@ -46,6 +52,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             self._answer(int(behaviour), b'{"ok": true}')
 
+    def _trickle(self, server: ReportServer, head: bool) -> None:
+        """One byte every TRICKLE_S: of the status line and headers (``trickle-head``), or of an
+        endless body after prompt headers (``trickle-body``); each byte is a separate read."""
+        if not head:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+        stream = iter(b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100_000) if head else iter(lambda: 120, None)
+        try:
+            for byte in stream:
+                if server.release.wait(TRICKLE_S):
+                    break
+                self.wfile.write(bytes((byte,)))
+                self.wfile.flush()
+        except OSError:
+            pass
+
     def _answer(self, code: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(code)
         for name, value in (headers or {}).items():
@@ -56,7 +77,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 class ReportServer(http.server.ThreadingHTTPServer):
-    """Answers each POST as ``behaviour`` says: a status code (\"200\"), never, redirect, redirect-same or huge."""
+    """Answers each POST as ``behaviour`` says: a status code (\"200\"), never, redirect, redirect-same,
+    huge, or trickle-head / trickle-body (one byte every TRICKLE_S, for ever)."""
 
     daemon_threads = True
 
@@ -71,6 +93,7 @@ class ReportServer(http.server.ThreadingHTTPServer):
 
     def get_request(self) -> tuple[socket.socket, object]:
         request = super().get_request()
+        request[0].setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no delayed-ACK stall per POST
         self.connections += 1
         return request
 
