@@ -25,13 +25,23 @@ def known_client_id(state_data: dict[str, Any]) -> str | None:
     return known if isinstance(known, str) and UUID4.match(known) else None
 
 
+_proposed: dict[str, str] = {}  # state file -> the new id this process is storing
+
+
 def needs_storing(policy: Policy, state_data: dict[str, Any]) -> tuple[str, bool]:
     """The id for a new session, and whether it is a new persistent id still to be stored
-    (by :func:`store_client_id`, in the background: the transfer's thread never waits for it)."""
+    (by :func:`store_client_id`, in the background: the transfer's thread never waits for it).
+    Until it is stored, every session of this process uses the same new id, stored once."""
     if policy.reporter.client_id == "per_session":
         return new_id(), False
     known = known_client_id(state_data)
-    return (known, False) if known else (new_id(), True)
+    if known:
+        return known, False
+    path = expand(policy.state_file)
+    if path in _proposed:
+        return _proposed[path], False
+    _proposed[path] = proposed = new_id()
+    return proposed, True
 
 
 def store_client_id(policy: Policy, proposed: str, wait: float = TRANSFER_LOCK_WAIT_S) -> str:
@@ -44,7 +54,11 @@ def store_client_id(policy: Policy, proposed: str, wait: float = TRANSFER_LOCK_W
             data["client_id"] = kept = proposed
         return kept
 
-    return StateFile(expand(policy.state_file)).update(create, wait)
+    path = expand(policy.state_file)
+    try:
+        return StateFile(path).update(create, wait)
+    finally:
+        _proposed.pop(path, None)  # stored, or to be tried again by the next session
 
 
 def client_id(policy: Policy, state_data: dict[str, Any] | None = None) -> str:

@@ -1,0 +1,181 @@
+"""Nothing is lost: every report is sent, or kept pending with its record and retried, or counted
+in a warning; pruning never removes a pending record; markers without records go; queues are
+bounded; the notice is recorded once; a crash's temporary files do not stay."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+from usage_consent.policy import decide
+from usage_consent.reporter import spool, start_session, wait
+from conftest import BIN
+from test_reporter import STATS, TRANSFER, opt_in, policy_with, usage
+
+RETRY_SCRIPT = """
+from usage_consent.policy import decide
+from usage_consent.reporter import start_session, wait
+start_session(decide())
+assert wait(20)
+"""
+
+
+def retry_in_a_new_process(home) -> None:
+    """A later `on` session, in a process of its own (each process tries a pending report once)."""
+    result = subprocess.run([sys.executable, "-c", RETRY_SCRIPT], env=home.env(), capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+def markers(home) -> list[str]:
+    folder = usage(home) / ".pending"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def records(home) -> list[str]:
+    return sorted(p.parent.name for p in usage(home).glob("*/*/usage_stats.json"))
+
+
+def test_a_burst_of_transfers_loses_no_report(home, server):
+    """32 threads x 25 transfers to a healthy server: all 800 are received, no marker remains."""
+    opt_in(home, server.url)
+
+    def transfers() -> None:
+        for _ in range(25):
+            start_session(decide(), **TRANSFER).report(stats=STATS)
+
+    threads = [threading.Thread(target=transfers) for _ in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wait(60)
+    sessions = {json.loads(body)["session_id"] for _, _, body in server.received}
+    assert len(server.received) == 800 and len(sessions) == 800
+    assert markers(home) == []
+
+
+def test_markers_without_records_are_removed_and_never_starve_a_real_one(home, server):
+    """300 older markers whose records are gone do not hold back a real pending report: the next
+    `on` session sends it and removes every orphan."""
+    opt_in(home, server.url)
+    server.behaviour = "500"
+    session = start_session(decide(), **TRANSFER)
+    session.report(stats=STATS)
+    assert wait(10)
+    pending = usage(home) / ".pending"
+    real = f"{session.client_id}__{session.session_id}"
+    assert markers(home) == [real]
+    old = time.time() - 3600
+    for index in range(300):
+        orphan = pending / f"{session.client_id}__00000000-0000-4000-8000-{index:012d}"
+        orphan.touch()
+        os.utime(orphan, (old, old))
+    server.behaviour = "200"
+    retry_in_a_new_process(home)
+    assert markers(home) == []
+    assert [json.loads(body)["session_id"] for _, _, body in server.received[1:]] == [session.session_id]
+
+
+def test_pruning_keeps_every_pending_record_until_it_is_sent(home, server):
+    """keep_sessions = 3 and six reports the server refuses (500): all six records are kept,
+    pending; a later session sends every one; then pruning brings the folder back to three."""
+    policy = policy_with(keep_sessions=3)
+    opt_in(home, server.url)
+    server.behaviour = "500"
+    ids = []
+    for _ in range(6):
+        session = start_session(decide(policy), **TRANSFER)
+        session.report(stats=STATS)
+        ids.append(session.session_id)
+        assert wait(10)
+    assert records(home) == sorted(ids) and len(markers(home)) == 6
+    server.behaviour = "200"
+    retry_in_a_new_process(home)
+    assert sorted(json.loads(body)["session_id"] for _, _, body in server.received[6:]) == sorted(ids)
+    assert markers(home) == []
+    assert spool.prune(policy) == 3 and len(records(home)) == 3
+
+
+def test_per_session_client_ids_are_pruned_by_the_same_bound(home, server):
+    """client_id = "per_session": one folder per session, and still at most keep_sessions records."""
+    policy = policy_with(keep_sessions=3, client_id="per_session")
+    opt_in(home, server.url)
+    for _ in range(8):
+        start_session(decide(policy), **TRANSFER).report(stats=STATS)
+        assert wait(10)
+    spool.prune(policy)
+    assert len(records(home)) == 3
+    assert len([p for p in usage(home).iterdir() if not p.name.startswith(".")]) == 3
+
+
+def test_opt_out_deletes_pending_reports_in_the_background(home, server):
+    """After an opt-out, the next session deletes every pending report and its record, off the
+    transfer's thread (the session is returned first)."""
+    opt_in(home, server.url)
+    server.behaviour = "500"
+    for _ in range(3):
+        start_session(decide(), **TRANSFER).report(stats=STATS)
+        assert wait(10)
+    assert len(markers(home)) == 3
+    home.write_config({"usage_stats": False})
+    assert start_session(decide()).report(stats=STATS) == "off"
+    assert wait(10)
+    assert markers(home) == [] and records(home) == []
+
+
+FULL_LANE = """
+import threading
+from usage_consent.policy import decide
+from usage_consent.reporter import start_session, worker
+start_session(decide())  # the client id is stored first
+assert worker.wait(10)
+blocked = threading.Event()
+worker.submit(blocked.wait, 0.5, lane="write")  # the write lane is busy with this for the rest of the run
+fields = {fields!r}
+outcomes = [start_session(decide(), **fields).report(stats={stats!r}) for _ in range(worker.LANE_BOUND + 5)]
+print(outcomes.count("queued"), outcomes.count("dropped"))
+"""
+
+
+def test_a_full_queue_drops_with_one_warning_and_counts_at_exit(home, server):
+    """Beyond the lane's bound a report is dropped: one warning at the first drop, and at exit one
+    warning counting every report not recorded."""
+    opt_in(home, server.url)
+    script = FULL_LANE.format(fields=TRANSFER, stats=STATS)
+    result = subprocess.run([sys.executable, "-c", script], env=home.env(), capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1000", "5"]
+    assert result.stderr.count("the background queue is full") == 1
+    assert "5 dropped from a full queue" in result.stderr and "usage report(s) not recorded or sent" in result.stderr
+
+
+def test_concurrent_first_runs_show_and_record_the_notice_once(home):
+    """Eight first runs at once: the notice is printed by one and recorded once."""
+    home.write_config({"usage_stats": True})
+    runs = [subprocess.Popen([str(BIN), "decide"], env=home.env(), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(8)]
+    outputs = [run.communicate(timeout=60) for run in runs]
+    printed = sum("collects anonymous usage statistics" in err for _, err in outputs)
+    history = json.loads(home.state.read_text())["history"]
+    assert printed == 1 and [e["event"] for e in history].count("notice") == 1
+
+
+def test_a_crashs_temporary_copy_is_removed_on_the_next_write(home):
+    """A temporary copy of the config file left by a crash (our naming) goes on the next write;
+    another file of a similar name stays."""
+    home.write_config({"usage_stats": True, "secret_key": "kept private"})
+    leftover = home.skyplane / ".config.json.0123456789ab.tmp"
+    leftover.write_text(home.config.read_text())
+    unrelated = home.skyplane / ".config.json.notours.tmp"
+    unrelated.write_text("x")
+    old = time.time() - 3600
+    os.utime(leftover, (old, old))
+    assert home.run("config", "set", "usage_stats", "false").returncode == 0
+    assert not leftover.exists() and unrelated.exists()
+    assert [p.name for p in home.skyplane.iterdir() if p.name.endswith(".tmp")] == [unrelated.name]
