@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 from report_server import ReportServer
+from test_reporter import STATS, TRANSFER, opt_in, policy_with, usage
 from usage_consent.policy import decide, explain
 from usage_consent.policy.atomic import TRANSFER_LOCK_WAIT_S, exclusive_lock
 from usage_consent.reporter import start_session, wait
 from usage_consent.reporter.send import send_report
-from test_reporter import STATS, TRANSFER, opt_in, policy_with, usage
 
 HOLDER = """
 import fcntl, os, sys

@@ -11,10 +11,10 @@ import sys
 import threading
 import time
 
-from usage_consent.policy import decide
-from usage_consent.reporter import spool, start_session, wait
 from conftest import BIN
 from test_reporter import STATS, TRANSFER, opt_in, policy_with, usage
+from usage_consent.policy import decide
+from usage_consent.reporter import spool, start_session, wait
 
 RETRY_SCRIPT = """
 from usage_consent.policy import decide
