@@ -33,7 +33,7 @@ class Row:
     def meets_target(self) -> bool | None:
         if self.target is None:
             return None
-        value = self.ratio if self.unit != "ms p99" else self.ours
+        value = self.ours if self.baseline is None and self.paired_ratio is None else self.ratio
         return value is not None and value <= self.target
 
     def to_dict(self) -> dict:

@@ -102,7 +102,9 @@ def run(quick: bool) -> list[Row]:
         note = f"{count} transfers; exit wait {waited:.2f} s (bound {bound:.1f} s)"
         rows.append(Row(f"transfer cost, endpoint {case}: median", statistics.median(costs) * 1e3, None, "ms",
                         note=note))
-        rows.append(Row(f"transfer cost, endpoint {case}: p99", percentile(costs, 0.99) * 1e3, None, "ms p99",
+        # with few transfers (quick mode) the 99th percentile is the maximum, and is called so
+        label, worst = ("max", max(costs)) if quick else ("p99", percentile(costs, 0.99))
+        rows.append(Row(f"transfer cost, endpoint {case}: {label}", worst * 1e3, None, f"ms {label}",
                         target=5.0, note=note))
         rows.append(Row(f"exit wait, endpoint {case}", waited, bound, "s", target=1.0 + 0.25 / bound,
                         note="ratio to the policy's exit_wait_s (0.25 s allowed for interpreter shutdown)"))

@@ -120,6 +120,8 @@ def _post(requests, decision: Decision, url: str, body: bytes, expired: threadin
             except broken as error:
                 why = "timed out" if expired.is_set() else type(error).__name__
                 return Outcome("failed", None, f"answer unreadable: {why}")
+            if expired.is_set():  # the cut may leave a truncated answer that still parses
+                return Outcome("failed", None, "timed out: no whole answer within the bound")
             if response.is_redirect:
                 location = urljoin(target, response.headers.get("location", ""))
                 if _origin(location) != _origin(url):

@@ -1,0 +1,168 @@
+"""Under load and faults: a burst (32 threads x 25 transfers, reports received / pending / lost),
+a trickling endpoint (one send's total time against its bound), memory with many reports behind
+a hanging endpoint, and the worst single call on the transfer's thread (the first session after
+`forget` included)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+
+from benchmarks.common import Row, mark_notice_shown, temp_home, write_config
+from benchmarks.transfer_cost import FIELDS, SERVER, STATS
+
+sys.path.insert(0, str(SERVER.parent))
+MEMORY_SCRIPT = """
+from usage_consent.policy import decide
+from usage_consent.reporter import start_session, worker
+fields, stats, count = {fields!r}, {stats!r}, {count}
+def rss_mib():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+for _ in range(200):  # warm: every module loaded, the lanes running
+    start_session(decide(), **fields).report(stats=stats)
+worker.wait(5)
+before = rss_mib()
+for _ in range(count):
+    start_session(decide(), **fields).report(stats=stats)
+after = rss_mib()
+print(before, after, worker.dropped()["write"], worker.dropped()["send"], flush=True)
+"""
+
+
+def _burst(threads: int, per_thread: int) -> tuple[int, int, int, float]:
+    """Reports received by a healthy server, pending with a record, and lost; and seconds."""
+    from report_server import ReportServer
+    from usage_consent.policy import decide
+    from usage_consent.reporter import start_session, wait
+
+    server = ReportServer()
+    try:
+        with temp_home() as home:
+            write_config(home, {"usage_stats": True, "usage_stats_endpoint": server.url})
+            mark_notice_shown(home)
+
+            def transfers() -> None:
+                for _ in range(per_thread):
+                    start_session(decide(), **FIELDS).report(stats=STATS)
+
+            started = time.perf_counter()
+            workers = [threading.Thread(target=transfers) for _ in range(threads)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+            wait(120)
+            took = time.perf_counter() - started
+            pending_folder = home / "tmp" / "skyplane" / "usage" / ".pending"
+            pending = len(list(pending_folder.iterdir())) if pending_folder.exists() else 0
+    finally:
+        server.stop()
+    received = len({json.loads(body)["session_id"] for _, _, body in server.received})
+    return received, pending, threads * per_thread - received - pending, took
+
+
+def _trickle() -> tuple[float, float]:
+    """Seconds one send to a server trickling its headers takes, and the policy's bound."""
+    from report_server import ReportServer
+    from usage_consent.policy import decide
+    from usage_consent.reporter.send import send_report
+
+    server = ReportServer("trickle-head")
+    try:
+        with temp_home() as home:
+            write_config(home, {"usage_stats": True, "usage_stats_endpoint": server.url})
+            mark_notice_shown(home)
+            decision = decide()
+            settings = decision.policy.reporter
+            started = time.perf_counter()
+            outcome = send_report(decision, server.url, b"{}")
+            took = time.perf_counter() - started
+            assert outcome.outcome == "failed", outcome
+    finally:
+        server.stop()
+    return took, settings.connect_timeout_s + settings.read_timeout_s
+
+
+def _memory(count: int) -> tuple[float, float, int, int]:
+    """RSS before and after ``count`` transfers behind a hanging endpoint, in a process of its own."""
+    server = subprocess.Popen([sys.executable, str(SERVER), "never"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        url = server.stdout.readline().strip()
+        with temp_home() as home:
+            write_config(home, {"usage_stats": True, "usage_stats_endpoint": url})
+            mark_notice_shown(home)
+            script = MEMORY_SCRIPT.format(fields=FIELDS, stats=STATS, count=count)
+            done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=900)
+            before, after, dropped_writes, dropped_sends = done.stdout.split()
+    finally:
+        server.stdin.close()
+        server.wait(timeout=60)
+    return float(before), float(after), int(dropped_writes), int(dropped_sends)
+
+
+def _worst_call(count: int) -> tuple[float, str]:
+    """The longest single library call on the transfer's thread over ``count`` transfers, with a
+    `forget` half way (the next session creates a new client id)."""
+    from report_server import ReportServer
+    from usage_consent.policy import decide
+    from usage_consent.policy.load import embedded_policy
+    from usage_consent.reporter import start_session, wait
+    from usage_consent.reporter.records import forget
+
+    server = ReportServer()
+    worst, where = 0.0, ""
+    try:
+        with temp_home() as home:
+            write_config(home, {"usage_stats": True, "usage_stats_endpoint": server.url})
+            mark_notice_shown(home)
+            for index in range(count):
+                if index == count // 2:
+                    wait(10)
+                    forget(embedded_policy())
+                started = time.perf_counter()
+                decision = decide()
+                after_decide = time.perf_counter()
+                session = start_session(decision, **FIELDS)
+                after_start = time.perf_counter()
+                session.report(stats=STATS)
+                ended = time.perf_counter()
+                for took, name in ((after_decide - started, "decide"), (after_start - after_decide, "start_session"),
+                                   (ended - after_start, "report")):
+                    if took > worst:
+                        worst, where = took, f"{name}, transfer {index}" + (" (first after forget)"
+                                                                            if index == count // 2 else "")
+            wait(10)
+    finally:
+        server.stop()
+    return worst, where
+
+
+def run(quick: bool) -> list[Row]:
+    threads, per_thread = (8, 10) if quick else (32, 25)
+    received, pending, lost, took = _burst(threads, per_thread)
+    total = threads * per_thread
+    note = (f"{threads} threads x {per_thread} transfers in {took:.1f} s: {received} received, {pending} pending, "
+            f"{lost} lost")
+    rows = [Row(f"burst {threads}x{per_thread}: reports received", received, total, "reports", note=note),
+            Row(f"burst {threads}x{per_thread}: reports lost", lost, None, "reports", target=0, note=note)]
+    took, bound = _trickle()
+    rows.append(Row("trickling endpoint: one send, total", took, bound, "s", target=1.1,
+                    note="server sends one header byte every 0.1 s; bound = connect_timeout_s + read_timeout_s"))
+    count = 10_000 if quick else 100_000
+    before, after, dropped_writes, dropped_sends = _memory(count)
+    rows.append(Row(f"memory, {count} reports behind a hanging endpoint", after - before, before, "MiB growth",
+                    note=f"RSS {before:.0f} -> {after:.0f} MiB; {dropped_writes} reports dropped beyond the "
+                         f"write lane's bound (counted), {dropped_sends} sends left pending"))
+    worst, where = _worst_call(40 if quick else 400)
+    rows.append(Row("worst single call on the transfer's thread", worst * 1e3, None, "ms max", target=5.0,
+                    note=where))
+    return rows
+
+
+if __name__ == "__main__":
+    print(json.dumps([r.to_dict() for r in run(True)], indent=2))
