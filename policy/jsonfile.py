@@ -40,12 +40,14 @@ class NotRegular(OSError):
 
 def read_regular(path: str, *, dir_fd: int | None = None, follow: bool = True, limit: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of the regular file at ``path``, read without ever blocking on it: a FIFO, device,
-    socket or folder, or a file above ``limit`` bytes, raises NotRegular at once (its strerror
-    says which). FileNotFoundError and other OSErrors as usual."""
+    socket, or a file above ``limit`` bytes, raises NotRegular at once (its strerror says which);
+    a folder IsADirectoryError. FileNotFoundError and other OSErrors as usual."""
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
     fd = os.open(path, flags, dir_fd=dir_fd)
     try:
         kind = not_regular(os.fstat(fd).st_mode)
+        if kind == "a directory":
+            raise IsADirectoryError(errno.EISDIR, "is a directory, not a regular file")
         if kind:
             raise NotRegular(errno.EINVAL, f"is {kind}, not a regular file")
         chunks, size = [], 0
