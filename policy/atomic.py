@@ -16,6 +16,9 @@ from collections.abc import Iterator
 from usage_consent.policy.paths import display
 from usage_consent.schemas.errors import ConfigFileError
 
+__all__ = ["COMMAND_LOCK_WAIT_S", "PRIVATE_DIR", "PRIVATE_FILE", "TRANSFER_LOCK_WAIT_S", "LockBusy",
+           "ensure_private_dir", "exclusive_lock", "lock_path", "owned", "real_target", "remove_stale_temporaries",
+           "replace_at", "write_atomic"]
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
 TRANSFER_LOCK_WAIT_S = 0.2  # decide(), start_session(), report(): then fail closed
@@ -55,6 +58,21 @@ def _open_lock(lock: str) -> int:
 
 
 @contextlib.contextmanager
+def owned(fd: int) -> Iterator[int]:
+    """Close ``fd`` (a lock file's descriptor) at the end of the block; a child forked meanwhile
+    closes its copy at once (see _drop_inherited_locks), so it never holds the lock."""
+    with _held_guard:
+        _held[fd] = os.getpid()
+    try:
+        yield fd
+    finally:
+        with _held_guard:
+            mine = _held.pop(fd, None) == os.getpid()
+        if mine:
+            os.close(fd)
+
+
+@contextlib.contextmanager
 def exclusive_lock(path: str, wait: float = COMMAND_LOCK_WAIT_S) -> Iterator[None]:
     """Hold an exclusive lock on a hidden lock file beside ``path`` (the file itself is replaced
     by every write, so it cannot carry the lock). Raises LockBusy, naming the lock file, when
@@ -62,10 +80,7 @@ def exclusive_lock(path: str, wait: float = COMMAND_LOCK_WAIT_S) -> Iterator[Non
     folder = os.path.dirname(path)
     ensure_private_dir(folder)
     lock = lock_path(path)
-    fd = _open_lock(lock)
-    with _held_guard:
-        _held[fd] = os.getpid()
-    try:
+    with owned(_open_lock(lock)) as fd:
         deadline = time.monotonic() + wait
         pause = 0.002
         while True:
@@ -80,11 +95,6 @@ def exclusive_lock(path: str, wait: float = COMMAND_LOCK_WAIT_S) -> Iterator[Non
                 time.sleep(min(pause, left))
                 pause = min(pause * 2, 0.05)
         yield
-    finally:
-        with _held_guard:
-            mine = _held.pop(fd, None) == os.getpid()
-        if mine:
-            os.close(fd)
 
 
 def _drop_inherited_locks() -> None:

@@ -12,6 +12,8 @@ from usage_consent.policy.model import Policy
 from usage_consent.policy.paths import expand
 from usage_consent.policy.state import StateFile
 
+__all__ = ["UUID4", "client_id", "known_client_id", "needs_storing", "new_id", "rotate_client_id",
+           "store_client_id"]
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 

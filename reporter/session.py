@@ -15,6 +15,7 @@ from usage_consent.policy.decision import Decision
 from usage_consent.policy.paths import expand
 from usage_consent.policy.state import StateFile, iso_from_ms
 from usage_consent.reporter import identity, payload, record, spool, worker
+from usage_consent.reporter.prune import prune
 from usage_consent.reporter.safe_files import UnsafePath
 from usage_consent.schemas.errors import ReportInvalid, UsageConsentError
 
@@ -152,7 +153,7 @@ class Session:
         if sending:
             worker.submit(lambda: spool.send_locked(self.decision, client_id, self.session_id), wait)
         if record.prune_due(policy):
-            worker.submit(lambda: spool.prune(policy), wait, lane="write")
+            worker.submit(lambda: prune(policy), wait, lane="write")
 
     def __enter__(self) -> Session:
         return self

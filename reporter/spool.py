@@ -18,31 +18,31 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from usage_consent.policy import notice
+from usage_consent.policy.atomic import owned
 from usage_consent.policy.decision import Decision
 from usage_consent.policy.jsonfile import NotRegular
 from usage_consent.policy.model import Policy
 from usage_consent.reporter.record import (
     read_record,
-    remove_if_empty,
     remove_session,
     set_outcome,
-    status_at,
     update_status,
     usage_parts,
     usage_root,
 )
-from usage_consent.reporter.safe_files import DIR_FLAGS, UnsafePath, open_dir
+from usage_consent.reporter.safe_files import UnsafePath, open_dir
 from usage_consent.reporter.send import resting, send_report
 
+__all__ = ["OPEN_OUTCOMES", "PENDING", "cancel_all", "clear", "entries", "has_pending", "mark", "marker_lock",
+           "marker_name", "retry_all", "retry_soon", "send_locked", "send_pending", "try_flock"]
 PENDING = ".pending"
-PRUNE_LOCK = ".prune.lock"
 PER_SESSION = 20  # pending reports retried by one session, oldest first
 OPEN_OUTCOMES = ("pending", "failed")
 _attempted: set[tuple[str, str]] = set()  # each pending report is tried at most once per process
 log = logging.getLogger("usage_consent")
 
 
-def _marker(client_id: str, session_id: str) -> str:
+def marker_name(client_id: str, session_id: str) -> str:
     return f"{client_id}__{session_id}"
 
 
@@ -50,7 +50,8 @@ def mark(policy: Policy, client_id: str, session_id: str) -> None:
     """An empty marker file: nothing to write atomically, so it is simply created."""
     fd = open_dir(usage_parts(policy, PENDING))
     try:
-        os.close(os.open(_marker(client_id, session_id), os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600, dir_fd=fd))
+        flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+        os.close(os.open(marker_name(client_id, session_id), flags, 0o600, dir_fd=fd))
     finally:
         os.close(fd)
 
@@ -59,7 +60,7 @@ def clear(policy: Policy, client_id: str, session_id: str) -> None:
     with contextlib.suppress(OSError, UnsafePath):
         fd = open_dir(usage_parts(policy, PENDING), create=False)
         try:
-            os.unlink(_marker(client_id, session_id), dir_fd=fd)
+            os.unlink(marker_name(client_id, session_id), dir_fd=fd)
         finally:
             os.close(fd)
 
@@ -98,26 +99,28 @@ def entries(policy: Policy, limit: int = PER_SESSION, skip: set[tuple[str, str]]
 @contextlib.contextmanager
 def marker_lock(policy: Policy, client_id: str, session_id: str) -> Iterator[bool]:
     """Try (never wait) to take the marker's flock: yields True when taken, False when another
-    thread or process holds it or the marker is gone."""
+    thread or process holds it or the marker is gone. A forked child never keeps it."""
     lock = None
     with contextlib.suppress(OSError, UnsafePath):
         fd = open_dir(usage_parts(policy, PENDING), create=False)
         try:
-            lock = os.open(_marker(client_id, session_id), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+            lock = os.open(marker_name(client_id, session_id), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
                            | os.O_CLOEXEC, dir_fd=fd)
         finally:
             os.close(fd)
+    if lock is None:
+        yield False
+        return
+    with owned(lock):
+        yield try_flock(lock)
+
+
+def try_flock(fd: int) -> bool:
     try:
-        if lock is not None:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(lock)
-                lock = None
-        yield lock is not None
-    finally:
-        if lock is not None:
-            os.close(lock)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
 
 
 def cancel_all(policy: Policy) -> int:
@@ -219,83 +222,3 @@ def retry_all(decision: Decision) -> int:
         with contextlib.suppress(OSError, UnsafePath):
             tried += send_locked(decision, client_id, session_id)
     return tried
-
-
-def _still_open(client_fd: int, session_id: str) -> bool:
-    """Whether a record's status says some endpoint is still to be sent (or has no status yet)."""
-    try:
-        fd = os.open(session_id, DIR_FLAGS, dir_fd=client_fd)
-    except OSError:
-        return False
-    try:
-        status = status_at(fd)
-    finally:
-        os.close(fd)
-    endpoints = status.get("endpoints")
-    if not status:
-        return True  # being written right now
-    return isinstance(endpoints, dict) and any(
-        isinstance(e, dict) and e.get("outcome") in OPEN_OUTCOMES for e in endpoints.values())
-
-
-def _sessions(root_fd: int) -> Iterator[tuple[int, str, str]]:
-    for client_id in os.listdir(root_fd):
-        if client_id.startswith("."):
-            continue
-        with contextlib.suppress(OSError):
-            client_fd = os.open(client_id, DIR_FLAGS, dir_fd=root_fd)
-            try:
-                for entry in os.scandir(client_fd):
-                    yield entry.stat(follow_symlinks=False).st_mtime_ns, client_id, entry.name
-            finally:
-                os.close(client_fd)
-
-
-def _names(parent_fd: int, folder: str) -> set[str]:
-    try:
-        fd = os.open(folder, DIR_FLAGS, dir_fd=parent_fd)
-    except OSError:
-        return set()
-    try:
-        return set(os.listdir(fd))
-    finally:
-        os.close(fd)
-
-
-def prune(policy: Policy) -> int:
-    """Keep the newest ``keep_sessions`` records (all client ids together, so ``per_session`` ids
-    are bounded too), never one still pending; returns how many were removed. It scans the folder,
-    so it runs in the background; one process prunes at a time (others skip)."""
-    try:
-        root = open_dir(usage_parts(policy), create=False)
-    except (OSError, UnsafePath):
-        return 0
-    lock = os.open(PRUNE_LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=root)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(lock)
-        os.close(root)
-        return 0
-    removed = 0
-    try:
-        pending = _names(root, PENDING)
-        sessions = sorted(_sessions(root), reverse=True)
-        for _, client_id, session_id in sessions[policy.reporter.keep_sessions:]:
-            if _marker(client_id, session_id) in pending:
-                continue
-            client_fd = os.open(client_id, DIR_FLAGS, dir_fd=root)
-            try:
-                if _still_open(client_fd, session_id):
-                    continue
-            finally:
-                os.close(client_fd)
-            with contextlib.suppress(OSError, UnsafePath):
-                remove_session(policy, client_id, session_id)
-                removed += 1
-        for client_id in {c for _, c, _ in sessions}:
-            remove_if_empty(policy, client_id)
-    finally:
-        os.close(lock)
-        os.close(root)
-    return removed

@@ -14,7 +14,8 @@ import time
 from conftest import BIN
 from test_reporter import STATS, TRANSFER, opt_in, policy_with, usage
 from usage_consent.policy import decide
-from usage_consent.reporter import spool, start_session, wait
+from usage_consent.reporter import start_session, wait
+from usage_consent.reporter.prune import prune
 
 RETRY_SCRIPT = """
 from usage_consent.policy import decide
@@ -98,7 +99,7 @@ def test_pruning_keeps_every_pending_record_until_it_is_sent(home, server):
     retry_in_a_new_process(home)
     assert sorted(json.loads(body)["session_id"] for _, _, body in server.received[6:]) == sorted(ids)
     assert markers(home) == []
-    assert spool.prune(policy) == 3 and len(records(home)) == 3
+    assert prune(policy) == 3 and len(records(home)) == 3
 
 
 def test_per_session_client_ids_are_pruned_by_the_same_bound(home, server):
@@ -108,7 +109,7 @@ def test_per_session_client_ids_are_pruned_by_the_same_bound(home, server):
     for _ in range(8):
         start_session(decide(policy), **TRANSFER).report(stats=STATS)
         assert wait(10)
-    spool.prune(policy)
+    prune(policy)
     assert len(records(home)) == 3
     assert len([p for p in usage(home).iterdir() if not p.name.startswith(".")]) == 3
 
