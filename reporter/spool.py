@@ -57,6 +57,8 @@ def mark(policy: Policy, client_id: str, session_id: str) -> None:
 
 
 def clear(policy: Policy, client_id: str, session_id: str) -> None:
+    """Remove a report's marker: it is sent, given up or gone (and need not be remembered as tried)."""
+    _attempted.discard((client_id, session_id))
     with contextlib.suppress(OSError, UnsafePath):
         fd = open_dir(usage_parts(policy, PENDING), create=False)
         try:
