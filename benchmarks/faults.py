@@ -14,7 +14,6 @@ import time
 from benchmarks.common import Row, mark_notice_shown, temp_home, write_config
 from benchmarks.transfer_cost import FIELDS, SERVER, STATS
 
-sys.path.insert(0, str(SERVER.parent))
 MEMORY_SCRIPT = """
 from usage_consent.policy import decide
 from usage_consent.reporter import start_session, worker
@@ -35,9 +34,9 @@ print(before, after, worker.dropped()["write"], worker.dropped()["send"], flush=
 
 def _burst(threads: int, per_thread: int) -> tuple[int, int, int, float]:
     """Reports received by a healthy server, pending with a record, and lost; and seconds."""
-    from report_server import ReportServer
     from usage_consent.policy import decide
     from usage_consent.reporter import start_session, wait
+    from usage_consent.testing.server import ReportServer
 
     server = ReportServer()
     try:
@@ -67,9 +66,9 @@ def _burst(threads: int, per_thread: int) -> tuple[int, int, int, float]:
 
 def _trickle() -> tuple[float, float]:
     """Seconds one send to a server trickling its headers takes, and the policy's bound."""
-    from report_server import ReportServer
     from usage_consent.policy import decide
     from usage_consent.reporter.send import send_report
+    from usage_consent.testing.server import ReportServer
 
     server = ReportServer("trickle-head")
     try:
@@ -89,7 +88,7 @@ def _trickle() -> tuple[float, float]:
 
 def _memory(count: int) -> tuple[float, float, int, int]:
     """RSS before and after ``count`` transfers behind a hanging endpoint, in a process of its own."""
-    server = subprocess.Popen([sys.executable, str(SERVER), "never"], stdin=subprocess.PIPE,
+    server = subprocess.Popen([sys.executable, *SERVER, "never"], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     try:
         url = server.stdout.readline().strip()
@@ -108,11 +107,11 @@ def _memory(count: int) -> tuple[float, float, int, int]:
 def _worst_call(count: int) -> tuple[float, str]:
     """The longest single library call on the transfer's thread over ``count`` transfers, with a
     `forget` half way (the next session creates a new client id)."""
-    from report_server import ReportServer
     from usage_consent.policy import decide
     from usage_consent.policy.load import embedded_policy
     from usage_consent.reporter import start_session, wait
     from usage_consent.reporter.records import forget
+    from usage_consent.testing.server import ReportServer
 
     server = ReportServer()
     worst, where = 0.0, ""

@@ -23,6 +23,7 @@ from usage_consent.reporter.deadline import bounded, watched_session
 from usage_consent.schemas.errors import ReportError
 
 MAX_SAME_HOST_REDIRECTS = 2
+HEADERS = {"Content-Type": "application/json", "User-Agent": "usage-consent"}
 REST_S = 60.0
 _resting: dict[str, float] = {}  # endpoint -> time.monotonic() until which it is not tried again
 
@@ -42,13 +43,13 @@ def _origin(url: str) -> tuple[str, str | None, int | None]:
     return parts.scheme, parts.hostname, parts.port
 
 
-def _read_bounded(response, limit: int, deadline: float) -> int:
-    """Read at most ``limit`` bytes of the answer and stop at ``deadline``: a huge or endless
-    body costs nothing more."""
+def _read_bounded(response, limit: int) -> int:
+    """Read at most ``limit`` bytes of the answer (the send's deadline cuts a slow one): a huge or
+    endless body costs nothing more."""
     read = 0
     for chunk in response.iter_content(chunk_size=8192):
         read += len(chunk)
-        if read >= limit or time.monotonic() > deadline:
+        if read >= limit:
             break
     return read
 
@@ -77,60 +78,63 @@ def resting(url: str) -> bool:
 
 
 def send_report(decision: Decision, url: str, body: bytes) -> Outcome:
-    """POST ``body`` (application/json) to ``url``; raises ReportError when not allowed to."""
+    """POST ``body`` (application/json) to ``url``; raises ReportError when not allowed to. The whole
+    send, answer included, ends within connect_timeout_s + read_timeout_s (see deadline.py)."""
     if not decision.send_allowed:
         raise ReportError(f"not sent: usage stats are {decision.mode}", layer="reporter", value=decision.mode)
     if url not in decision.endpoints or endpoint_problem(url):
         raise ReportError(f"not sent: {url!r} is not an endpoint this decision allows", layer="reporter", value=url)
     import requests
+    import urllib3
 
     settings = decision.policy.reporter
-    bound = settings.connect_timeout_s + settings.read_timeout_s
-    with bounded(bound) as expired:
-        outcome = _post(requests, decision, url, body, expired)
+    timeouts = (settings.connect_timeout_s, settings.read_timeout_s)
+    broken = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
+    http, target = _http_session(requests), url
+    with bounded(settings.connect_timeout_s + settings.read_timeout_s) as expired:
+        for _ in range(MAX_SAME_HOST_REDIRECTS + 1):
+            refused = runtime.loopback_problem(urlsplit(target).hostname)
+            if refused:
+                return Outcome("dropped", None, refused)
+            try:
+                response = http.post(target, data=body, timeout=timeouts, allow_redirects=False, stream=True,
+                                     proxies=_proxies(requests, target), headers=HEADERS)
+            except broken as error:
+                return _rest(url, Outcome("failed", None, _why(expired, error)))
+            try:
+                outcome, target = _answered(response, url, target, settings.max_response_bytes, expired)
+            except broken as error:
+                return _rest(url, Outcome("failed", None, f"answer unreadable: {_why(expired, error)}"))
+            if outcome is not None:
+                return _rest(url, outcome)
+    return Outcome("dropped", None, "too many redirects")
+
+
+def _why(expired: threading.Event, error: BaseException) -> str:
+    return "timed out: no whole answer within the bound" if expired.is_set() else type(error).__name__
+
+
+def _rest(url: str, outcome: Outcome) -> Outcome:
+    """A network-level failure rests the endpoint for REST_S seconds in this process."""
     if outcome.outcome == "failed" and outcome.code is None:
         _resting[url] = time.monotonic() + REST_S
     return outcome
 
 
-def _post(requests, decision: Decision, url: str, body: bytes, expired: threading.Event) -> Outcome:
-    import urllib3
-
-    settings = decision.policy.reporter
-    timeouts = (settings.connect_timeout_s, settings.read_timeout_s)
-    deadline = time.monotonic() + settings.connect_timeout_s + settings.read_timeout_s
-    target = url
-    http = _http_session(requests)
-    broken = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
-    for _ in range(MAX_SAME_HOST_REDIRECTS + 1):
-        refused = runtime.loopback_problem(urlsplit(target).hostname)
-        if refused:
-            return Outcome("dropped", None, refused)
-        try:
-            response = http.post(target, data=body, timeout=timeouts, allow_redirects=False, stream=True,
-                                 proxies=_proxies(requests, target), headers={"Content-Type": "application/json",
-                                                                              "User-Agent": "usage-consent"})
-        except broken as error:
-            why = "timed out: no whole answer within the bound" if expired.is_set() else type(error).__name__
-            return Outcome("failed", None, why)
-        with response:
-            code = response.status_code
-            try:
-                _read_bounded(response, settings.max_response_bytes, deadline)
-            except broken as error:
-                why = "timed out" if expired.is_set() else type(error).__name__
-                return Outcome("failed", None, f"answer unreadable: {why}")
-            if expired.is_set():  # the cut may leave a truncated answer that still parses
-                return Outcome("failed", None, "timed out: no whole answer within the bound")
-            if response.is_redirect:
-                location = urljoin(target, response.headers.get("location", ""))
-                if _origin(location) != _origin(url):
-                    return Outcome("dropped", code, "redirect to another host not followed")
-                target = location
-                continue
-        if 200 <= code < 300:
-            return Outcome("sent", code, "ok")
-        if 400 <= code < 500:
-            return Outcome("dropped", code, "rejected by the server")
-        return Outcome("failed", code, "server error")
-    return Outcome("dropped", None, "too many redirects")
+def _answered(response, url: str, target: str, limit: int, expired: threading.Event) -> tuple[Outcome | None, str]:
+    """The outcome of one answer, or (None, where a same-host redirect points) to follow it."""
+    with response:
+        code = response.status_code
+        _read_bounded(response, limit)
+        if expired.is_set():  # the cut may leave a truncated answer that still parses
+            return Outcome("failed", None, "timed out: no whole answer within the bound"), target
+        if response.is_redirect:
+            location = urljoin(target, response.headers.get("location", ""))
+            if _origin(location) != _origin(url):
+                return Outcome("dropped", code, "redirect to another host not followed"), target
+            return None, location
+    if 200 <= code < 300:
+        return Outcome("sent", code, "ok"), target
+    if 400 <= code < 500:
+        return Outcome("dropped", code, "rejected by the server"), target
+    return Outcome("failed", code, "server error"), target

@@ -9,7 +9,6 @@ import socket
 import threading
 import time
 
-
 TRICKLE_S = 0.1
 
 
