@@ -201,8 +201,8 @@ def retry_soon(decision: Decision, submit: Callable[[Callable[[], None]], object
     """Queue one retry of earlier pending reports, unless one is already waiting (a burst of
     sessions queues one retry, not one each)."""
     app = decision.policy.app
-    if app in _retry_queued or not has_pending(decision.policy):
-        return
+    if app in _retry_queued or all(map(resting, decision.endpoints)) or not has_pending(decision.policy):
+        return  # one is queued already, every endpoint is resting, or nothing is pending
     _retry_queued.add(app)
 
     def job() -> None:
