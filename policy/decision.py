@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any, Literal, NamedTuple
 
 Status = Literal["unset", "decided", "shadowed", "invalid"]
@@ -49,7 +50,7 @@ class Trace:
     def __repr__(self) -> str:
         return f"Trace({self.layers!r})"
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Layer]:
         return iter(self.layers)
 
     def __len__(self) -> int:
@@ -85,14 +86,23 @@ class Decision:
     must test ``send_allowed``; ``enabled`` is true whenever anything is collected.
     """
 
-    __slots__ = ("app", "key", "mode", "decided_by", "trace", "notice", "endpoints", "policy")
+    __slots__ = ("app", "key", "mode", "decided_by", "trace", "notice", "endpoints", "policy", "error")
+    app: str
+    key: str
+    mode: Literal["on", "off", "local"]
+    decided_by: str | None
+    trace: Trace
+    notice: dict[str, Any]
+    endpoints: tuple[str, ...]
+    policy: Any
+    error: Exception | None  # what decide() raises: the deciding source is invalid with on_invalid "raise"
 
     def __init__(self, app: str, key: str, mode: Literal["on", "off", "local"], decided_by: str | None,
                  trace: Trace, notice: dict[str, Any] | None = None, endpoints: tuple[str, ...] = (),
-                 policy: Any = None) -> None:
+                 policy: Any = None, error: Exception | None = None) -> None:
         for name, value in (("app", app), ("key", key), ("mode", mode), ("decided_by", decided_by),
                             ("trace", trace), ("notice", dict(notice or {})), ("endpoints", tuple(endpoints)),
-                            ("policy", policy)):
+                            ("policy", policy), ("error", error)):
             object.__setattr__(self, name, value)
 
     def __setattr__(self, name: str, value: object) -> None:

@@ -20,20 +20,17 @@ def stat_key(path: str) -> tuple[int, ...] | str:
     return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_mode, st.st_ctime_ns)
 
 
-def read_json_object(path: str, *, layer: str = "config_file") -> dict[str, Any] | None:
-    """The JSON object in ``path``; None when the file does not exist, {} when it is empty.
-
-    Raises ConfigFileError when the path is a directory, unreadable, not UTF-8, not JSON,
-    or JSON that is not an object.
-    """
+def read_text(path: str, *, layer: str = "config_file", what: str = "JSON") -> str | None:
+    """The text of ``path``; None when the file does not exist. Raises ConfigFileError when the
+    path is a directory, unreadable or not UTF-8 (``what`` names the kind of file expected)."""
     shown = display(path)
     try:
         with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+            return handle.read()
     except FileNotFoundError:
         return None
     except IsADirectoryError:
-        raise ConfigFileError(f"{shown}: is a directory, not a JSON file", layer=layer, path=path) from None
+        raise ConfigFileError(f"{shown}: is a directory, not a {what} file", layer=layer, path=path) from None
     except NotADirectoryError:
         return None
     except UnicodeDecodeError as error:
@@ -44,6 +41,18 @@ def read_json_object(path: str, *, layer: str = "config_file") -> dict[str, Any]
         raise ConfigFileError(
             f"{shown}: cannot be read: {error.strerror}", layer=layer, path=path
         ) from None
+
+
+def read_json_object(path: str, *, layer: str = "config_file") -> dict[str, Any] | None:
+    """The JSON object in ``path``; None when the file does not exist, {} when it is empty.
+
+    Raises ConfigFileError when the path is a directory, unreadable, not UTF-8, not JSON,
+    or JSON that is not an object.
+    """
+    shown = display(path)
+    text = read_text(path, layer=layer)
+    if text is None:
+        return None
     if not text.strip():
         return {}  # an empty file holds no settings yet
     try:

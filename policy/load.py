@@ -19,6 +19,8 @@ from usage_consent.policy.model import (
 from usage_consent.schemas.errors import PolicyError
 
 EMBEDDED_NAME = "skyplane.toml"
+# Policies shipped with the package, selected by name (``--policy skyplane-0.3``).
+SHIPPED = {"skyplane": EMBEDDED_NAME, "skyplane-0.3": "skyplane-0.3.toml"}
 # The same policy as JSON, read on the hot path (json is loaded already; tomllib would not be).
 # Regenerate: usage-consent policy show --json > policy/skyplane.json (a test keeps them equal).
 EMBEDDED_COMPILED = "skyplane.json"
@@ -94,7 +96,10 @@ def parse_policy(text: str, origin: str) -> Policy:
 
 
 def load_policy(path: str | Path) -> Policy:
-    """Read and check the policy file at ``path``."""
+    """Read and check the policy file at ``path``, or the shipped policy of that name
+    (``skyplane``, ``skyplane-0.3``; a file of the same name is given as ``./skyplane-0.3``)."""
+    if isinstance(path, str) and path in SHIPPED:
+        path = Path(__file__).parent / SHIPPED[path]
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -115,10 +120,11 @@ def trusted_policy(data: dict[str, Any]) -> Policy:
     it equals the validated policy, and validating it on every cold start would cost a host more
     than the rest of ``import usage_consent.policy`` (see benchmarks/cold.py)."""
     spellings = {mode: tuple(words) for mode, words in data.get("spellings", {}).items()}
+    sources = ({k: tuple(v) if isinstance(v, list) else v for k, v in source.items()} for source in data["sources"])
     return Policy.model_construct(**{
         **data,
         "spellings": Spellings.model_construct(**spellings),
-        "sources": tuple(SOURCE_MODELS[source["kind"]].model_construct(**source) for source in data["sources"]),
+        "sources": tuple(SOURCE_MODELS[source["kind"]].model_construct(**source) for source in sources),
         "notice": NoticeText.model_construct(**data["notice"]),
         "reporter": ReporterSettings.model_construct(**data.get("reporter", {})),
     })
@@ -129,4 +135,7 @@ def policy_to_toml(policy: Policy) -> str:
     import tomli_w
 
     data = policy.model_dump(mode="json", exclude_none=True)
+    # A source's keys left at their defaults are left out, so each source stays one short line.
+    data["sources"] = [{"kind": source.kind} | source.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+                       for source in policy.sources]
     return tomli_w.dumps(data, multiline_strings=True)

@@ -31,7 +31,8 @@ def status(policy: Policy, state: dict[str, Any] | None = None) -> dict[str, Any
     except UsageConsentError:
         data = {}
     shown = shown_version_in(data, policy.schema_name)
-    return {"would_show": shown is None or shown < current, "shown_version": shown, "current_version": current}
+    due = policy.notice.enabled and (shown is None or shown < current)
+    return {"would_show": due, "shown_version": shown, "current_version": current}
 
 
 def render(policy: Policy, since: int | None = None) -> str:

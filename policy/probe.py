@@ -14,20 +14,20 @@ from usage_consent.policy.jsonfile import stat_key
 from usage_consent.policy.model import Policy
 from usage_consent.policy.paths import expand
 from usage_consent.policy.sources import SOURCE_CLASSES
-from usage_consent.policy.sources.config_file import config_target_as_written
 
 
 class Probe:
-    __slots__ = ("policy", "variables", "raw_paths", "home", "paths")
+    __slots__ = ("policy", "variables", "raw_paths", "home", "paths", "path_variables")
 
     def __init__(self, policy: Policy) -> None:
         watched: list[tuple[str, str]] = []
         for spec in policy.sources:
             watched.extend(SOURCE_CLASSES[spec.kind].watches(policy, spec))
-        watched.append(("file", config_target_as_written(policy)))  # the endpoints are read from it
+        watched.append(("file", policy.config_file))  # the endpoints are read from it
         self.policy = policy
         self.variables = tuple(dict.fromkeys(name for kind, name in watched if kind == "env"))
         self.raw_paths = tuple(dict.fromkeys(path for kind, path in watched if kind == "file"))
+        self.path_variables = tuple(dict.fromkeys(name for kind, name in watched if kind == "file$"))
         self.home: str | None = None
         self.paths: tuple[str, ...] = ()
 
@@ -37,8 +37,10 @@ class Probe:
         if home != self.home or not self.paths:
             self.paths = tuple(expand(path) for path in self.raw_paths)
             self.home = home
+        named = tuple(stat_key(expand(path)) if (path := environ.get(name)) else None
+                      for name in self.path_variables)
         return (id(self.policy), home, tuple(environ.get(name) for name in self.variables),
-                tuple(stat_key(path) for path in self.paths))
+                tuple(stat_key(path) for path in self.paths), named)
 
 
 _probes: dict[int, Probe] = {}
