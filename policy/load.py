@@ -119,8 +119,9 @@ def trusted_policy(data: dict[str, Any]) -> Policy:
     """A policy built without validation, for the embedded one only: the test suite checks that
     it equals the validated policy, and validating it on every cold start would cost a host more
     than the rest of ``import usage_consent.policy`` (see benchmarks/cold.py)."""
-    spellings = {mode: tuple(words) for mode, words in data.get("spellings", {}).items()}
-    sources = ({k: tuple(v) if isinstance(v, list) else v for k, v in source.items()} for source in data["sources"])
+    spellings: dict[str, Any] = {mode: tuple(words) for mode, words in data.get("spellings", {}).items()}
+    sources: list[dict[str, Any]] = [{k: tuple(v) if isinstance(v, list) else v for k, v in source.items()}
+                                     for source in data["sources"]]
     return Policy.model_construct(**{
         **data,
         "spellings": Spellings.model_construct(**spellings),

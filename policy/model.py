@@ -58,7 +58,7 @@ class Spellings(_Strict):
         word = text if exact else text.strip().lower()
         for mode in ("on", "off", "local"):
             if word in (s if exact else s.lower() for s in getattr(self, mode)):
-                return mode  # type: ignore[return-value]
+                return mode
         return None
 
     def accepted(self) -> str:
@@ -132,7 +132,7 @@ class ManagedSource(_FileLocation):
 
     kind: Literal["managed"]
     name: str = Field(min_length=1)
-    path: str = Field(min_length=1)  # type: ignore[assignment]
+    path: str = Field(min_length=1)
 
 
 class NoticeSource(_Strict):

@@ -67,9 +67,10 @@ def read_file_value(policy: Policy, spec: FileSpec) -> FileReading:
         data = read_mapping(path, fmt, layer=spec.name)
         value = UNSET if data is None else lookup(data, spec.section, key, fmt)
     except ConfigFileError as error:
+        problem = error
         if error.path is None:  # the section is not a table
-            error = ConfigFileError(f"{display(path)}: {error.message}", layer=spec.name, path=path, key=key)
-        return FileReading(path, fmt, key, location, None, problem=error, unreadable=True)
+            problem = ConfigFileError(f"{display(path)}: {error.message}", layer=spec.name, path=path, key=key)
+        return FileReading(path, fmt, key, location, None, problem=problem, unreadable=True)
     if value is UNSET or value is None:  # a JSON null is unset
         return FileReading(path, fmt, key, location, data, "null" if value is None else None)
     raw = clip(value if fmt == "ini" and isinstance(value, str) else json.dumps(value, ensure_ascii=False))
@@ -78,9 +79,9 @@ def read_file_value(policy: Policy, spec: FileSpec) -> FileReading:
     if mode is None:
         allowed = accepted(fmt, accept_local)
         where = f"[{spec.section}] " if spec.section else ""
-        error = ConfigFileError(f"{display(path)}: {where}key {key!r} must be {allowed}; got {raw}",
-                                layer=spec.name, path=path, key=key, value=value, accepted=allowed)
-        return FileReading(path, fmt, key, location, data, raw, value, problem=error)
+        bad = ConfigFileError(f"{display(path)}: {where}key {key!r} must be {allowed}; got {raw}",
+                              layer=spec.name, path=path, key=key, value=value, accepted=allowed)
+        return FileReading(path, fmt, key, location, data, raw, value, problem=bad)
     return FileReading(path, fmt, key, location, data, raw, value, mode)
 
 
