@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from usage_consent.policy.model import (
+    MANAGED_FIRST,
     SOURCE_KINDS,
     SOURCE_MODELS,
     NoticeText,
@@ -41,7 +42,11 @@ def _toml_path(loc: tuple[Any, ...]) -> str:
 def _problems(error: ValidationError) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     expected = ", ".join(SOURCE_KINDS)
-    for item in error.errors(include_url=False):
+    items = error.errors(include_url=False)
+    for item in items:
+        if item["type"] == "too_short" and item["loc"] == ("sources",) and any(
+                len(other["loc"]) > 1 and other["loc"][0] == "sources" for other in items):
+            continue  # the list is short only because its entries failed, which are reported
         where = _toml_path(item["loc"])
         if item["type"] == "union_tag_invalid":
             tag = item.get("ctx", {}).get("tag")
@@ -57,6 +62,8 @@ def _problems(error: ValidationError) -> list[tuple[str, str]]:
             head, sep, tail = message.partition(": ")
             if sep and not where and (head.startswith("sources") or " " not in head):
                 problems.append((head, tail))
+            elif sep and " " not in head:  # a source's own check, naming its key
+                problems.append((f"{where}.{head}", tail))
             else:
                 problems.append((where, message))
         else:
@@ -64,13 +71,16 @@ def _problems(error: ValidationError) -> list[tuple[str, str]]:
     return problems
 
 
-def _duplicate_names(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """Found on the raw document too, so they are reported beside every other problem."""
+def _raw_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Duplicate names and a managed source that is not first: found on the raw document too, so
+    they are reported beside every other problem (the model's own check runs only on valid sources)."""
     sources = data.get("sources")
     first: dict[str, int] = {}
     problems = []
     for index, source in enumerate(sources if isinstance(sources, list) else []):
         name = source.get("name") if isinstance(source, dict) else None
+        if index and isinstance(source, dict) and source.get("kind") == "managed":
+            problems.append((f"sources[{index}].kind", MANAGED_FIRST))
         if isinstance(name, str) and name in first:
             problems.append((f"sources[{index}].name",
                              f'"{name}" is already the name of sources[{first[name]}]; names must be unique'))
@@ -90,7 +100,7 @@ def parse_policy(text: str, origin: str) -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as error:
-        problems = _duplicate_names(data)
+        problems = _raw_problems(data)
         problems += [p for p in _problems(error) if p not in problems]
         raise PolicyError(origin, problems) from None
 

@@ -14,6 +14,7 @@ OnInvalid = Literal["off", "skip", "raise"]
 FileFormat = Literal["json", "ini", "toml"]
 SOURCE_KINDS = ("env", "do_not_track", "config_file", "ci", "managed", "notice", "default")
 VARIABLE = r"^[A-Za-z_][A-Za-z0-9_]*$"
+MANAGED_FIRST = "a managed source must be the first source"
 # The CI systems whose runners set one of these (GitHub Actions, GitLab, Buildkite, CircleCI,
 # Jenkins, Azure Pipelines, Travis, TeamCity, Bitbucket Pipelines, AWS CodeBuild, and the
 # generic CI / CONTINUOUS_INTEGRATION that most others set too).
@@ -118,12 +119,14 @@ class CiSource(_Strict):
 
     kind: Literal["ci"]
     name: str = Field(min_length=1)
-    variables: tuple[Annotated[str, Field(pattern=VARIABLE)], ...] = Field(default=CI_VARIABLES, min_length=1)
+    variables: tuple[Annotated[str, Field(pattern=VARIABLE)], ...] = CI_VARIABLES
     value: Literal["off", "local"] = "off"
 
     @field_validator("variables", mode="before")
     @classmethod
     def _list_is_tuple(cls, value: object) -> object:
+        if value == []:
+            raise ValueError("name at least one variable, or leave the key out for the documented list")
         return tuple(value) if isinstance(value, list) else value
 
 
@@ -172,7 +175,7 @@ class NoticeText(_Strict):
     def _words_when_shown(self) -> "NoticeText":
         for name in ("title", "body"):
             if self.enabled and not getattr(self, name):
-                raise ValueError(f"notice.{name}: missing; a notice that is shown needs a {name}")
+                raise ValueError(f"{name}: missing; a notice that is shown needs a {name}")
         return self
 
 
@@ -229,7 +232,7 @@ class Policy(_Strict):
                 raise ValueError(f"sources: at most one source of kind {once}")
         if "managed" in kinds[1:]:
             index = kinds.index("managed", 1)
-            raise ValueError(f"sources[{index}].kind: a managed source must be the first source")
+            raise ValueError(f"sources[{index}].kind: {MANAGED_FIRST}")
         if "default" in kinds and kinds.index("default") != len(kinds) - 1:
             index = kinds.index("default") + 1
             raise ValueError(f"sources[{index}]: comes after the default source and could never decide")
