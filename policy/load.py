@@ -12,6 +12,7 @@ from usage_consent.policy.model import (
     MANAGED_FIRST,
     SOURCE_KINDS,
     SOURCE_MODELS,
+    Commands,
     NoticeText,
     Policy,
     ReporterSettings,
@@ -137,6 +138,7 @@ def trusted_policy(data: dict[str, Any]) -> Policy:
         "spellings": Spellings.model_construct(**spellings),
         "sources": tuple(SOURCE_MODELS[source["kind"]].model_construct(**source) for source in sources),
         "notice": NoticeText.model_construct(**data["notice"]),
+        "commands": Commands.model_construct(**data.get("commands", {})),
         "reporter": ReporterSettings.model_construct(**data.get("reporter", {})),
     })
 

@@ -169,6 +169,7 @@ class NoticeText(_Strict):
 
     enabled: bool = True  # false: no notice is ever shown or recorded; a notice source is unset
     title: str = ""
+    summary: str = ""  # what is collected and why, in a sentence or two (default: the body's first paragraph)
     body: str = ""
 
     @model_validator(mode="after")
@@ -177,6 +178,17 @@ class NoticeText(_Strict):
             if self.enabled and not getattr(self, name):
                 raise ValueError(f"{name}: missing; a notice that is shown needs a {name}")
         return self
+
+
+class Commands(_Strict):
+    """The host's own commands that the notice names (default: the usage-consent command's)."""
+
+    opt_out: str | None = Field(default=None, min_length=1)  # opt out for good
+    opt_out_run: str | None = Field(default=None, min_length=1)  # opt out for one run
+    local: str | None = Field(default=None, min_length=1)  # keep reports on this machine only
+    records: str | None = Field(default=None, min_length=1)  # see the local copy of every report
+    forget: str | None = Field(default=None, min_length=1)  # erase them and start a new client id
+    notice: str | None = Field(default=None, min_length=1)  # print the full notice, field by field
 
 
 class ReporterSettings(_Strict):
@@ -209,6 +221,7 @@ class Policy(_Strict):
     spellings: Spellings = Spellings.model_construct()
     sources: tuple[Source, ...] = Field(min_length=1)
     notice: NoticeText
+    commands: Commands = Commands.model_construct()
     reporter: ReporterSettings = ReporterSettings.model_construct()
 
     @field_validator("sources", mode="before")
