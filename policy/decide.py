@@ -20,13 +20,16 @@ def _failed_closed(policy: Policy | None, error: BaseException) -> Decision:
     return Decision(app, key, "off", None, Trace((layer,)), policy=policy)
 
 
+def _for_this_run_only(decision: Decision) -> bool:
+    """A CI run is decided for that run only: no notice is shown and nothing is written."""
+    return bool(decision.decided_by) and decision.trace[decision.decided_by].kind == "ci"
+
+
 def _notice_is_due(policy: Policy, decision: Decision) -> bool:
     """Shown when collection would happen, or is held back only by the notice itself;
     never to users who opted out, and never when the trace already says it was shown."""
-    if not policy.notice.enabled:
+    if _for_this_run_only(decision):
         return False
-    if decision.decided_by and decision.trace[decision.decided_by].kind == "ci":
-        return False  # a CI run is decided for that run only: nothing is shown or written
     notice_layers = [layer for layer in decision.trace if layer.kind == "notice"]
     if notice_layers and notice_layers[0].status == "unset":
         return False
@@ -44,7 +47,11 @@ def explain(policy: Policy | None = None) -> Decision:
         policy = policy or embedded_policy()
         from usage_consent.policy import notice
 
-        return resolve(policy).replace(notice=notice.status(policy))
+        decision = resolve(policy)
+        status = notice.status(policy)
+        if _for_this_run_only(decision):
+            status["would_show"] = False
+        return decision.replace(notice=status)
     except Exception as error:  # usage reporting must never hurt the host
         return _failed_closed(policy, error)
 

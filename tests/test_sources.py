@@ -59,6 +59,7 @@ def test_ci_run_is_off_silent_and_writes_nothing(home):
     result = home.run("decide", env={"GITHUB_ACTIONS": "true"})
     assert (result.returncode, result.stdout, result.stderr) == (0, "off\n", "")
     assert [p for p in home.root.rglob("*") if p.is_file()] == []
+    assert home.explain(env={"GITHUB_ACTIONS": "true"})["notice"]["would_show"] is False
     on = home.run("decide", env={"GITHUB_ACTIONS": "true", "SKYPLANE_USAGE_STATS_ENABLED": "1"})
     assert on.stdout == "on\n"
 
