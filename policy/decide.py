@@ -22,7 +22,7 @@ def _failed_closed(policy: Policy | None, error: BaseException) -> Decision:
 
 def _for_this_run_only(decision: Decision) -> bool:
     """A CI run is decided for that run only: no notice is shown and nothing is written."""
-    return bool(decision.decided_by) and decision.trace[decision.decided_by].kind == "ci"
+    return decision.decided_by is not None and decision.trace[decision.decided_by].kind == "ci"
 
 
 def _notice_is_due(policy: Policy, decision: Decision) -> bool:
