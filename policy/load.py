@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,12 @@ def _raw_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
     return problems
 
 
+def _source_index(problem: tuple[str, str]) -> int:
+    """Problems are listed in the document's order of sources (the rest first)."""
+    match = re.match(r"sources\[(\d+)\]", problem[0])
+    return int(match.group(1)) if match else -1
+
+
 def parse_policy(text: str, origin: str) -> Policy:
     """Parse a policy document; raise PolicyError naming ``origin`` and every bad entry."""
     import tomllib
@@ -103,7 +110,7 @@ def parse_policy(text: str, origin: str) -> Policy:
     except ValidationError as error:
         problems = _raw_problems(data)
         problems += [p for p in _problems(error) if p not in problems]
-        raise PolicyError(origin, problems) from None
+        raise PolicyError(origin, sorted(problems, key=_source_index)) from None
 
 
 def load_policy(path: str | Path) -> Policy:

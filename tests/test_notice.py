@@ -152,7 +152,7 @@ def test_first_notice_is_short_and_names_the_hosts_commands(home):
     lines = shown.splitlines()
     assert len(lines) <= 15 and max(len(line) for line in lines) <= 100, shown
     for command in ("skyplane config set usage_stats false", "SKYPLANE_USAGE_STATS_ENABLED=0",
-                    "skyplane config set usage_stats local", "skyplane usage records", "skyplane usage forget",
+                    "skyplane config set usage_stats local", "skyplane usage records list", "skyplane usage forget",
                     "skyplane usage notice"):
         assert command in shown
     assert "~/.skyplane/config.json" in shown
