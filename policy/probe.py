@@ -17,7 +17,7 @@ from usage_consent.policy.sources import SOURCE_CLASSES
 
 
 class Probe:
-    __slots__ = ("policy", "variables", "raw_paths", "home", "paths", "path_variables")
+    __slots__ = ("policy", "variables", "encoded", "raw_paths", "home", "paths", "path_variables")
 
     def __init__(self, policy: Policy) -> None:
         watched: list[tuple[str, str]] = []
@@ -28,6 +28,8 @@ class Probe:
         self.variables = tuple(dict.fromkeys(name for kind, name in watched if kind == "env"))
         self.raw_paths = tuple(dict.fromkeys(path for kind, path in watched if kind == "file"))
         self.path_variables = tuple(dict.fromkeys(name for kind, name in watched if kind == "file$"))
+        encode = getattr(os.environ, "encodekey", None)
+        self.encoded = tuple(map(encode, self.variables)) if encode else None
         self.home: str | None = None
         self.paths: tuple[str, ...] = ()
 
@@ -39,8 +41,15 @@ class Probe:
             self.home = home
         named = tuple(stat_key(expand(path)) if (path := environ.get(name)) else None
                       for name in self.path_variables)
-        return (id(self.policy), home, tuple(environ.get(name) for name in self.variables),
-                tuple(stat_key(path) for path in self.paths), named)
+        return (id(self.policy), home, self._values(environ), tuple(stat_key(path) for path in self.paths), named)
+
+    def _values(self, environ: Any) -> tuple[object, ...]:
+        """The watched variables' values. os.environ.get costs an exception per unset variable
+        (a ci source watches a dozen), so the environment's own mapping is read when there is one."""
+        data = getattr(environ, "_data", None)
+        if isinstance(data, dict) and self.encoded is not None:
+            return tuple(map(data.get, self.encoded))
+        return tuple(environ.get(name) for name in self.variables)
 
 
 _probes: dict[int, Probe] = {}

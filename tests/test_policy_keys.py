@@ -69,9 +69,19 @@ CASES = [
     ("notice-disabled-good", 'kind = "default"\nvalue = "on"', None),
     ("notice-enabled-string", 'kind = "default"\nvalue = "on"', "notice.enabled: Input should be a valid boolean"),
     ("notice-shown-needs-title", 'kind = "default"\nvalue = "on"', "notice.title: missing"),
+    ("notice-summary-good", 'kind = "default"\nvalue = "on"', None),
+    ("notice-summary-number", 'kind = "default"\nvalue = "on"', "notice.summary: Input should be a valid string"),
+    ("commands-good", 'kind = "default"\nvalue = "on"', None),
+    ("commands-empty", 'kind = "default"\nvalue = "on"', "commands.opt_out: String should have at least 1 character"),
+    ("commands-unknown", 'kind = "default"\nvalue = "on"', "commands.unsubscribe: unknown key"),
 ]
 NOTICES = {"notice-disabled-good": "[notice]\nenabled = false\n", "notice-enabled-string": '[notice]\nenabled = "no"\n',
-           "notice-shown-needs-title": '[notice]\nbody = "b"\n'}
+           "notice-shown-needs-title": '[notice]\nbody = "b"\n',
+           "notice-summary-good": NOTICE + 'summary = "What and why."\n',
+           "notice-summary-number": NOTICE + "summary = 1\n",
+           "commands-good": NOTICE + '[commands]\nopt_out = "mytool telemetry off"\nnotice = "mytool telemetry"\n',
+           "commands-empty": NOTICE + '[commands]\nopt_out = ""\n',
+           "commands-unknown": NOTICE + '[commands]\nunsubscribe = "x"\n'}
 
 
 @pytest.mark.parametrize(("case", "source", "problem"), CASES, ids=[c[0] for c in CASES])

@@ -308,3 +308,13 @@ def test_config_set_names_a_higher_source_that_still_decides(home):
     assert result.returncode == 0
     assert "note: env still decides ($SKYPLANE_USAGE_STATS_ENABLED = 0)" in result.stderr
     assert home.config_data() == {"usage_stats": True}
+
+
+def test_cached_decision_sees_a_ci_variable_come_and_go(home, monkeypatch):
+    """The cached decision is reused only while every watched variable is unchanged."""
+    home.mark_notice_shown()
+    assert decide().mode == "on"
+    monkeypatch.setenv("TF_BUILD", "True")
+    assert (decide().mode, decide().decided_by) == ("off", "ci")
+    monkeypatch.delenv("TF_BUILD")
+    assert decide().mode == "on"
