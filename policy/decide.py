@@ -20,15 +20,10 @@ def _failed_closed(policy: Policy | None, error: BaseException) -> Decision:
     return Decision(app, key, "off", None, Trace((layer,)), policy=policy)
 
 
-def _for_this_run_only(decision: Decision) -> bool:
-    """A CI run is decided for that run only: no notice is shown and nothing is written."""
-    return decision.decided_by is not None and decision.trace[decision.decided_by].kind == "ci"
-
-
 def _notice_is_due(policy: Policy, decision: Decision) -> bool:
     """Shown when collection would happen, or is held back only by the notice itself;
     never to users who opted out, and never when the trace already says it was shown."""
-    if _for_this_run_only(decision):
+    if decision.for_this_run_only:
         return False
     notice_layers = [layer for layer in decision.trace if layer.kind == "notice"]
     if notice_layers and notice_layers[0].status == "unset":
@@ -49,7 +44,7 @@ def explain(policy: Policy | None = None) -> Decision:
 
         decision = resolve(policy)
         status = notice.status(policy)
-        if _for_this_run_only(decision):
+        if decision.for_this_run_only:
             status["would_show"] = False
         return decision.replace(notice=status)
     except Exception as error:  # usage reporting must never hurt the host

@@ -65,6 +65,9 @@ class Trace:
     def to_dict(self) -> list[dict[str, Any]]:
         return [layer.to_dict() for layer in self.layers]
 
+    def names(self) -> tuple[str, ...]:
+        return tuple(layer.name for layer in self.layers)
+
     def __str__(self) -> str:
         header = ("#", "source", "kind", "location", "raw", "value", "status")
         rows = [header] + [
@@ -121,6 +124,13 @@ class Decision:
         """Whether a report may leave this machine: mode "on" and at least one endpoint. The one
         function that opens a connection checks it (the consent predicate a scanner is told of)."""
         return self.mode == "on" and bool(self.endpoints)
+
+    @property
+    def for_this_run_only(self) -> bool:
+        """Decided by a ci source: for this run only, so no notice is shown and nothing is kept
+        beyond the run (no client id is stored)."""
+        return self.decided_by is not None and self.decided_by in self.trace.names() and (
+            self.trace[self.decided_by].kind == "ci")
 
     @property
     def enabled(self) -> bool:

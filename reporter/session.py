@@ -171,7 +171,10 @@ def start_session(decision: Decision, **fields: Any) -> Session:
             state = StateFile(expand(policy.state_file)).read_cached()
         except UsageConsentError:
             state = {}
-        session = Session(decision, identity.client_id(policy, state), identity.new_id(), fields,
+        # A CI run's decision holds for that run only: its reports get a client id of their own,
+        # and nothing is written to the state file.
+        client_id = identity.new_id() if decision.for_this_run_only else identity.client_id(policy, state)
+        session = Session(decision, client_id, identity.new_id(), fields,
                           notice.status(policy, state))
         if decision.mode == "on":
             worker.submit(lambda: spool.retry_all(decision, session.session_id), policy.reporter.exit_wait_s)

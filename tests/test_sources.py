@@ -318,3 +318,22 @@ def test_cached_decision_sees_a_ci_variable_come_and_go(home, monkeypatch):
     assert (decide().mode, decide().decided_by) == ("off", "ci")
     monkeypatch.delenv("TF_BUILD")
     assert decide().mode == "on"
+
+
+def test_ci_local_run_records_without_a_state_file(home, monkeypatch):
+    """A ci source deciding local records the run's report but writes no state file (no client id kept)."""
+    from usage_consent.reporter import start_session, wait
+
+    text = policy_to_toml(embedded_policy()).replace('{ kind = "ci", name = "ci" }',
+                                                     '{ kind = "ci", name = "ci", value = "local" }')
+    monkeypatch.setenv("GITLAB_CI", "true")
+    decision = decide(parse_policy(text, "local-ci.toml"))
+    session = start_session(decision, command="cp", tool_version="0.3.2",
+                            source={"provider": "aws", "region": "us-east-1"},
+                            destination={"provider": "gcp", "region": "us-west1"},
+                            options={"recursive": False, "multipart": True, "max_instances": 2, "solver": "direct"})
+    assert session.report(stats={"runtime_s": 1.5, "throughput_gbits": 2.0, "bytes_transferred": 10,
+                                 "objects_transferred": 1}) == "recorded"
+    assert wait(5)
+    assert list((home.tmp / "skyplane" / "usage").rglob("usage_stats.json"))
+    assert not home.state.exists()
