@@ -6,9 +6,11 @@ import argparse
 import json
 import sys
 
-from usage_consent.policy import read_consent, unset_consent, write_consent
+from usage_consent.policy import explain, read_consent, unset_consent, write_consent
 from usage_consent.policy.config_write import MODE_TO_JSON, config_target
+from usage_consent.policy.fileformats import file_format, written
 from usage_consent.policy.paths import display, expand, records_dir
+from usage_consent.policy.sources.config_file import target_spec
 from usage_consent.policy.state import StateFile
 from usage_consent.schemas.errors import ConsentValueError, UsageConsentError
 
@@ -29,7 +31,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _check_key(args: argparse.Namespace) -> None:
-    key = args.policy_model.key
+    key = config_target(args.policy_model)[1]
     if args.key != key:
         raise ConsentValueError(
             f"unknown key {args.key!r}; this command manages {key!r}",
@@ -45,12 +47,34 @@ def _remember(args: argparse.Namespace, event: str, **detail: object) -> None:
         print(f"usage-consent: warning: choice not added to history: {error}", file=sys.stderr)
 
 
+def _still_decided_elsewhere(args: argparse.Namespace, mode: str) -> None:
+    """After a change, say on stderr which source still decides above the file (or caps it)."""
+    policy = args.policy_model
+    target = target_spec(policy).name
+    decision = explain(policy)
+    names = [spec.name for spec in policy.sources]
+    for layer in decision.trace:
+        if layer.kind == "managed" and layer.status in ("decided", "shadowed", "invalid") and (
+                layer.status == "invalid" or (layer.value, mode) in (("off", "on"), ("off", "local"), ("local", "on"))):
+            cap = "off" if layer.status == "invalid" else layer.value
+            print(f"usage-consent: note: the administrator's file {layer.location.split(': ')[0]} caps usage stats "
+                  f"at {cap}: {layer.name} decides over this setting", file=sys.stderr)
+            return
+    by = decision.decided_by
+    if by and by != target and target in names and names.index(by) < names.index(target):
+        layer = decision.trace[by]
+        print(f"usage-consent: note: {by} still decides ({layer.location} = {layer.raw}): usage stats are "
+              f"{decision.mode} until it is unset", file=sys.stderr)
+
+
 def run_set(args: argparse.Namespace) -> int:
     _check_key(args)
     mode = write_consent(args.value, args.policy_model)
     path, key = config_target(args.policy_model)
     _remember(args, "config set", key=key, value=MODE_TO_JSON[mode])
-    print(f"{display(path)}: {key} = {json.dumps(MODE_TO_JSON[mode])}")
+    value = written(mode, file_format(path, target_spec(args.policy_model).format))
+    print(f"{display(path)}: {key} = {value if isinstance(value, str) and value != 'local' else json.dumps(value)}")
+    _still_decided_elsewhere(args, mode)
     if mode == "off":
         _what_stays(args)
     return 0

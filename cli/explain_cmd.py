@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
-from usage_consent.policy import decide, explain
+from usage_consent.policy import ConsentValueError, decide, explain
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -21,7 +22,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_decide(args: argparse.Namespace) -> int:
-    decision = decide(args.policy_model)
+    try:
+        decision = decide(args.policy_model)
+    except ConsentValueError as error:  # the policy asks the caller to see this value's error
+        print(f"usage-consent: {error}", file=sys.stderr)
+        return 1
     print(json.dumps(decision.to_dict(), indent=2, ensure_ascii=False) if args.json else decision.mode)
     return 0
 

@@ -29,7 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="usage-consent",
         description="Decide, explain and control anonymous usage-stats collection.",
     )
-    parser.add_argument("--policy", metavar="FILE", help="a policy TOML file (default: Skyplane's)")
+    parser.add_argument("--policy", metavar="FILE|NAME",
+                        help="a policy TOML file, or a shipped policy: skyplane (the default), skyplane-0.3")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMANDS:
         module.register(commands)

@@ -1,22 +1,26 @@
 """Writing the consent key into the user's config file, strictly and safely.
 
-A host with its own ``config set`` command (``skyplane config set usage_stats false``)
-calls :func:`write_consent` instead of writing JSON itself.
+The file is the one ``config set`` targets (see ``config_file.target_spec``), in its format
+(JSON, INI or TOML); every other key, section and value is kept; the write is atomic and
+under the file's lock. A host with its own ``config set`` command (``skyplane config set
+usage_stats false``) calls :func:`write_consent` instead of writing the file itself.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 from usage_consent.policy.atomic import exclusive_lock, real_target, write_atomic
-from usage_consent.policy.jsonfile import read_json_object
+from usage_consent.policy.fileformats import UNSET, file_format, update_text, written
+from usage_consent.policy.jsonfile import read_text
 from usage_consent.policy.load import embedded_policy
-from usage_consent.policy.model import Mode, Policy
+from usage_consent.policy.model import EnvSource, Mode, Policy
 from usage_consent.policy.paths import display
-from usage_consent.policy.sources.config_file import config_target, parse_file_value
+from usage_consent.policy.sources.config_file import config_target, read_file_value, target_spec
 from usage_consent.schemas.errors import ConfigFileError, ConsentValueError
+
+__all__ = ["MODE_TO_JSON", "normalize_consent", "read_consent", "unset_consent", "write_consent"]
 
 MODE_TO_JSON: dict[str, Any] = {"on": True, "off": False, "local": "local"}
 
@@ -34,62 +38,60 @@ def normalize_consent(value: str | bool, policy: Policy) -> Mode:
     return mode
 
 
-def _update(policy: Policy, change: Any) -> tuple[str, str, dict[str, Any]]:
+def _update(policy: Policy, value: Any) -> tuple[str, bool]:
+    """Set (or, with UNSET, remove) the key in the target file; the path and whether it changed."""
+    spec = target_spec(policy)
     path, key = config_target(policy)
+    fmt = file_format(path, spec.format)
     target = real_target(path)
     with exclusive_lock(target):
-        data = read_json_object(target) or {}
-        if change(data, key):
-            write_atomic(target, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    return path, key, data
+        text = read_text(target, layer=spec.name, what=fmt.upper())
+        if value is UNSET and text is None:
+            return path, False
+        new, changed = update_text(text, target, fmt, spec.section, key, value)
+        if changed:
+            write_atomic(target, new)
+    return path, changed
+
+
+def _run_variable(policy: Policy) -> str:
+    env = next((s for s in policy.sources if isinstance(s, EnvSource)), None)
+    return f"{env.variable}=local" if env else "an environment variable"
 
 
 def write_consent(value: str | bool, policy: Policy | None = None) -> Mode:
-    """Write ``true``, ``false`` or ``"local"`` under the policy's key, keeping every other key.
+    """Write the mode under the policy's key in the target file's format, keeping everything else.
 
-    Raises ConsentValueError for an unknown value and ConfigFileError when the existing file
-    is not a JSON object (it is then left untouched).
+    Raises ConsentValueError for an unknown value, and ConfigFileError when the existing file
+    cannot be parsed or cannot hold the value (``local`` where ``accept_local = false``); the
+    file is then left untouched.
     """
     policy = policy or embedded_policy()
     mode = normalize_consent(value, policy)
-
-    def put(data: dict[str, Any], key: str) -> bool:
-        data[key] = MODE_TO_JSON[mode]
-        return True
-
-    _update(policy, put)
+    spec = target_spec(policy)
+    path, key = config_target(policy)
+    if mode == "local" and not spec.accept_local:
+        raise ConfigFileError(
+            f"{display(path)}: cannot hold \"local\" (the programs that read it accept only true or false); "
+            f"nothing was changed. To keep reports on this machine for one run, set {_run_variable(policy)}",
+            layer=spec.name, path=path, key=key, value="local", accepted="true, false",
+        )
+    _update(policy, written(mode, file_format(path, spec.format)))
     return mode
 
 
 def unset_consent(policy: Policy | None = None) -> bool:
-    """Remove the policy's key from the config file; True when it was there."""
+    """Remove the policy's key from the target file; True when it was there."""
     policy = policy or embedded_policy()
     if not os.path.lexists(config_target(policy)[0]):
         return False
-    removed: list[bool] = []
-
-    def drop(data: dict[str, Any], key: str) -> bool:
-        removed.append(data.pop(key, _MISSING) is not _MISSING)
-        return removed[0]
-
-    _update(policy, drop)
-    return removed[0]
+    return _update(policy, UNSET)[1]
 
 
 def read_consent(policy: Policy | None = None) -> Mode | None:
-    """The config file's value (None when unset); raises ConfigFileError for a bad file or value."""
+    """The target file's value (None when unset); raises ConfigFileError for a bad file or value."""
     policy = policy or embedded_policy()
-    path, key = config_target(policy)
-    data = read_json_object(path)
-    if data is None or key not in data:
-        return None
-    mode = parse_file_value(data[key])
-    if mode is None:
-        raise ConfigFileError(
-            f"{display(path)}: key {key!r} must be true, false or \"local\"; got {json.dumps(data[key])}",
-            layer="config_file", path=path, key=key, value=data[key], accepted='true, false, "local"',
-        )
-    return mode  # type: ignore[return-value]
-
-
-_MISSING = object()
+    found = read_file_value(policy, target_spec(policy))
+    if found.problem is not None:
+        raise found.problem
+    return found.mode  # type: ignore[return-value]

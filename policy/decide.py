@@ -34,6 +34,8 @@ def _not_shown(decision: Decision, error: BaseException) -> Decision:
 def _notice_is_due(policy: Policy, decision: Decision) -> bool:
     """Shown when collection would happen, or is held back only by the notice itself;
     never to users who opted out, and never when the trace already says it was shown."""
+    if decision.for_this_run_only:
+        return False
     notice_layers = [layer for layer in decision.trace if layer.kind == "notice"]
     if notice_layers and notice_layers[0].status == "unset":
         return False
@@ -51,7 +53,11 @@ def explain(policy: Policy | None = None) -> Decision:
         policy = policy or embedded_policy()
         from usage_consent.policy import notice
 
-        return resolve(policy).replace(notice=notice.status(policy))
+        decision = resolve(policy)
+        status = notice.status(policy)
+        if decision.for_this_run_only:
+            status["would_show"] = False
+        return decision.replace(notice=status)
     except Exception as error:  # usage reporting must never hurt the host
         return _failed_closed(policy, error)
 
@@ -59,20 +65,24 @@ def explain(policy: Policy | None = None) -> Decision:
 def decide(policy: Policy | None = None) -> Decision:
     """Decide once, at the start of a transfer, whether usage stats may be collected.
 
-    Never raises for bad environment or file input; an invalid value makes the decision off.
+    Never raises for bad environment or file input (an invalid value makes the decision off),
+    except where the policy asks for it: when the source that decides is invalid and its
+    ``on_invalid`` is "raise", ConsentValueError is raised (``explain()`` never raises).
     When the user has not been shown the notice for the current schema version (and has not
     opted out), the notice is printed to stderr and recorded before anything is collected.
     """
     try:
         policy = policy or embedded_policy()
         decision = resolve(policy)
-        if _notice_is_due(policy, decision):
+        if decision.error is None and _notice_is_due(policy, decision):
             from usage_consent.policy import notice
 
             try:
                 decision = decision.replace(notice=notice.show(policy, how="decide"))
             except LockBusy as error:
                 return _not_shown(decision, error)
-        return decision
     except Exception as error:  # usage reporting must never hurt the host
         return _failed_closed(policy, error)
+    if decision.error is not None:
+        raise decision.error
+    return decision

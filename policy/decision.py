@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any, Literal, NamedTuple
 
 Status = Literal["unset", "decided", "shadowed", "invalid"]
@@ -49,7 +50,7 @@ class Trace:
     def __repr__(self) -> str:
         return f"Trace({self.layers!r})"
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Layer]:
         return iter(self.layers)
 
     def __len__(self) -> int:
@@ -63,6 +64,9 @@ class Trace:
 
     def to_dict(self) -> list[dict[str, Any]]:
         return [layer.to_dict() for layer in self.layers]
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(layer.name for layer in self.layers)
 
     def __str__(self) -> str:
         header = ("#", "source", "kind", "location", "raw", "value", "status")
@@ -85,14 +89,23 @@ class Decision:
     must test ``send_allowed``; ``enabled`` is true whenever anything is collected.
     """
 
-    __slots__ = ("app", "key", "mode", "decided_by", "trace", "notice", "endpoints", "policy")
+    __slots__ = ("app", "key", "mode", "decided_by", "trace", "notice", "endpoints", "policy", "error")
+    app: str
+    key: str
+    mode: Literal["on", "off", "local"]
+    decided_by: str | None
+    trace: Trace
+    notice: dict[str, Any]
+    endpoints: tuple[str, ...]
+    policy: Any
+    error: Exception | None  # what decide() raises: the deciding source is invalid with on_invalid "raise"
 
     def __init__(self, app: str, key: str, mode: Literal["on", "off", "local"], decided_by: str | None,
                  trace: Trace, notice: dict[str, Any] | None = None, endpoints: tuple[str, ...] = (),
-                 policy: Any = None) -> None:
+                 policy: Any = None, error: Exception | None = None) -> None:
         for name, value in (("app", app), ("key", key), ("mode", mode), ("decided_by", decided_by),
                             ("trace", trace), ("notice", dict(notice or {})), ("endpoints", tuple(endpoints)),
-                            ("policy", policy)):
+                            ("policy", policy), ("error", error)):
             object.__setattr__(self, name, value)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -111,6 +124,13 @@ class Decision:
         """Whether a report may leave this machine: mode "on" and at least one endpoint. The one
         function that opens a connection checks it (the consent predicate a scanner is told of)."""
         return self.mode == "on" and bool(self.endpoints)
+
+    @property
+    def for_this_run_only(self) -> bool:
+        """Decided by a ci source: for this run only, so no notice is shown and nothing is kept
+        beyond the run (no client id is stored)."""
+        return self.decided_by is not None and self.decided_by in self.trace.names() and (
+            self.trace[self.decided_by].kind == "ci")
 
     @property
     def enabled(self) -> bool:

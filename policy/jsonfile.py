@@ -50,7 +50,8 @@ def read_regular(path: str, *, dir_fd: int | None = None, follow: bool = True, l
             raise IsADirectoryError(errno.EISDIR, "is a directory, not a regular file")
         if kind:
             raise NotRegular(errno.EINVAL, f"is {kind}, not a regular file")
-        chunks, size = [], 0
+        chunks: list[bytes] = []
+        size = 0
         while size <= limit:
             chunk = os.read(fd, limit + 1 - size)
             if not chunk:
@@ -62,19 +63,17 @@ def read_regular(path: str, *, dir_fd: int | None = None, follow: bool = True, l
         os.close(fd)
 
 
-def read_json_object(path: str, *, layer: str = "config_file") -> dict[str, Any] | None:
-    """The JSON object in ``path``; None when the file does not exist, {} when it is empty.
-
-    Raises ConfigFileError when the path is a directory, FIFO, device or socket, larger than
-    MAX_FILE_BYTES, unreadable, not UTF-8, not JSON, or JSON that is not an object.
-    """
+def read_text(path: str, *, layer: str = "config_file", what: str = "JSON") -> str | None:
+    """The text of ``path``; None when the file does not exist. Raises ConfigFileError when the
+    path is a directory, FIFO, device or socket, larger than MAX_FILE_BYTES, unreadable or not
+    UTF-8 (``what`` names the kind of file expected)."""
     shown = display(path)
     try:
-        text = read_regular(path).decode("utf-8")
+        return read_regular(path).decode("utf-8")
     except FileNotFoundError:
         return None
     except IsADirectoryError:
-        raise ConfigFileError(f"{shown}: is a directory, not a JSON file", layer=layer, path=path) from None
+        raise ConfigFileError(f"{shown}: is a directory, not a {what} file", layer=layer, path=path) from None
     except NotRegular as error:
         raise ConfigFileError(f"{shown}: {error.strerror}", layer=layer, path=path) from None
     except NotADirectoryError:
@@ -87,6 +86,18 @@ def read_json_object(path: str, *, layer: str = "config_file") -> dict[str, Any]
         raise ConfigFileError(
             f"{shown}: cannot be read: {error.strerror}", layer=layer, path=path
         ) from None
+
+
+def read_json_object(path: str, *, layer: str = "config_file") -> dict[str, Any] | None:
+    """The JSON object in ``path``; None when the file does not exist, {} when it is empty.
+
+    Raises ConfigFileError when the path is a directory, unreadable, not UTF-8, not JSON,
+    or JSON that is not an object.
+    """
+    shown = display(path)
+    text = read_text(path, layer=layer)
+    if text is None:
+        return None
     if not text.strip():
         return {}  # an empty file holds no settings yet
     try:

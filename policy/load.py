@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 from usage_consent.policy.model import (
+    MANAGED_FIRST,
     SOURCE_KINDS,
     SOURCE_MODELS,
+    Commands,
     NoticeText,
     Policy,
     ReporterSettings,
@@ -19,6 +22,8 @@ from usage_consent.policy.model import (
 from usage_consent.schemas.errors import PolicyError
 
 EMBEDDED_NAME = "skyplane.toml"
+# Policies shipped with the package, selected by name (``--policy skyplane-0.3``).
+SHIPPED = {"skyplane": EMBEDDED_NAME, "skyplane-0.3": "skyplane-0.3.toml"}
 # The same policy as JSON, read on the hot path (json is loaded already; tomllib would not be).
 # Regenerate: usage-consent policy show --json > policy/skyplane.json (a test keeps them equal).
 EMBEDDED_COMPILED = "skyplane.json"
@@ -39,7 +44,11 @@ def _toml_path(loc: tuple[Any, ...]) -> str:
 def _problems(error: ValidationError) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     expected = ", ".join(SOURCE_KINDS)
-    for item in error.errors(include_url=False):
+    items = error.errors(include_url=False)
+    for item in items:
+        if item["type"] == "too_short" and item["loc"] == ("sources",) and any(
+                len(other["loc"]) > 1 and other["loc"][0] == "sources" for other in items):
+            continue  # the list is short only because its entries failed, which are reported
         where = _toml_path(item["loc"])
         if item["type"] == "union_tag_invalid":
             tag = item.get("ctx", {}).get("tag")
@@ -55,6 +64,8 @@ def _problems(error: ValidationError) -> list[tuple[str, str]]:
             head, sep, tail = message.partition(": ")
             if sep and not where and (head.startswith("sources") or " " not in head):
                 problems.append((head, tail))
+            elif sep and " " not in head:  # a source's own check, naming its key
+                problems.append((f"{where}.{head}", tail))
             else:
                 problems.append((where, message))
         else:
@@ -62,19 +73,28 @@ def _problems(error: ValidationError) -> list[tuple[str, str]]:
     return problems
 
 
-def _duplicate_names(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """Found on the raw document too, so they are reported beside every other problem."""
+def _raw_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Duplicate names and a managed source that is not first: found on the raw document too, so
+    they are reported beside every other problem (the model's own check runs only on valid sources)."""
     sources = data.get("sources")
     first: dict[str, int] = {}
     problems = []
     for index, source in enumerate(sources if isinstance(sources, list) else []):
         name = source.get("name") if isinstance(source, dict) else None
+        if index and isinstance(source, dict) and source.get("kind") == "managed":
+            problems.append((f"sources[{index}].kind", MANAGED_FIRST))
         if isinstance(name, str) and name in first:
             problems.append((f"sources[{index}].name",
                              f'"{name}" is already the name of sources[{first[name]}]; names must be unique'))
         elif isinstance(name, str):
             first[name] = index
     return problems
+
+
+def _source_index(problem: tuple[str, str]) -> int:
+    """Problems are listed in the document's order of sources (the rest first)."""
+    match = re.match(r"sources\[(\d+)\]", problem[0])
+    return int(match.group(1)) if match else -1
 
 
 def parse_policy(text: str, origin: str) -> Policy:
@@ -88,15 +108,19 @@ def parse_policy(text: str, origin: str) -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as error:
-        problems = _duplicate_names(data)
+        problems = _raw_problems(data)
         problems += [p for p in _problems(error) if p not in problems]
-        raise PolicyError(origin, problems) from None
+        raise PolicyError(origin, sorted(problems, key=_source_index)) from None
 
 
 def load_policy(path: str | Path) -> Policy:
-    """Read and check the policy file at ``path`` (a regular file of at most MAX_FILE_BYTES)."""
+    """Read and check the policy file at ``path`` (a regular file of at most MAX_FILE_BYTES), or
+    the shipped policy of that name (``skyplane``, ``skyplane-0.3``; a file of the same name is
+    given as ``./skyplane-0.3``)."""
     from usage_consent.policy.jsonfile import read_regular
 
+    if isinstance(path, str) and path in SHIPPED:
+        path = Path(__file__).parent / SHIPPED[path]
     try:
         text = read_regular(str(path)).decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -116,12 +140,15 @@ def trusted_policy(data: dict[str, Any]) -> Policy:
     """A policy built without validation, for the embedded one only: the test suite checks that
     it equals the validated policy, and validating it on every cold start would cost a host more
     than the rest of ``import usage_consent.policy`` (see benchmarks/cold.py)."""
-    spellings = {mode: tuple(words) for mode, words in data.get("spellings", {}).items()}
+    spellings: dict[str, Any] = {mode: tuple(words) for mode, words in data.get("spellings", {}).items()}
+    sources: list[dict[str, Any]] = [{k: tuple(v) if isinstance(v, list) else v for k, v in source.items()}
+                                     for source in data["sources"]]
     return Policy.model_construct(**{
         **data,
         "spellings": Spellings.model_construct(**spellings),
-        "sources": tuple(SOURCE_MODELS[source["kind"]].model_construct(**source) for source in data["sources"]),
+        "sources": tuple(SOURCE_MODELS[source["kind"]].model_construct(**source) for source in sources),
         "notice": NoticeText.model_construct(**data["notice"]),
+        "commands": Commands.model_construct(**data.get("commands", {})),
         "reporter": ReporterSettings.model_construct(**data.get("reporter", {})),
     })
 
@@ -131,4 +158,7 @@ def policy_to_toml(policy: Policy) -> str:
     import tomli_w
 
     data = policy.model_dump(mode="json", exclude_none=True)
+    # A source's keys left at their defaults are left out, so each source stays one short line.
+    data["sources"] = [{"kind": source.kind} | source.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+                       for source in policy.sources]
     return tomli_w.dumps(data, multiline_strings=True)

@@ -1,7 +1,8 @@
 """The policy model: what a TOML policy document may say, checked strictly.
 
-Unknown keys are errors, every source has a unique ``name`` and a known ``kind``, and a
-source placed after the ``default`` source (which could never decide) is rejected.
+Unknown keys are errors, every source has a unique ``name`` and a known ``kind``, a source
+placed after the ``default`` source (which could never decide) is rejected, and a ``managed``
+source (an administrator's ceiling) must come first.
 """
 
 from typing import Annotated, Literal
@@ -9,62 +10,23 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Mode = Literal["on", "off", "local"]
-SOURCE_KINDS = ("env", "do_not_track", "config_file", "notice", "default")
+OnInvalid = Literal["off", "skip", "raise"]
+FileFormat = Literal["json", "ini", "toml"]
+SOURCE_KINDS = ("env", "do_not_track", "config_file", "ci", "managed", "notice", "default")
+VARIABLE = r"^[A-Za-z_][A-Za-z0-9_]*$"
+MANAGED_FIRST = "a managed source must be the first source"
+# The CI systems whose runners set one of these (GitHub Actions, GitLab, Buildkite, CircleCI,
+# Jenkins, Azure Pipelines, Travis, TeamCity, Bitbucket Pipelines, AWS CodeBuild, and the
+# generic CI / CONTINUOUS_INTEGRATION that most others set too).
+CI_VARIABLES = ("CI", "CONTINUOUS_INTEGRATION", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "CIRCLECI",
+                "JENKINS_URL", "TF_BUILD", "TRAVIS", "TEAMCITY_VERSION", "BITBUCKET_BUILD_NUMBER",
+                "CODEBUILD_BUILD_ID")
 
 
 class _Strict(BaseModel):
     # Validators are built on first validation: a host deciding with the embedded policy never
     # pays for them (see load.trusted_policy).
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
-
-
-class EnvSource(_Strict):
-    """An environment variable holding one of the policy's spellings."""
-
-    kind: Literal["env"]
-    name: str = Field(min_length=1)
-    variable: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class DoNotTrackSource(_Strict):
-    """The DO_NOT_TRACK convention: set and not empty, 0 or false turns collection off, never on."""
-
-    kind: Literal["do_not_track"]
-    name: str = Field(min_length=1)
-    variable: str = Field(default="DO_NOT_TRACK", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class ConfigFileSource(_Strict):
-    """A key in a JSON config file; path and key default to the policy's ``config_file`` and ``key``."""
-
-    kind: Literal["config_file"]
-    name: str = Field(min_length=1)
-    path: str | None = None
-    key: str | None = None
-
-
-class NoticeSource(_Strict):
-    """Off while the user has not been shown the notice for the current schema version."""
-
-    kind: Literal["notice"]
-    name: str = Field(min_length=1)
-
-
-class DefaultSource(_Strict):
-    """The value used when no source above has one."""
-
-    kind: Literal["default"]
-    name: str = Field(min_length=1)
-    value: Mode
-
-
-SOURCE_MODELS = {"env": EnvSource, "do_not_track": DoNotTrackSource, "config_file": ConfigFileSource,
-                 "notice": NoticeSource, "default": DefaultSource}
-
-Source = Annotated[
-    EnvSource | DoNotTrackSource | ConfigFileSource | NoticeSource | DefaultSource,
-    Field(discriminator="kind"),
-]
 
 
 class Spellings(_Strict):
@@ -92,23 +54,141 @@ class Spellings(_Strict):
                 seen[word] = mode
         return self
 
-    def parse(self, text: str) -> Mode | None:
-        """The mode that ``text`` spells, or None when it is not an accepted spelling."""
-        word = text.strip().lower()
+    def parse(self, text: str, exact: bool = False) -> Mode | None:
+        """The mode that ``text`` spells (stripped and in any case, or ``exact``ly), or None."""
+        word = text if exact else text.strip().lower()
         for mode in ("on", "off", "local"):
-            if word in (s.lower() for s in getattr(self, mode)):
-                return mode  # type: ignore[return-value]
+            if word in (s if exact else s.lower() for s in getattr(self, mode)):
+                return mode
         return None
 
     def accepted(self) -> str:
         return ", ".join(s for mode in ("on", "off", "local") for s in getattr(self, mode))
 
 
+class EnvSource(_Strict):
+    """An environment variable holding one of the policy's spellings."""
+
+    kind: Literal["env"]
+    name: str = Field(min_length=1)
+    variable: str = Field(min_length=1, pattern=VARIABLE)
+    spellings: Spellings | None = None  # this variable's own spellings (default: the policy's)
+    strip: bool = True  # False: compared exactly, no stripping, case kept
+    empty: Literal["unset", "invalid"] = "unset"
+    on_invalid: OnInvalid | None = None
+
+
+class DoNotTrackSource(_Strict):
+    """The DO_NOT_TRACK convention: set and not empty, 0 or false turns collection off, never on."""
+
+    kind: Literal["do_not_track"]
+    name: str = Field(min_length=1)
+    variable: str = Field(default="DO_NOT_TRACK", pattern=VARIABLE)
+    on_invalid: OnInvalid | None = None
+
+
+class _FileLocation(_Strict):
+    """Where a file source reads: path (or the path in ``path_variable``), format, section, key."""
+
+    path: str | None = Field(default=None, min_length=1)
+    path_variable: str | None = Field(default=None, pattern=VARIABLE)
+    format: FileFormat | None = None  # default: from the extension (.ini, .cfg, .toml), else json
+    section: str | None = Field(default=None, min_length=1)
+    key: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _ini_needs_a_section(self) -> "_FileLocation":
+        if self.format == "ini" and self.section is None:
+            raise ValueError("section: missing; an INI file needs the section that holds the key")
+        return self
+
+
+class ConfigFileSource(_FileLocation):
+    """A key in the user's config file; path and key default to the policy's ``config_file`` and ``key``."""
+
+    kind: Literal["config_file"]
+    name: str = Field(min_length=1)
+    accept_local: bool = True
+    on_invalid: OnInvalid | None = None
+    on_unreadable: Literal["invalid", "unset"] = "invalid"
+    writable: bool = False  # config set writes the first writable one (default: the first config_file)
+
+
+class CiSource(_Strict):
+    """On a CI runner (one of ``variables`` set, not empty, 0 or false): ``value`` for this run only."""
+
+    kind: Literal["ci"]
+    name: str = Field(min_length=1)
+    variables: tuple[Annotated[str, Field(pattern=VARIABLE)], ...] = CI_VARIABLES
+    value: Literal["off", "local"] = "off"
+
+    @field_validator("variables", mode="before")
+    @classmethod
+    def _list_is_tuple(cls, value: object) -> object:
+        if value == []:
+            raise ValueError("name at least one variable, or leave the key out for the documented list")
+        return tuple(value) if isinstance(value, list) else value
+
+
+class ManagedSource(_FileLocation):
+    """An administrator's machine-wide file: a ceiling (off, local or on) that users cannot raise."""
+
+    kind: Literal["managed"]
+    name: str = Field(min_length=1)
+    path: str = Field(min_length=1)
+
+
+class NoticeSource(_Strict):
+    """Off while the user has not been shown the notice for the current schema version."""
+
+    kind: Literal["notice"]
+    name: str = Field(min_length=1)
+    on_invalid: OnInvalid | None = None
+
+
+class DefaultSource(_Strict):
+    """The value used when no source above has one."""
+
+    kind: Literal["default"]
+    name: str = Field(min_length=1)
+    value: Mode
+
+
+SOURCE_MODELS: dict[str, type[_Strict]] = {
+    "env": EnvSource, "do_not_track": DoNotTrackSource, "config_file": ConfigFileSource, "ci": CiSource,
+    "managed": ManagedSource, "notice": NoticeSource, "default": DefaultSource}
+
+Source = Annotated[
+    EnvSource | DoNotTrackSource | ConfigFileSource | CiSource | ManagedSource | NoticeSource | DefaultSource,
+    Field(discriminator="kind"),
+]
+
+
 class NoticeText(_Strict):
     """The words of the notice; the field list is added from the current schema."""
 
-    title: str = Field(min_length=1)
-    body: str = Field(min_length=1)
+    enabled: bool = True  # false: no notice is ever shown or recorded; a notice source is unset
+    title: str = ""
+    summary: str = ""  # what is collected and why, in a sentence or two (default: the body's first paragraph)
+    body: str = ""
+
+    @model_validator(mode="after")
+    def _words_when_shown(self) -> "NoticeText":
+        for name in ("title", "body"):
+            if self.enabled and not getattr(self, name):
+                raise ValueError(f"{name}: missing; a notice that is shown needs a {name}")
+        return self
+
+
+class Commands(_Strict):
+    """The host's own commands that the notice names (default: the usage-consent command's)."""
+
+    opt_out: str | None = Field(default=None, min_length=1)  # opt out for good
+    opt_out_run: str | None = Field(default=None, min_length=1)  # opt out for one run
+    local: str | None = Field(default=None, min_length=1)  # keep reports on this machine only
+    records: str | None = Field(default=None, min_length=1)  # see the local copy of every report
+    forget: str | None = Field(default=None, min_length=1)  # erase them and start a new client id
+    notice: str | None = Field(default=None, min_length=1)  # print the full notice, field by field
 
 
 class ReporterSettings(_Strict):
@@ -141,6 +221,7 @@ class Policy(_Strict):
     spellings: Spellings = Spellings.model_construct()
     sources: tuple[Source, ...] = Field(min_length=1)
     notice: NoticeText
+    commands: Commands = Commands.model_construct()
     reporter: ReporterSettings = ReporterSettings.model_construct()
 
     @field_validator("sources", mode="before")
@@ -159,9 +240,12 @@ class Policy(_Strict):
                 )
             names[source.name] = index
         kinds = [source.kind for source in self.sources]
-        for once in ("notice", "default"):
+        for once in ("managed", "notice", "default"):
             if kinds.count(once) > 1:
                 raise ValueError(f"sources: at most one source of kind {once}")
+        if "managed" in kinds[1:]:
+            index = kinds.index("managed", 1)
+            raise ValueError(f"sources[{index}].kind: {MANAGED_FIRST}")
         if "default" in kinds and kinds.index("default") != len(kinds) - 1:
             index = kinds.index("default") + 1
             raise ValueError(f"sources[{index}]: comes after the default source and could never decide")

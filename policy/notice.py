@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from usage_consent.policy.model import Policy
-from usage_consent.policy.paths import expand, records_dir
+from usage_consent.policy.paths import display, expand, records_dir
 from usage_consent.policy.state import StateFile, shown_version_in
 from usage_consent.schemas.errors import UsageConsentError
 
@@ -31,31 +31,92 @@ def status(policy: Policy, state: dict[str, Any] | None = None) -> dict[str, Any
     except UsageConsentError:
         data = {}
     shown = shown_version_in(data, policy.schema_name)
-    return {"would_show": shown is None or shown < current, "shown_version": shown, "current_version": current}
+    due = policy.notice.enabled and (shown is None or shown < current)
+    return {"would_show": due, "shown_version": shown, "current_version": current}
+
+
+WIDTH = 100
+
+
+def commands(policy: Policy) -> dict[str, str]:
+    """The commands the notice names: the policy's ``[commands]``, else usage-consent's own."""
+    from usage_consent.policy.model import DoNotTrackSource, EnvSource
+
+    env = next((s.variable for s in policy.sources if isinstance(s, EnvSource)), None)
+    dnt = next((s.variable for s in policy.sources if isinstance(s, DoNotTrackSource)), "DO_NOT_TRACK")
+    fallback = {
+        "opt_out": f"usage-consent config set {policy.key} false",
+        "opt_out_run": f"{env}=0" if env else f"{dnt}=1",
+        "local": f"usage-consent config set {policy.key} local",
+        "records": "usage-consent records list",
+        "forget": "usage-consent forget",
+        "notice": "usage-consent notice",
+    }
+    given = policy.commands.model_dump(exclude_none=True)
+    return {name: given.get(name) or default for name, default in fallback.items()}
+
+
+def _head(policy: Policy) -> tuple[str, int]:
+    from usage_consent.schemas.registry import load
+
+    current = load(policy.schema_name, None, schemas_root(policy))
+    version = current["properties"]["schema_version"]["const"]
+    return f"== {policy.notice.title} ({policy.schema_name} v{version}) ==", version
+
+
+def _changes(policy: Policy, since: int | None, version: int) -> list[str]:
+    """What changed since the version the user last saw (empty on a first notice)."""
+    from usage_consent.schemas.diff import diff
+    from usage_consent.schemas.registry import load
+
+    if since is None or since >= version:
+        return []
+    root = schemas_root(policy)
+    try:
+        changes = diff(load(policy.schema_name, since, root), load(policy.schema_name, None, root))
+    except UsageConsentError:
+        changes = None
+    return ["", f"Changed since v{since}, the version you were last shown:",
+            *(changes.lines() if changes else ["  (the list of changes is not available)"])]
+
+
+def render_short(policy: Policy, since: int | None = None) -> str:
+    """The notice a user first sees: at most 15 lines of at most 100 columns (then, on a re-notice,
+    what changed): what is collected and why, how to opt out, where every report is kept, and the
+    command that prints the full notice."""
+    import textwrap
+
+    from usage_consent.policy.sources.config_file import config_target
+
+    head, version = _head(policy)
+    said = policy.notice.summary or policy.notice.body.strip("\n").split("\n\n")[0]
+    summary = textwrap.wrap(" ".join(said.split()), WIDTH)[:3]
+    named = commands(policy)
+    written = display(config_target(policy)[0])
+    lines = [head, *summary,
+             f"  Opt out for good:     {named['opt_out']}  (in {written})",
+             f"  Opt out for one run:  {named['opt_out_run']}",
+             f"  Local only:           {named['local']}",
+             "Every report is kept, exactly as sent, under",
+             f"  {display(records_dir(policy.app))}",
+             f"See them: {named['records']}   Erase them: {named['forget']}",
+             f"Everything collected, field by field: {named['notice']}"]
+    return "\n".join(lines + _changes(policy, since, version)) + "\n"
 
 
 def render(policy: Policy, since: int | None = None) -> str:
-    """The notice for the current schema version; with ``since``, what changed after that version."""
-    from usage_consent.schemas.diff import diff, fields
+    """The full notice for the current schema version: every field with its description; with
+    ``since``, what changed after that version."""
+    from usage_consent.schemas.diff import fields
     from usage_consent.schemas.registry import load
 
-    root, name = schemas_root(policy), policy.schema_name
-    current = load(name, None, root)
-    version = current["properties"]["schema_version"]["const"]
-    listed = fields(current)
+    head, version = _head(policy)
+    listed = fields(load(policy.schema_name, None, schemas_root(policy)))
     width = min(max(len(path) for path in listed), 34)
-    lines = [f"== {policy.notice.title} ({name} v{version}) ==", "",
-             policy.notice.body.strip("\n").replace("{record_dir}", records_dir(policy.app)), "",
-             f"What is collected ({name} v{version}):"]
+    lines = [head, "", policy.notice.body.strip("\n").replace("{record_dir}", records_dir(policy.app)), "",
+             f"What is collected ({policy.schema_name} v{version}):"]
     lines += [f"  {path.ljust(width)}  {description}" for path, (description, _) in listed.items()]
-    if since is not None and since < version:
-        try:
-            changes = diff(load(name, since, root), current)
-        except UsageConsentError:
-            changes = None
-        lines += ["", f"Changed since v{since}, the version you were last shown:"]
-        lines += changes.lines() if changes else ["  (the list of changes is not available)"]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _changes(policy, since, version)) + "\n"
 
 
 def show(policy: Policy, how: str, stream: TextIO | None = None) -> dict[str, Any]:
@@ -69,7 +130,9 @@ def show(policy: Policy, how: str, stream: TextIO | None = None) -> dict[str, An
     from usage_consent.schemas.registry import schema_fingerprint
 
     before = status(policy)
-    text = render(policy, before["shown_version"])
+    if not policy.notice.enabled:
+        return {"shown": False, "version": before["current_version"], "since": before["shown_version"]}
+    text = render_short(policy, before["shown_version"])
     version = before["current_version"]
     out = stream or sys.stderr
     printed: list[bool] = []

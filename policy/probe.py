@@ -14,20 +14,22 @@ from usage_consent.policy.jsonfile import stat_key
 from usage_consent.policy.model import Policy
 from usage_consent.policy.paths import expand
 from usage_consent.policy.sources import SOURCE_CLASSES
-from usage_consent.policy.sources.config_file import config_target_as_written
 
 
 class Probe:
-    __slots__ = ("policy", "variables", "raw_paths", "home", "paths")
+    __slots__ = ("policy", "variables", "encoded", "raw_paths", "home", "paths", "path_variables")
 
     def __init__(self, policy: Policy) -> None:
         watched: list[tuple[str, str]] = []
         for spec in policy.sources:
             watched.extend(SOURCE_CLASSES[spec.kind].watches(policy, spec))
-        watched.append(("file", config_target_as_written(policy)))  # the endpoints are read from it
+        watched.append(("file", policy.config_file))  # the endpoints are read from it
         self.policy = policy
         self.variables = tuple(dict.fromkeys(name for kind, name in watched if kind == "env"))
         self.raw_paths = tuple(dict.fromkeys(path for kind, path in watched if kind == "file"))
+        self.path_variables = tuple(dict.fromkeys(name for kind, name in watched if kind == "file$"))
+        encode = getattr(os.environ, "encodekey", None)
+        self.encoded = tuple(map(encode, self.variables)) if encode else None
         self.home: str | None = None
         self.paths: tuple[str, ...] = ()
 
@@ -37,8 +39,17 @@ class Probe:
         if home != self.home or not self.paths:
             self.paths = tuple(expand(path) for path in self.raw_paths)
             self.home = home
-        return (id(self.policy), home, tuple(environ.get(name) for name in self.variables),
-                tuple(stat_key(path) for path in self.paths))
+        named = tuple(stat_key(expand(path)) if (path := environ.get(name)) else None
+                      for name in self.path_variables)
+        return (id(self.policy), home, self._values(environ), tuple(stat_key(path) for path in self.paths), named)
+
+    def _values(self, environ: Any) -> tuple[object, ...]:
+        """The watched variables' values. os.environ.get costs an exception per unset variable
+        (a ci source watches a dozen), so the environment's own mapping is read when there is one."""
+        data = getattr(environ, "_data", None)
+        if isinstance(data, dict) and self.encoded is not None:
+            return tuple(map(data.get, self.encoded))
+        return tuple(environ.get(name) for name in self.variables)
 
 
 _probes: dict[int, Probe] = {}

@@ -1,50 +1,85 @@
-"""Resolution: the policy's sources, assembled in the declared order, merged by pydantic-settings.
+"""Resolution: the policy's sources, in the declared order, merged by pydantic-settings.
 
-Every source is read (so the trace shows what each one said); pydantic-settings lets the
-first source that offers a value win. Results are cached on what the sources would read
-(environment values and the files' stat, see probe.py), so an unchanged setting is not parsed
-again and a changed one is always seen on the next call.
+Each policy gets a settings class whose ``settings_customise_sources`` (pydantic-settings'
+documented hook) returns the policy's sources, highest first. pydantic-settings calls every
+source (so the trace shows what each one said) and lets the first that offers a value win.
+Results are cached on what the sources would read (environment values and the files' stat, see
+probe.py), so an unchanged setting is not parsed again and a changed one is always seen.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic_settings import BaseSettings
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from usage_consent.policy.decision import Decision, Layer, Trace
 from usage_consent.policy.jsonfile import read_json_object
-from usage_consent.policy.model import Policy
+from usage_consent.policy.model import Mode, Policy
+from usage_consent.policy.paths import expand
 from usage_consent.policy.probe import probe_for
-from usage_consent.policy.sources import SOURCE_CLASSES, ConsentSource
-from usage_consent.policy.sources.config_file import ConfigFileConsentSource, config_target
+from usage_consent.policy.sources import SOURCE_CLASSES
+from usage_consent.policy.sources.base import on_invalid
 from usage_consent.schemas.errors import ConfigFileError
+
+__all__ = ["ConsentSettings", "resolve", "settings_class"]
 
 log = logging.getLogger("usage_consent")
 CACHE_LIMIT = 64
 
 
 class ConsentSettings(BaseSettings):
-    """The merged result: the winning source's mode and name."""
+    """The merged result: the winning source's mode and name, an administrator's ceiling, and
+    what every source said (``layers``, ``errors``) and read (``files``)."""
 
-    mode: Literal["on", "off", "local"] | None = None
+    mode: Mode | None = None
     decided_by: str | None = None
+    ceiling: Literal["local"] | None = None
+    ceiling_by: str | None = None
+    layers: dict[str, Any] = {}
+    errors: dict[str, Any] = {}
+    files: dict[str, Any] = {}
 
 
+_classes: dict[int, tuple[Policy, type[ConsentSettings]]] = {}
 _cache: dict[tuple[object, ...], Decision] = {}
 _cache_lock = threading.Lock()
 
 
-def _endpoints(policy: Policy, sources: tuple[ConsentSource, ...]) -> tuple[str, ...]:
-    """The endpoints, from the config file the config_file source has already read when it is
-    the same file (a file that did not parse has already been reported by that source)."""
+def settings_class(policy: Policy) -> type[ConsentSettings]:
+    """The settings class whose sources are this policy's, highest first."""
+    known = _classes.get(id(policy))
+    if known is not None and known[0] is policy:
+        return known[1]
+
+    class PolicySettings(ConsentSettings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return tuple(SOURCE_CLASSES[spec.kind](settings_cls, policy, spec) for spec in policy.sources)
+
+    with _cache_lock:
+        if len(_classes) > 32:
+            _classes.clear()
+        _classes[id(policy)] = (policy, PolicySettings)
+    return PolicySettings
+
+
+def _endpoints(policy: Policy, files: dict[str, Any]) -> tuple[str, ...]:
+    """The endpoints, from the policy's JSON config file; reused when a source has read it (a file
+    that did not parse has already been reported by that source)."""
     from usage_consent.policy.endpoints import resolve_endpoints
 
-    path = config_target(policy)[0]
-    read = next((s for s in sources if isinstance(s, ConfigFileConsentSource) and s.path == path), None)
-    if read is not None:
-        return resolve_endpoints(policy, read.data, path)
+    path = expand(policy.config_file)
+    if path in files:
+        return resolve_endpoints(policy, files[path], path)
     try:
         config = read_json_object(path)
     except ConfigFileError:
@@ -53,26 +88,31 @@ def _endpoints(policy: Policy, sources: tuple[ConsentSource, ...]) -> tuple[str,
 
 
 def _compute(policy: Policy) -> Decision:
-    sources: tuple[ConsentSource, ...] = tuple(
-        SOURCE_CLASSES[spec.kind](ConsentSettings, policy, spec) for spec in policy.sources
-    )
-    merged = ConsentSettings(_build_sources=(sources, {}))
-    mode, decided_by = merged.mode or "off", merged.decided_by
+    merged = settings_class(policy)()
+    mode: Mode = merged.mode or "off"
+    decided_by = merged.decided_by
+    if merged.ceiling == "local" and mode == "on":
+        mode, decided_by = "local", merged.ceiling_by
     layers: list[Layer] = []
-    for source in sources:
-        layer = source.layer
+    for spec in policy.sources:
+        layer = merged.layers[spec.name]
         if layer.status == "decided" and layer.name != decided_by:
             layer = layer._replace(status="shadowed")
         layers.append(layer)
-    invalid = [layer for layer in layers if layer.status == "invalid"]
+    rules = {spec.name: on_invalid(policy, spec) for spec in policy.sources}
+    # A "raise" source is what a peer reads only when nothing above it decided: it counts only then.
+    invalid = [layer for layer in layers if layer.status == "invalid"
+               and (rules[layer.name] != "raise" or layer.name == decided_by)]
     if mode == "on" and invalid:
         # on_invalid = "skip" passes over a bad source, but a bad value never lets collection send.
         mode = "off"
+    error = merged.errors.get(decided_by) if decided_by and rules.get(decided_by) == "raise" else None
     for layer in invalid:
-        log.warning("usage stats off: %s", layer.reason)
-    endpoints = _endpoints(policy, sources) if mode == "on" else ()
+        if layer.name != decided_by or error is None:
+            log.warning("usage stats off: %s", layer.reason)
+    endpoints = _endpoints(policy, merged.files) if mode == "on" else ()
     return Decision(policy.app, policy.key, mode, decided_by, Trace(tuple(layers)), endpoints=endpoints,
-                    policy=policy)
+                    policy=policy, error=error)
 
 
 def resolve(policy: Policy) -> Decision:

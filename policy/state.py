@@ -98,7 +98,7 @@ class StateFile:
 
     @staticmethod
     def add_history(data: dict[str, Any], event: str, **detail: Any) -> None:
-        history = data.get("history") if isinstance(data.get("history"), list) else []
+        history: list[Any] = data["history"] if isinstance(data.get("history"), list) else []
         history.append({"at": now_iso(), "event": event, **detail})
         data["history"] = history[-HISTORY_LIMIT:]
 
@@ -116,7 +116,7 @@ class StateFile:
                 if already is not None and already >= version:
                     return UNCHANGED
                 show(data)
-            notices = data.get("notices") if isinstance(data.get("notices"), dict) else {}
+            notices: dict[str, Any] = data["notices"] if isinstance(data.get("notices"), dict) else {}
             notices[schema_name] = {"version": version, "fingerprint": fingerprint, "shown_at": now_iso()}
             data["notices"] = notices
             self.add_history(data, "notice", schema=schema_name, version=version, via=how)

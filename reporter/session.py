@@ -181,7 +181,12 @@ def start_session(decision: Decision, **fields: Any) -> Session:
             state = StateFile(expand(policy.state_file)).read_cached()
         except UsageConsentError:
             state = {}
-        client_id, new = identity.needs_storing(policy, state)
+        # A CI run's decision holds for that run only: its reports get a client id of their own,
+        # and nothing is written to the state file.
+        if decision.for_this_run_only:
+            client_id, new = identity.new_id(), False
+        else:
+            client_id, new = identity.needs_storing(policy, state)
         session = Session(decision, client_id, identity.new_id(), fields, notice.status(policy, state))
         if new:
             worker.submit(lambda: _store_client_id(session, client_id), wait, lane="write")

@@ -95,7 +95,7 @@ def entries(policy: Policy, limit: int = PER_SESSION, skip: set[tuple[str, str]]
     finally:
         os.close(fd)
     dated.sort()
-    return [pair for _, pair in dated[:limit]]  # type: ignore[misc]
+    return [pair for _, pair in dated[:limit]]
 
 
 @contextlib.contextmanager

@@ -9,11 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from usage_consent.policy.model import CI_VARIABLES
 from usage_consent.policy.state import StateFile
 from usage_consent.schemas.versions import current_version
 
 BIN = Path(sys.executable).parent / "usage-consent"
-CONSENT_VARIABLES = ("SKYPLANE_USAGE_STATS_ENABLED", "DO_NOT_TRACK")
+# The variables a policy reads, unset in every test (the suite itself may run on a CI runner).
+CONSENT_VARIABLES = ("SKYPLANE_USAGE_STATS_ENABLED", "DO_NOT_TRACK", "SKYPLANE_CONFIG", *CI_VARIABLES)
 
 
 class Home:

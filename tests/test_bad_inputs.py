@@ -63,7 +63,6 @@ BAD_CONFIGS = [
      "~/.skyplane/config.json: key 'usage_stats' must be true, false or \"local\"; got \"yes\""),
     ("false-string", '{"usage_stats": "false"}', "must be true, false or \"local\"; got \"false\""),
     ("number", '{"usage_stats": 0}', "must be true, false or \"local\"; got 0"),
-    ("null", '{"usage_stats": null}', "must be true, false or \"local\"; got null"),
     ("nested", '{"usage_stats": {"enabled": true}}', "got {\"enabled\": true}"),
     ("latin-1", b'{"usage_stats": "\xe9"}', "not UTF-8 text (byte 17)"),
 ]

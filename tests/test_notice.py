@@ -11,13 +11,16 @@ TITLE = "Skyplane collects anonymous usage statistics (usage_stats v1)"
 
 
 def test_first_run_notice_then_off_then_on(home):
-    """First transfer: the notice on stderr and off; the next transfer: on, no notice."""
+    """First transfer: the short notice on stderr and off; the next transfer: on, no notice;
+    `usage-consent notice` prints the full notice, every field with its description."""
     first = home.run("decide")
     assert first.stdout == "off\n"
     assert TITLE in first.stderr
     assert "SKYPLANE_USAGE_STATS_ENABLED=0" in first.stderr and "config set usage_stats false" in first.stderr
-    assert f"{home.tmp}/skyplane/usage/{{client_id}}/{{session_id}}/usage_stats.json" in first.stderr
-    assert "source.region" in first.stderr and "Region code as the provider names it" in first.stderr
+    assert "\n  ~/tmp/skyplane/usage\n" in first.stderr
+    full = home.run("notice").stdout
+    assert f"{home.tmp}/skyplane/usage/{{client_id}}/{{session_id}}/usage_stats.json" in full
+    assert "source.region" in full and "Region code as the provider names it" in full
     second = home.run("decide")
     assert (second.stdout, second.stderr) == ("on\n", "")
 
@@ -140,3 +143,44 @@ def test_notice_record_survives_an_unwritable_home(home):
     result = home.run("decide")
     assert result.returncode == 0 and TITLE in result.stderr
     assert "could not be recorded" in result.stderr
+
+
+def test_first_notice_is_short_and_names_the_hosts_commands(home):
+    """The notice a user first sees is at most 15 lines of at most 100 columns, names Skyplane's own
+    commands (never usage-consent's) and the command that prints the full notice."""
+    shown = home.run("decide").stderr
+    lines = shown.splitlines()
+    assert len(lines) <= 15 and max(len(line) for line in lines) <= 100, shown
+    for command in ("skyplane config set usage_stats false", "SKYPLANE_USAGE_STATS_ENABLED=0",
+                    "skyplane config set usage_stats local", "skyplane usage records list", "skyplane usage forget",
+                    "skyplane usage notice"):
+        assert command in shown
+    assert "~/.skyplane/config.json" in shown
+    assert "usage-consent" not in shown + home.run("notice").stdout
+
+
+def test_notice_disabled_by_the_policy(home, tmp_path):
+    """[notice] enabled = false: nothing is shown or recorded, and the notice source is unset."""
+    from usage_consent.policy import embedded_policy, policy_to_toml
+
+    text = policy_to_toml(embedded_policy()).replace("[notice]\nenabled = true", "[notice]\nenabled = false")
+    policy = tmp_path / "silent.toml"
+    policy.write_text(text)
+    result = home.run("--policy", str(policy), "decide")
+    assert (result.stdout, result.stderr) == ("on\n", "")
+    assert not home.state.exists()
+    layer = home.explain("--policy", str(policy))["layers"][4]
+    assert (layer["name"], layer["status"]) == ("notice", "unset")
+
+
+def test_policy_without_commands_names_usage_consent(home, tmp_path):
+    """A policy without [commands] names the usage-consent command's own equivalents."""
+    from usage_consent.policy import embedded_policy, policy_to_toml
+
+    text = policy_to_toml(embedded_policy())
+    start = text.index("\n[commands]\n")
+    text = text[:start] + text[text.index("\n[", start + 1):]
+    policy = tmp_path / "plain.toml"
+    policy.write_text(text)
+    shown = home.run("--policy", str(policy), "decide").stderr
+    assert "usage-consent config set usage_stats false" in shown and "usage-consent notice" in shown

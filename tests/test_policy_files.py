@@ -20,10 +20,11 @@ def _with(old: str, new: str) -> str:
 
 BAD_POLICIES = [
     ("unknown-kind", _with('kind = "notice"', 'kind = "envv"'),
-     'sources[3].kind: unknown kind "envv"; expected one of env, do_not_track, config_file, notice, default'),
-    ("missing-kind", _with('kind = "notice", ', ""), "sources[3].kind: missing; expected one of env"),
+     'sources[4].kind: unknown kind "envv"; expected one of env, do_not_track, config_file, ci, managed, notice, '
+     'default'),
+    ("missing-kind", _with('kind = "notice", ', ""), "sources[4].kind: missing; expected one of env"),
     ("duplicate-names", _with('name = "notice"', 'name = "env"'),
-     'sources[3].name: "env" is already the name of sources[0]; names must be unique'),
+     'sources[4].name: "env" is already the name of sources[0]; names must be unique'),
     ("missing-app", _with('app = "skyplane"\n', ""), "app: missing; this field is required"),
     ("missing-variable", _with(', variable = "SKYPLANE_USAGE_STATS_ENABLED"', ""),
      "sources[0].variable: missing; this field is required"),
@@ -31,17 +32,17 @@ BAD_POLICIES = [
     ("wrong-type-sources", GOOD.split("sources = [")[0] + 'sources = "env"\n[notice]\ntitle = "t"\nbody = "b"\n',
      "sources: Input should be a valid tuple; got 'env'"),
     ("bad-default-value", _with('value = "on"', 'value = "maybe"'),
-     "sources[4].value: Input should be 'on', 'off' or 'local'; got 'maybe'"),
+     "sources[5].value: Input should be 'on', 'off' or 'local'; got 'maybe'"),
     ("bad-on-invalid", _with('on_invalid = "off"', 'on_invalid = "ignore"'),
      "on_invalid: Input should be 'off' or 'skip'; got 'ignore'"),
     ("unknown-key", _with('key = "usage_stats"', 'key = "usage_stats"\ncolour = "blue"'),
      "colour: unknown key; remove it or check its spelling"),
     ("unknown-source-key", _with('kind = "notice"', 'kind = "notice", path = "x"'),
-     "sources[3].path: unknown key; remove it or check its spelling"),
+     "sources[4].path: unknown key; remove it or check its spelling"),
     ("source-after-default", _with('{ kind = "default", name = "default", value = "on" },',
                                    '{ kind = "default", name = "default", value = "on" },\n'
                                    '    { kind = "env", name = "late", variable = "LATE" },'),
-     "sources[5]: comes after the default source and could never decide"),
+     "sources[6]: comes after the default source and could never decide"),
     ("bad-app-name", _with('app = "skyplane"', 'app = "../etc"'), "app: String should match pattern"),
     ("spelling-twice", _with('local = [\n    "local",', 'local = [\n    "local",\n    "yes",'),
      'spellings: "yes" is listed under both on and local'),
@@ -93,12 +94,12 @@ def test_embedded_policy_round_trips_through_policy_show(home):
     assert load_policy(path) == embedded_policy()
 
 
-def test_embedded_policy_has_the_five_sources_in_order():
-    """Skyplane's policy declares env, do_not_track, config_file, notice, default, highest first."""
+def test_embedded_policy_has_the_six_sources_in_order():
+    """Skyplane's policy declares env, do_not_track, config_file, ci, notice, default, highest first."""
     policy = embedded_policy()
     assert [(s.name, s.kind) for s in policy.sources] == [
         ("env", "env"), ("do_not_track", "do_not_track"), ("config_file", "config_file"),
-        ("notice", "notice"), ("default", "default")]
+        ("ci", "ci"), ("notice", "notice"), ("default", "default")]
     assert policy.sources[0].variable == "SKYPLANE_USAGE_STATS_ENABLED"
     assert policy.config_file == "~/.skyplane/config.json" and policy.key == "usage_stats"
 

@@ -70,7 +70,7 @@ def test_decide_follows_the_table(home, monkeypatch, env, dnt, config, shown, mo
     assert decision.enabled is (mode in ("on", "local"))
     statuses = {layer.name: layer.status for layer in decision.trace}
     assert statuses[decided_by] == "decided"
-    assert list(statuses) == ["env", "do_not_track", "config_file", "notice", "default"]
+    assert list(statuses) == ["env", "do_not_track", "config_file", "ci", "notice", "default"]
     assert set(statuses.values()) <= {"unset", "decided", "shadowed"}
     assert list(statuses.values()).count("decided") == 1
 
@@ -85,7 +85,7 @@ def test_explain_json_follows_the_table(home, monkeypatch, env, dnt, config, sho
     assert report["enabled"] is (mode in ("on", "local"))
     assert report["app"] == "skyplane" and report["key"] == "usage_stats"
     assert [layer["name"] for layer in report["layers"]] == [
-        "env", "do_not_track", "config_file", "notice", "default"]
+        "env", "do_not_track", "config_file", "ci", "notice", "default"]
     for layer in report["layers"]:
         assert set(layer) >= {"name", "kind", "location", "raw", "value", "status", "reason"}
 
@@ -112,10 +112,10 @@ def test_trace_prints_as_an_aligned_table(home, monkeypatch):
     """str(trace) is one header and one row per source, columns aligned."""
     monkeypatch.setenv("SKYPLANE_USAGE_STATS_ENABLED", "maybe")
     lines = str(decide().trace).splitlines()
-    header, rows = lines[0], lines[1:6]
+    header, rows = lines[0], lines[1:7]
     assert header.split() == ["#", "source", "kind", "location", "raw", "value", "status"]
     status_column = header.index("status")
     assert [row[status_column:] for row in rows] == [
-        "invalid", "unset", "unset", "shadowed", "shadowed"]
+        "invalid", "unset", "unset", "unset", "shadowed", "shadowed"]
     assert len({row.index("$") for row in rows[:2]} | {header.index("location")}) == 1
-    assert "env: $SKYPLANE_USAGE_STATS_ENABLED must be one of" in lines[6]
+    assert "env: $SKYPLANE_USAGE_STATS_ENABLED must be one of" in lines[7]

@@ -1,45 +1,88 @@
-"""A key of the user's JSON config file: true, false or "local"; anything else is invalid."""
+"""A key of a config file in the host's format (JSON, INI or TOML), optionally in a section.
+
+The path is the source's ``path`` (default: the policy's ``config_file``), or the value of its
+``path_variable`` when that is set and not empty.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+from typing import Any, NamedTuple
 
 from usage_consent.policy.decision import Layer
-from usage_consent.policy.jsonfile import read_json_object
-from usage_consent.policy.model import ConfigFileSource, Policy
+from usage_consent.policy.fileformats import UNSET, accepted, file_format, lookup, parse_value, read_mapping
+from usage_consent.policy.model import ConfigFileSource, FileFormat, ManagedSource, Policy
 from usage_consent.policy.paths import display, expand
 from usage_consent.policy.sources.base import ConsentSource, clip
 from usage_consent.schemas.errors import ConfigFileError
 
-FILE_VALUES = {True: "on", False: "off", "local": "local"}
+__all__ = ["ConfigFileConsentSource", "FileReading", "config_target", "file_path", "read_file_value",
+           "target_spec"]
+
+FileSpec = ConfigFileSource | ManagedSource
 
 
-def config_location(policy: Policy, spec: ConfigFileSource) -> tuple[str, str]:
-    """The expanded path and the key that this source reads."""
-    return expand(spec.path or policy.config_file), spec.key or policy.key
+def file_path(policy: Policy, spec: FileSpec) -> str:
+    """The expanded path this source reads now."""
+    named = os.environ.get(spec.path_variable) if spec.path_variable else None
+    return expand(named or spec.path or policy.config_file)
 
 
-def _first_spec(policy: Policy) -> ConfigFileSource | None:
-    return next((s for s in policy.sources if isinstance(s, ConfigFileSource)), None)
-
-
-def config_target_as_written(policy: Policy) -> str:
-    """The path of the policy's (first) config_file source as the policy writes it (``~`` kept)."""
-    spec = _first_spec(policy)
-    return (spec.path if spec else None) or policy.config_file
+def target_spec(policy: Policy) -> ConfigFileSource:
+    """The source that ``config set`` writes: the first config_file source with ``writable = true``,
+    else the first config_file source, else the policy's ``config_file`` as JSON."""
+    files = [s for s in policy.sources if isinstance(s, ConfigFileSource)]
+    chosen = next((s for s in files if s.writable), files[0] if files else None)
+    return chosen or ConfigFileSource.model_construct(kind="config_file", name="config_file")
 
 
 def config_target(policy: Policy) -> tuple[str, str]:
-    """The file and key of the policy's (first) config_file source: where choices are written."""
-    spec = _first_spec(policy)
-    return expand(config_target_as_written(policy)), (spec.key if spec else None) or policy.key
+    """The file and key that ``config set`` writes."""
+    spec = target_spec(policy)
+    return file_path(policy, spec), spec.key or policy.key
 
 
-def parse_file_value(value: object) -> str | None:
-    """The mode a JSON value stands for, or None when it is not true, false or "local"."""
-    if isinstance(value, bool) or value == "local":
-        return FILE_VALUES[value]  # type: ignore[index]
-    return None
+class FileReading(NamedTuple):
+    """What one file source found: where, the raw value, its mode, and why it is not usable."""
+
+    path: str
+    fmt: FileFormat
+    key: str
+    location: str
+    data: dict[str, Any] | None
+    raw: str | None = None
+    value: object = UNSET
+    mode: str | None = None
+    problem: ConfigFileError | None = None
+    unreadable: bool = False
+
+
+def read_file_value(policy: Policy, spec: FileSpec) -> FileReading:
+    path = file_path(policy, spec)
+    fmt = file_format(path, spec.format)
+    key = spec.key or policy.key
+    location = f"{display(path)}: {spec.section + '.' if spec.section else ''}{key}"
+    try:
+        data = read_mapping(path, fmt, layer=spec.name)
+        value = UNSET if data is None else lookup(data, spec.section, key, fmt)
+    except ConfigFileError as error:
+        problem = error
+        if error.path is None:  # the section is not a table
+            problem = ConfigFileError(f"{display(path)}: {error.message}", layer=spec.name, path=path, key=key)
+        return FileReading(path, fmt, key, location, None, problem=problem, unreadable=True)
+    if value is UNSET or value is None:  # a JSON null is unset
+        return FileReading(path, fmt, key, location, data, "null" if value is None else None)
+    raw = clip(value if fmt == "ini" and isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    accept_local = getattr(spec, "accept_local", True)
+    mode = parse_value(value, fmt, accept_local)
+    if mode is None:
+        allowed = accepted(fmt, accept_local)
+        where = f"[{spec.section}] " if spec.section else ""
+        bad = ConfigFileError(f"{display(path)}: {where}key {key!r} must be {allowed}; got {raw}",
+                              layer=spec.name, path=path, key=key, value=value, accepted=allowed)
+        return FileReading(path, fmt, key, location, data, raw, value, problem=bad)
+    return FileReading(path, fmt, key, location, data, raw, value, mode)
 
 
 class ConfigFileConsentSource(ConsentSource):
@@ -47,22 +90,22 @@ class ConfigFileConsentSource(ConsentSource):
     spec: ConfigFileSource
 
     @classmethod
-    def watches(cls, policy: Policy, spec: ConfigFileSource) -> tuple[tuple[str, str], ...]:
-        return (("file", spec.path or policy.config_file),)
+    def watches(cls, policy: Policy, spec: FileSpec) -> tuple[tuple[str, str], ...]:
+        named = (("env", spec.path_variable), ("file$", spec.path_variable)) if spec.path_variable else ()
+        return (("file", spec.path or policy.config_file), *named)
 
     def read(self) -> Layer:
-        path, key = config_location(self.policy, self.spec)
-        location = f"{display(path)}: {key}"
-        self.path, self.data = path, None  # kept for the endpoints, which live in the same file
-        try:
-            data = self.data = read_json_object(path, layer=self.spec.name)
-        except ConfigFileError as error:
-            return self._layer(location, None, None, error.message, invalid=True)
-        if data is None or key not in data:
-            return self._layer(location, None, None)
-        raw = clip(json.dumps(data[key], ensure_ascii=False))
-        mode = parse_file_value(data[key])
-        if mode is None:
-            reason = f"{display(path)}: key {key!r} must be true, false or \"local\"; got {raw}"
-            return self._layer(location, raw, None, reason, invalid=True)
-        return self._layer(location, raw, mode)
+        found = self.found = read_file_value(self.policy, self.spec)
+        if found.problem is None:
+            return self._layer(found.location, found.raw, found.mode)
+        if found.unreadable and getattr(self.spec, "on_unreadable", "invalid") == "unset":
+            return self._layer(found.location, None, None, f"{found.problem.message}; counted as unset")
+        problem = found.problem
+        return self._invalid(found.location, found.raw, problem.message, path=found.path, key=found.key,
+                             value=problem.value, accepted=problem.accepted)
+
+    def __call__(self) -> dict[str, Any]:
+        state = super().__call__()
+        if self.found.fmt == "json" and self.found.data is not None and self.spec.section is None:
+            state["files"] = {self.found.path: self.found.data}  # the endpoints are read from it too
+        return state

@@ -1,4 +1,8 @@
-"""An environment variable spelled with the policy's spellings; empty or blank is unset."""
+"""An environment variable spelled with the policy's (or its own) spellings.
+
+By default the value is stripped and compared in any case, and an empty value is unset;
+``strip = false`` compares it exactly, ``empty = "invalid"`` makes an empty value invalid.
+"""
 
 from __future__ import annotations
 
@@ -18,14 +22,19 @@ class EnvConsentSource(ConsentSource):
         return (("env", spec.variable),)
 
     def read(self) -> Layer:
-        variable = self.spec.variable
-        raw = os.environ.get(variable)
-        location = f"${variable}"
-        if raw is None or not raw.strip():
+        spec = self.spec
+        raw = os.environ.get(spec.variable)
+        location = f"${spec.variable}"
+        if raw is None:
             return self._layer(location, raw, None)
-        mode = self.policy.spellings.parse(raw)
+        spellings = spec.spellings or self.policy.spellings
+        empty = raw == "" if not spec.strip else not raw.strip()
+        mode = None if empty else spellings.parse(raw, exact=not spec.strip)
+        if empty and spec.empty == "unset":
+            return self._layer(location, raw, None)
         if mode is None:
-            accepted = self.policy.spellings.accepted()
-            reason = f"${variable} must be one of {accepted}; got {clip(raw)!r}"
-            return self._layer(location, clip(raw), None, reason, invalid=True)
+            accepted = spellings.accepted() + ("" if spec.strip else " (exactly)")
+            reason = f"${spec.variable} must be one of {accepted}; got {clip(raw)!r}"
+            return self._invalid(location, clip(raw), reason, path=location, key=spec.variable, value=raw,
+                                 accepted=accepted)
         return self._layer(location, raw, mode)

@@ -28,13 +28,15 @@ class NoticeConsentSource(ConsentSource):
     def read(self) -> Layer:
         path = expand(self.policy.state_file)
         name = self.policy.schema_name
+        if not self.policy.notice.enabled:
+            return self._layer("policy: notice.enabled", "false", None, "the policy shows no notice")
         try:
             current = current_version(name, Path(expand(self.policy.schemas_dir)) if self.policy.schemas_dir else None)
             shown = StateFile(path).shown_version(name)
         except UsageConsentError as error:
             location = f"{display(path)}: {name}"
             reason = f"{error.message}; the notice counts as not shown"
-            return self._layer(location, None, None, reason, invalid=True)
+            return self._invalid(location, None, reason, path=path, key=name)
         location = f"{display(path)}: {name} v{current}"
         if shown is not None and shown >= current:
             return self._layer(location, f"shown v{shown}", None)

@@ -1,0 +1,171 @@
+"""The config file formats a host may keep its consent key in: JSON, INI and TOML.
+
+Reading is tolerant (a missing file is no data; anything else bad is a ConfigFileError that
+names the file and the problem, never the file's contents). Writing keeps every other key,
+section and value. An INI value is written as ``True``/``False``, as Python's configparser
+(and Skyplane 0.3.2's own reader) reads it back.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from usage_consent.policy.jsonfile import read_json_object, read_text
+from usage_consent.policy.model import FileFormat, Mode
+from usage_consent.policy.paths import display
+from usage_consent.schemas.errors import ConfigFileError
+
+EXTENSIONS: dict[str, FileFormat] = {".ini": "ini", ".cfg": "ini", ".conf": "ini", ".toml": "toml"}
+# configparser's booleans (RawConfigParser.BOOLEAN_STATES), written once here so that reading an
+# INI file does not import configparser; any case.
+INI_WORDS: dict[str, Mode] = {"1": "on", "yes": "on", "true": "on", "on": "on",
+                              "0": "off", "no": "off", "false": "off", "off": "off", "local": "local"}
+INI_WRITTEN: dict[Mode, str] = {"on": "True", "off": "False", "local": "local"}
+TYPED_WRITTEN: dict[Mode, Any] = {"on": True, "off": False, "local": "local"}
+UNSET = object()
+
+__all__ = ["UNSET", "accepted", "file_format", "lookup", "parse_value", "read_mapping", "written", "update_text"]
+
+
+def file_format(path: str, declared: FileFormat | None) -> FileFormat:
+    """The declared format, else the one the file's extension names, else JSON."""
+    return declared or EXTENSIONS.get(os.path.splitext(path)[1].lower(), "json")
+
+
+def _ini_parser() -> Any:
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # keys are written back as they were
+    return parser
+
+
+def read_mapping(path: str, fmt: FileFormat, *, layer: str) -> dict[str, Any] | None:
+    """The file's contents as a mapping (INI: ``{section: {key: value}}``, keys lowercased);
+    None when it does not exist, {} when it is empty."""
+    if fmt == "json":
+        return read_json_object(path, layer=layer)
+    text = read_text(path, layer=layer, what=fmt.upper())
+    if text is None:
+        return None
+    if fmt == "toml":
+        import tomllib
+
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigFileError(f"{display(path)}: not valid TOML: {error}", layer=layer, path=path) from None
+    import configparser
+
+    parser = _ini_parser()
+    try:
+        parser.read_string(text, display(path))
+    except configparser.Error as error:
+        first = str(error).splitlines()[0]
+        raise ConfigFileError(f"{display(path)}: not a valid INI file: {first}", layer=layer, path=path) from None
+    return {section: {k.lower(): v for k, v in parser[section].items()} for section in parser.sections()}
+
+
+def lookup(data: dict[str, Any], section: str | None, key: str, fmt: FileFormat) -> object:
+    """The value under ``[section] key`` (or ``key``), or UNSET; ConfigFileError when the section
+    is there but is not a table."""
+    table: object = data if section is None else data.get(section, {})
+    if not isinstance(table, dict):
+        raise ConfigFileError(f"{section!r} is not a table", key=section)
+    return table.get(key.lower() if fmt == "ini" else key, UNSET)
+
+
+def parse_value(value: object, fmt: FileFormat, accept_local: bool = True) -> Mode | None:
+    """The mode a file value stands for, or None when the format does not accept it."""
+    if fmt == "ini":
+        mode = INI_WORDS.get(value.lower()) if isinstance(value, str) else None
+    elif isinstance(value, bool):
+        mode = "on" if value else "off"
+    else:
+        mode = "local" if value == "local" else None
+    return None if mode == "local" and not accept_local else mode
+
+
+def accepted(fmt: FileFormat, accept_local: bool = True) -> str:
+    """What ``parse_value`` accepts, as the error messages say it."""
+    if fmt == "ini":
+        words = "true, false, yes, no, on, off, 1 or 0 (any case)"
+        return words.replace(" or 0", ", 0 or local") if accept_local else words
+    return 'true, false or "local"' if accept_local else "true or false"
+
+
+def written(mode: Mode, fmt: FileFormat) -> Any:
+    """The value written for ``mode`` in a file of this format."""
+    return INI_WRITTEN[mode] if fmt == "ini" else TYPED_WRITTEN[mode]
+
+
+def update_text(text: str | None, path: str, fmt: FileFormat, section: str | None, key: str,
+                value: Any) -> tuple[str, bool]:
+    """The file's new text with ``key`` set to ``value`` (UNSET: removed), and whether it
+    changed; every other key, section and value is kept. ConfigFileError when ``text`` cannot
+    be parsed (the file is then left as it is)."""
+    if fmt == "ini":
+        return _update_ini(text or "", path, section or "", key, value)
+    if fmt == "toml":
+        import tomli_w
+
+        data = read_mapping_text(text, path, fmt)
+        changed = _update_table(data, section, key, value, path)
+        return tomli_w.dumps(data), changed
+    import json
+
+    data = read_mapping_text(text, path, fmt)
+    changed = _update_table(data, section, key, value, path)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n", changed
+
+
+def read_mapping_text(text: str | None, path: str, fmt: FileFormat) -> dict[str, Any]:
+    """``read_mapping`` for text already read under the lock (JSON is read again by path, so it
+    is checked exactly as the config_file source checks it)."""
+    if fmt == "json":
+        return read_json_object(path) or {}
+    if not (text or "").strip():
+        return {}
+    if fmt == "toml":
+        import tomllib
+
+        try:
+            return tomllib.loads(text or "")
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigFileError(f"{display(path)}: not valid TOML: {error}", path=path) from None
+    raise ValueError(fmt)
+
+
+def _update_table(data: dict[str, Any], section: str | None, key: str, value: Any, path: str) -> bool:
+    table = data if section is None else data.setdefault(section, {})
+    if not isinstance(table, dict):
+        raise ConfigFileError(f"{display(path)}: {section!r} is not a table; it was left as it is", path=path)
+    if value is UNSET:
+        return table.pop(key, UNSET) is not UNSET
+    table[key] = value
+    return True
+
+
+def _update_ini(text: str, path: str, section: str, key: str, value: Any) -> tuple[str, bool]:
+    import configparser
+    import io
+
+    parser = _ini_parser()
+    try:
+        parser.read_string(text, display(path))
+    except configparser.Error as error:
+        first = str(error).splitlines()[0]
+        raise ConfigFileError(f"{display(path)}: not a valid INI file: {first}; it was left as it is",
+                              path=path) from None
+    same = [name for name in (parser[section] if parser.has_section(section) else {}) if name.lower() == key.lower()]
+    for name in same:
+        parser.remove_option(section, name)
+    if value is not UNSET:
+        if not parser.has_section(section):
+            parser.add_section(section)
+        parser.set(section, key, value)
+    out = io.StringIO()
+    parser.write(out)
+    return out.getvalue(), bool(same) or value is not UNSET
+
