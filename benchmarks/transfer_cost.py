@@ -20,7 +20,7 @@ SERVER = ["-m", "usage_consent.testing.server"]  # the loopback collector of the
 
 FIELDS = {
     "command": "cp", "tool_version": "0.3.2",
-    "source": {"provider": "aws", "region": "us-east-1"}, "destination": {"provider": "gcp", "region": "us-west1"},
+    "source": {"provider": "aws", "region": "us-east-1"}, "destinations": [{"provider": "gcp", "region": "us-west1"}],
     "options": {"recursive": False, "multipart": False, "max_instances": 1, "solver": "direct"},
 }
 STATS = {"runtime_s": 1.0, "throughput_gbits": 1.0, "bytes_transferred": 1000, "objects_transferred": 1}

@@ -11,7 +11,7 @@ def payload() -> dict:
     return {
         "schema_version": 1, "client_id": str(uuid.uuid4()), "session_id": str(uuid.uuid4()),
         "tool_version": "0.3.2", "python_version": "3.11.7", "os": "linux", "command": "cp",
-        "source": {"provider": "aws", "region": "us-east-1"}, "destination": {"provider": "gcp", "region": "us-west1"},
+        "source": {"provider": "aws", "region": "us-east-1"}, "destinations": [{"provider": "gcp", "region": "us-west1"}],
         "session_start_timestamp_ms": 1_795_000_000_000,
         "options": {"recursive": True, "multipart": False, "max_instances": 1, "solver": "direct"},
         "stats": {"runtime_s": 1.0, "throughput_gbits": 1.0, "bytes_transferred": 1, "objects_transferred": 1},

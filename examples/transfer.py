@@ -48,8 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     decision = decide(load_policy(args.policy) if args.policy else None)  # once, before the transfer
     session = start_session(
         decision, command=args.command, tool_version=TOOL_VERSION,
-        source={"provider": "local", "region": "local"}, destination={"provider": "local", "region": "local"},
-        options={"recursive": args.recursive, "multipart": args.multipart, "max_instances": 1, "solver": "direct"},
+        source={"provider": "local", "region": "local"}, destinations=[{"provider": "local", "region": "local"}],
+        options={"recursive": args.recursive, "multipart": args.multipart, "max_instances": 1, "solver": "direct",
+                 "max_connections": 1, "debug": False, "confirm": True},
     )
     started = time.monotonic()
     try:
@@ -58,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
             copy(args.source, args.destination, args.recursive)
             runtime = time.monotonic() - started
             objects, size = count_files(args.destination)
-            session.report(stats={"runtime_s": runtime, "objects_transferred": objects, "bytes_transferred": size,
+            session.report(stats={"monitor_status": "completed", "runtime_s": runtime,
+                                  "objects_transferred": objects, "bytes_transferred": size,
                                   "throughput_gbits": size * 8 / 1e9 / max(runtime, 1e-9)})
     except OSError as error:
         print(f"transfer: {error}", file=sys.stderr)

@@ -40,7 +40,10 @@ class SchemaDiff:
 
 
 def _target(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any] | None:
-    """The object schema a property points to (through $ref and an optional null), if any."""
+    """The object schema a property (or each item of a list property) points to, through $ref and
+    an optional null, if any."""
+    if node.get("type") == "array" and isinstance(node.get("items"), dict):
+        node = node["items"]
     options = node.get("anyOf", [node])
     for option in options:
         ref = option.get("$ref", "")
@@ -57,7 +60,8 @@ def _signature(node: dict[str, Any]) -> str:
 
 
 def fields(schema: dict[str, Any], node: dict[str, Any] | None = None, prefix: str = "") -> dict[str, tuple[str, str]]:
-    """Every property, nested ones as dotted paths: path -> (description, signature)."""
+    """Every property, nested ones as dotted paths (``destinations.region`` for a list's items):
+    path -> (description, signature)."""
     node = schema if node is None else node
     found: dict[str, tuple[str, str]] = {}
     for name, prop in node.get("properties", {}).items():

@@ -5,6 +5,10 @@ check`` fails whenever this model and the newest file differ, and ``schema bump`
 new version. Nothing here may hold personal data: every string is a closed code, an
 identifier with a pattern, or bounded; no free-form arguments, paths, bucket names or
 error messages.
+
+Version 2 follows what Skyplane 0.3.2's own ``UsageStatsToReport`` (``skyplane/api/usage.py``)
+reports, field by field, with the value sets of its code; README's mapping table gives the one
+place of each of its fields here.
 """
 
 from __future__ import annotations
@@ -13,10 +17,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Provider = Literal["aws", "azure", "gcp", "ibmcloud", "cloudflare", "scp", "local", "unknown"]
+# Skyplane 0.3.2's providers (skyplane/utils/path.py parse_path, obj_store/*.region_tag); unknown: none given.
+Provider = Literal["aws", "azure", "gcp", "ibmcloud", "cloudflare", "hdfs", "local", "unknown"]
 OperatingSystem = Literal["linux", "darwin", "windows", "other"]
 Command = Literal["cp", "sync"]
-Solver = Literal["direct", "ilp", "ron"]
+# Skyplane 0.3.2's planning algorithms (skyplane/api/pipeline.py).
+Solver = Literal["direct", "src_one_sided", "dst_one_sided"]
+# The monitor statuses Skyplane 0.3.2 produces (skyplane/cli/cli_transfer.py TransferStats).
+MonitorStatus = Literal["completed", "empty"]
+MAX_DESTINATIONS = 16
 ErrorLocation = Literal["setup", "planning", "provisioning", "transfer", "teardown", "unknown"]
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
@@ -31,7 +40,8 @@ class CloudLocation(_Closed):
 
     provider: Provider = Field(description="Cloud provider code.")
     region: str = Field(
-        description="Region code as the provider names it (for example us-east-1); never a bucket or path.",
+        description="Region code as the provider names it (for example us-east-1; local for a local path, "
+        "infer where the provider has none); never a bucket or path.",
         max_length=32,
         pattern=r"^[a-z0-9][a-z0-9-]{0,31}$",
     )
@@ -44,15 +54,25 @@ class TransferOptions(_Closed):
     multipart: bool = Field(description="Whether large objects were split into parts.")
     max_instances: int = Field(description="Maximum number of gateway VMs per region.", ge=0, le=1000)
     solver: Solver = Field(description="The planner that chose the transfer route.")
+    max_connections: int | None = Field(
+        default=None, description="Maximum number of connections per gateway VM.", ge=0, le=100000
+    )
+    debug: bool | None = Field(default=None, description="Whether the transfer ran with debug output.")
+    confirm: bool | None = Field(default=None, description="Whether the transfer prompts were confirmed in advance.")
 
 
 class TransferStats(_Closed):
     """How the transfer went."""
 
-    runtime_s: float = Field(description="Wall time of the transfer in seconds.", ge=0, le=1e7)
-    throughput_gbits: float = Field(description="Average throughput in gigabits per second.", ge=0, le=1e5)
-    bytes_transferred: int = Field(description="Number of bytes copied.", ge=0, le=2**63 - 1)
-    objects_transferred: int = Field(description="Number of objects (files) copied.", ge=0, le=2**63 - 1)
+    monitor_status: MonitorStatus | None = Field(default=None, description="How the transfer monitor saw it end.")
+    runtime_s: float | None = Field(default=None, description="Wall time of the transfer in seconds.", ge=0, le=1e7)
+    throughput_gbits: float | None = Field(
+        default=None, description="Average throughput in gigabits per second.", ge=0, le=1e5
+    )
+    bytes_transferred: int | None = Field(default=None, description="Number of bytes copied.", ge=0, le=2**63 - 1)
+    objects_transferred: int | None = Field(
+        default=None, description="Number of objects (files) copied.", ge=0, le=2**63 - 1
+    )
 
 
 class TransferError(_Closed):
@@ -89,7 +109,10 @@ class UsageStatsToReport(_Closed):
     os: OperatingSystem = Field(description="Operating system family.")
     command: Command = Field(description="The host command that ran the transfer.")
     source: CloudLocation = Field(description="Provider and region the data came from.")
-    destination: CloudLocation = Field(description="Provider and region the data went to.")
+    destinations: list[CloudLocation] = Field(
+        description="Providers and regions the data went to, one per destination.",
+        min_length=1, max_length=MAX_DESTINATIONS,
+    )
     session_start_timestamp_ms: int = Field(
         description="When the transfer session started, in milliseconds since 1970 (UTC).", ge=0, le=2**53
     )

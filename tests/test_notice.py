@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from usage_consent.schemas.versions import current_version
 
-TITLE = "Skyplane collects anonymous usage statistics (usage_stats v1)"
+CURRENT = current_version("usage_stats")
+TITLE = f"Skyplane collects anonymous usage statistics (usage_stats v{CURRENT})"
 
 
 def test_first_run_notice_then_off_then_on(home):
@@ -66,7 +68,7 @@ def test_explicit_opt_in_decides_above_the_notice_and_still_shows_it(home):
     """env=1 on a first run: on at once, with the notice printed first and recorded."""
     result = home.run("decide", env={"SKYPLANE_USAGE_STATS_ENABLED": "1"})
     assert result.stdout == "on\n" and TITLE in result.stderr
-    assert json.loads(home.state.read_text())["notices"]["usage_stats"]["version"] == 1
+    assert json.loads(home.state.read_text())["notices"]["usage_stats"]["version"] == CURRENT
     assert home.run("decide", env={"SKYPLANE_USAGE_STATS_ENABLED": "1"}).stderr == ""
 
 
@@ -109,19 +111,19 @@ def test_garbage_state_file_is_moved_aside_not_lost(home):
     assert home.run("init").returncode == 0
     aside = list(home.skyplane.glob("usage_stats_state.json.corrupt-*"))
     assert [p.read_text() for p in aside] == ["{garbage"]
-    assert json.loads(home.state.read_text())["notices"]["usage_stats"]["version"] == 1
+    assert json.loads(home.state.read_text())["notices"]["usage_stats"]["version"] == CURRENT
 
 
 def test_explain_says_whether_a_notice_would_be_shown_and_writes_nothing(home):
     """`explain --json` has notice.would_show etc. and creates no file; `notice` prints without recording."""
     report = home.explain()
-    assert report["notice"] == {"would_show": True, "shown_version": None, "current_version": 1}
-    assert "notice: would be shown (current v1; last shown: never)" in home.run("explain").stdout
+    assert report["notice"] == {"would_show": True, "shown_version": None, "current_version": CURRENT}
+    assert f"notice: would be shown (current v{CURRENT}; last shown: never)" in home.run("explain").stdout
     printed = home.run("notice")
     assert TITLE in printed.stdout and printed.stderr == ""
     assert not home.skyplane.exists()
     home.mark_notice_shown()
-    assert home.explain()["notice"] == {"would_show": False, "shown_version": 1, "current_version": 1}
+    assert home.explain()["notice"] == {"would_show": False, "shown_version": CURRENT, "current_version": CURRENT}
 
 
 def test_history_is_the_receipt(home):

@@ -1,5 +1,5 @@
 """The bump workflow, for real: change a copy of the model, see `check` fail, `bump`, see `check`
-pass, and see a user who was shown v1 get a notice that lists the new field."""
+pass, and see a user who was shown the current version get a notice that lists the new field."""
 
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ import pytest
 from usage_consent.policy import embedded_policy, policy_to_toml
 from usage_consent.schemas import model as model_module
 from usage_consent.schemas import registry
+from usage_consent.schemas.versions import current_version
 
 SCHEMAS = Path(registry.__file__).parent
+CUR = current_version("usage_stats")
+NEXT = CUR + 1
 NEW_FIELD = ('    gpu_count: int = Field(default=0, description="Number of GPUs the gateways used.", ge=0, le=64)\n')
 
 
@@ -42,12 +45,12 @@ def _bump(home, root):
 
 
 def test_bump_workflow_end_to_end(home, workspace):
-    """Adding a field fails `check` with the fix command; `bump` releases v2 and a changelog entry;
-    `check` passes; a user shown v1 gets a notice listing the new field, once."""
+    """Adding a field fails `check` with the fix command; `bump` releases the next version and a
+    changelog entry; `check` passes; a user shown the current one gets a notice listing the new field, once."""
     root = workspace
     assert _check(home, root).returncode == 0
     assert _bump(home, root).returncode == 1  # nothing changed: refused
-    assert not (root / "schemas" / "usage_stats" / "v2.json").exists()
+    assert not (root / "schemas" / "usage_stats" / f"v{NEXT}.json").exists()
 
     model = (root / "model.py").read_text()
     marker = "    stats: TransferStats | None"
@@ -59,30 +62,30 @@ def test_bump_workflow_end_to_end(home, workspace):
 
     bumped = _bump(home, root)
     assert bumped.returncode == 0, bumped.stderr
-    released = json.loads((root / "schemas" / "usage_stats" / "v2.json").read_text())
-    assert released["properties"]["schema_version"]["const"] == 2
+    released = json.loads((root / "schemas" / "usage_stats" / f"v{NEXT}.json").read_text())
+    assert released["properties"]["schema_version"]["const"] == NEXT
     assert "gpu_count" in released["properties"]
     changelog = (root / "CHANGELOG.md").read_text()
-    assert "### Changed\n\n- Usage-stats schema `usage_stats` v2" in changelog
+    assert f"### Changed\n\n- Usage-stats schema `usage_stats` v{NEXT}" in changelog
     assert "added `gpu_count`" in changelog
-    assert changelog.index("v2") < changelog.index("## [0.1.0]")
+    assert changelog.index(f"v{NEXT}") < changelog.index("## [0.1.0]")
     assert _check(home, root).returncode == 0
 
-    home.mark_notice_shown(version=1)
+    home.mark_notice_shown(version=CUR)
     policy = ["--policy", str(root / "policy.toml")]
     first = home.run(*policy, "decide")
     assert first.stdout.strip() == "off"
-    assert "Changed since v1, the version you were last shown:" in first.stderr
+    assert f"Changed since v{CUR}, the version you were last shown:" in first.stderr
     assert "+ gpu_count: Number of GPUs the gateways used." in first.stderr
     second = home.run(*policy, "decide")
     assert (second.stdout.strip(), second.stderr) == ("on", "")
 
-    home.mark_notice_shown(version=1)
+    home.mark_notice_shown(version=CUR)
     opted_in = home.run(*policy, "decide", env={"SKYPLANE_USAGE_STATS_ENABLED": "1"})
     assert opted_in.stdout.strip() == "on"
     assert "+ gpu_count: Number of GPUs the gateways used." in opted_in.stderr
     assert home.run(*policy, "decide").stderr == ""
-    diffed = home.run(*policy, "schema", "diff", "1", "2")
+    diffed = home.run(*policy, "schema", "diff", str(CUR), str(NEXT))
     assert "added `gpu_count`" in diffed.stdout
 
 
@@ -94,4 +97,4 @@ def test_bump_needs_a_changelog(home, workspace):
     result = home.run("schema", "bump", "--schemas-dir", str(root / "schemas"), "--model",
                       f"{root / 'model.py'}:UsageStatsToReport", "--changelog", str(root / "missing.md"))
     assert result.returncode == 1 and "CHANGELOG" in result.stderr
-    assert not (root / "schemas" / "usage_stats" / "v2.json").exists()
+    assert not (root / "schemas" / "usage_stats" / f"v{NEXT}.json").exists()

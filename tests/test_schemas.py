@@ -28,9 +28,10 @@ def good_payload() -> dict:
         "os": "linux",
         "command": "cp",
         "source": {"provider": "aws", "region": "us-east-1"},
-        "destination": {"provider": "gcp", "region": "us-central1"},
+        "destinations": [{"provider": "gcp", "region": "us-central1"}],
         "session_start_timestamp_ms": 1_795_000_000_000,
-        "options": {"recursive": True, "multipart": False, "max_instances": 1, "solver": "direct"},
+        "options": {"recursive": True, "multipart": False, "max_instances": 1, "solver": "direct",
+                "max_connections": 32, "debug": False, "confirm": True},
         "stats": {"runtime_s": 12.5, "throughput_gbits": 3.2, "bytes_transferred": 5_000_000_000,
                   "objects_transferred": 120},
     }
@@ -90,7 +91,7 @@ def _set(payload: dict, dotted: str, value) -> dict:
     *parents, last = dotted.split(".")
     node = payload
     for part in parents:
-        node = node[part]
+        node = node[int(part)] if part.isdigit() else node[part]
     node[last] = value
     return payload
 
@@ -101,7 +102,12 @@ BAD_PAYLOADS = [
     ("error-message", "error", {"error_class": "OSError", "location": "transfer",
                                 "message": "/home/alice/secret.txt"}, "error: Additional properties"),
     ("unbounded-region", "source.region", "a" * 200, "source.region: "),
-    ("region-as-path", "destination.region", "s3://bucket/key", "destination.region: "),
+    ("region-as-path", "destinations.0.region", "s3://bucket/key", "destinations.0.region: "),
+    ("too-many-destinations", "destinations", [{"provider": "aws", "region": "us-east-1"}] * 17, "destinations: "),
+    ("no-destination", "destinations", [], "destinations: "),
+    ("unknown-solver", "options.solver", "ilp", "options.solver: 'ilp' is not one of"),
+    ("unknown-monitor-status", "stats.monitor_status", "done", "stats.monitor_status: "),
+    ("errors-list", "stats.errors", ["/home/alice: denied"], "stats: Additional properties"),
     ("unknown-provider", "source.provider", "oracle", "source.provider: 'oracle' is not one of"),
     ("unknown-os", "os", "plan9", "os: 'plan9' is not one of"),
     ("unknown-command", "command", "rm", "command: 'rm' is not one of"),
@@ -142,7 +148,8 @@ def test_diff_names_added_removed_and_changed_fields(shipped):
     changes = diff(shipped, new)
     assert [(f.path, f.description) for f in changes.added] == [("gpu_count", "GPUs used.")]
     assert [f.path for f in changes.removed] == ["os"]
-    assert sorted(f.path for f in changes.changed) == ["destination.region", "source.region"]
+    destination = "destinations" if "destinations" in shipped["properties"] else "destination"
+    assert sorted(f.path for f in changes.changed) == [f"{destination}.region", "source.region"]
     assert not diff(shipped, shipped)
 
 
