@@ -8,13 +8,20 @@ from benchmarks.common import Row, interleaved
 
 
 def payload() -> dict:
+    """A complete report of the current schema version (v2: Skyplane 0.3.2's fields)."""
+    from usage_consent.schemas.versions import current_version
+
     return {
-        "schema_version": 1, "client_id": str(uuid.uuid4()), "session_id": str(uuid.uuid4()),
+        "schema_version": current_version("usage_stats"),
+        "client_id": str(uuid.uuid4()), "session_id": str(uuid.uuid4()),
         "tool_version": "0.3.2", "python_version": "3.11.7", "os": "linux", "command": "cp",
-        "source": {"provider": "aws", "region": "us-east-1"}, "destinations": [{"provider": "gcp", "region": "us-west1"}],
+        "source": {"provider": "aws", "region": "us-east-1"},
+        "destinations": [{"provider": "gcp", "region": "us-west1"}],
         "session_start_timestamp_ms": 1_795_000_000_000,
-        "options": {"recursive": True, "multipart": False, "max_instances": 1, "solver": "direct"},
-        "stats": {"runtime_s": 1.0, "throughput_gbits": 1.0, "bytes_transferred": 1, "objects_transferred": 1},
+        "options": {"recursive": True, "multipart": False, "max_instances": 1, "solver": "direct",
+                    "max_connections": 32, "debug": False, "confirm": True},
+        "stats": {"monitor_status": "completed", "runtime_s": 1.0,
+                  "throughput_gbits": 1.0, "bytes_transferred": 1, "objects_transferred": 1},
     }
 
 
@@ -23,8 +30,8 @@ def run(quick: bool) -> list[Row]:
     from usage_consent.schemas import registry
 
     report = payload()
-    schema = registry.load("usage_stats", 1)
-    cached = registry.validator("usage_stats", 1)
+    schema = registry.load("usage_stats", report["schema_version"])
+    cached = registry.validator("usage_stats", report["schema_version"])
     ours, baseline = interleaved(lambda: cached.validate(report), lambda: jsonschema.validate(report, schema),
                                  rounds=3 if quick else 9, calls=5 if quick else 20)
     return [Row("validate one report (cached validator)", ours * 1e6, baseline * 1e6, "us/call",

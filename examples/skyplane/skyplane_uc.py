@@ -1,0 +1,231 @@
+"""Run the unmodified Skyplane 0.3.2 with usage-consent: ``python skyplane_uc.py ARGS...``.
+
+It changes no installed file. It installs hooks into Skyplane's modules at run time, then runs
+Skyplane's own Typer app with the same arguments, so every command behaves as before except:
+
+- ``skyplane cp`` / ``sync``: the consent decision is taken once before the transfer (the
+  notice, when due, is printed first), and after it exactly one report (success or failure:
+  the error's class and stage, never its message) goes through ``start_session``/``report``.
+- Skyplane's ``UsageClient`` never builds its own report, never reads or writes its
+  MAC-derived ``host_uuid`` id for it, and never POSTs to its Loki server.
+- ``skyplane config get/set usage_stats`` read and write through ``read_consent`` /
+  ``write_consent`` (the file the policy names: ``~/.skyplane/config.json``).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import skyplane_map  # noqa: E402 - beside this file
+
+__all__ = ["install", "main"]
+log = logging.getLogger("usage_consent.skyplane")
+
+# THE place where the host's policy is named. Issue 11 ships the `skyplane-0.3` policy (which also
+# reads Skyplane 0.3.2's INI file `[flags] usage_stats`); until then None = the embedded policy.
+POLICY_NAME: str | None = None
+
+_active: dict[str, Any] = {}  # the session of the cp/sync this process runs (the CLI runs one)
+
+
+def host_policy() -> Any:
+    from usage_consent.policy import embedded_policy, load_policy
+
+    return load_policy(POLICY_NAME) if POLICY_NAME else embedded_policy()
+
+
+def _ini_opt_out() -> bool:
+    """INTERIM, until POLICY_NAME is "skyplane-0.3": a user's Skyplane 0.3.2 opt-out
+    (``[flags] usage_stats = False`` in ~/.skyplane/config) keeps collection off."""
+    if POLICY_NAME:
+        return False
+    from skyplane.config_paths import cloud_config
+
+    return getattr(cloud_config, "flag_usage_stats", None) is False
+
+
+def _decide() -> Any:
+    from usage_consent.policy import decide
+
+    decision = decide(host_policy())
+    if decision.mode != "off" and _ini_opt_out():
+        decision = decision.replace(mode="off", endpoints=(), decided_by="skyplane_ini")
+    return decision
+
+
+def _start(tool_version: str) -> Any:
+    """A session bound to a decision taken now; never raises (a failure means: nothing collected)."""
+    try:
+        from usage_consent.reporter import start_session
+
+        return start_session(_decide(), tool_version=tool_version)
+    except Exception as error:  # usage reporting must never hurt the host
+        log.warning("usage stats off for this transfer: %s: %s", type(error).__name__, error)
+        return None
+
+
+def _session() -> Any:
+    """The running transfer's session; for a call outside a CLI transfer (Skyplane's Python API),
+    a session of its own."""
+    import skyplane
+
+    return _active.get("session") or _start(skyplane.__version__)
+
+
+def _report_error(session: Any, error: BaseException, stage: str) -> None:
+    session.set_stage(stage)
+    session.__exit__(type(error), error, error.__traceback__)  # reports class and stage only
+
+
+def _log_transfer(cls: Any, transfer_stats: Any, args: Any = None, src_region_tag: Any = None,
+                  dest_region_tags: Any = None, session_start_timestamp_ms: Any = None) -> None:
+    """Replaces UsageClient.log_transfer: one report, through the library."""
+    try:
+        session = _session()
+        if session is not None:
+            session.report(**skyplane_map.transfer_fields(args, src_region_tag, dest_region_tags,
+                                                          session_start_timestamp_ms),
+                           stats=skyplane_map.stats_fields(transfer_stats))
+    except Exception as error:  # never into the transfer
+        log.warning("usage report failed: %s", type(error).__name__)
+
+
+def _log_exception(cls: Any, location: str, exception: Exception, args: Any = None, src_region_tag: Any = None,
+                   dest_region_tags: Any = None, session_start_timestamp_ms: Any = None) -> None:
+    """Replaces UsageClient.log_exception: the error's class and stage, never its message."""
+    try:
+        session = _session()
+        if session is not None:
+            session.update(**skyplane_map.transfer_fields(args, src_region_tag, dest_region_tags,
+                                                          session_start_timestamp_ms))
+            _report_error(session, exception, skyplane_map.stage_of_location(location))
+    except Exception as error:
+        log.warning("usage report failed: %s", type(error).__name__)
+
+
+def _never_send(self: Any, *args: Any, **kwargs: Any) -> None:
+    """Replaces UsageClient.report_usage_data (the POST to Skyplane's Loki server)."""
+    log.debug("Skyplane's own usage POST suppressed")
+
+
+def _transfer_command(original: Any, command: str) -> Any:
+    @functools.wraps(original)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        import skyplane
+
+        session = _active["session"] = _start(skyplane.__version__)
+        if session is not None:
+            session.update(command=command)
+        try:
+            result = original(*args, **kwargs)
+        except Exception as error:
+            if session is not None and session.outcome is None:
+                _fill_transfer(session, command, kwargs, error.__traceback__)
+                _report_error(session, error, skyplane_map.stage_of_traceback(error.__traceback__))
+            raise
+        finally:
+            _active.clear()
+        if session is not None and session.outcome is None:
+            _fill_transfer(session, command, kwargs)
+            session.report(stats={"monitor_status": "empty"})  # Skyplane reported nothing for it
+        return result
+
+    return run
+
+
+def _fill_transfer(session: Any, command: str, kwargs: dict[str, Any], tb: Any = None) -> None:
+    """Fields for a transfer Skyplane ended without reporting: its region tags and args from
+    run_transfer's frame when the traceback has it, else the providers of the two paths."""
+    try:
+        found = skyplane_map.run_transfer_locals(tb)
+        if found is None:
+            from skyplane.utils.path import parse_path
+
+            args = {"cmd": command, **{k: v for k, v in kwargs.items() if k not in ("src", "dst")}}
+            found = (args, *(f"{parse_path(kwargs[side])[0]}:unknown" for side in ("src", "dst")))
+        args, src, dst = found
+        session.update(**skyplane_map.transfer_fields(args, src, [dst]))
+    except Exception as error:  # the report then lacks these fields and is dropped with a warning
+        log.warning("usage report: transfer fields unknown: %s", type(error).__name__)
+
+
+def _config_command(original: Any, name: str) -> Any:
+    @functools.wraps(original)
+    def run(key: str, *args: Any, **kwargs: Any) -> Any:
+        if key != "usage_stats":
+            return original(key, *args, **kwargs)
+        from usage_consent.policy import UsageConsentError, read_consent, write_consent
+
+        policy = host_policy()
+        try:
+            old = read_consent(policy)
+            if name == "set":
+                new = write_consent(kwargs.get("value", args[0] if args else None), policy)
+                _sync_ini(new)
+                print(f"usage_stats = {new} (was {old or 'unset'})")
+            else:
+                print(f"usage_stats = {old or 'unset'}")
+        except UsageConsentError as error:
+            print(f"skyplane config {name}: {error}", file=sys.stderr)
+            raise SystemExit(1) from None
+        return None
+
+    return run
+
+
+def _sync_ini(mode: str) -> None:
+    """INTERIM, until POLICY_NAME is "skyplane-0.3" (whose INI source write_consent writes): keep
+    Skyplane 0.3.2's own INI flag, when the user has one, equal for on/off."""
+    if POLICY_NAME or mode == "local":
+        return
+    from skyplane.config_paths import cloud_config, config_path
+
+    if getattr(cloud_config, "flag_usage_stats", None) is not None:
+        cloud_config.set_flag("usage_stats", str(mode == "on"))
+        cloud_config.to_config_file(config_path)
+
+
+def _usage_stats_status(cls: Any) -> Any:
+    """Replaces UsageClient.usage_stats_status (read by `skyplane init`): our decision, not taken."""
+    from skyplane.api.usage import UsageStatsStatus
+    from usage_consent.policy import explain
+
+    decision = explain(host_policy())
+    if decision.mode == "off" or _ini_opt_out():
+        return UsageStatsStatus.DISABLED_EXPLICITLY
+    return UsageStatsStatus.ENABLED_BY_DEFAULT if decision.decided_by in ("default", "notice") \
+        else UsageStatsStatus.ENABLED_EXPLICITLY
+
+
+def install() -> Any:
+    """Hook usage-consent into Skyplane's loaded modules; returns Skyplane's Typer app."""
+    from skyplane.api.usage import UsageClient
+    from skyplane.cli import cli, cli_config
+
+    UsageClient.log_transfer = classmethod(_log_transfer)
+    UsageClient.log_exception = classmethod(_log_exception)
+    UsageClient.usage_stats_status = classmethod(_usage_stats_status)
+    UsageClient.report_usage_data = _never_send
+    for info in cli.app.registered_commands:
+        if info.name in ("cp", "sync"):
+            info.callback = _transfer_command(info.callback, info.name)
+    for info in cli_config.app.registered_commands:
+        name = info.name or info.callback.__name__
+        if name in ("get", "set"):
+            info.callback = _config_command(info.callback, name)
+    # Issue 12: mount the library's `usage` command group here (app.add_typer / a click group).
+    return cli.app
+
+
+def main(argv: list[str] | None = None) -> Any:
+    app = install()
+    return app(args=sys.argv[1:] if argv is None else argv, prog_name="skyplane")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""The real Skyplane 0.3.2 (its own Typer CLI, excepthook, exit path and config files) run through
+examples/skyplane/skyplane_uc.py in its own virtual environment, with a private HOME and TMPDIR,
+the collector on 127.0.0.1, and every plain-HTTP proxy variable pointing at a loopback catcher,
+so that a POST to Skyplane's own Loki server would be seen (and could never leave the machine).
+
+Skipped, with the reason, only when Skyplane 0.3.2 cannot be downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from report_server import ReportServer
+from skyplane_env import Unavailable, ensure
+from usage_consent.schemas import registry
+
+pytestmark = pytest.mark.skyplane
+
+UC = Path(__file__).resolve().parent.parent / "examples" / "skyplane" / "skyplane_uc.py"
+EXIT_WAIT = 2.0  # the embedded policy's reporter.exit_wait_s
+CLOUDS_OFF = "".join(f"[{c}]\n{c}_enabled = False\n" for c in ("aws", "gcp", "azure", "ibmcloud", "cloudflare"))
+# Skyplane 0.3.2 calls UsageClient.log_exception("cli_check_config") for this config, before any cloud call.
+BAD_AZURE = CLOUDS_OFF.replace("azure_enabled = False", "azure_enabled = True")
+
+
+@pytest.fixture(scope="session")
+def skyenv():
+    try:
+        return ensure()
+    except Unavailable as error:
+        pytest.skip(f"Skyplane 0.3.2 cannot be downloaded: {error}")
+
+
+@pytest.fixture
+def loki():
+    """Where every plain-HTTP proxy variable points: catches Skyplane's own POST to its Loki server."""
+    running = ReportServer("204")
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def sky(home, skyenv, server, loki):
+    """A HOME with Skyplane's INI config (no cloud enabled) and ours naming the loopback collector."""
+    home.skyplane.mkdir()
+    (home.skyplane / "config").write_text(CLOUDS_OFF)
+    home.write_config({"usage_stats_endpoint": server.url})
+    (home.root / "data").mkdir()
+    (home.root / "data" / "a.txt").write_text("hello\n")
+    return Sky(home, skyenv, loki)
+
+
+class Sky:
+    def __init__(self, home, skyenv, loki) -> None:
+        self.home, self.env, self.loki = home, skyenv, loki
+
+    def run(self, *args: str, stock: bool = False, **env: str) -> tuple[subprocess.CompletedProcess[str], float]:
+        """`skyplane ARGS` through the launcher (or stock Skyplane's console script)."""
+        proxy = f"http://127.0.0.1:{self.loki.server_port}"
+        proxies = {name: proxy for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY")}
+        variables = self.home.env(**env, NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost", **proxies)
+        command = [str(self.env.skyplane)] if stock else [str(self.env.python), str(UC)]
+        started = time.monotonic()
+        result = subprocess.run([*command, *args], env=variables, capture_output=True, text=True, timeout=120,
+                                cwd=str(self.home.root), stdin=subprocess.DEVNULL)
+        assert "usage_consent" not in result.stderr, result.stderr  # no traceback or warning from us
+        return result, time.monotonic() - started
+
+    def cp(self, **env: str) -> tuple[subprocess.CompletedProcess[str], float]:
+        return self.run("cp", str(self.home.root / "data" / "a.txt"), str(self.home.root / "b.txt"), **env)
+
+    def consent(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(self.env.folder / "bin" / "usage-consent"), *args], env=self.home.env(),
+                              capture_output=True, text=True, timeout=60)
+
+
+def body_of(server) -> dict:
+    server.wait_for(1, 10)
+    [(_, content_type, body)] = server.received
+    assert content_type == "application/json"
+    report = json.loads(body)
+    assert registry.problems(report, "usage_stats") == []
+    return report
+
+
+def test_help_is_skyplanes_own(sky):
+    """`--help` through the launcher prints exactly what stock Skyplane prints, and decides nothing."""
+    ours, _ = sky.run("--help")
+    stock, _ = sky.run("--help", stock=True)
+    assert (ours.returncode, ours.stdout) == (stock.returncode, stock.stdout) == (0, stock.stdout)
+    assert not sky.home.state.exists()
+
+
+def test_notice_run_then_local_to_local_failure_is_reported(sky, server):
+    """First cp: the notice, nothing sent. Second: Skyplane refuses local->local as stock does, and
+    one v2 report says so by class and stage, without its message, the paths or the MAC-derived id."""
+    first, _ = sky.cp()
+    assert "Skyplane collects anonymous usage statistics (usage_stats v2)" in first.stderr
+    assert "Uncaught exception: (NotImplementedError)" in first.stderr and first.returncode == 1
+    assert server.connections == 0
+
+    second, _ = sky.cp()
+    assert second.returncode == 1 and "collects anonymous" not in second.stderr
+    report = body_of(server)
+    assert report["error"] == {"error_class": "NotImplementedError", "location": "planning"}
+    assert report["source"] == report["destinations"][0] == {"provider": "local", "region": "local"}
+    assert (report["command"], report["tool_version"], report["schema_version"]) == ("cp", "0.3.2", 2)
+    text = json.dumps(report)
+    for secret in ("Local->local", str(sky.home.root), uuid.UUID(int=uuid.getnode()).hex):
+        assert secret not in text
+    assert sky.loki.connections == 0
+
+
+# Skyplane 0.3.2's field -> where it is in our report; None: free-form, never sent.
+MAPPING = {
+    "skyplane_version": "tool_version", "python_version": "python_version", "schema_version": None,
+    "client_id": None, "session_id": None, "os": "os", "session_start_timestamp_ms": None,
+    "source_cloud_provider": "source.provider", "source_region": None,
+    "destination_cloud_providers": "destinations.provider", "destination_regions": None,
+    "arguments_dict.cmd": "command", **{f"arguments_dict.{k}": f"options.{k}" for k in (
+        "recursive", "multipart", "max_instances", "max_connections", "solver", "debug", "confirm")},
+    "error_dict.loc": "error.location", "error_dict.message": None, "transfer_stats": "stats", "sent_time_ms": None,
+}
+
+
+def _get(report: dict, dotted: str):
+    node = report
+    for part in dotted.split("."):
+        node = [item[part] for item in node] if isinstance(node, list) else node[part]
+    return node
+
+
+def test_every_skyplane_field_has_its_place(sky, server):
+    """The same failing cp (a bad Azure config) in stock Skyplane POSTs its own report to Loki (with
+    the local paths as regions and the MAC-derived id); through the launcher, every one of its
+    fields is in our report or deliberately left out, and nothing goes to Loki."""
+    (sky.home.skyplane / "config").write_text(BAD_AZURE)
+    sky.run("cp", "/etc/hostname", str(sky.home.root / "b.txt"), stock=True)
+    sky.loki.wait_for(1, 10)
+    [(url, _, payload)] = sky.loki.received
+    assert url.startswith("http://34.212.234.105:9090/loki/")
+    theirs = json.loads(json.loads(payload)["streams"][0]["values"][0][1])
+    assert theirs["source_region"] == "/etc/hostname"  # a local path: why regions are not copied
+    assert set(theirs) | {f"arguments_dict.{k}" for k in theirs["arguments_dict"]} | {
+        f"error_dict.{k}" for k in theirs["error_dict"]} <= set(MAPPING) | {"arguments_dict", "error_dict"}
+
+    sky.home.mark_notice_shown()
+    sky.run("cp", "/etc/hostname", str(sky.home.root / "b.txt"))
+    ours = body_of(server)
+    assert len(sky.loki.received) == 1  # still only stock Skyplane's
+    assert ours["error"] == {"error_class": "BadConfigException", "location": "setup"}
+    assert ours["source"] == {"provider": "local", "region": "local"}
+    for field, place in MAPPING.items():
+        if place and field not in ("transfer_stats", "error_dict.loc", "os"):
+            value = _get(theirs, field)
+            assert _get(ours, place) == value, field
+    assert theirs["os"] == "linux" == ours["os"]
+    assert uuid.UUID(ours["client_id"]).version == 4 and theirs["client_id"] not in json.dumps(ours)
+
+
+def test_config_set_false_then_no_connection(sky, server):
+    """`skyplane config set usage_stats false` writes our config file (other keys kept); then a cp
+    opens no connection at all, to the collector or to Loki."""
+    sky.home.mark_notice_shown()
+    result, _ = sky.run("config", "set", "usage_stats", "false")
+    assert result.returncode == 0 and "usage_stats = off" in result.stdout
+    assert sky.home.config_data() == {"usage_stats_endpoint": server.url, "usage_stats": False}
+    assert sky.run("config", "get", "usage_stats")[0].stdout.strip() == "usage_stats = off"
+    sky.cp()
+    assert server.connections == 0 and sky.loki.connections == 0
+
+
+def test_config_set_bad_value_is_one_line_and_changes_nothing(sky):
+    """A value that is not a consent value: exit 1, one line naming the key, the file untouched."""
+    before = sky.home.config.read_text()
+    result, _ = sky.run("config", "set", "usage_stats", "perhaps")
+    assert result.returncode == 1 and "usage_stats" in result.stderr and "perhaps" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and sky.home.config.read_text() == before
+
+
+@pytest.mark.parametrize("variable", [{"SKYPLANE_USAGE_STATS_ENABLED": "0"}, {"DO_NOT_TRACK": "1"}],
+                         ids=["skyplane-variable", "do-not-track"])
+def test_variable_opt_out_no_connection(sky, server, variable):
+    """Off for one run by a variable: no connection, no record."""
+    sky.home.mark_notice_shown()
+    sky.cp(**variable)
+    assert server.connections == 0 and sky.loki.connections == 0
+    assert not (sky.home.tmp / "skyplane" / "usage").exists()
+
+
+def test_local_mode_records_and_connects_nowhere(sky, server):
+    """`config set usage_stats local`: the report is kept on disk and shown by `records`, never sent."""
+    sky.home.mark_notice_shown()
+    assert sky.run("config", "set", "usage_stats", "local")[0].returncode == 0
+    sky.cp()
+    assert server.connections == 0 and sky.loki.connections == 0
+    listed = sky.consent("records", "list", "--json")
+    [entry] = json.loads(listed.stdout)
+    assert entry["mode"] == "local"
+    shown = json.loads(sky.consent("records", "show").stdout)
+    assert shown["error"]["error_class"] == "NotImplementedError"
+
+
+def test_earlier_skyplane_ini_opt_out_is_kept(sky, server):
+    """A user who opted out in Skyplane 0.3.2 itself (`[flags] usage_stats = False`) stays out."""
+    sky.home.mark_notice_shown()
+    (sky.home.skyplane / "config").write_text(CLOUDS_OFF + "[flags]\nusage_stats = False\n")
+    sky.cp()
+    assert server.connections == 0 and sky.loki.connections == 0
+
+
+def test_hanging_collector_does_not_hold_the_command(sky, server):
+    """A collector that never answers: the command still ends within the exit bound of the policy."""
+    sky.home.mark_notice_shown()
+    _, baseline = sky.cp(SKYPLANE_USAGE_STATS_ENABLED="0")
+    server.behaviour = "never"
+    result, elapsed = sky.cp()
+    assert result.returncode == 1 and len(server.received) == 1
+    assert elapsed - baseline < EXIT_WAIT + 3  # unbounded, the silent server would hold it 30 s
+    assert os.path.isdir(sky.home.tmp / "skyplane" / "usage")
