@@ -75,5 +75,5 @@ def ensure(folder: Path = FOLDER) -> SkyplaneEnv:
 if __name__ == "__main__":
     try:
         print(ensure().folder)
-    except Unavailable as error:
-        sys.exit(f"skyplane_env: {error}")
+    except Unavailable as error:  # not a failure: the integration test then skips, saying why
+        print(f"skyplane_env: unavailable, tests marked skyplane will skip: {error}", file=sys.stderr)
