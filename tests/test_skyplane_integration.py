@@ -224,3 +224,21 @@ def test_hanging_collector_does_not_hold_the_command(sky, server):
     assert result.returncode == 1 and len(server.received) == 1
     assert elapsed - baseline < EXIT_WAIT + 3  # unbounded, the silent server would hold it 30 s
     assert os.path.isdir(sky.home.tmp / "skyplane" / "usage")
+
+
+def test_sync_is_reported_as_sync(sky, server):
+    """`skyplane sync` goes through the same hooks: one report, command sync."""
+    sky.home.mark_notice_shown()
+    result, _ = sky.run("sync", str(sky.home.root / "data"), str(sky.home.root / "out"))
+    assert result.returncode == 1
+    report = body_of(server)
+    assert (report["command"], report["error"]["location"]) == ("sync", "planning")
+
+
+def test_other_config_keys_stay_skyplanes(sky):
+    """`config set/get` of any other key is Skyplane's own, in its INI file; ours is untouched."""
+    before = sky.home.config.read_text()
+    result, _ = sky.run("config", "set", "autoconfirm", "true")
+    assert result.returncode == 0 and "autoconfirm" in result.stdout
+    assert "autoconfirm = True" in (sky.home.skyplane / "config").read_text()
+    assert sky.home.config.read_text() == before
