@@ -208,11 +208,16 @@ def test_local_mode_records_and_connects_nowhere(sky, server):
 
 
 def test_earlier_skyplane_ini_opt_out_is_kept(sky, server):
-    """A user who opted out in Skyplane 0.3.2 itself (`[flags] usage_stats = False`) stays out."""
-    sky.home.mark_notice_shown()
+    """A user who opted out in Skyplane 0.3.2 itself (`[flags] usage_stats = False`) stays out, is
+    not shown the notice, and nothing is written; a variable set for a run still decides."""
     (sky.home.skyplane / "config").write_text(CLOUDS_OFF + "[flags]\nusage_stats = False\n")
-    sky.cp()
+    result, _ = sky.cp()
+    assert "collects anonymous" not in result.stderr and not sky.home.state.exists()
     assert server.connections == 0 and sky.loki.connections == 0
+    assert not (sky.home.tmp / "skyplane" / "usage").exists()
+    sky.home.mark_notice_shown()
+    sky.cp(SKYPLANE_USAGE_STATS_ENABLED="1")
+    assert body_of(server)["error"]["error_class"] == "NotImplementedError"
 
 
 def test_hanging_collector_does_not_hold_the_command(sky, server):

@@ -22,40 +22,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import skyplane_map  # noqa: E402 - beside this file
+import skyplane_policy  # noqa: E402
 
 __all__ = ["install", "main"]
 log = logging.getLogger("usage_consent.skyplane")
 
-# THE place where the host's policy is named. Issue 11 ships the `skyplane-0.3` policy (which also
-# reads Skyplane 0.3.2's INI file `[flags] usage_stats`); until then None = the embedded policy.
-POLICY_NAME: str | None = None
-
 _active: dict[str, Any] = {}  # the session of the cp/sync this process runs (the CLI runs one)
-
-
-def host_policy() -> Any:
-    from usage_consent.policy import embedded_policy, load_policy
-
-    return load_policy(POLICY_NAME) if POLICY_NAME else embedded_policy()
-
-
-def _ini_opt_out() -> bool:
-    """INTERIM, until POLICY_NAME is "skyplane-0.3": a user's Skyplane 0.3.2 opt-out
-    (``[flags] usage_stats = False`` in ~/.skyplane/config) keeps collection off."""
-    if POLICY_NAME:
-        return False
-    from skyplane.config_paths import cloud_config
-
-    return getattr(cloud_config, "flag_usage_stats", None) is False
-
-
-def _decide() -> Any:
-    from usage_consent.policy import decide
-
-    decision = decide(host_policy())
-    if decision.mode != "off" and _ini_opt_out():
-        decision = decision.replace(mode="off", endpoints=(), decided_by="skyplane_ini")
-    return decision
 
 
 def _start(tool_version: str) -> Any:
@@ -63,7 +35,7 @@ def _start(tool_version: str) -> Any:
     try:
         from usage_consent.reporter import start_session
 
-        return start_session(_decide(), tool_version=tool_version)
+        return start_session(skyplane_policy.decide_transfer(), tool_version=tool_version)
     except Exception as error:  # usage reporting must never hurt the host
         log.warning("usage stats off for this transfer: %s: %s", type(error).__name__, error)
         return None
@@ -154,54 +126,6 @@ def _fill_transfer(session: Any, command: str, kwargs: dict[str, Any], tb: Any =
         log.warning("usage report: transfer fields unknown: %s", type(error).__name__)
 
 
-def _config_command(original: Any, name: str) -> Any:
-    @functools.wraps(original)
-    def run(key: str, *args: Any, **kwargs: Any) -> Any:
-        if key != "usage_stats":
-            return original(key, *args, **kwargs)
-        from usage_consent.policy import UsageConsentError, read_consent, write_consent
-
-        policy = host_policy()
-        try:
-            old = read_consent(policy)
-            if name == "set":
-                new = write_consent(kwargs.get("value", args[0] if args else None), policy)
-                _sync_ini(new)
-                print(f"usage_stats = {new} (was {old or 'unset'})")
-            else:
-                print(f"usage_stats = {old or 'unset'}")
-        except UsageConsentError as error:
-            print(f"skyplane config {name}: {error}", file=sys.stderr)
-            raise SystemExit(1) from None
-        return None
-
-    return run
-
-
-def _sync_ini(mode: str) -> None:
-    """INTERIM, until POLICY_NAME is "skyplane-0.3" (whose INI source write_consent writes): keep
-    Skyplane 0.3.2's own INI flag, when the user has one, equal for on/off."""
-    if POLICY_NAME or mode == "local":
-        return
-    from skyplane.config_paths import cloud_config, config_path
-
-    if getattr(cloud_config, "flag_usage_stats", None) is not None:
-        cloud_config.set_flag("usage_stats", str(mode == "on"))
-        cloud_config.to_config_file(config_path)
-
-
-def _usage_stats_status(cls: Any) -> Any:
-    """Replaces UsageClient.usage_stats_status (read by `skyplane init`): our decision, not taken."""
-    from skyplane.api.usage import UsageStatsStatus
-    from usage_consent.policy import explain
-
-    decision = explain(host_policy())
-    if decision.mode == "off" or _ini_opt_out():
-        return UsageStatsStatus.DISABLED_EXPLICITLY
-    return UsageStatsStatus.ENABLED_BY_DEFAULT if decision.decided_by in ("default", "notice") \
-        else UsageStatsStatus.ENABLED_EXPLICITLY
-
-
 def install() -> Any:
     """Hook usage-consent into Skyplane's loaded modules; returns Skyplane's Typer app."""
     from skyplane.api.usage import UsageClient
@@ -209,7 +133,7 @@ def install() -> Any:
 
     UsageClient.log_transfer = classmethod(_log_transfer)
     UsageClient.log_exception = classmethod(_log_exception)
-    UsageClient.usage_stats_status = classmethod(_usage_stats_status)
+    UsageClient.usage_stats_status = classmethod(skyplane_policy.usage_stats_status)
     UsageClient.report_usage_data = _never_send
     for info in cli.app.registered_commands:
         if info.name in ("cp", "sync"):
@@ -217,7 +141,7 @@ def install() -> Any:
     for info in cli_config.app.registered_commands:
         name = info.name or info.callback.__name__
         if name in ("get", "set"):
-            info.callback = _config_command(info.callback, name)
+            info.callback = skyplane_policy.config_command(info.callback, name)
     # Issue 12: mount the library's `usage` command group here (app.add_typer / a click group).
     return cli.app
 
