@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -247,3 +248,11 @@ def test_other_config_keys_stay_skyplanes(sky):
     assert result.returncode == 0 and "autoconfirm" in result.stdout
     assert "autoconfirm = True" in (sky.home.skyplane / "config").read_text()
     assert sky.home.config.read_text() == before
+
+
+def test_launcher_without_skyplane_says_how_to_install_it(home):
+    """In an environment without Skyplane (the project's own), the launcher exits 1 with one line."""
+    result = subprocess.run([sys.executable, str(UC), "--help"], env=home.env(), capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1
+    assert 'pip install skyplane==0.3.2 "numpy<2" "pandas<2.3"' in result.stderr

@@ -146,7 +146,17 @@ def install() -> Any:
     return cli.app
 
 
+SUPPORTED = "0.3.2"  # the hooks follow this version's functions and signatures
+
+
 def main(argv: list[str] | None = None) -> Any:
+    try:
+        import skyplane
+    except ImportError as error:
+        sys.exit(f"skyplane_uc: Skyplane {SUPPORTED} cannot be imported here ({error}); "
+                 f'pip install skyplane=={SUPPORTED} "numpy<2" "pandas<2.3"')
+    if skyplane.__version__ != SUPPORTED:
+        sys.exit(f"skyplane_uc: Skyplane {skyplane.__version__} is installed; these hooks are for {SUPPORTED}")
     app = install()
     return app(args=sys.argv[1:] if argv is None else argv, prog_name="skyplane")
 
