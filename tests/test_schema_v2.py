@@ -128,3 +128,25 @@ def test_a_full_skyplane_transfer_maps_to_a_valid_v2_report():
 def test_skyplane_error_locations_map_to_stages(loc, stage):
     """Each `loc` Skyplane 0.3.2 reports has its stage; anything else is unknown."""
     assert skyplane_map.stage_of_location(loc) == stage
+
+
+def _raise_in(module: str, name: str, error: Exception):
+    """A traceback through a function called ``name`` in a module called ``module``."""
+    scope = {"__name__": module}
+    exec(compile(f"def {name}(error):\n    raise error\n", f"/site/{module.replace('.', '/')}.py", "exec"), scope)
+    try:
+        scope[name](error)
+    except Exception as caught:
+        return caught.__traceback__
+
+
+@pytest.mark.parametrize(("module", "name", "stage"), [
+    ("skyplane.cli.cli_transfer", "run_transfer", "planning"),
+    ("skyplane.utils.path", "parse_path", "setup"),
+    ("skyplane.api.dataplane", "provision", "provisioning"),
+    ("skyplane.api.dataplane", "deprovision", "teardown"),
+    ("examples.skyplane.wrapper", "run", "setup"),  # not Skyplane's module, though its path says skyplane
+], ids=["run_transfer", "parse_path", "provision", "deprovision", "outside-skyplane"])
+def test_stage_of_an_uncaught_error_comes_from_skyplanes_frames(module, name, stage):
+    """The innermost Skyplane function on the traceback names the stage; other code never does."""
+    assert skyplane_map.stage_of_traceback(_raise_in(module, name, RuntimeError("x"))) == stage

@@ -118,8 +118,8 @@ def stage_of_traceback(tb: types.TracebackType | None) -> str:
     """The stage of the innermost Skyplane function (see FUNCTION_STAGES) on the traceback."""
     stage = "setup"
     for frame in _frames(tb):
-        if "skyplane" not in frame.f_code.co_filename.replace("skyplane_uc", ""):
-            continue
+        if not str(frame.f_globals.get("__name__", "")).startswith("skyplane."):
+            continue  # only Skyplane's own modules name stages
         name = frame.f_code.co_qualname if hasattr(frame.f_code, "co_qualname") else frame.f_code.co_name
         stage = FUNCTION_STAGES.get(name, FUNCTION_STAGES.get(frame.f_code.co_name, stage))
     return stage
