@@ -6,7 +6,7 @@
     session = start_session(decide(), command="cp", tool_version="0.3.2")
     with session:                       # an exception is reported (class and stage), then re-raised
         ...                             # the transfer
-        session.report(stats={...}, source={...}, destination={...}, options={...})
+        session.report(stats={...}, source={...}, destinations=[{...}], options={...})
 
     validate_report({...})              # in the host's tests: every problem with its JSON path
 """

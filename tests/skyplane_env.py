@@ -3,12 +3,13 @@
 ``python tests/skyplane_env.py`` builds it and prints its folder. It lives under the project's
 ``.venv/`` (ignored by git); a stamp file names what was installed, so a rerun only checks the
 stamp, and a change of pins rebuilds it. Builders in parallel (pytest-xdist workers) wait on a
-file lock, so it is built once.
+file lock, so it is built once. A changed pyproject.toml reinstalls.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -41,7 +42,10 @@ class SkyplaneEnv:
 
 
 def _stamp() -> str:
-    return "\n".join([*SKYPLANE_PINS, f"-e {ROOT}", sys.version.split()[0]]) + "\n"
+    """What the environment holds; pyproject.toml's hash, since an editable install only follows
+    source edits, not new packages or entry points."""
+    project = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    return "\n".join([*SKYPLANE_PINS, f"-e {ROOT} (pyproject {project})", sys.version.split()[0]]) + "\n"
 
 
 def _pip(env: Path, *args: str) -> subprocess.CompletedProcess[str]:

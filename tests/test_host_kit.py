@@ -17,7 +17,7 @@ from usage_consent.reporter.records import list_records, show_record
 
 TRANSFER = {
     "command": "cp", "tool_version": "0.3.2",
-    "source": {"provider": "aws", "region": "us-east-1"}, "destination": {"provider": "gcp", "region": "us-west1"},
+    "source": {"provider": "aws", "region": "us-east-1"}, "destinations": [{"provider": "gcp", "region": "us-west1"}],
     "options": {"recursive": False, "multipart": True, "max_instances": 2, "solver": "direct"},
     "stats": {"runtime_s": 1.5, "throughput_gbits": 2.0, "bytes_transferred": 10, "objects_transferred": 1},
 }
