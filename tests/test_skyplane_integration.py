@@ -90,12 +90,26 @@ def body_of(server) -> dict:
     return report
 
 
-def test_help_is_skyplanes_own(sky):
-    """`--help` through the launcher prints exactly what stock Skyplane prints, and decides nothing."""
+def test_help_is_skyplanes_own_plus_usage(sky):
+    """`--help` through the launcher prints stock Skyplane's help with one more command, `usage`,
+    and decides nothing."""
     ours, _ = sky.run("--help")
     stock, _ = sky.run("--help", stock=True)
-    assert (ours.returncode, ours.stdout) == (stock.returncode, stock.stdout) == (0, stock.stdout)
+    assert ours.returncode == stock.returncode == 0
+    added = [line for line in ours.stdout.splitlines() if line not in stock.stdout.splitlines()]
+    assert added and added[0].startswith("│ usage ") and len(added) <= 2
+    assert [line for line in ours.stdout.splitlines() if line not in added] == stock.stdout.splitlines()
     assert not sky.home.state.exists()
+
+
+def test_mounted_usage_commands_match_usage_consent(sky):
+    """`skyplane usage explain --json` and `skyplane usage get` say what `usage-consent` says."""
+    sky.home.mark_notice_shown()
+    assert sky.run("usage", "set", "local")[0].returncode == 0
+    ours = json.loads(sky.run("usage", "explain", "--json")[0].stdout)
+    assert ours == json.loads(sky.consent("explain", "--json").stdout)
+    assert ours["mode"] == "local"
+    assert sky.run("config", "get", "usage_stats")[0].stdout == sky.consent("config", "get", "usage_stats").stdout
 
 
 def test_notice_run_then_local_to_local_failure_is_reported(sky, server):
@@ -170,18 +184,19 @@ def test_config_set_false_then_no_connection(sky, server):
     opens no connection at all, to the collector or to Loki."""
     sky.home.mark_notice_shown()
     result, _ = sky.run("config", "set", "usage_stats", "false")
-    assert result.returncode == 0 and "usage_stats = off" in result.stdout
+    assert result.returncode == 0 and "~/.skyplane/config.json: usage_stats = false" in result.stdout
+    assert "skyplane usage forget" in result.stderr  # what stays on this machine, and how to delete it
     assert sky.home.config_data() == {"usage_stats_endpoint": server.url, "usage_stats": False}
-    assert sky.run("config", "get", "usage_stats")[0].stdout.strip() == "usage_stats = off"
+    assert sky.run("config", "get", "usage_stats")[0].stdout.strip() == "false"
     sky.cp()
     assert server.connections == 0 and sky.loki.connections == 0
 
 
 def test_config_set_bad_value_is_one_line_and_changes_nothing(sky):
-    """A value that is not a consent value: exit 1, one line naming the key, the file untouched."""
+    """A value that is not a consent value: exit 2, one line naming the key, the file untouched."""
     before = sky.home.config.read_text()
     result, _ = sky.run("config", "set", "usage_stats", "perhaps")
-    assert result.returncode == 1 and "usage_stats" in result.stderr and "perhaps" in result.stderr
+    assert result.returncode == 2 and "usage_stats" in result.stderr and "perhaps" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and sky.home.config.read_text() == before
 
 
@@ -196,15 +211,15 @@ def test_variable_opt_out_no_connection(sky, server, variable):
 
 
 def test_local_mode_records_and_connects_nowhere(sky, server):
-    """`config set usage_stats local`: the report is kept on disk and shown by `records`, never sent."""
+    """`config set usage_stats local`: the report is kept on disk and shown by `skyplane usage
+    records`, never sent."""
     sky.home.mark_notice_shown()
     assert sky.run("config", "set", "usage_stats", "local")[0].returncode == 0
     sky.cp()
     assert server.connections == 0 and sky.loki.connections == 0
-    listed = sky.consent("records", "list", "--json")
-    [entry] = json.loads(listed.stdout)
+    [entry] = json.loads(sky.run("usage", "records", "list", "--json")[0].stdout)
     assert entry["mode"] == "local"
-    shown = json.loads(sky.consent("records", "show").stdout)
+    shown = json.loads(sky.run("usage", "records", "show")[0].stdout)
     assert shown["error"]["error_class"] == "NotImplementedError"
 
 

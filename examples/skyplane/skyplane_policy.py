@@ -4,10 +4,9 @@ get/set usage_stats`, and what `skyplane init` is told. Used by skyplane_uc.py."
 from __future__ import annotations
 
 import functools
-import sys
 from typing import Any
 
-__all__ = ["POLICY_NAME", "config_command", "decide_transfer", "host_policy", "usage_stats_status"]
+__all__ = ["POLICY_NAME", "config_command", "decide_transfer", "host_policy", "run_usage", "usage_stats_status"]
 
 # THE place where the host's policy is named. Issue 11 ships the `skyplane-0.3` policy (which also
 # reads Skyplane 0.3.2's INI file `[flags] usage_stats`); until then None = the embedded policy.
@@ -59,37 +58,47 @@ def usage_stats_status(cls: Any) -> Any:
         else UsageStatsStatus.ENABLED_BY_DEFAULT
 
 
+def run_usage(words: list[str]) -> int:
+    """`skyplane usage WORDS...`: the library's mounted commands (usage_consent.cli.host), bound to
+    the host's policy. Through argparse: Typer 0.2x vendors its own click, so a click group from
+    `click_group()` cannot be added to Skyplane's Typer app."""
+    import argparse
+
+    from usage_consent.cli.host import add_argparse
+
+    parser = argparse.ArgumentParser(prog="skyplane")
+    add_argparse(parser.add_subparsers(dest="command", required=True), "usage", policy=POLICY_NAME)
+    args = parser.parse_args(["usage", *words])
+    return int(args.func(args))
+
+
 def config_command(original: Any, name: str) -> Any:
+    """`skyplane config get|set usage_stats [VALUE]` = `skyplane usage get|set [VALUE]`; other keys
+    stay Skyplane's own."""
     @functools.wraps(original)
     def run(key: str, *args: Any, **kwargs: Any) -> Any:
         if key != "usage_stats":
             return original(key, *args, **kwargs)
-        from usage_consent.policy import UsageConsentError, read_consent, write_consent
-
-        policy = host_policy()
-        try:
-            old = read_consent(policy)
-            if name == "set":
-                new = write_consent(kwargs.get("value", args[0] if args else None), policy)
-                _sync_ini(new)
-                print(f"usage_stats = {new} (was {old or 'unset'})")
-            else:
-                print(f"usage_stats = {old or 'unset'}")
-        except UsageConsentError as error:
-            print(f"skyplane config {name}: {error}", file=sys.stderr)
-            raise SystemExit(1) from None
+        value = [str(kwargs.get("value", args[0] if args else ""))] if name == "set" else []
+        code = run_usage([name, *value])
+        if code == 0 and name == "set":
+            _sync_ini(value[0])
+        if code:
+            raise SystemExit(code)
         return None
 
     return run
 
 
-def _sync_ini(mode: str) -> None:
-    """INTERIM, until POLICY_NAME is "skyplane-0.3" (whose INI source write_consent writes): keep
-    Skyplane 0.3.2's own INI flag, when the user has one, equal for on/off."""
-    if POLICY_NAME or mode == "local":
-        return
+def _sync_ini(value: str) -> None:
+    """INTERIM, until POLICY_NAME is "skyplane-0.3" (whose INI source the mounted `set` writes):
+    keep Skyplane 0.3.2's own INI flag, when the user has one, equal for on/off."""
     from skyplane.config_paths import cloud_config, config_path
+    from usage_consent.policy import read_consent
 
+    mode = read_consent(host_policy())
+    if POLICY_NAME or mode not in ("on", "off"):
+        return
     if getattr(cloud_config, "flag_usage_stats", None) is not None:
         cloud_config.set_flag("usage_stats", str(mode == "on"))
         cloud_config.to_config_file(config_path)

@@ -8,8 +8,8 @@ Skyplane's own Typer app with the same arguments, so every command behaves as be
   the error's class and stage, never its message) goes through ``start_session``/``report``.
 - Skyplane's ``UsageClient`` never builds its own report, never reads or writes its
   MAC-derived ``host_uuid`` id for it, and never POSTs to its Loki server.
-- ``skyplane config get/set usage_stats`` read and write through ``read_consent`` /
-  ``write_consent`` (the file the policy names: ``~/.skyplane/config.json``).
+- ``skyplane usage ...``: the library's mounted commands; ``skyplane config get/set usage_stats`` run
+  ``usage get/set`` (the file the policy names: ``~/.skyplane/config.json``).
 """
 
 from __future__ import annotations
@@ -142,8 +142,22 @@ def install() -> Any:
         name = info.name or info.callback.__name__
         if name in ("get", "set"):
             info.callback = skyplane_policy.config_command(info.callback, name)
-    # Issue 12: mount the library's `usage` command group here (app.add_typer / a click group).
+    _mount_usage_commands(cli.app)
     return cli.app
+
+
+def _mount_usage_commands(app: Any) -> None:
+    """`skyplane usage explain|notice|records|forget|history|set|get|unset`: the library's commands,
+    their arguments and `--help` parsed by the library (skyplane_policy.run_usage)."""
+    import typer
+    from usage_consent.cli.host import GROUP_HELP
+
+    def usage(ctx: Any) -> None:
+        raise SystemExit(skyplane_policy.run_usage(list(ctx.args)))
+
+    usage.__annotations__ = {"ctx": typer.Context, "return": None}
+    app.command(name="usage", help=GROUP_HELP, add_help_option=False,
+                context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(usage)
 
 
 SUPPORTED = "0.3.2"  # the hooks follow this version's functions and signatures
