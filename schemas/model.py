@@ -53,7 +53,9 @@ class TransferOptions(_Closed):
     recursive: bool = Field(description="Whether the transfer copied a folder recursively.")
     multipart: bool = Field(description="Whether large objects were split into parts.")
     max_instances: int = Field(description="Maximum number of gateway VMs per region.", ge=0, le=1000)
-    solver: Solver = Field(description="The planner that chose the transfer route.")
+    solver: Solver | None = Field(
+        default=None, description="The planner that chose the transfer route (absent: one the host does not know)."
+    )
     max_connections: int | None = Field(
         default=None, description="Maximum number of connections per gateway VM.", ge=0, le=100000
     )

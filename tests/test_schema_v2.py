@@ -150,3 +150,10 @@ def _raise_in(module: str, name: str, error: Exception):
 def test_stage_of_an_uncaught_error_comes_from_skyplanes_frames(module, name, stage):
     """The innermost Skyplane function on the traceback names the stage; other code never does."""
     assert skyplane_map.stage_of_traceback(_raise_in(module, name, RuntimeError("x"))) == stage
+
+
+def test_an_unknown_solver_is_left_out_not_sent():
+    """A solver Skyplane does not know (it then fails) is left out, so the failure's report stays valid."""
+    fields = skyplane_map.transfer_fields({"cmd": "cp", "recursive": True, "multipart": True, "max_instances": 1,
+                                           "solver": "ilp"}, "local:/x", ["local:/y"])
+    assert "solver" not in fields["options"] and fields["options"]["max_instances"] == 1

@@ -271,3 +271,13 @@ def test_launcher_without_skyplane_says_how_to_install_it(home):
                             timeout=60)
     assert result.returncode == 1 and len(result.stderr.splitlines()) == 1
     assert 'pip install skyplane==0.3.2 "numpy<2" "pandas<2.3"' in result.stderr
+
+
+def test_unknown_solver_failure_is_reported(sky, server):
+    """`--solver ilp` fails in Skyplane 0.3.2 (ValueError while planning); that failure is reported."""
+    sky.home.mark_notice_shown()
+    result, _ = sky.run("cp", str(sky.home.root / "data" / "a.txt"), str(sky.home.root / "b.txt"), "--solver", "ilp")
+    assert result.returncode == 1 and "No such planning algorithm" in result.stderr
+    report = body_of(server)
+    assert report["error"] == {"error_class": "ValueError", "location": "planning"}
+    assert "solver" not in report["options"]

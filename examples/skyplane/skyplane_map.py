@@ -81,8 +81,13 @@ def destinations(tags: Any) -> list[dict[str, str]]:
 
 
 def _options(args: Mapping[str, Any]) -> dict[str, Any]:
-    """The schema's option fields that Skyplane's args hold (its ``cmd`` is our ``command``)."""
-    return {name: args[name] for name in _defs("TransferOptions") if args.get(name) is not None}
+    """The schema's option fields that Skyplane's args hold (its ``cmd`` is our ``command``); a
+    solver Skyplane does not know (the user's typo, which fails the transfer) is left out."""
+    props = _defs("TransferOptions")
+    options = {name: args[name] for name in props if args.get(name) is not None}
+    if options.get("solver") not in _allowed(props["solver"]):
+        options.pop("solver", None)
+    return options
 
 
 def transfer_fields(args: Mapping[str, Any] | None, src_tag: Any, dst_tags: Any,
