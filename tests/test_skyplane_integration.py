@@ -281,3 +281,15 @@ def test_unknown_solver_failure_is_reported(sky, server):
     report = body_of(server)
     assert report["error"] == {"error_class": "ValueError", "location": "planning"}
     assert "solver" not in report["options"]
+
+
+def test_v1_user_is_shown_the_change_before_the_first_v2_report(sky, server):
+    """A user last shown v1 who opted in: the notice with the v1->v2 change comes before the
+    transfer (before Skyplane's own error), then the v2 report is sent."""
+    sky.home.mark_notice_shown(version=1)
+    sky.home.write_config({"usage_stats_endpoint": server.url, "usage_stats": True})
+    result, _ = sky.cp()
+    assert "Changed since v1, the version you were last shown:" in result.stderr
+    assert "+ destinations: Providers and regions the data went to" in result.stderr
+    assert result.stderr.index("Changed since v1") < result.stderr.index("Uncaught exception")
+    assert body_of(server)["schema_version"] == 2
