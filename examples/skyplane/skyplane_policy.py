@@ -1,12 +1,14 @@
-"""Skyplane's side of the consent: which policy, the decision for a transfer, `skyplane config
-get/set usage_stats`, and what `skyplane init` is told. Used by skyplane_uc.py."""
+"""Skyplane's side of the consent: which policy, the decision for a transfer, the mounted
+`skyplane usage ...` commands, `skyplane config get/set usage_stats`, and what `skyplane init` is
+told. Used by skyplane_uc.py."""
 
 from __future__ import annotations
 
 import functools
 from typing import Any
 
-__all__ = ["POLICY_NAME", "config_command", "decide_transfer", "host_policy", "run_usage", "usage_stats_status"]
+__all__ = ["POLICY_NAME", "config_command", "decide_transfer", "host_policy", "mount_usage_commands", "run_usage",
+           "usage_stats_status"]
 
 # THE place where the host's policy is named. Issue 11 ships the `skyplane-0.3` policy (which also
 # reads Skyplane 0.3.2's INI file `[flags] usage_stats`); until then None = the embedded policy.
@@ -70,6 +72,20 @@ def run_usage(words: list[str]) -> int:
     add_argparse(parser.add_subparsers(dest="command", required=True), "usage", policy=POLICY_NAME)
     args = parser.parse_args(["usage", *words])
     return int(args.func(args))
+
+
+def mount_usage_commands(app: Any) -> None:
+    """`skyplane usage explain|notice|records|forget|history|set|get|unset`: the library's commands,
+    their arguments and `--help` parsed by the library (skyplane_policy.run_usage)."""
+    import typer
+    from usage_consent.cli.host import GROUP_HELP
+
+    def usage(ctx: Any) -> None:
+        raise SystemExit(run_usage(list(ctx.args)))
+
+    usage.__annotations__ = {"ctx": typer.Context, "return": None}
+    app.command(name="usage", help=GROUP_HELP, add_help_option=False,
+                context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(usage)
 
 
 def config_command(original: Any, name: str) -> Any:

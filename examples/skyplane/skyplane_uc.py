@@ -142,22 +142,8 @@ def install() -> Any:
         name = info.name or info.callback.__name__
         if name in ("get", "set"):
             info.callback = skyplane_policy.config_command(info.callback, name)
-    _mount_usage_commands(cli.app)
+    skyplane_policy.mount_usage_commands(cli.app)
     return cli.app
-
-
-def _mount_usage_commands(app: Any) -> None:
-    """`skyplane usage explain|notice|records|forget|history|set|get|unset`: the library's commands,
-    their arguments and `--help` parsed by the library (skyplane_policy.run_usage)."""
-    import typer
-    from usage_consent.cli.host import GROUP_HELP
-
-    def usage(ctx: Any) -> None:
-        raise SystemExit(skyplane_policy.run_usage(list(ctx.args)))
-
-    usage.__annotations__ = {"ctx": typer.Context, "return": None}
-    app.command(name="usage", help=GROUP_HELP, add_help_option=False,
-                context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(usage)
 
 
 SUPPORTED = "0.3.2"  # the hooks follow this version's functions and signatures
