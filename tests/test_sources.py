@@ -330,7 +330,7 @@ def test_ci_local_run_records_without_a_state_file(home, monkeypatch):
     decision = decide(parse_policy(text, "local-ci.toml"))
     session = start_session(decision, command="cp", tool_version="0.3.2",
                             source={"provider": "aws", "region": "us-east-1"},
-                            destination={"provider": "gcp", "region": "us-west1"},
+                            destinations=[{"provider": "gcp", "region": "us-west1"}],
                             options={"recursive": False, "multipart": True, "max_instances": 2, "solver": "direct"})
     assert session.report(stats={"runtime_s": 1.5, "throughput_gbits": 2.0, "bytes_transferred": 10,
                                  "objects_transferred": 1}) == "recorded"
