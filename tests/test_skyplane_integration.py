@@ -77,7 +77,9 @@ class Sky:
         return self.run("cp", str(self.home.root / "data" / "a.txt"), str(self.home.root / "b.txt"), **env)
 
     def consent(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(self.env.folder / "bin" / "usage-consent"), *args], env=self.home.env(),
+        """`usage-consent --policy skyplane-0.3 ARGS` on the same HOME."""
+        return subprocess.run([str(self.env.folder / "bin" / "usage-consent"), "--policy", "skyplane-0.3", *args],
+                              env=self.home.env(),
                               capture_output=True, text=True, timeout=60)
 
 
@@ -105,10 +107,10 @@ def test_help_is_skyplanes_own_plus_usage(sky):
 def test_mounted_usage_commands_match_usage_consent(sky):
     """`skyplane usage explain --json` and `skyplane usage get` say what `usage-consent` says."""
     sky.home.mark_notice_shown()
-    assert sky.run("usage", "set", "local")[0].returncode == 0
+    assert sky.run("usage", "set", "false")[0].returncode == 0
     ours = json.loads(sky.run("usage", "explain", "--json")[0].stdout)
     assert ours == json.loads(sky.consent("explain", "--json").stdout)
-    assert ours["mode"] == "local"
+    assert (ours["mode"], ours["decided_by"]) == ("off", "skyplane_0_3_config")
     assert sky.run("config", "get", "usage_stats")[0].stdout == sky.consent("config", "get", "usage_stats").stdout
 
 
@@ -180,24 +182,34 @@ def test_every_skyplane_field_has_its_place(sky, server):
 
 
 def test_config_set_false_then_no_connection(sky, server):
-    """`skyplane config set usage_stats false` writes our config file (other keys kept); then a cp
-    opens no connection at all, to the collector or to Loki."""
+    """`skyplane config set usage_stats false` writes Skyplane 0.3.2's own INI file (every other
+    section kept), which stock Skyplane then reads; a cp opens no connection at all."""
     sky.home.mark_notice_shown()
     result, _ = sky.run("config", "set", "usage_stats", "false")
-    assert result.returncode == 0 and "~/.skyplane/config.json: usage_stats = false" in result.stdout
+    assert result.returncode == 0 and "~/.skyplane/config: usage_stats = False" in result.stdout
     assert "skyplane usage forget" in result.stderr  # what stays on this machine, and how to delete it
-    assert sky.home.config_data() == {"usage_stats_endpoint": server.url, "usage_stats": False}
+    ini = (sky.home.skyplane / "config").read_text()
+    assert "[flags]" in ini and "aws_enabled = False" in ini
+    assert sky.home.config_data() == {"usage_stats_endpoint": server.url}
     assert sky.run("config", "get", "usage_stats")[0].stdout.strip() == "false"
+    assert "usage_stats = False" in sky.run("config", "get", "usage_stats", stock=True)[0].stdout
     sky.cp()
     assert server.connections == 0 and sky.loki.connections == 0
+    assert sky.run("config", "set", "usage_stats", "true")[0].returncode == 0
+    assert "usage_stats = True" in sky.run("config", "get", "usage_stats", stock=True)[0].stdout
 
 
-def test_config_set_bad_value_is_one_line_and_changes_nothing(sky):
-    """A value that is not a consent value: exit 2, one line naming the key, the file untouched."""
-    before = sky.home.config.read_text()
-    result, _ = sky.run("config", "set", "usage_stats", "perhaps")
-    assert result.returncode == 2 and "usage_stats" in result.stderr and "perhaps" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1 and sky.home.config.read_text() == before
+@pytest.mark.parametrize(("value", "code", "says"), [("perhaps", 2, "usage_stats: 'perhaps'"),
+                                                   ("local", 1, "SKYPLANE_USAGE_STATS_ENABLED=local")],
+                         ids=["not-a-value", "local-in-the-ini-file"])
+def test_config_set_refusal_is_one_line_and_changes_nothing(sky, value, code, says):
+    """A value that is not a consent value, or `local` (Skyplane 0.3.2's INI file cannot hold it):
+    a short message naming the key or the file and what works instead, and both files untouched."""
+    before = sky.home.config.read_text(), (sky.home.skyplane / "config").read_text()
+    result, _ = sky.run("config", "set", "usage_stats", value)
+    assert result.returncode == code and says in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) <= 2
+    assert (sky.home.config.read_text(), (sky.home.skyplane / "config").read_text()) == before
 
 
 @pytest.mark.parametrize("variable", [{"SKYPLANE_USAGE_STATS_ENABLED": "0"}, {"DO_NOT_TRACK": "1"}],
@@ -210,12 +222,16 @@ def test_variable_opt_out_no_connection(sky, server, variable):
     assert not (sky.home.tmp / "skyplane" / "usage").exists()
 
 
-def test_local_mode_records_and_connects_nowhere(sky, server):
-    """`config set usage_stats local`: the report is kept on disk and shown by `skyplane usage
-    records`, never sent."""
+@pytest.mark.parametrize("how", ["variable", "json-config"])
+def test_local_mode_records_and_connects_nowhere(sky, server, how):
+    """Local (`SKYPLANE_USAGE_STATS_ENABLED=local`, or "local" in ~/.skyplane/config.json): the
+    report is kept on disk and shown by `skyplane usage records`, never sent."""
     sky.home.mark_notice_shown()
-    assert sky.run("config", "set", "usage_stats", "local")[0].returncode == 0
-    sky.cp()
+    if how == "variable":
+        sky.cp(SKYPLANE_USAGE_STATS_ENABLED="local")
+    else:
+        sky.home.write_config({"usage_stats_endpoint": server.url, "usage_stats": "local"})
+        sky.cp()
     assert server.connections == 0 and sky.loki.connections == 0
     [entry] = json.loads(sky.run("usage", "records", "list", "--json")[0].stdout)
     assert entry["mode"] == "local"
@@ -224,11 +240,12 @@ def test_local_mode_records_and_connects_nowhere(sky, server):
 
 
 def test_earlier_skyplane_ini_opt_out_is_kept(sky, server):
-    """A user who opted out in Skyplane 0.3.2 itself (`[flags] usage_stats = False`) stays out, is
-    not shown the notice, and nothing is written; a variable set for a run still decides."""
+    """A user who opted out in Skyplane 0.3.2 itself (`[flags] usage_stats = False`) stays out on
+    every run, is not shown the notice, and nothing is written; a variable set for a run still decides."""
     (sky.home.skyplane / "config").write_text(CLOUDS_OFF + "[flags]\nusage_stats = False\n")
-    result, _ = sky.cp()
-    assert "collects anonymous" not in result.stderr and not sky.home.state.exists()
+    for _ in range(2):
+        result, _ = sky.cp()
+        assert "collects anonymous" not in result.stderr and not sky.home.state.exists()
     assert server.connections == 0 and sky.loki.connections == 0
     assert not (sky.home.tmp / "skyplane" / "usage").exists()
     sky.home.mark_notice_shown()

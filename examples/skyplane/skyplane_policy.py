@@ -10,42 +10,24 @@ from typing import Any
 __all__ = ["POLICY_NAME", "config_command", "decide_transfer", "host_policy", "mount_usage_commands", "run_usage",
            "usage_stats_status"]
 
-# THE place where the host's policy is named. Issue 11 ships the `skyplane-0.3` policy (which also
-# reads Skyplane 0.3.2's INI file `[flags] usage_stats`); until then None = the embedded policy.
-POLICY_NAME: str | None = None
+# The host's policy, named once: the published policy's JSON file first, then Skyplane 0.3.2's own
+# INI file (`[flags] usage_stats` in ~/.skyplane/config or $SKYPLANE_CONFIG), which `set` writes.
+POLICY_NAME = "skyplane-0.3"
+# Source kinds that are a choice someone made (for `skyplane init`'s "enabled explicitly").
+CHOICE_KINDS = ("env", "do_not_track", "config_file", "managed")
 
 
 def host_policy() -> Any:
-    from usage_consent.policy import embedded_policy, load_policy
+    from usage_consent.policy import load_policy
 
-    return load_policy(POLICY_NAME) if POLICY_NAME else embedded_policy()
-
-
-def _ini_opt_out() -> bool:
-    """INTERIM, until POLICY_NAME is "skyplane-0.3": the user's Skyplane 0.3.2 opt-out,
-    ``[flags] usage_stats = False`` in ~/.skyplane/config (or $SKYPLANE_CONFIG)."""
-    if POLICY_NAME:
-        return False
-    from skyplane.config_paths import cloud_config
-
-    return getattr(cloud_config, "flag_usage_stats", None) is False
-
-
-# Sources that are a choice the user made (a variable, our config file): they win over the INI flag.
-CHOICES = ("env", "do_not_track", "config_file")
+    return load_policy(POLICY_NAME)
 
 
 def decide_transfer() -> Any:
-    """The decision for a transfer starting now. An INI opt-out that no explicit choice overrides
-    makes it off at once: no notice, nothing written (INTERIM, see _ini_opt_out)."""
-    from usage_consent.policy import decide, explain
+    """The decision for a transfer starting now (the notice, when due, printed first)."""
+    from usage_consent.policy import decide
 
-    policy = host_policy()
-    if _ini_opt_out():
-        preview = explain(policy)
-        if preview.decided_by not in CHOICES:
-            return preview.replace(mode="off", endpoints=(), decided_by="skyplane_ini")
-    return decide(policy)
+    return decide(host_policy())
 
 
 def usage_stats_status(cls: Any) -> Any:
@@ -53,10 +35,12 @@ def usage_stats_status(cls: Any) -> Any:
     from skyplane.api.usage import UsageStatsStatus
     from usage_consent.policy import explain
 
-    decision = explain(host_policy())
-    if decision.mode == "off" or (_ini_opt_out() and decision.decided_by not in CHOICES):
+    policy = host_policy()
+    decision = explain(policy)
+    if decision.mode == "off":
         return UsageStatsStatus.DISABLED_EXPLICITLY
-    return UsageStatsStatus.ENABLED_EXPLICITLY if decision.decided_by in CHOICES \
+    kinds = {source.name: source.kind for source in policy.sources}
+    return UsageStatsStatus.ENABLED_EXPLICITLY if kinds.get(decision.decided_by) in CHOICE_KINDS \
         else UsageStatsStatus.ENABLED_BY_DEFAULT
 
 
@@ -97,24 +81,8 @@ def config_command(original: Any, name: str) -> Any:
             return original(key, *args, **kwargs)
         value = [str(kwargs.get("value", args[0] if args else ""))] if name == "set" else []
         code = run_usage([name, *value])
-        if code == 0 and name == "set":
-            _sync_ini(value[0])
         if code:
             raise SystemExit(code)
         return None
 
     return run
-
-
-def _sync_ini(value: str) -> None:
-    """INTERIM, until POLICY_NAME is "skyplane-0.3" (whose INI source the mounted `set` writes):
-    keep Skyplane 0.3.2's own INI flag, when the user has one, equal for on/off."""
-    from skyplane.config_paths import cloud_config, config_path
-    from usage_consent.policy import read_consent
-
-    mode = read_consent(host_policy())
-    if POLICY_NAME or mode not in ("on", "off"):
-        return
-    if getattr(cloud_config, "flag_usage_stats", None) is not None:
-        cloud_config.set_flag("usage_stats", str(mode == "on"))
-        cloud_config.to_config_file(config_path)
