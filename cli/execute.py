@@ -15,7 +15,8 @@ class UsageError(Exception):
 
 
 def execute(run: Callable[[argparse.Namespace], int | None], args: argparse.Namespace, prog: str) -> int:
-    """``run(args)``; errors go to stderr as ``<prog>: <message>``, never as a traceback."""
+    """``run(args)``; errors go to stderr as one line, ``<prog>: <message>``, never as a traceback,
+    whatever the files and variables hold."""
     try:
         return int(run(args) or 0)
     except (ConsentValueError, UsageError) as error:
@@ -29,6 +30,12 @@ def execute(run: Callable[[argparse.Namespace], int | None], args: argparse.Name
     except OSError as error:  # a file the command had to touch: say which, without a traceback
         where = f"{error.filename}: " if error.filename else ""
         print(f"{prog}: {where}{error.strerror or error}", file=sys.stderr)
+        return 1
+    except (RecursionError, ValueError, UnicodeError, MemoryError) as error:  # input beyond what was foreseen
+        print(f"{prog}: input cannot be used: {type(error).__name__}: {str(error)[:200]}", file=sys.stderr)
+        return 1
+    except Exception as error:  # a bug: still one line, never a traceback (please report it)
+        print(f"{prog}: internal error: {type(error).__name__}: {str(error)[:200]}", file=sys.stderr)
         return 1
 
 

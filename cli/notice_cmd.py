@@ -48,12 +48,12 @@ def run_init(args: argparse.Namespace) -> int:
 def run_history(args: argparse.Namespace) -> int:
     entries = StateFile(expand(args.policy_model.state_file)).history()
     if args.json:
-        print(json.dumps(entries, indent=2))
+        print(json.dumps(entries, indent=2, ensure_ascii=False))
         return 0
     if not entries:
         print("no notice shown and no choice recorded yet")
     for entry in entries:
         shown = {k: v if isinstance(v, str) else json.dumps(v) for k, v in entry.items() if k not in ("at", "event")}
         detail = " ".join(f"{k}={v}" for k, v in shown.items())
-        print(f"{entry.get('at', '?')}  {entry.get('event', '?'):<10}  {detail}")
+        print(f"{entry.get('at', '?')!s}  {entry.get('event', '?')!s:<10}  {detail}")
     return 0

@@ -6,8 +6,9 @@ import argparse
 import json
 import sys
 
-from usage_consent.reporter.record import usage_root
+from usage_consent.reporter.record import record_path, usage_root
 from usage_consent.reporter.records import forget, list_records, show_record
+from usage_consent.schemas.errors import ReportError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -38,9 +39,22 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    _, body = show_record(args.policy_model, args.session_id)
+    chosen, body = show_record(args.policy_model, args.session_id)
+    path = record_path(args.policy_model, chosen.client_id, chosen.session_id)
+    try:
+        json.loads(body.decode("utf-8"), parse_constant=_not_json)
+    except UnicodeDecodeError as error:
+        raise ReportError(f"{path}: not UTF-8 text (byte {error.start}); not a report", layer="records",
+                          path=path) from None
+    except (ValueError, RecursionError) as error:
+        reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error)[:80] or "nested too deeply"
+        raise ReportError(f"{path}: not JSON ({reason}); not a report", layer="records", path=path) from None
     sys.stdout.write(body.decode("utf-8") + "\n")
     return 0
+
+
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not JSON")
 
 
 def run_path(args: argparse.Namespace) -> int:

@@ -44,13 +44,17 @@ def _update(policy: Policy, value: Any) -> tuple[str, bool]:
     path, key = config_target(policy)
     fmt = file_format(path, spec.format)
     target = real_target(path)
-    with exclusive_lock(target):
-        text = read_text(target, layer=spec.name, what=fmt.upper())
-        if value is UNSET and text is None:
-            return path, False
-        new, changed = update_text(text, target, fmt, spec.section, key, value)
-        if changed:
-            write_atomic(target, new)
+    try:
+        with exclusive_lock(target):
+            text = read_text(target, layer=spec.name, what=fmt.upper())
+            if value is UNSET and text is None:
+                return path, False
+            new, changed = update_text(text, target, fmt, spec.section, key, value)
+            if changed:
+                write_atomic(target, new)
+    except OSError as error:  # only UsageConsentError leaves this module
+        raise ConfigFileError(f"{display(path)}: cannot be written: {error.strerror or error}; left as it is",
+                              layer=spec.name, path=path) from None
     return path, changed
 
 

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import logging
 
-from usage_consent.policy.atomic import LockBusy
+from usage_consent.policy.atomic import TRANSFER_LOCK_WAIT_S, LockBusy
 from usage_consent.policy.decision import Decision, Layer, Trace
 from usage_consent.policy.load import embedded_policy
 from usage_consent.policy.model import Policy
+from usage_consent.policy.paths import expand, home_problem
 from usage_consent.policy.resolve import resolve
+from usage_consent.schemas.errors import ConfigFileError, UsageConsentError
 
 log = logging.getLogger("usage_consent")
 
 
 def _failed_closed(policy: Policy | None, error: BaseException) -> Decision:
-    reason = f"internal error, usage stats off: {type(error).__name__}: {error}"
+    if isinstance(error, UsageConsentError):  # a named file or variable: say which, and what is wrong
+        reason = f"{error.message}; usage stats off"
+        layer = Layer(error.layer or "usage-consent", error.layer or "internal", error.path or "usage_consent",
+                      None, None, "invalid", reason)
+    else:
+        reason = f"internal error, usage stats off: {type(error).__name__}: {error}"
+        layer = Layer("usage-consent", "internal", "usage_consent", None, None, "invalid", reason)
     log.warning("%s", reason)
-    layer = Layer("usage-consent", "internal", "usage_consent", None, None, "invalid", reason)
     app, key = (policy.app, policy.key) if policy else ("unknown", "usage_stats")
     return Decision(app, key, "off", None, Trace((layer,)), policy=policy)
 
@@ -31,14 +38,34 @@ def _not_shown(decision: Decision, error: BaseException) -> Decision:
                             trace=Trace((*decision.trace, layer)))
 
 
+def _check_home() -> None:
+    problem = home_problem()
+    if problem:
+        raise ConfigFileError(problem, layer="home", path="$HOME")
+
+
+def _set_aside_unusable_state(policy: Policy, decision: Decision) -> None:
+    """When the notice source could not use the state file, set it aside and start afresh, so the
+    next run works (this one stays as decided: off, with the trace naming the file)."""
+    if any(layer.kind == "notice" and layer.status == "invalid" for layer in decision.trace):
+        from usage_consent.policy.state import StateFile
+
+        try:
+            StateFile(expand(policy.state_file)).usable(wait=TRANSFER_LOCK_WAIT_S)
+        except UsageConsentError:
+            pass  # not a matter of contents (a link, unreadable): the trace already says why
+        except OSError as error:
+            log.warning("%s: cannot be set aside: %s", error.filename, error.strerror)
+
+
 def _notice_is_due(policy: Policy, decision: Decision) -> bool:
-    """Shown when collection would happen, or is held back only by the notice itself;
-    never to users who opted out, and never when the trace already says it was shown."""
+    """Shown when collection would happen, or is held back only by the notice itself; never to
+    users who opted out, never when the trace already says it was shown or the state is unusable."""
     if decision.for_this_run_only:
         return False
     notice_layers = [layer for layer in decision.trace if layer.kind == "notice"]
-    if notice_layers and notice_layers[0].status == "unset":
-        return False
+    if notice_layers and notice_layers[0].status in ("unset", "invalid"):
+        return False  # shown already; or the state file cannot record it (this run is off anyway)
     held_by_notice = bool(notice_layers) and decision.decided_by == notice_layers[0].name
     if not (decision.enabled or held_by_notice):
         return False
@@ -51,6 +78,7 @@ def explain(policy: Policy | None = None) -> Decision:
     """The decision a transfer started now would get, with its trace; changes no file."""
     try:
         policy = policy or embedded_policy()
+        _check_home()
         from usage_consent.policy import notice
 
         decision = resolve(policy)
@@ -73,7 +101,9 @@ def decide(policy: Policy | None = None) -> Decision:
     """
     try:
         policy = policy or embedded_policy()
+        _check_home()
         decision = resolve(policy)
+        _set_aside_unusable_state(policy, decision)
         if decision.error is None and _notice_is_due(policy, decision):
             from usage_consent.policy import notice
 

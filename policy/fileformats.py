@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from usage_consent.policy.jsonfile import read_json_object, read_text
+from usage_consent.policy.jsonfile import dump_json_object, read_json_object, read_text
 from usage_consent.policy.model import FileFormat, Mode
 from usage_consent.policy.paths import display
-from usage_consent.schemas.errors import ConfigFileError
+from usage_consent.schemas.errors import ConfigContentError, ConfigFileError
 
 EXTENSIONS: dict[str, FileFormat] = {".ini": "ini", ".cfg": "ini", ".conf": "ini", ".toml": "toml"}
 # configparser's booleans (RawConfigParser.BOOLEAN_STATES), written once here so that reading an
@@ -41,11 +41,12 @@ def _ini_parser() -> Any:
     return parser
 
 
-def read_mapping(path: str, fmt: FileFormat, *, layer: str) -> dict[str, Any] | None:
+def read_mapping(path: str, fmt: FileFormat, *, layer: str, unique: str | None = None) -> dict[str, Any] | None:
     """The file's contents as a mapping (INI: ``{section: {key: value}}``, keys lowercased);
-    None when it does not exist, {} when it is empty."""
+    None when it does not exist, {} when it is empty. JSON: the ``unique`` key more than once is
+    a ConfigContentError (which one counts would be a guess)."""
     if fmt == "json":
-        return read_json_object(path, layer=layer)
+        return read_json_object(path, layer=layer, unique=unique)
     text = read_text(path, layer=layer, what=fmt.upper())
     if text is None:
         return None
@@ -55,7 +56,10 @@ def read_mapping(path: str, fmt: FileFormat, *, layer: str) -> dict[str, Any] | 
         try:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
-            raise ConfigFileError(f"{display(path)}: not valid TOML: {error}", layer=layer, path=path) from None
+            raise ConfigContentError(f"{display(path)}: not valid TOML: {error}", layer=layer, path=path) from None
+        except (RecursionError, ValueError) as error:  # nested too deeply, a number too long to convert
+            why = "nested too deeply" if isinstance(error, RecursionError) else str(error)[:80]
+            raise ConfigContentError(f"{display(path)}: not usable TOML: {why}", layer=layer, path=path) from None
     import configparser
 
     parser = _ini_parser()
@@ -113,18 +117,13 @@ def update_text(text: str | None, path: str, fmt: FileFormat, section: str | Non
         data = read_mapping_text(text, path, fmt)
         changed = _update_table(data, section, key, value, path)
         return tomli_w.dumps(data), changed
-    import json
-
-    data = read_mapping_text(text, path, fmt)
+    data = read_json_object(path, keep_numbers=True) or {}  # any JSON object: numbers kept as written
     changed = _update_table(data, section, key, value, path)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n", changed
+    return dump_json_object(data, path=path, layer="config_file"), changed
 
 
 def read_mapping_text(text: str | None, path: str, fmt: FileFormat) -> dict[str, Any]:
-    """``read_mapping`` for text already read under the lock (JSON is read again by path, so it
-    is checked exactly as the config_file source checks it)."""
-    if fmt == "json":
-        return read_json_object(path) or {}
+    """``read_mapping`` for TOML text already read under the lock."""
     if not (text or "").strip():
         return {}
     if fmt == "toml":
@@ -132,8 +131,9 @@ def read_mapping_text(text: str | None, path: str, fmt: FileFormat) -> dict[str,
 
         try:
             return tomllib.loads(text or "")
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigFileError(f"{display(path)}: not valid TOML: {error}", path=path) from None
+        except (RecursionError, ValueError) as error:  # TOMLDecodeError, nesting, a number too long
+            why = "nested too deeply" if isinstance(error, RecursionError) else str(error)[:120]
+            raise ConfigFileError(f"{display(path)}: not valid TOML: {why}", path=path) from None
     raise ValueError(fmt)
 
 

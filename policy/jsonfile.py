@@ -1,5 +1,10 @@
 """Reading a JSON-object file tolerantly: a missing file is no data; anything else bad is an error
-that names the file and the problem (line and column for JSON), never the file's contents."""
+that names the file and the problem (line and column for JSON), never the file's contents.
+
+Two ways to read: strictly (numbers must be finite and convertible; used to decide) and for a
+rewrite (``keep_numbers``: a number Python cannot hold, such as a 5,000-digit integer or ``1e999``,
+is kept exactly as written, so that opting out never fails on such a file and loses nothing).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,10 @@ import stat
 from typing import Any
 
 from usage_consent.policy.paths import display
-from usage_consent.schemas.errors import ConfigFileError
+from usage_consent.schemas.errors import ConfigContentError, ConfigFileError
+
+__all__ = ["dump_json_object", "read_json_object", "read_regular", "read_text", "stat_key"]
+JSON_BLANKS = " \t\r\n"  # the whitespace JSON allows; a file of only these is empty
 
 
 def stat_key(path: str) -> tuple[int, ...] | str:
@@ -63,13 +71,14 @@ def read_regular(path: str, *, dir_fd: int | None = None, follow: bool = True, l
         os.close(fd)
 
 
-def read_text(path: str, *, layer: str = "config_file", what: str = "JSON") -> str | None:
+def read_text(path: str, *, layer: str = "config_file", what: str = "JSON", follow: bool = True) -> str | None:
     """The text of ``path``; None when the file does not exist. Raises ConfigFileError when the
-    path is a directory, FIFO, device or socket, larger than MAX_FILE_BYTES, unreadable or not
-    UTF-8 (``what`` names the kind of file expected)."""
+    path is a directory, FIFO, device or socket, larger than MAX_FILE_BYTES, unreadable or (with
+    ``follow=False``) a symbolic link, and ConfigContentError when it is not UTF-8 (``what`` names
+    the kind of file expected)."""
     shown = display(path)
     try:
-        return read_regular(path).decode("utf-8")
+        return read_regular(path, follow=follow).decode("utf-8")
     except FileNotFoundError:
         return None
     except IsADirectoryError:
@@ -79,43 +88,128 @@ def read_text(path: str, *, layer: str = "config_file", what: str = "JSON") -> s
     except NotADirectoryError:
         return None
     except UnicodeDecodeError as error:
-        raise ConfigFileError(
-            f"{shown}: not UTF-8 text (byte {error.start})", layer=layer, path=path
-        ) from None
+        raise ConfigContentError(f"{shown}: not UTF-8 text (byte {error.start})", layer=layer, path=path) from None
     except OSError as error:
-        raise ConfigFileError(
-            f"{shown}: cannot be read: {error.strerror}", layer=layer, path=path
-        ) from None
+        if not follow and os.path.islink(path):
+            raise ConfigFileError(f"{shown}: is a symbolic link; refused (it is never followed)",
+                                  layer=layer, path=path) from None
+        raise ConfigFileError(f"{shown}: cannot be read: {error.strerror}", layer=layer, path=path) from None
 
 
-def read_json_object(path: str, *, layer: str = "config_file") -> dict[str, Any] | None:
+class _NumberError(ValueError):
+    pass
+
+
+class _Decoder:
+    """The hooks of one parse: duplicate keys of the top-level object, numbers kept or refused."""
+
+    def __init__(self, keep_numbers: bool) -> None:
+        self.keep_numbers = keep_numbers
+        self.nonce = ""
+        self.raw: list[str] = []
+        self.duplicates: list[str] = []
+
+    def pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        data = dict(pairs)
+        # The top-level object is completed last, so what is left here at the end is its own.
+        self.duplicates = []
+        if len(data) != len(pairs):
+            seen: set[str] = set()
+            self.duplicates = [key for key, _ in pairs if key in seen or seen.add(key)]
+        return data
+
+    def _kept(self, text: str, why: str) -> str:
+        """A placeholder string, put back as ``text`` when the object is dumped again."""
+        if not self.keep_numbers:
+            raise _NumberError(why)
+        self.nonce = self.nonce or os.urandom(8).hex()
+        self.raw.append(text)
+        return f"{self.nonce}:{len(self.raw) - 1}"
+
+    def integer(self, text: str) -> int | str:
+        try:
+            return int(text)
+        except ValueError:
+            return self._kept(text, f"holds a number too long to read ({len(text)} digits)")
+
+    def real(self, text: str) -> float | str:
+        value = float(text)
+        if value in (float("inf"), float("-inf")):
+            return self._kept(text, f"holds a number too large to read ({text[:20]})")
+        return value
+
+    def constant(self, text: str) -> str:
+        return self._kept(text, f"holds {text}, which is not JSON")
+
+
+def read_json_object(path: str, *, layer: str = "config_file", unique: str | None = None,
+                     keep_numbers: bool = False, follow: bool = True) -> dict[str, Any] | None:
     """The JSON object in ``path``; None when the file does not exist, {} when it is empty.
 
-    Raises ConfigFileError when the path is a directory, unreadable, not UTF-8, not JSON,
-    or JSON that is not an object.
+    Raises ConfigContentError when the contents cannot be used (not UTF-8, not JSON, JSON that
+    is not an object, the ``unique`` key more than once, numbers Python cannot hold unless
+    ``keep_numbers``), and ConfigFileError when the path is a directory, unreadable, or (with
+    ``follow=False``) a symbolic link.
     """
     shown = display(path)
-    text = read_text(path, layer=layer)
+    text = read_text(path, layer=layer, follow=follow)
     if text is None:
         return None
-    if not text.strip():
+    if not text.strip(JSON_BLANKS):
         return {}  # an empty file holds no settings yet
+    decoder = _Decoder(keep_numbers)
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=decoder.pairs, parse_int=decoder.integer,
+                          parse_float=decoder.real, parse_constant=decoder.constant)
     except json.JSONDecodeError as error:
-        raise ConfigFileError(
+        raise ConfigContentError(
             f"{shown}: not valid JSON: {error.msg.removesuffix(' at').removesuffix(':')} "
             f"at line {error.lineno}, column {error.colno}",
-            layer=layer,
-            path=path,
+            layer=layer, path=path,
         ) from None
     except RecursionError:
-        raise ConfigFileError(f"{shown}: JSON nested too deeply", layer=layer, path=path) from None
+        raise ConfigContentError(f"{shown}: JSON nested too deeply", layer=layer, path=path) from None
+    except _NumberError as error:
+        raise ConfigContentError(f"{shown}: {error}", layer=layer, path=path) from None
     if not isinstance(data, dict):
-        raise ConfigFileError(
-            f"{shown}: holds a JSON {type(data).__name__.replace('dict', 'object')}, not an object",
-            layer=layer,
-            path=path,
-            value=type(data).__name__,
-        )
+        kind = {dict: "object", list: "list", str: "str", bool: "bool", type(None): "null"}.get(type(data), "number")
+        raise ConfigContentError(f"{shown}: holds a JSON {kind}, not an object", layer=layer, path=path,
+                                 value=type(data).__name__)
+    if unique is not None and unique in decoder.duplicates:
+        raise ConfigContentError(f"{shown}: key {unique!r} appears more than once; which one counts is unclear",
+                                 layer=layer, path=path, key=unique)
+    if decoder.raw:
+        data = _RawObject(data)
+        data.decoder = decoder
     return data
+
+
+class _RawObject(dict):
+    """An object read with ``keep_numbers`` that holds numbers kept as written."""
+
+    decoder: _Decoder
+
+
+def dump_json_object(data: dict[str, Any], *, path: str, layer: str) -> str:
+    """The text to write for ``data``: indented, UTF-8 when it can be (a lone surrogate is written
+    as its escape), numbers kept as written put back, never NaN. Raises ConfigFileError when it is
+    nested too deeply to be written again (the file is then left as it is)."""
+    text = None
+    for ensure_ascii, indent in ((False, 2), (True, 2), (True, None)):
+        try:
+            text = json.dumps(data, indent=indent, ensure_ascii=ensure_ascii, allow_nan=False)
+            text.encode("utf-8")
+            break
+        except UnicodeEncodeError:
+            continue
+        except RecursionError:
+            text = None
+            continue
+    if text is None:
+        raise ConfigFileError(f"{display(path)}: nested too deeply to be written again; left as it is",
+                              layer=layer, path=path)
+    decoder = getattr(data, "decoder", None)
+    if decoder is not None:
+        for index, raw in enumerate(decoder.raw):
+            text = text.replace(f'"{decoder.nonce}:{index}"', raw, 1)
+    return text + "\n"

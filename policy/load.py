@@ -105,6 +105,10 @@ def parse_policy(text: str, origin: str) -> Policy:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(origin, [("", f"not valid TOML: {error}")]) from None
+    except RecursionError:
+        raise PolicyError(origin, [("", "not usable TOML: nested too deeply")]) from None
+    except ValueError as error:  # a number too long to convert
+        raise PolicyError(origin, [("", f"not usable TOML: {str(error)[:120]}")]) from None
     try:
         return Policy.model_validate(data)
     except ValidationError as error:

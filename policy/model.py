@@ -21,6 +21,7 @@ MANAGED_FIRST = "a managed source must be the first source"
 CI_VARIABLES = ("CI", "CONTINUOUS_INTEGRATION", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "CIRCLECI",
                 "JENKINS_URL", "TF_BUILD", "TRAVIS", "TEAMCITY_VERSION", "BITBUCKET_BUILD_NUMBER",
                 "CODEBUILD_BUILD_ID")
+BLANKS = " \t"  # the only characters ignored around a value; any other makes it invalid
 
 
 class _Strict(BaseModel):
@@ -55,8 +56,13 @@ class Spellings(_Strict):
         return self
 
     def parse(self, text: str, exact: bool = False) -> Mode | None:
-        """The mode that ``text`` spells (stripped and in any case, or ``exact``ly), or None."""
-        word = text if exact else text.strip().lower()
+        """The mode that ``text`` spells (in any ASCII case, with only ASCII spaces and tabs around it
+        ignored: a newline, NBSP or control character makes it invalid; or ``exact``ly), or None."""
+        word = text if exact else text.strip(BLANKS)
+        if not exact:
+            if not word.isascii():
+                return None
+            word = word.lower()
         for mode in ("on", "off", "local"):
             if word in (s if exact else s.lower() for s in getattr(self, mode)):
                 return mode

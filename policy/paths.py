@@ -5,9 +5,30 @@ from __future__ import annotations
 import os
 
 
+def home_problem() -> str | None:
+    """Why HOME cannot hold the user's files (empty or relative), or None when it can (or is unset:
+    the account's home is then used)."""
+    home = os.environ.get("HOME")
+    if home is None or os.path.isabs(home):
+        return None
+    return f"$HOME is {'empty' if not home else f'relative ({home!r})'}; no file is read or written there"
+
+
 def expand(path: str) -> str:
-    """``~`` means the user's home, taken from HOME at the time of the call."""
-    return os.path.expanduser(path)
+    """``~`` means the user's home, taken from HOME at the time of the call. Raises ConfigFileError for
+    an empty or relative HOME, and for a path that is not absolute once expanded (``~nosuchuser/x``,
+    ``x``): such files would be shared, or follow the current folder."""
+    from usage_consent.schemas.errors import ConfigFileError
+
+    if path.startswith("~"):
+        problem = home_problem()
+        if problem:
+            raise ConfigFileError(problem, layer="home", path="$HOME", value=os.environ.get("HOME"))
+    expanded = os.path.expanduser(path)
+    if not os.path.isabs(expanded):
+        raise ConfigFileError(f"{path!r} is not an absolute path (write ~/... or /...); no file is read or written "
+                              "there", layer="policy", path=path)
+    return expanded
 
 
 def records_dir(app: str) -> str:

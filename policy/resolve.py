@@ -93,19 +93,24 @@ def _compute(policy: Policy) -> Decision:
     decided_by = merged.decided_by
     if merged.ceiling == "local" and mode == "on":
         mode, decided_by = "local", merged.ceiling_by
+    rules = {spec.name: on_invalid(policy, spec) for spec in policy.sources}
+    # A "raise" source is what a peer reads only when nothing above it decided: it counts only then.
+    invalid = [merged.layers[spec.name] for spec in policy.sources if merged.layers[spec.name].status == "invalid"
+               and (rules[spec.name] != "raise" or spec.name == decided_by)]
+    failing_closed = [layer for layer in invalid if rules[layer.name] == "off"]
+    if failing_closed and mode != "off":
+        # The one rule: an invalid source whose rule is "off", above or below the one that decided,
+        # makes the decision off, for "on" and "local" alike; the first such source decides it.
+        mode, decided_by = "off", failing_closed[0].name
+    elif mode == "on" and invalid:
+        # on_invalid = "skip" passes over a bad source, but a bad value never lets collection send.
+        mode = "off"
     layers: list[Layer] = []
     for spec in policy.sources:
         layer = merged.layers[spec.name]
         if layer.status == "decided" and layer.name != decided_by:
             layer = layer._replace(status="shadowed")
         layers.append(layer)
-    rules = {spec.name: on_invalid(policy, spec) for spec in policy.sources}
-    # A "raise" source is what a peer reads only when nothing above it decided: it counts only then.
-    invalid = [layer for layer in layers if layer.status == "invalid"
-               and (rules[layer.name] != "raise" or layer.name == decided_by)]
-    if mode == "on" and invalid:
-        # on_invalid = "skip" passes over a bad source, but a bad value never lets collection send.
-        mode = "off"
     error = merged.errors.get(decided_by) if decided_by and rules.get(decided_by) == "raise" else None
     for layer in invalid:
         if layer.name != decided_by or error is None:

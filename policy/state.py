@@ -7,16 +7,15 @@ Keys this version does not know, written by a newer one, are kept.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
 from collections.abc import Callable
 from typing import Any
 
-from usage_consent.policy.jsonfile import read_json_object, stat_key
+from usage_consent.policy.jsonfile import dump_json_object, read_json_object, stat_key
 from usage_consent.policy.paths import display
-from usage_consent.schemas.errors import ConfigFileError
+from usage_consent.schemas.errors import ConfigContentError
 
 HISTORY_LIMIT = 200
 UNCHANGED = object()  # returned by an update's change: nothing to write
@@ -30,6 +29,43 @@ def now_iso() -> str:
 
 def iso_from_ms(milliseconds: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(milliseconds // 1000))
+
+
+def _problem(data: dict[str, Any]) -> str | None:
+    """Why the known keys of a state file cannot be used (a wrong type), or None."""
+    def text_or_absent(entry: dict[str, Any], *keys: str) -> str | None:
+        return next((key for key in keys if key in entry and not isinstance(entry[key], str)), None)
+
+    checks: list[tuple[str, bool, str]] = [
+        ("format", isinstance(data.get("format", 1), int) and not isinstance(data.get("format"), bool),
+         "must be an integer"),
+        ("client_id", isinstance(data.get("client_id", ""), str), "must be a string"),
+        ("notices", isinstance(data.get("notices", {}), dict), "must be an object"),
+        ("history", isinstance(data.get("history", []), list), "must be a list"),
+    ]
+    for key, ok, what in checks:
+        if not ok:
+            return f"key {key!r} {what}"
+    for name, entry in data.get("notices", {}).items():
+        version = entry.get("version") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict) or (version is not None and (
+                not isinstance(version, int) or isinstance(version, bool))) or text_or_absent(
+                entry, "fingerprint", "shown_at"):
+            return f"key 'notices': entry {name!r} must be an object with an integer version and text fields"
+    for index, entry in enumerate(data.get("history", [])):
+        if not isinstance(entry, dict) or text_or_absent(entry, "at", "event"):
+            return f"key 'history': entry {index} must be an object whose at and event are strings"
+    return None
+
+
+def aside_name(path: str) -> str:
+    """Where an unusable state file is moved: beside itself, named with the time (never reused)."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    aside, n = f"{path}.corrupt-{stamp}", 1
+    while os.path.lexists(aside):
+        n += 1
+        aside = f"{path}.corrupt-{stamp}-{n}"
+    return aside
 
 
 def shown_in(data: dict[str, Any], schema_name: str) -> dict[str, Any]:
@@ -48,8 +84,21 @@ class StateFile:
         self.path = path
 
     def read(self) -> dict[str, Any]:
-        """The state; {} when there is none. Raises ConfigFileError when it does not parse."""
-        return read_json_object(self.path, layer="state") or {}
+        """The state; {} when there is none. Raises ConfigContentError when it cannot be used (not
+        JSON, a field of the wrong type) and ConfigFileError when it cannot be read or is a link."""
+        data = read_json_object(self.path, layer="state", follow=False) or {}
+        problem = _problem(data)
+        if problem:
+            raise ConfigContentError(f"{display(self.path)}: {problem}", layer="state", path=self.path, key=problem)
+        return data
+
+    def usable(self, wait: float | None = None) -> dict[str, Any]:
+        """The state, after setting aside a file whose contents cannot be used (and starting afresh;
+        the lock is waited for as ``update`` does)."""
+        try:
+            return self.read()
+        except ConfigContentError:
+            return self.update(dict, wait)
 
     def read_cached(self) -> dict[str, Any]:
         """Like read(), but parsed again only when the file's stat changed (one stat per call on a
@@ -71,7 +120,7 @@ class StateFile:
         return shown_version_in(self.read(), schema_name)
 
     def history(self) -> list[dict[str, Any]]:
-        entries = self.read().get("history")
+        entries = self.usable().get("history")
         return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
     def update(self, change: Callable[[dict[str, Any]], Any], wait: float | None = None) -> Any:
@@ -83,18 +132,24 @@ class StateFile:
         with exclusive_lock(self.path, COMMAND_LOCK_WAIT_S if wait is None else wait):
             try:
                 data = self.read()
-            except ConfigFileError as error:
-                aside = f"{self.path}.corrupt-{int(time.time())}"
-                os.replace(self.path, aside)
-                log.warning("%s; moved aside to %s and started afresh", error.message, display(aside))
+            except ConfigContentError as error:
+                self._set_aside(error)
                 data = {}
             result = change(data)
             if result is UNCHANGED:
                 return result
             if not isinstance(data.get("format"), int) or data["format"] < 1:
                 data["format"] = 1  # a newer version's higher format number is kept
-            write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+            write_atomic(self.path, dump_json_object(data, path=self.path, layer="state"))
         return result
+
+    def _set_aside(self, error: ConfigContentError) -> None:
+        """Move the unusable file beside itself (kept 0600, never lost); one warning names both."""
+        aside = aside_name(self.path)
+        os.replace(self.path, aside)
+        os.chmod(aside, 0o600)
+        log.warning("%s; set aside as %s and started afresh at %s", error.message, display(aside),
+                    display(self.path))
 
     @staticmethod
     def add_history(data: dict[str, Any], event: str, **detail: Any) -> None:

@@ -7,6 +7,7 @@ that gives one gets an invalid report naming the field, never a silent overwrite
 
 from __future__ import annotations
 
+import math
 import platform
 import sys
 import time
@@ -53,8 +54,17 @@ def schema_problems(report: Mapping[str, Any], policy: Policy) -> list[str]:
     return registry.problems(dict(report), policy.schema_name, report.get("schema_version"), schemas_root(policy))
 
 
+def non_finite_problems(data: Any, path: str = "") -> list[str]:
+    """A problem for each NaN or infinity in a report: they are not JSON, so such a report is invalid."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return [f"{path or '(top level)'}: {data} is not a finite number (NaN and infinities are not JSON)"]
+    items = data.items() if isinstance(data, Mapping) else enumerate(data) if isinstance(data, list | tuple) else ()
+    return [problem for key, value in items
+            for problem in non_finite_problems(value, f"{path}.{key}" if path else str(key))]
+
+
 def problems(host: Mapping[str, Any], report: Mapping[str, Any], policy: Policy) -> list[str]:
-    return sorted(owned_problems(host) + schema_problems(report, policy))
+    return sorted(owned_problems(host) + non_finite_problems(report) + schema_problems(report, policy))
 
 
 def validate_report(fields: Any = None, policy: Policy | None = None, **more: Any) -> list[str]:
@@ -74,4 +84,5 @@ def validate_report(fields: Any = None, policy: Policy | None = None, **more: An
     return problems(host, report, policy)
 
 
-__all__ = ["OWNED", "build", "host_fields", "owned_problems", "problems", "schema_problems", "validate_report"]
+__all__ = ["OWNED", "build", "host_fields", "non_finite_problems", "owned_problems", "problems", "schema_problems",
+           "validate_report"]

@@ -38,7 +38,7 @@ def write_record(policy: Policy, client_id: str, session_id: str, body: bytes, s
         fd = open_dir(usage_parts(policy, client_id, session_id))
     try:
         write_at(fd, RECORD, body)
-        write_at(fd, STATUS, json.dumps(status, indent=2).encode())
+        write_at(fd, STATUS, json.dumps(status, indent=2, allow_nan=False).encode())
     finally:
         os.close(fd)
     return record_path(policy, client_id, session_id)
@@ -48,7 +48,7 @@ def status_at(session_fd: int) -> dict[str, Any]:
     """A session folder's status, read tolerantly: {} when missing or not a JSON object."""
     try:
         status = json.loads(read_at(session_fd, STATUS))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
     return status if isinstance(status, dict) else {}
 
@@ -66,7 +66,7 @@ def update_status(policy: Policy, client_id: str, session_id: str, change: Calla
     try:
         status = status_at(fd)
         change(status)
-        write_at(fd, STATUS, json.dumps(status, indent=2).encode())
+        write_at(fd, STATUS, json.dumps(status, indent=2, allow_nan=False).encode())
     finally:
         os.close(fd)
 

@@ -105,10 +105,11 @@ def forget(policy: Policy) -> tuple[str | None, int]:
                 shutil.rmtree("usage", dir_fd=parent)
         finally:
             os.close(parent)
+    old = identity.rotate_client_id(policy)  # first: an unusable state file is set aside here
     for aside in glob.glob(glob.escape(expand(policy.state_file)) + ".corrupt-*"):
         with contextlib.suppress(OSError):
             os.unlink(aside)  # an old state file set aside may hold the old id
-    return identity.rotate_client_id(policy), count
+    return old, count
 
 
 __all__ = ["RECORD", "RecordInfo", "forget", "list_records", "show_record"]

@@ -107,11 +107,12 @@ class Session:
             log.warning("usage report not recorded or sent: %s", "; ".join(owned))
             return "invalid"
         try:
-            body = json.dumps(report, sort_keys=True, separators=(",", ":")).encode()
+            body = json.dumps(report, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
         except (TypeError, ValueError) as error:
+            found = payload.non_finite_problems(report) or [f"(top level): not JSON data: {error}"]
             if strict:
-                raise ReportInvalid([f"(top level): not JSON data: {error}"], policy.schema_name) from None
-            log.warning("usage report not recorded or sent: not JSON data: %s", error)
+                raise ReportInvalid(found, policy.schema_name) from None
+            log.warning("usage report not recorded or sent: not JSON data: %s", "; ".join(found))
             return "invalid"
         told = not self.notice_status["would_show"]
         sending = self.mode == "on" and told and bool(self.decision.endpoints)

@@ -77,3 +77,8 @@ class ReportInvalid(ReportError):
         super().__init__(f"usage report breaks{where}: " + "; ".join(problems), layer="reporter",
                          value=list(problems))
         self.problems = list(problems)
+
+
+class ConfigContentError(ConfigFileError):
+    """A config or state file's contents cannot be used (not UTF-8, not JSON, not an object,
+    ambiguous, or a field of the wrong type); the file itself could be read."""

@@ -46,7 +46,7 @@ class Home:
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in CONSENT_VARIABLES}
-        env.update(HOME=str(self.root), TMPDIR=str(self.tmp), **extra)
+        env.update({"HOME": str(self.root), "TMPDIR": str(self.tmp), **extra})
         return env
 
     def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = 60,

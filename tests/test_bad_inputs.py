@@ -41,10 +41,13 @@ def test_bad_env_value_fails_closed(home, monkeypatch, caplog, value):
 
 
 @pytest.mark.parametrize(("value", "mode", "status"), [
-    (" 1 ", "on", "decided"), ("\t0\n", "off", "decided"), ("", "on", "unset"), ("  ", "on", "unset"),
-], ids=["padded-1", "padded-0", "empty", "blank"])
+    (" 1 ", "on", "decided"), ("\t0\t", "off", "decided"), ("", "on", "unset"), (" \t ", "on", "unset"),
+    ("0\n", "off", "invalid"), ("1\n", "off", "invalid"), ("1\x1c", "off", "invalid"), ("1\xa0", "off", "invalid"),
+    ("\u20031", "off", "invalid"), ("\n", "off", "invalid"), ("\u0131", "off", "invalid"),
+], ids=["padded-1", "tabbed-0", "empty", "spaces-and-tabs", "newline-after-0", "newline-after-1",
+        "file-separator-after-1", "nbsp-after-1", "em-space-before-1", "only-newline", "non-ascii-letter"])
 def test_env_value_is_stripped_and_empty_is_unset(home, monkeypatch, value, mode, status):
-    """Whitespace around an env value is ignored; an empty or blank value counts as unset."""
+    """Only ASCII spaces and tabs around an env value are ignored (only them: unset); anything else is invalid."""
     home.mark_notice_shown()
     monkeypatch.setenv("SKYPLANE_USAGE_STATS_ENABLED", value)
     decision = decide()

@@ -17,8 +17,11 @@ __all__ = ["RAW_KEPT", "ConsentSource", "clip", "on_invalid"]
 
 
 def clip(text: str) -> str:
-    """Raw values are user input of any length; the trace keeps a bounded prefix."""
-    return text if len(text) <= RAW_KEPT else text[: RAW_KEPT - 1] + "…"
+    """Raw values are user input of any length; the trace keeps a bounded prefix, with a lone surrogate
+    (a non-UTF-8 byte in a variable, an escape in a file) written as its escape, so it can be printed
+    and logged anywhere."""
+    text = text if len(text) <= RAW_KEPT else text[: RAW_KEPT - 1] + "…"
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def on_invalid(policy: Policy, spec: Any) -> str:

@@ -64,7 +64,7 @@ def read_file_value(policy: Policy, spec: FileSpec) -> FileReading:
     key = spec.key or policy.key
     location = f"{display(path)}: {spec.section + '.' if spec.section else ''}{key}"
     try:
-        data = read_mapping(path, fmt, layer=spec.name)
+        data = read_mapping(path, fmt, layer=spec.name, unique=None if spec.section else key)
         value = UNSET if data is None else lookup(data, spec.section, key, fmt)
     except ConfigFileError as error:
         problem = error

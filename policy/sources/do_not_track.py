@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from usage_consent.policy.decision import Layer
-from usage_consent.policy.model import DoNotTrackSource, Policy
+from usage_consent.policy.model import BLANKS, DoNotTrackSource, Policy
 from usage_consent.policy.sources.base import ConsentSource, clip
 
 NOT_A_REQUEST = ("", "0", "false")
@@ -22,6 +22,6 @@ class DoNotTrackConsentSource(ConsentSource):
     def read(self) -> Layer:
         raw = os.environ.get(self.spec.variable)
         location = f"${self.spec.variable}"
-        if raw is None or raw.strip().lower() in NOT_A_REQUEST:
+        if raw is None or raw.strip(BLANKS).lower() in NOT_A_REQUEST:
             return self._layer(location, raw, None)
         return self._layer(location, clip(raw), "off")

@@ -1,7 +1,8 @@
 """An environment variable spelled with the policy's (or its own) spellings.
 
-By default the value is stripped and compared in any case, and an empty value is unset;
-``strip = false`` compares it exactly, ``empty = "invalid"`` makes an empty value invalid.
+By default only ASCII spaces and tabs around the value are removed, it is compared in any ASCII
+case, and an empty value is unset; ``strip = false`` compares it exactly, ``empty = "invalid"``
+makes an empty value invalid.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import os
 
 from usage_consent.policy.decision import Layer
-from usage_consent.policy.model import EnvSource, Policy
+from usage_consent.policy.model import BLANKS, EnvSource, Policy
 from usage_consent.policy.sources.base import ConsentSource, clip
 
 
@@ -28,7 +29,7 @@ class EnvConsentSource(ConsentSource):
         if raw is None:
             return self._layer(location, raw, None)
         spellings = spec.spellings or self.policy.spellings
-        empty = raw == "" if not spec.strip else not raw.strip()
+        empty = raw == "" if not spec.strip else not raw.strip(BLANKS)
         mode = None if empty else spellings.parse(raw, exact=not spec.strip)
         if empty and spec.empty == "unset":
             return self._layer(location, raw, None)
