@@ -115,7 +115,10 @@ class _Decoder:
         self.duplicates = []
         if len(data) != len(pairs):
             seen: set[str] = set()
-            self.duplicates = [key for key, _ in pairs if key in seen or seen.add(key)]
+            for key, _ in pairs:
+                if key in seen:
+                    self.duplicates.append(key)
+                seen.add(key)
         return data
 
     def _kept(self, text: str, why: str) -> str:
