@@ -16,7 +16,7 @@ from usage_consent.schemas.errors import ConfigFileError, UsageConsentError
 HUGE = "9" * 5000
 TRANSFER = {
     "command": "cp", "tool_version": "0.3.2",
-    "source": {"provider": "aws", "region": "us-east-1"}, "destination": {"provider": "gcp", "region": "us-west1"},
+    "source": {"provider": "aws", "region": "us-east-1"}, "destinations": [{"provider": "gcp", "region": "us-west1"}],
     "options": {"recursive": False, "multipart": True, "max_instances": 2, "solver": "direct"},
 }
 
