@@ -79,7 +79,8 @@ def test_config_file_contents(content):
         decision = decide()
         strict = strict_object(content)
         if decision.mode == "on":  # the default (on) only when the file is strict JSON and does not say otherwise
-            assert strict is not None and strict.get("usage_stats", True) is True
+            # (a JSON null is unset)
+            assert strict is not None and strict.get("usage_stats", True) in (True, None)
         if strict is not None and strict.get("usage_stats") in (True, False, "local"):
             assert decision.mode == {True: "on", False: "off", "local": "local"}[strict["usage_stats"]]
         before = as_written(content)
@@ -203,8 +204,8 @@ def test_commands(argv, config, state, env_value):
             assert len(errors) == 1, result.stderr
         if argv == ("decide",) and result.stdout.strip() == "on":
             strict = strict_object(config)
-            assert expected_env_mode(env_value) == "on" or (
-                expected_env_mode(env_value) is None and strict is not None and strict.get("usage_stats") is True)
+            config_allows = strict is not None and strict.get("usage_stats", True) in (True, None)
+            assert expected_env_mode(env_value) == "on" or (expected_env_mode(env_value) is None and config_allows)
         if argv[:2] == ("config", "set") and as_written(config) is not None:
             assert result.returncode == 0, result.stderr
             assert as_written(home.config.read_bytes())["usage_stats"] is False
