@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -105,6 +106,20 @@ def test_the_sandbox_isolates_home_and_points_the_config_at_its_collector(usage_
     assert json.loads(box.config_file.read_text()) == {"usage_stats_endpoint": box.url}
     assert box.url.startswith("http://127.0.0.1:")
     assert usage_consent.decide().endpoints == (box.url,)
+
+
+@pytest.mark.parametrize("variable", ["CI", "GITHUB_ACTIONS", "DO_NOT_TRACK", "SKYPLANE_USAGE_STATS_ENABLED"])
+def test_the_sandbox_is_on_whatever_the_runner_sets(variable, monkeypatch, tmp_path):
+    """A host's tests on a CI runner (or with a consent or config-path variable set) still get a
+    sandbox whose decision is on and whose reports reach its collector."""
+    from usage_consent.testing import sandbox
+
+    monkeypatch.setenv(variable, "0" if variable.endswith("ENABLED") else "true")
+    with sandbox(root=tmp_path / "home") as box:
+        assert variable not in os.environ
+        decision = usage_consent.decide()
+        assert decision.mode == "on" and decision.endpoints == (box.url,)
+    assert os.environ[variable]  # restored after the block
 
 
 class Connections(list):
