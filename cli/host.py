@@ -4,9 +4,13 @@
     from usage_consent.cli.host import add_argparse
     add_argparse(subparsers, policy="skyplane_policy.toml")
 
-    # click (and Typer, which mounts click groups): pip install 'usage-consent[click]'
+    # click: pip install 'usage-consent[click]'
     from usage_consent.cli.host import click_group
     cli.add_command(click_group(policy=POLICY))
+
+    # Typer (0.29 and later bundle their own click): pip install 'usage-consent[typer]'
+    from usage_consent.cli.host import typer_app
+    app.add_typer(typer_app(policy=POLICY), name="usage")
 
 Its users then type ``<host> usage explain [--json]``, ``notice``, ``records list|show|path``,
 ``forget``, ``history``, ``set VALUE``, ``get`` and ``unset`` (the last three: the policy's
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
     from typing import TypeAlias
 
     import click
+    import typer
     from usage_consent.policy import Policy
 
     PolicyLike: TypeAlias = Policy | str | os.PathLike[str] | None  # the policy, or its TOML file's path
@@ -124,7 +129,7 @@ def add_argparse(subparsers: argparse._SubParsersAction, name: str = "usage", po
 
 
 def click_group(name: str = "usage", policy: PolicyLike = None) -> click.Group:
-    """The same commands as a click group (for click and Typer apps); needs ``usage-consent[click]``."""
+    """The same commands as a click group (for click apps, and Typer before 0.29); needs ``usage-consent[click]``."""
     try:
         import click
     except ImportError:
@@ -160,4 +165,13 @@ def _click_callback(command: Command, policy: PolicyLike) -> Callable[..., None]
     return callback
 
 
-__all__ = ["COMMANDS", "Command", "add_argparse", "click_group", "runner"]
+def typer_app(name: str = "usage", policy: PolicyLike = None) -> typer.Typer:
+    """The same commands as a Typer app, for Typer hosts (``app.add_typer(typer_app(), name="usage")``);
+    needs ``usage-consent[typer]``. Typer 0.29 and later bundle their own click, so they cannot
+    take :func:`click_group`."""
+    from usage_consent.cli.host_typer import typer_app as build
+
+    return build(name, policy)
+
+
+__all__ = ["COMMANDS", "Command", "add_argparse", "click_group", "runner", "typer_app"]

@@ -1,6 +1,6 @@
 """A small click host that mounts the usage commands: ``python examples/host_click.py usage explain``.
 
-Typer apps mount the same group: ``typer.main.get_command(app).add_command(click_group())``.
+Typer apps (0.29 and later bundle their own click) mount ``typer_app()`` instead: see host_typer.py.
 """
 
 from __future__ import annotations

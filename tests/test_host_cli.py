@@ -14,7 +14,8 @@ from usage_consent.reporter import start_session, wait
 from usage_consent.reporter.records import list_records
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-HOSTS = {"argparse": EXAMPLES / "host_argparse.py", "click": EXAMPLES / "host_click.py"}
+HOSTS = {"argparse": EXAMPLES / "host_argparse.py", "click": EXAMPLES / "host_click.py",
+         "typer": EXAMPLES / "host_typer.py"}
 
 # (mounted words, usage-consent's words): the same command spelled both ways
 SAME = [
