@@ -45,9 +45,8 @@ def usage_stats_status(cls: Any) -> Any:
 
 
 def run_usage(words: list[str]) -> int:
-    """`skyplane usage WORDS...`: the library's mounted commands (usage_consent.cli.host), bound to
-    the host's policy. Through argparse: Typer 0.2x vendors its own click, so a click group from
-    `click_group()` cannot be added to Skyplane's Typer app."""
+    """`skyplane usage WORDS...` run from another of Skyplane's commands (`config get/set
+    usage_stats`): the library's mounted commands, bound to the host's policy."""
     import argparse
 
     from usage_consent.cli.host import add_argparse
@@ -59,17 +58,11 @@ def run_usage(words: list[str]) -> int:
 
 
 def mount_usage_commands(app: Any) -> None:
-    """`skyplane usage explain|notice|records|forget|history|set|get|unset`: the library's commands,
-    their arguments and `--help` parsed by the library (skyplane_policy.run_usage)."""
-    import typer
-    from usage_consent.cli.host import GROUP_HELP
+    """`skyplane usage explain|notice|records|forget|history|set|get|unset`: the library's commands
+    as a Typer app (Skyplane's Typer bundles its own click, so `typer_app()`, not `click_group()`)."""
+    from usage_consent.cli.host import typer_app
 
-    def usage(ctx: Any) -> None:
-        raise SystemExit(run_usage(list(ctx.args)))
-
-    usage.__annotations__ = {"ctx": typer.Context, "return": None}
-    app.command(name="usage", help=GROUP_HELP, add_help_option=False,
-                context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(usage)
+    app.add_typer(typer_app(policy=POLICY_NAME), name="usage")
 
 
 def config_command(original: Any, name: str) -> Any:
