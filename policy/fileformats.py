@@ -14,7 +14,7 @@ from typing import Any
 from usage_consent.policy.jsonfile import dump_json_object, read_json_object, read_text
 from usage_consent.policy.model import FileFormat, Mode
 from usage_consent.policy.paths import display
-from usage_consent.schemas.errors import ConfigContentError, ConfigFileError
+from usage_consent.schemas.errors import ConfigAmbiguousError, ConfigContentError, ConfigFileError
 
 EXTENSIONS: dict[str, FileFormat] = {".ini": "ini", ".cfg": "ini", ".conf": "ini", ".toml": "toml"}
 # configparser's booleans (RawConfigParser.BOOLEAN_STATES), written once here so that reading an
@@ -41,10 +41,12 @@ def _ini_parser() -> Any:
     return parser
 
 
-def read_mapping(path: str, fmt: FileFormat, *, layer: str, unique: str | None = None) -> dict[str, Any] | None:
+def read_mapping(path: str, fmt: FileFormat, *, layer: str,
+                 unique: tuple[str, ...] = ()) -> dict[str, Any] | None:
     """The file's contents as a mapping (INI: ``{section: {key: value}}``, keys lowercased);
-    None when it does not exist, {} when it is empty. JSON: the ``unique`` key more than once is
-    a ConfigContentError (which one counts would be a guess)."""
+    None when it does not exist, {} when it is empty. A ConfigAmbiguousError (which one counts
+    would be a guess) for JSON: a key on the path ``unique`` more than once; INI: any section, or
+    any key of a section (in any case, as configparser compares them), more than once."""
     if fmt == "json":
         return read_json_object(path, layer=layer, unique=unique)
     text = read_text(path, layer=layer, what=fmt.upper())
@@ -65,10 +67,23 @@ def read_mapping(path: str, fmt: FileFormat, *, layer: str, unique: str | None =
     parser = _ini_parser()
     try:
         parser.read_string(text, display(path))
+    except (configparser.DuplicateSectionError, configparser.DuplicateOptionError) as error:
+        first = str(error).splitlines()[0]
+        raise ConfigAmbiguousError(f"{display(path)}: {first}; which one counts is unclear",
+                                   layer=layer, path=path) from None
     except configparser.Error as error:
         first = str(error).splitlines()[0]
         raise ConfigFileError(f"{display(path)}: not a valid INI file: {first}", layer=layer, path=path) from None
-    return {section: {k.lower(): v for k, v in parser[section].items()} for section in parser.sections()}
+    mapping: dict[str, Any] = {}
+    for section in parser.sections():
+        table = mapping[section] = {}
+        for name, value in parser[section].items():
+            if name.lower() in table:  # configparser's own reader refuses such a file
+                raise ConfigAmbiguousError(f"{display(path)}: [{section}] key {name.lower()!r} appears more than "
+                                           "once (in any case); which one counts is unclear",
+                                           layer=layer, path=path, key=name.lower())
+            table[name.lower()] = value
+    return mapping
 
 
 def lookup(data: dict[str, Any], section: str | None, key: str, fmt: FileFormat) -> object:

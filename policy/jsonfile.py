@@ -15,7 +15,7 @@ import stat
 from typing import Any
 
 from usage_consent.policy.paths import display
-from usage_consent.schemas.errors import ConfigContentError, ConfigFileError
+from usage_consent.schemas.errors import ConfigAmbiguousError, ConfigContentError, ConfigFileError
 
 __all__ = ["dump_json_object", "read_json_object", "read_regular", "read_text", "stat_key"]
 JSON_BLANKS = " \t\r\n"  # the whitespace JSON allows; a file of only these is empty
@@ -101,25 +101,30 @@ class _NumberError(ValueError):
 
 
 class _Decoder:
-    """The hooks of one parse: duplicate keys of the top-level object, numbers kept or refused."""
+    """The hooks of one parse: duplicate keys of each object, numbers kept or refused."""
 
     def __init__(self, keep_numbers: bool) -> None:
         self.keep_numbers = keep_numbers
         self.nonce = ""
         self.raw: list[str] = []
-        self.duplicates: list[str] = []
+        self.duplicates: dict[int, tuple[dict[str, Any], set[str]]] = {}  # id(object): (object, keys)
 
     def pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         data = dict(pairs)
-        # The top-level object is completed last, so what is left here at the end is its own.
-        self.duplicates = []
         if len(data) != len(pairs):
             seen: set[str] = set()
+            twice: set[str] = set()
             for key, _ in pairs:
                 if key in seen:
-                    self.duplicates.append(key)
+                    twice.add(key)
                 seen.add(key)
+            self.duplicates[id(data)] = (data, twice)  # the object is kept, so its id stays its own
         return data
+
+    def duplicated(self, data: object, key: str) -> bool:
+        """Whether ``key`` appears more than once in the object ``data`` of this parse."""
+        held, twice = self.duplicates.get(id(data), (None, set()))
+        return held is data and key in twice
 
     def _kept(self, text: str, why: str) -> str:
         """A placeholder string, put back as ``text`` when the object is dumped again."""
@@ -145,13 +150,14 @@ class _Decoder:
         return self._kept(text, f"holds {text}, which is not JSON")
 
 
-def read_json_object(path: str, *, layer: str = "config_file", unique: str | None = None,
+def read_json_object(path: str, *, layer: str = "config_file", unique: str | tuple[str, ...] | None = None,
                      keep_numbers: bool = False, follow: bool = True) -> dict[str, Any] | None:
     """The JSON object in ``path``; None when the file does not exist, {} when it is empty.
 
     Raises ConfigContentError when the contents cannot be used (not UTF-8, not JSON, JSON that
-    is not an object, the ``unique`` key more than once, numbers Python cannot hold unless
-    ``keep_numbers``), and ConfigFileError when the path is a directory, unreadable, or (with
+    is not an object), ConfigAmbiguousError when it parses but not one way only (the ``unique``
+    key, or any key on the path of keys ``unique`` names, more than once; NaN, Infinity or numbers
+    Python cannot hold, unless ``keep_numbers``), and ConfigFileError when the path is a directory, unreadable, or (with
     ``follow=False``) a symbolic link.
     """
     shown = display(path)
@@ -173,14 +179,17 @@ def read_json_object(path: str, *, layer: str = "config_file", unique: str | Non
     except RecursionError:
         raise ConfigContentError(f"{shown}: JSON nested too deeply", layer=layer, path=path) from None
     except _NumberError as error:
-        raise ConfigContentError(f"{shown}: {error}", layer=layer, path=path) from None
+        raise ConfigAmbiguousError(f"{shown}: {error}", layer=layer, path=path) from None
     if not isinstance(data, dict):
         kind = {dict: "object", list: "list", str: "str", bool: "bool", type(None): "null"}.get(type(data), "number")
         raise ConfigContentError(f"{shown}: holds a JSON {kind}, not an object", layer=layer, path=path,
                                  value=type(data).__name__)
-    if unique is not None and unique in decoder.duplicates:
-        raise ConfigContentError(f"{shown}: key {unique!r} appears more than once; which one counts is unclear",
-                                 layer=layer, path=path, key=unique)
+    table: object = data
+    for name in (unique,) if isinstance(unique, str) else unique or ():
+        if decoder.duplicated(table, name):
+            raise ConfigAmbiguousError(f"{shown}: key {name!r} appears more than once; which one counts is unclear",
+                                       layer=layer, path=path, key=name)
+        table = table.get(name) if isinstance(table, dict) else None
     if decoder.raw:
         data = _RawObject(data)
         data.decoder = decoder

@@ -82,3 +82,8 @@ class ReportInvalid(ReportError):
 class ConfigContentError(ConfigFileError):
     """A config or state file's contents cannot be used (not UTF-8, not JSON, not an object,
     ambiguous, or a field of the wrong type); the file itself could be read."""
+
+
+class ConfigAmbiguousError(ConfigContentError):
+    """A file that parses but cannot be read one way only: a key or section more than once, NaN
+    or Infinity, a number too long to hold. Always invalid, never counted as a missing file."""

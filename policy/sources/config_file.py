@@ -15,7 +15,7 @@ from usage_consent.policy.fileformats import UNSET, accepted, file_format, looku
 from usage_consent.policy.model import ConfigFileSource, FileFormat, ManagedSource, Policy
 from usage_consent.policy.paths import display, expand
 from usage_consent.policy.sources.base import ConsentSource, clip
-from usage_consent.schemas.errors import ConfigFileError
+from usage_consent.schemas.errors import ConfigAmbiguousError, ConfigFileError
 
 __all__ = ["ConfigFileConsentSource", "FileReading", "config_target", "file_path", "read_file_value",
            "target_spec"]
@@ -64,13 +64,14 @@ def read_file_value(policy: Policy, spec: FileSpec) -> FileReading:
     key = spec.key or policy.key
     location = f"{display(path)}: {spec.section + '.' if spec.section else ''}{key}"
     try:
-        data = read_mapping(path, fmt, layer=spec.name, unique=None if spec.section else key)
+        data = read_mapping(path, fmt, layer=spec.name, unique=(spec.section, key) if spec.section else (key,))
         value = UNSET if data is None else lookup(data, spec.section, key, fmt)
     except ConfigFileError as error:
         problem = error
         if error.path is None:  # the section is not a table
             problem = ConfigFileError(f"{display(path)}: {error.message}", layer=spec.name, path=path, key=key)
-        return FileReading(path, fmt, key, location, None, problem=problem, unreadable=True)
+        unreadable = not isinstance(error, ConfigAmbiguousError)  # ambiguous is invalid, never "unset"
+        return FileReading(path, fmt, key, location, None, problem=problem, unreadable=unreadable)
     if value is UNSET or value is None:  # a JSON null is unset
         return FileReading(path, fmt, key, location, data, "null" if value is None else None)
     raw = clip(value if fmt == "ini" and isinstance(value, str) else json.dumps(value, ensure_ascii=False))

@@ -1,0 +1,135 @@
+"""Defects an adversarial tester found on main, each pinned by the input that showed it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from usage_consent.policy import ConsentValueError, decide, explain, load_policy, parse_policy
+
+REPO = Path(__file__).resolve().parent.parent
+RAY = str(REPO / "examples" / "policies" / "ray.toml")
+DEMO = """
+app = "demo"
+key = "usage_stats"
+schema_name = "usage_stats"
+config_file = "~/.demo/config.json"
+state_file = "~/.demo/state.json"
+{sources}
+[[sources]]
+name = "default"
+kind = "default"
+value = "on"
+[notice]
+enabled = false
+"""
+
+
+def demo_policy(sources: str):
+    """A demo policy with the given sources above an `on` default (no notice)."""
+    return parse_policy(DEMO.format(sources=sources), "demo.toml")
+
+
+# --- duplicate keys and sections fail closed (issue 8 item 4, for every format) -----------------
+
+INI_DUPLICATES = [
+    ("same-key-other-case", "[flags]\nusage_stats = False\nUSAGE_STATS = True\n"),
+    ("same-key-mixed-case", "[flags]\nusage_stats = no\nUsage_Stats = yes\n"),
+    ("same-key-twice", "[flags]\nusage_stats = False\nusage_stats = True\n"),
+    ("section-twice", "[flags]\nusage_stats = False\n[flags]\nother = 1\n"),
+    ("section-twice-key-in-each", "[flags]\nusage_stats = False\n[aws]\nx = 1\n[flags]\nusage_stats = True\n"),
+]
+
+
+@pytest.mark.parametrize("text", [t for _, t in INI_DUPLICATES], ids=[i for i, _ in INI_DUPLICATES])
+def test_skyplane_032_ini_duplicate_is_invalid(home, text):
+    """A key (in any case) or section more than once in Skyplane 0.3.2's INI file is invalid and off,
+    as Skyplane 0.3.2's own configparser refuses such a file."""
+    home.skyplane.mkdir()
+    (home.skyplane / "config").write_text(text)
+    decision = explain(load_policy("skyplane-0.3"))
+    layer = decision.trace["skyplane_0_3_config"]
+    assert (decision.mode, layer.status) == ("off", "invalid")
+    assert "more than once" in layer.reason or "already exists" in layer.reason
+
+
+@pytest.mark.parametrize(("text", "mode", "status"), [
+    ("[telemetry]\nusage_stats = off\nUsage_Stats = on\n", "off", "invalid"),
+    ("[telemetry]\nusage_stats = on\nUSAGE_STATS = off\n", "off", "invalid"),
+    ("[telemetry]\nusage_stats = on\n[other]\nUSAGE_STATS = off\nusage_stats = on\n", "off", "invalid"),
+    ("[telemetry]\nusage_stats = local\nother = 1\n", "local", "decided"),
+], ids=["off-then-on", "on-then-off", "duplicate-in-another-section", "single-key-still-read"])
+def test_managed_ini_duplicate_key_fails_closed(home, text, mode, status):
+    """A managed INI file with a key twice (in any case) fails closed: off, whatever the order."""
+    admin = home.root / "etc" / "demo.ini"
+    admin.parent.mkdir()
+    admin.write_text(text)
+    policy = demo_policy(f'[[sources]]\nname = "admin"\nkind = "managed"\npath = "{admin}"\nsection = "telemetry"\n')
+    decision = explain(policy)
+    assert (decision.mode, decision.trace["admin"].status) == (mode, status)
+
+
+JSON_SECTION_DUPLICATES = [
+    ("key-twice-in-section", '{"telemetry": {"usage_stats": false, "usage_stats": true}}'),
+    ("section-twice", '{"telemetry": {"usage_stats": false}, "telemetry": {"usage_stats": true}}'),
+    ("section-twice-other-first", '{"telemetry": {"other": 1}, "telemetry": {"usage_stats": true}}'),
+]
+
+
+@pytest.mark.parametrize("text", [t for _, t in JSON_SECTION_DUPLICATES],
+                         ids=[i for i, _ in JSON_SECTION_DUPLICATES])
+@pytest.mark.parametrize("kind", ["config_file", "managed"])
+def test_json_section_duplicate_is_invalid(home, kind, text):
+    """In a JSON file with a `section`, the section or the key in it more than once is invalid and off."""
+    path = home.root / "conf" / "demo.json"
+    path.parent.mkdir()
+    path.write_text(text)
+    policy = demo_policy(f'[[sources]]\nname = "file"\nkind = "{kind}"\npath = "{path}"\nsection = "telemetry"\n')
+    decision = explain(policy)
+    assert (decision.mode, decision.trace["file"].status) == ("off", "invalid")
+    assert "appears more than once" in decision.trace["file"].reason
+
+
+def test_json_section_duplicates_elsewhere_are_fine(home):
+    """Duplicates outside the section and key the source reads do not make it invalid."""
+    path = home.root / "demo.json"
+    path.write_text('{"x": 1, "x": 2, "telemetry": {"a": 1, "a": 2, "usage_stats": false}}')
+    policy = demo_policy(f'[[sources]]\nname = "file"\nkind = "config_file"\npath = "{path}"\nsection = "telemetry"\n')
+    assert decide(policy).mode == "off"
+
+
+# --- Ray: on_unreadable covers unreadable files only, never ambiguous ones -------------------------
+
+RAY_AMBIGUOUS = [
+    ("duplicate-true-false", '{"usage_stats": true, "usage_stats": false}'),
+    ("duplicate-false-true", '{"usage_stats": false, "usage_stats": true}'),
+    ("nan-beside-the-key", '{"a": NaN, "usage_stats": false}'),
+    ("infinity-beside-the-key", '{"a": -Infinity, "usage_stats": false}'),
+    ("number-too-long", '{"a": ' + "9" * 5000 + ', "usage_stats": false}'),
+]
+
+
+@pytest.mark.parametrize("text", [t for _, t in RAY_AMBIGUOUS], ids=[i for i, _ in RAY_AMBIGUOUS])
+def test_ray_ambiguous_config_is_invalid_not_unset(home, text):
+    """A Ray config file that parses but is ambiguous or not strict JSON is invalid (Ray's policy
+    raises, its on_invalid), never "unset" and on; real Ray's json.load reads these files with
+    usage_stats false (the last duplicate, NaN allowed), i.e. off, so failing closed agrees with it."""
+    (home.root / ".ray").mkdir()
+    (home.root / ".ray" / "config.json").write_text(text)
+    policy = load_policy(RAY)
+    with pytest.raises(ConsentValueError):
+        decide(policy)
+    decision = explain(policy)
+    layer = decision.trace["config_file"]
+    assert (decision.mode, layer.status) == ("off", "invalid")
+    assert layer.reason and "counted as unset" not in layer.reason
+
+
+def test_ray_unparsable_config_is_still_unset(home):
+    """A Ray config file that is not JSON at all still counts as absent, as on_unreadable says."""
+    (home.root / ".ray").mkdir()
+    (home.root / ".ray" / "config.json").write_text('{"usage_stats": false')
+    decision = explain(load_policy(RAY))
+    assert (decision.mode, decision.trace["config_file"].status) == ("on", "unset")
+    assert "counted as unset" in decision.trace["config_file"].reason
