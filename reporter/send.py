@@ -6,8 +6,10 @@ no redirect to another host and reads at most a small part of any answer.
 
 Proxies: a plain-http send (loopback only) never goes through a proxy; an https send uses the
 environment's proxy (HTTPS_PROXY, NO_PROXY), as other https clients on the machine do. No
-.netrc credentials are attached. An endpoint that timed out or refused is rested for REST_S
-seconds in this process: later reports to it stay pending at once instead of waiting again."""
+.netrc credentials are attached. While the loopback guard of ``usage_consent.testing`` is on, a
+proxy outside 127.0.0.0/8 or ::1 is refused like such an endpoint. An endpoint that timed out or
+refused is rested for REST_S seconds in this process: later reports to it stay pending at once
+instead of waiting again."""
 
 from __future__ import annotations
 
@@ -93,12 +95,15 @@ def send_report(decision: Decision, url: str, body: bytes) -> Outcome:
     http, target = _http_session(requests), url
     with bounded(settings.connect_timeout_s + settings.read_timeout_s) as expired:
         for _ in range(MAX_SAME_HOST_REDIRECTS + 1):
-            refused = runtime.loopback_problem(urlsplit(target).hostname)
+            proxies = _proxies(requests, target)
+            proxy = requests.utils.select_proxy(target, proxies)
+            refused = runtime.loopback_problem(urlsplit(target).hostname) or (
+                proxy and runtime.loopback_problem(urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname))
             if refused:
-                return Outcome("dropped", None, refused)
+                return Outcome("dropped", None, f"{refused} (proxy {proxy})" if proxy else refused)
             try:
                 response = http.post(target, data=body, timeout=timeouts, allow_redirects=False, stream=True,
-                                     proxies=_proxies(requests, target), headers=HEADERS)
+                                     proxies=proxies, headers=HEADERS)
             except broken as error:
                 return _rest(url, Outcome("failed", None, _why(expired, error)))
             try:

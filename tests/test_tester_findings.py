@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from report_server import ReportServer
+from test_host_kit import TRANSFER, Connections
+from usage_consent import runtime
 from usage_consent.policy import ConsentValueError, decide, explain, load_policy, parse_policy
+from usage_consent.reporter import start_session, wait
+from usage_consent.reporter.record import read_record
+from usage_consent.reporter.records import list_records
 
 REPO = Path(__file__).resolve().parent.parent
 RAY = str(REPO / "examples" / "policies" / "ray.toml")
@@ -133,3 +138,46 @@ def test_ray_unparsable_config_is_still_unset(home):
     decision = explain(load_policy(RAY))
     assert (decision.mode, decision.trace["config_file"].status) == ("on", "unset")
     assert "counted as unset" in decision.trace["config_file"].reason
+
+
+# --- the pytest plugin's loopback guard covers proxies -----------------------------------------------
+
+@pytest.fixture(scope="module")
+def connections() -> Connections:
+    """Every socket.connect of this process while watching (a real audit hook, as in test_host_kit)."""
+    import sys
+
+    seen = Connections()
+    sys.addaudithook(seen.hook)
+    return seen
+
+
+@pytest.mark.parametrize("variable", ["HTTPS_PROXY", "https_proxy", "ALL_PROXY"])
+def test_under_the_plugin_a_non_loopback_proxy_opens_no_connection(usage_stats_sandbox, connections, monkeypatch,
+                                                                   variable):
+    """With the plugin loaded, an https report to 127.0.0.1 is refused when the environment's proxy is
+    not a loopback address (here the name `localhost`, served by a real loopback server), and no
+    connection is opened."""
+    proxy = ReportServer()
+    try:
+        for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(variable, f"http://localhost:{proxy.server_port}")
+        endpoint = "https://127.0.0.1:9/report"
+        usage_stats_sandbox.write_config(usage_stats=True, usage_stats_endpoint=endpoint)
+        decision = decide()
+        assert runtime.loopback_guard_on() and decision.send_allowed
+        connections.clear()
+        connections.watching = True
+        try:
+            assert start_session(decision, **TRANSFER).report() == "queued"
+            assert wait(5)
+        finally:
+            connections.watching = False
+        assert connections == [] and proxy.connections == 0
+        (record,) = list_records(decision.policy)
+        _, status = read_record(decision.policy, record.client_id, record.session_id)
+        assert "is not 127.0.0.0/8 or ::1" in status["endpoints"][endpoint]["detail"]
+        assert "proxy http://localhost:" in status["endpoints"][endpoint]["detail"]
+    finally:
+        proxy.stop()
