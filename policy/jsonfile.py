@@ -2,8 +2,9 @@
 that names the file and the problem (line and column for JSON), never the file's contents.
 
 Two ways to read: strictly (numbers must be finite and convertible; used to decide) and for a
-rewrite (``keep_numbers``: a number Python cannot hold, such as a 5,000-digit integer or ``1e999``,
-is kept exactly as written, so that opting out never fails on such a file and loses nothing).
+rewrite (``keep_numbers``: a number with a fraction or exponent (``1E5``, ``1e999``) or one Python
+cannot hold (a 5,000-digit integer) is kept exactly as written, so that opting out never fails on
+such a file and loses nothing).
 """
 
 from __future__ import annotations
@@ -141,6 +142,8 @@ class _Decoder:
             return self._kept(text, f"holds a number too long to read ({len(text)} digits)")
 
     def real(self, text: str) -> float | str:
+        if self.keep_numbers:  # for a rewrite, `1E5` stays `1E5` (float() would write `100000.0`)
+            return self._kept(text, "")
         value = float(text)
         if value in (float("inf"), float("-inf")):
             return self._kept(text, f"holds a number too large to read ({text[:20]})")
@@ -203,13 +206,28 @@ class _RawObject(dict):
 
 
 def dump_json_object(data: dict[str, Any], *, path: str, layer: str) -> str:
-    """The text to write for ``data``: indented, UTF-8 when it can be (a lone surrogate is written
-    as its escape), numbers kept as written put back, never NaN. Raises ConfigFileError when it is
-    nested too deeply to be written again (the file is then left as it is)."""
+    """The text to write for ``data``: indented (compact when indented text would be larger than
+    MAX_FILE_BYTES, so that the file can still be read), UTF-8 when it can be (a lone surrogate is
+    written as its escape), numbers kept as written put back, never NaN. Raises ConfigFileError
+    when it is nested too deeply to be written again, or larger than MAX_FILE_BYTES even compact
+    (the file is then left as it is)."""
+    for indent in (2, None):
+        text = _dumped(data, indent, path=path, layer=layer)
+        if len(text.encode("utf-8")) <= MAX_FILE_BYTES:
+            return text
+    raise ConfigFileError(f"{display(path)}: would be larger than {MAX_FILE_BYTES} bytes (the largest file that is "
+                          "read back); left as it is", layer=layer, path=path)
+
+
+def _dumped(data: dict[str, Any], indent: int | None, *, path: str, layer: str) -> str:
+    import re
+
     text = None
-    for ensure_ascii, indent in ((False, 2), (True, 2), (True, None)):
+    separators = None if indent else (",", ":")
+    for ensure_ascii, level in ((False, indent), (True, indent), (True, None)):
         try:
-            text = json.dumps(data, indent=indent, ensure_ascii=ensure_ascii, allow_nan=False)
+            text = json.dumps(data, indent=level, ensure_ascii=ensure_ascii, allow_nan=False,
+                              separators=separators if level is None else None)
             text.encode("utf-8")
             break
         except UnicodeEncodeError:
@@ -222,6 +240,6 @@ def dump_json_object(data: dict[str, Any], *, path: str, layer: str) -> str:
                               layer=layer, path=path)
     decoder = getattr(data, "decoder", None)
     if decoder is not None:
-        for index, raw in enumerate(decoder.raw):
-            text = text.replace(f'"{decoder.nonce}:{index}"', raw, 1)
+        raw = decoder.raw
+        text = re.sub(f'"{decoder.nonce}:([0-9]+)"', lambda match: raw[int(match.group(1))], text)
     return text + "\n"

@@ -181,3 +181,43 @@ def test_under_the_plugin_a_non_loopback_proxy_opens_no_connection(usage_stats_s
         assert "proxy http://localhost:" in status["endpoints"][endpoint]["detail"]
     finally:
         proxy.stop()
+
+
+# --- config set keeps the config file readable ------------------------------------------------------
+
+def _padded(size: int) -> str:
+    """A compact JSON config object of about ``size`` bytes: a list of small numbers."""
+    return '{"data":[' + ",".join(["0"] * (size // 2)) + "]}"
+
+
+@pytest.mark.parametrize(("size", "code"), [
+    (10_000, 0),
+    (589_000, 0),
+    (1_048_000, 0),
+    (1_048_560, 1),
+], ids=["small-indented", "589kb-written-compact", "just-under-cap-compact", "over-cap-even-compact-refused"])
+def test_config_set_never_writes_a_file_past_the_read_cap(home, size, code):
+    """`config set` indents only when the result fits under the 1 MiB read cap, else writes compact,
+    and refuses (exit 1, file unchanged, the cap named) when even compact would not fit."""
+    from usage_consent.policy.jsonfile import MAX_FILE_BYTES
+
+    text = _padded(size)
+    assert len(text) <= MAX_FILE_BYTES
+    path = home.write_config(text)
+    result = home.run("config", "set", "usage_stats", "false")
+    assert result.returncode == code, result.stderr
+    if code:
+        assert f"larger than {MAX_FILE_BYTES} bytes" in result.stderr and path.read_text() == text
+        return
+    assert path.stat().st_size <= MAX_FILE_BYTES
+    assert home.run("config", "get", "usage_stats").stdout == "false\n"
+    assert home.config_data() == {"data": [0] * (size // 2), "usage_stats": False}
+    assert path.read_text().startswith("{\n") == (size < 100_000)
+
+
+@pytest.mark.parametrize("number", ["1E5", "1e-7", "2.50", "-0.0", "1e999", "12345678901234567890.5", "7"])
+def test_config_set_keeps_numbers_as_written(home, number):
+    """Every other number in the config file is written back exactly as it was written."""
+    home.write_config('{"n": ' + number + ', "usage_stats": true}')
+    assert home.run("config", "set", "usage_stats", "false").returncode == 0
+    assert f'"n": {number},' in home.config.read_text()
