@@ -9,7 +9,7 @@ import sys
 from usage_consent.policy import notice
 from usage_consent.policy.config_write import MODE_TO_JSON, config_target, read_consent, write_consent
 from usage_consent.policy.paths import display, expand
-from usage_consent.policy.state import StateFile
+from usage_consent.policy.state import UNCHANGED, StateFile
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -30,6 +30,7 @@ def run_notice(args: argparse.Namespace) -> int:
 def run_init(args: argparse.Namespace) -> int:
     policy = args.policy_model
     state = StateFile(expand(policy.state_file))
+    state.update(lambda _: UNCHANGED)  # a state file that cannot be used fails init before any change
     before = notice.status(policy)
     if before["would_show"]:
         notice.show(policy, how="init")

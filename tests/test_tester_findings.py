@@ -221,3 +221,21 @@ def test_config_set_keeps_numbers_as_written(home, number):
     home.write_config('{"n": ' + number + ', "usage_stats": true}')
     assert home.run("config", "set", "usage_stats", "false").returncode == 0
     assert f'"n": {number},' in home.config.read_text()
+
+
+# --- a failed init changes nothing ----------------------------------------------------------------
+
+@pytest.mark.parametrize("make", ["fifo", "directory"])
+def test_init_with_an_unusable_state_file_changes_nothing(home, make):
+    """`usage-consent init` with a state file that cannot be used exits 1, names it, and writes no config."""
+    import os
+
+    home.skyplane.mkdir()
+    if make == "fifo":
+        os.mkfifo(home.state)
+    else:
+        home.state.mkdir()
+    result = home.run("init", timeout=20)
+    assert result.returncode == 1
+    assert "usage_stats_state.json" in result.stderr and "Traceback" not in result.stderr
+    assert not home.config.exists()
