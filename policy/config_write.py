@@ -58,9 +58,13 @@ def _update(policy: Policy, value: Any) -> tuple[str, bool]:
     return path, changed
 
 
-def _run_variable(policy: Policy) -> str:
-    env = next((s for s in policy.sources if isinstance(s, EnvSource)), None)
-    return f"{env.variable}=local" if env else "an environment variable"
+def _local_advice(policy: Policy) -> str:
+    """How to keep reports local for one run: the first env source that accepts a ``local`` spelling."""
+    for source in policy.sources:
+        if isinstance(source, EnvSource) and (source.spellings or policy.spellings).local:
+            return (f"To keep reports on this machine for one run, set "
+                    f"{source.variable}={(source.spellings or policy.spellings).local[0]}")
+    return "No source of this policy accepts local"
 
 
 def write_consent(value: str | bool, policy: Policy | None = None) -> Mode:
@@ -77,7 +81,7 @@ def write_consent(value: str | bool, policy: Policy | None = None) -> Mode:
     if mode == "local" and not spec.accept_local:
         raise ConfigFileError(
             f"{display(path)}: cannot hold \"local\" (the programs that read it accept only true or false); "
-            f"nothing was changed. To keep reports on this machine for one run, set {_run_variable(policy)}",
+            f"nothing was changed. {_local_advice(policy)}",
             layer=spec.name, path=path, key=key, value="local", accepted="true, false",
         )
     _update(policy, written(mode, file_format(path, spec.format)))

@@ -239,3 +239,17 @@ def test_init_with_an_unusable_state_file_changes_nothing(home, make):
     assert result.returncode == 1
     assert "usage_stats_state.json" in result.stderr and "Traceback" not in result.stderr
     assert not home.config.exists()
+
+
+# --- config set local advises only what works -----------------------------------------------------
+
+@pytest.mark.parametrize(("policy", "advice", "not_said"), [
+    ("skyplane-0.3", "set SKYPLANE_USAGE_STATS_ENABLED=local", "no source of this policy accepts local"),
+    (RAY, "No source of this policy accepts local", "RAY_USAGE_STATS_ENABLED="),
+], ids=["skyplane-0.3-env-accepts-local", "ray-env-accepts-only-1-and-0"])
+def test_config_set_local_advises_a_variable_only_when_it_accepts_local(home, policy, advice, not_said):
+    """`config set usage_stats local` on a file that cannot hold local names a variable only if that
+    variable's source accepts local, and otherwise says no source of the policy does."""
+    result = home.run("--policy", policy, "config", "set", "usage_stats", "local")
+    assert result.returncode == 1
+    assert 'cannot hold "local"' in result.stderr and advice in result.stderr and not_said not in result.stderr
