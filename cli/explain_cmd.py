@@ -38,7 +38,9 @@ def run_explain(args: argparse.Namespace) -> int:
         return 0
     print(decision)
     state = decision.notice
-    if state:
+    if not args.policy_model.notice.enabled:
+        print("notice: none (this policy shows no notice)")
+    elif state:
         last = f"v{state['shown_version']}" if state["shown_version"] else "never"
         verb = "would be shown" if state["would_show"] else "not due"
         print(f"notice: {verb} (current v{state['current_version']}; last shown: {last})")

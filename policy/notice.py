@@ -61,7 +61,8 @@ def _head(policy: Policy) -> tuple[str, int]:
 
     current = load(policy.schema_name, None, schemas_root(policy))
     version = current["properties"]["schema_version"]["const"]
-    return f"== {policy.notice.title} ({policy.schema_name} v{version}) ==", version
+    title = policy.notice.title or f"{policy.app} usage statistics"  # a policy that shows no notice has no title
+    return f"== {title} ({policy.schema_name} v{version}) ==", version
 
 
 def _changes(policy: Policy, since: int | None, version: int) -> list[str]:

@@ -253,3 +253,17 @@ def test_config_set_local_advises_a_variable_only_when_it_accepts_local(home, po
     result = home.run("--policy", policy, "config", "set", "usage_stats", "local")
     assert result.returncode == 1
     assert 'cannot hold "local"' in result.stderr and advice in result.stderr and not_said not in result.stderr
+
+
+# --- a policy that shows no notice says so ---------------------------------------------------------
+
+@pytest.mark.parametrize(("command", "said", "not_said"), [
+    (("explain",), "notice: none (this policy shows no notice)", "last shown: never"),
+    (("notice",), "== ray usage statistics (usage_stats v", "==  ("),
+], ids=["explain-says-no-notice", "notice-has-a-title"])
+def test_policy_without_notice_says_so(home, command, said, not_said):
+    """Under a policy with `[notice] enabled = false` (Ray's), `explain` says it shows no notice and
+    `notice` prints a title made of the app's name."""
+    result = home.run("--policy", RAY, *command)
+    assert result.returncode == 0, result.stderr
+    assert said in result.stdout and not_said not in result.stdout
