@@ -22,8 +22,9 @@ the command's module imported only when a command runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
@@ -93,9 +94,31 @@ def runner(command: Command, policy: PolicyLike, prog: str) -> Callable[[argpars
 
     def func(args: argparse.Namespace) -> int:
         given = {"json": False, "session_id": None, "value": None, **vars(args)}
-        return execute(run, argparse.Namespace(**given), prog)
+        with _warnings_shown(prog):
+            return execute(run, argparse.Namespace(**given), prog)
 
     return func
+
+
+@contextlib.contextmanager
+def _warnings_shown(prog: str) -> Iterator[None]:
+    """While a command runs in a host that set up no logging, warnings read ``<prog>: warning: ...``
+    on stderr, as ``usage-consent`` prints them (not Python's bare last-resort line)."""
+    import logging
+    import sys
+
+    logger = logging.getLogger("usage_consent")
+    if logger.hasHandlers():  # the host's own logging shows them
+        yield
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(f"{prog}: warning: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 def add_argparse(subparsers: argparse._SubParsersAction, name: str = "usage", policy: PolicyLike = None,
