@@ -24,12 +24,23 @@ from usage_consent.policy import embedded_policy, load_policy
 COMMANDS = (explain_cmd, config_cmd, notice_cmd, records_cmd, schema_cmd, policy_cmd)
 
 
+def _policy_argument(value: str) -> str:
+    """``--policy``'s value: a file or a shipped name; an empty one is bad usage (it would silently
+    mean the embedded policy)."""
+    if not value.strip():
+        from usage_consent.policy.load import SHIPPED
+
+        raise argparse.ArgumentTypeError(f"must name a policy file or a shipped policy ({', '.join(SHIPPED)}); "
+                                         f"got {value!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="usage-consent",
         description="Decide, explain and control anonymous usage-stats collection.",
     )
-    parser.add_argument("--policy", metavar="FILE|NAME",
+    parser.add_argument("--policy", metavar="FILE|NAME", type=_policy_argument,
                         help="a policy TOML file, or a shipped policy: skyplane (the default), skyplane-0.3")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMANDS:
@@ -45,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
     def run(args: argparse.Namespace) -> int | None:
-        args.policy_model = load_policy(args.policy) if args.policy else embedded_policy()
+        args.policy_model = load_policy(args.policy) if args.policy is not None else embedded_policy()
         return args.run(args)
 
     return execute(run, args, "usage-consent")

@@ -129,6 +129,8 @@ def load_policy(path: str | Path) -> Policy:
         text = read_regular(str(path)).decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
+        if isinstance(error, FileNotFoundError) and "/" not in str(path):  # perhaps a misspelt shipped name
+            reason += f"; not a shipped policy either (shipped: {', '.join(SHIPPED)})"
         raise PolicyError(str(path), [("", f"cannot be read: {reason}")]) from None
     return parse_policy(text, str(path))
 

@@ -306,3 +306,19 @@ def test_mounted_command_warnings_read_as_usage_consents(home, tmp_path, kind, w
     else:
         assert f"mytool usage: warning: {said}" in theirs.stderr.splitlines()
         assert not any(line.startswith("usage stats") for line in theirs.stderr.splitlines())
+
+
+# --- --policy names a policy --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "code", "said"), [
+    ("", 2, "argument --policy: must name a policy file or a shipped policy (skyplane, skyplane-0.3); got ''"),
+    ("  ", 2, "must name a policy file or a shipped policy"),
+    ("skyplane-0.4", 1, "skyplane-0.4: cannot be read: No such file or directory; not a shipped policy either "
+                        "(shipped: skyplane, skyplane-0.3)"),
+    ("skyplane-0.3", 0, ""),
+], ids=["empty-is-bad-usage", "blank-is-bad-usage", "unknown-name-lists-shipped", "shipped-name-works"])
+def test_policy_option_must_name_a_policy(home, value, code, said):
+    """`--policy ""` is bad usage (it used to mean the embedded policy) and an unknown name lists the shipped ones."""
+    result = home.run("--policy", value, "decide")
+    assert result.returncode == code and said in result.stderr
+    assert (result.stdout == "") == (code != 0)
