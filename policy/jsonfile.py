@@ -167,6 +167,7 @@ def read_json_object(path: str, *, layer: str = "config_file", unique: str | tup
     text = read_text(path, layer=layer, follow=follow)
     if text is None:
         return None
+    text = text.removeprefix("\ufeff")  # a UTF-8 byte order mark some editors add; not written back
     if not text.strip(JSON_BLANKS):
         return {}  # an empty file holds no settings yet
     decoder = _Decoder(keep_numbers)

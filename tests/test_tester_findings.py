@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -322,3 +323,36 @@ def test_policy_option_must_name_a_policy(home, value, code, said):
     result = home.run("--policy", value, "decide")
     assert result.returncode == code and said in result.stderr
     assert (result.stdout == "") == (code != 0)
+
+
+# --- a UTF-8 byte order mark is read, and not written back ------------------------------------------
+
+@pytest.mark.parametrize(("content", "value", "mode"), [
+    ('{"usage_stats": true, "k": "é"}', "false", "off"),
+    ('{"usage_stats": false}', "true", "on"),
+    ('{"k": 1}', "local", "local"),
+    ("", "false", "off"),
+], ids=["opt-out", "opt-in", "local-added", "bom-only"])
+def test_config_file_with_a_bom_is_read_and_written(home, content, value, mode):
+    """A JSON config file starting with a UTF-8 BOM is read as its JSON, and `config set` works on it
+    (the file is written back without the BOM, keeping every other key)."""
+    home.skyplane.mkdir()
+    home.config.write_bytes(b"\xef\xbb\xbf" + content.encode("utf-8"))
+    home.mark_notice_shown()
+    result = home.run("config", "set", "usage_stats", value)
+    assert result.returncode == 0, result.stderr
+    raw = home.config.read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    written = {"true": True, "false": False}.get(value, value)
+    assert json.loads(raw) == {**(json.loads(content) if content else {}), "usage_stats": written}
+    assert home.run("decide").stdout == f"{mode}\n"
+
+
+def test_state_file_with_a_bom_is_read(home):
+    """A state file starting with a UTF-8 BOM is read (the notice stays recorded), not set aside."""
+    home.mark_notice_shown()
+    home.state.write_bytes(b"\xef\xbb\xbf" + home.state.read_bytes())
+    home.write_config({"usage_stats": True})
+    result = home.run("decide")
+    assert (result.stdout, result.stderr) == ("on\n", "")
+    assert [p.name for p in home.skyplane.iterdir() if "corrupt" in p.name] == []
