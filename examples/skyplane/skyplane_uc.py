@@ -9,7 +9,9 @@ Skyplane's own Typer app with the same arguments, so every command behaves as be
 - Skyplane's ``UsageClient`` never builds its own report, never reads or writes its
   MAC-derived ``host_uuid`` id for it, and never POSTs to its Loki server.
 - ``skyplane usage ...``: the library's mounted commands; ``skyplane config get/set usage_stats`` run
-  ``usage get/set`` (the file the policy names: ``~/.skyplane/config.json``).
+  ``usage get/set``, which under the ``skyplane-0.3`` policy write Skyplane 0.3.2's own INI file,
+  ``~/.skyplane/config`` (or ``$SKYPLANE_CONFIG``), ``[flags] usage_stats``, so that Skyplane's
+  own reader sees the same value; ``~/.skyplane/config.json`` is read above it, never written.
 """
 
 from __future__ import annotations
