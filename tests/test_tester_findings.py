@@ -283,7 +283,7 @@ sys.exit(args.func(args))
 """
 
 
-@pytest.mark.parametrize("kind", ["argparse", "click", "host-with-logging"])
+@pytest.mark.parametrize("kind", ["argparse", "click", "typer", "host-with-logging"])
 @pytest.mark.parametrize("words", [("explain",), ("explain", "--json")], ids=["explain", "explain-json"])
 def test_mounted_command_warnings_read_as_usage_consents(home, tmp_path, kind, words):
     """A mounted command's warnings read `mytool usage: warning: ...` like `usage-consent: warning: ...`
