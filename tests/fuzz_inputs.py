@@ -104,7 +104,7 @@ endpoint_urls = st.one_of(
 
 def strict_object(content: bytes) -> dict | None:
     """The reference reading of a config file: the object it holds when it is strict JSON (UTF-8,
-    finite numbers, each key once; an empty file is an empty object), else None."""
+    finite numbers, each key once; an empty file is an empty object; a leading BOM ignored), else None."""
     def pairs(items: list) -> dict:
         keys = [k for k, _ in items]
         if len(set(keys)) != len(keys):
@@ -121,7 +121,7 @@ def strict_object(content: bytes) -> dict | None:
         raise ValueError(text)
 
     try:
-        text = content.decode("utf-8")
+        text = content.decode("utf-8").removeprefix("\ufeff")  # a leading UTF-8 BOM is accepted (README)
         data = json.loads(text, object_pairs_hook=pairs, parse_float=finite, parse_constant=refuse) \
             if text.strip(" \t\r\n") else {}
     except (ValueError, RecursionError):
@@ -133,7 +133,7 @@ def as_written(content: bytes) -> dict | None:
     """A JSON object with every number read exactly, however long (last of duplicate keys wins; an empty
     file is an empty object)."""
     try:
-        text = content.decode("utf-8")
+        text = content.decode("utf-8").removeprefix("\ufeff")  # a leading UTF-8 BOM is accepted (README)
         data = json.loads(text, parse_int=Decimal, parse_float=Decimal, parse_constant=str) \
             if text.strip(" \t\r\n") else {}
     except (ValueError, RecursionError):
