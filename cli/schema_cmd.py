@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from usage_consent.schemas.build import DEFAULT_MODEL, dump
-from usage_consent.schemas.diff import diff
+from usage_consent.schemas.diff import diff, wrap
 from usage_consent.schemas.registry import load, schema_fingerprint
 from usage_consent.schemas.release import bump, compare
 from usage_consent.schemas.versions import current_version, list_versions
@@ -61,8 +61,7 @@ def run_show(args: argparse.Namespace) -> int:
 def run_diff(args: argparse.Namespace) -> int:
     name, root = args.policy_model.schema_name, _root(args)
     changes = diff(load(name, args.a, root), load(name, args.b, root))
-    print(f"{name} v{args.a} -> v{args.b}: {changes.summary()}")
-    for line in changes.lines():
+    for line in wrap(f"{name} v{args.a} -> v{args.b}: {changes.summary()}") + changes.lines():
         print(line)
     return 0
 
