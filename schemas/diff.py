@@ -141,7 +141,8 @@ def _values(node: dict[str, Any]) -> tuple[Any, ...] | None:
 def _shape(node: dict[str, Any]) -> _Shape:
     options = [option for option in node.get("anyOf", []) if isinstance(option, dict)]
     kept = [option for option in options if option.get("type") != "null"]
-    nullable = len(kept) < len(options) or None in node.get("enum", ()) or "null" in (node.get("type") or ())
+    named = node.get("type")
+    nullable = len(kept) < len(options) or None in node.get("enum", ()) or (isinstance(named, list) and "null" in named)
     merged = {k: v for k, v in node.items() if k != "anyOf"}
     if len(kept) == 1:
         merged.update(kept[0])

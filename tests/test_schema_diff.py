@@ -46,6 +46,8 @@ def _list(items: dict) -> dict:
     (_schema(_nullable(TEXT)), _schema(TEXT), "now required"),
     (_schema(TEXT, required=False), _schema(_nullable(TEXT), required=False), "may now be null"),
     (_schema(_nullable(TEXT), required=False), _schema(TEXT, required=False), "may no longer be null"),
+    (_schema(TEXT, required=False), _schema({**TEXT, "type": ["string", "null"]}, required=False),
+     "may now be null"),
     (_schema({**TEXT, "maxLength": 6}), _schema({**TEXT, "maxLength": 13}), "maxLength 6 -> 13"),
     (_schema(TEXT), _schema({**TEXT, "maxLength": 8}), "maxLength none -> 8"),
     (_schema({**TEXT, "minimum": 0}), _schema(TEXT), "minimum 0 -> none"),
@@ -65,7 +67,8 @@ def _list(items: dict) -> dict:
 ], ids=["enum-widened", "enum-narrowed", "enum-reordered", "const-to-anyof-widened", "values-limited",
         "values-unlimited", "type-changed", "optional-to-required", "required-to-optional", "null-added",
         "absent-and-null-allowed", "null-removed", "nullable-when-already-optional",
-        "no-longer-nullable-but-still-optional", "maxLength-changed", "maxLength-added", "minimum-removed",
+        "no-longer-nullable-but-still-optional", "null-in-type-list",
+        "maxLength-changed", "maxLength-added", "minimum-removed",
         "pattern-changed", "description-reworded", "title-ignored", "list-item-enum-changed",
         "list-and-item-bounds", "several-joined", "format-added", "unknown-keyword"])
 def test_each_change_is_said_concretely(old, new, said):
