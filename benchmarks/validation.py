@@ -27,6 +27,7 @@ def payload() -> dict:
 
 def run(quick: bool) -> list[Row]:
     import jsonschema
+
     from usage_consent.schemas import registry
 
     report = payload()

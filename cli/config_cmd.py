@@ -6,13 +6,13 @@ import argparse
 import json
 import sys
 
+from usage_consent.errors import ConsentValueError, UsageConsentError
+from usage_consent.locations import display, expand, records_dir
 from usage_consent.policy import explain, read_consent, unset_consent, write_consent
 from usage_consent.policy.config_write import MODE_TO_JSON, config_target
 from usage_consent.policy.fileformats import file_format, written
-from usage_consent.policy.paths import display, expand, records_dir
 from usage_consent.policy.sources.config_file import target_spec
 from usage_consent.policy.state import StateFile
-from usage_consent.schemas.errors import ConsentValueError, UsageConsentError
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -7,7 +7,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from usage_consent.schemas.errors import ConsentValueError, UsageConsentError
+from usage_consent.errors import ConsentValueError, UsageConsentError
 
 
 class UsageError(Exception):

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     import click
     import typer
+
     from usage_consent.policy import Policy
 
     PolicyLike: TypeAlias = Policy | str | os.PathLike[str] | None  # the policy, or its TOML file's path

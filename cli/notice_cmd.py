@@ -6,9 +6,9 @@ import argparse
 import json
 import sys
 
+from usage_consent.locations import display, expand
 from usage_consent.policy import notice
 from usage_consent.policy.config_write import MODE_TO_JSON, config_target, read_consent, write_consent
-from usage_consent.policy.paths import display, expand
 from usage_consent.policy.state import UNCHANGED, StateFile
 
 

@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
+from usage_consent.errors import PolicyError
 from usage_consent.policy import Policy, load_policy, policy_to_toml
-from usage_consent.schemas.errors import PolicyError
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -6,9 +6,9 @@ import argparse
 import json
 import sys
 
+from usage_consent.errors import ReportError
 from usage_consent.reporter.record import record_path, usage_root
 from usage_consent.reporter.records import forget, list_records, show_record
-from usage_consent.schemas.errors import ReportError
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -6,6 +6,7 @@ Typer apps (0.29 and later bundle their own click) mount ``typer_app()`` instead
 from __future__ import annotations
 
 import click
+
 from usage_consent.cli.host import click_group
 
 

@@ -4,6 +4,7 @@ Typer 0.29 and later bundle their own click, so a Typer app mounts ``typer_app()
 """
 
 import typer
+
 from usage_consent.cli.host import typer_app
 
 app = typer.Typer(name="mytool", add_completion=False, help="mytool: a host with its own commands.")

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from usage_consent.policy.decide import decide, explain
-from usage_consent.policy.decision import Decision, Layer, Trace
-from usage_consent.policy.load import embedded_policy, load_policy, parse_policy, policy_to_toml
-from usage_consent.policy.model import Policy
-from usage_consent.schemas.errors import (
+from usage_consent.errors import (
     ConfigFileError,
     ConsentValueError,
     PolicyError,
     UsageConsentError,
 )
+from usage_consent.policy.decide import decide, explain
+from usage_consent.policy.decision import Decision, Layer, Trace
+from usage_consent.policy.load import embedded_policy, load_policy, parse_policy, policy_to_toml
+from usage_consent.policy.model import Policy
 
 if TYPE_CHECKING:
     from usage_consent.policy.config_write import read_consent, unset_consent, write_consent

@@ -11,14 +11,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from usage_consent.policy.atomic import exclusive_lock, real_target, write_atomic
+from usage_consent.errors import ConfigFileError, ConsentValueError
+from usage_consent.files.atomic import exclusive_lock, real_target, write_atomic
+from usage_consent.files.jsonfile import read_text
+from usage_consent.locations import display
 from usage_consent.policy.fileformats import UNSET, file_format, update_text, written
-from usage_consent.policy.jsonfile import read_text
 from usage_consent.policy.load import embedded_policy
 from usage_consent.policy.model import EnvSource, Mode, Policy
-from usage_consent.policy.paths import display
 from usage_consent.policy.sources.config_file import config_target, read_file_value, target_spec
-from usage_consent.schemas.errors import ConfigFileError, ConsentValueError
 
 __all__ = ["MODE_TO_JSON", "normalize_consent", "read_consent", "unset_consent", "write_consent"]
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from usage_consent.policy.atomic import TRANSFER_LOCK_WAIT_S, LockBusy
+from usage_consent.errors import ConfigFileError, UsageConsentError
+from usage_consent.files.atomic import TRANSFER_LOCK_WAIT_S, LockBusy
+from usage_consent.locations import expand, home_problem
 from usage_consent.policy.decision import Decision, Layer, Trace
 from usage_consent.policy.load import embedded_policy
 from usage_consent.policy.model import Policy
-from usage_consent.policy.paths import expand, home_problem
 from usage_consent.policy.resolve import resolve
-from usage_consent.schemas.errors import ConfigFileError, UsageConsentError
 
 log = logging.getLogger("usage_consent")
 

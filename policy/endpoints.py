@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+from usage_consent.locations import display
 from usage_consent.policy.model import Policy
-from usage_consent.policy.paths import display
 
 log = logging.getLogger("usage_consent")
 MAX_URL = 2048

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from usage_consent.policy.jsonfile import dump_json_object, read_json_object, read_text
+from usage_consent.errors import ConfigAmbiguousError, ConfigContentError, ConfigFileError
+from usage_consent.files.jsonfile import dump_json_object, read_json_object, read_text
+from usage_consent.locations import display
 from usage_consent.policy.model import FileFormat, Mode
-from usage_consent.policy.paths import display
-from usage_consent.schemas.errors import ConfigAmbiguousError, ConfigContentError, ConfigFileError
 
 EXTENSIONS: dict[str, FileFormat] = {".ini": "ini", ".cfg": "ini", ".conf": "ini", ".toml": "toml"}
 # configparser's booleans (RawConfigParser.BOOLEAN_STATES), written once here so that reading an

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+
+from usage_consent.errors import PolicyError
 from usage_consent.policy.model import (
     MANAGED_FIRST,
     SOURCE_KINDS,
@@ -19,7 +21,6 @@ from usage_consent.policy.model import (
     ReporterSettings,
     Spellings,
 )
-from usage_consent.schemas.errors import PolicyError
 
 EMBEDDED_NAME = "skyplane.toml"
 # Policies shipped with the package, selected by name (``--policy skyplane-0.3``).
@@ -121,7 +122,7 @@ def load_policy(path: str | Path) -> Policy:
     """Read and check the policy file at ``path`` (a regular file of at most MAX_FILE_BYTES), or
     the shipped policy of that name (``skyplane``, ``skyplane-0.3``; a file of the same name is
     given as ``./skyplane-0.3``)."""
-    from usage_consent.policy.jsonfile import read_regular
+    from usage_consent.files.jsonfile import read_regular
 
     if isinstance(path, str) and path in SHIPPED:
         path = Path(__file__).parent / SHIPPED[path]

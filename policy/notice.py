@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from usage_consent.errors import UsageConsentError
+from usage_consent.locations import display, expand, records_dir
 from usage_consent.policy.model import Policy
-from usage_consent.policy.paths import display, expand, records_dir
 from usage_consent.policy.state import StateFile, shown_version_in
-from usage_consent.schemas.errors import UsageConsentError
 
 log = logging.getLogger("usage_consent")
 
@@ -127,7 +127,7 @@ def show(policy: Policy, how: str, stream: TextIO | None = None) -> dict[str, An
     waited for at most TRANSFER_LOCK_WAIT_S (LockBusy then: the caller decides off), and only if
     no concurrent first run recorded it meanwhile. ``init`` always shows it. A state file that
     cannot be written does not stop the notice (a warning says it was not recorded)."""
-    from usage_consent.policy.atomic import TRANSFER_LOCK_WAIT_S, LockBusy
+    from usage_consent.files.atomic import TRANSFER_LOCK_WAIT_S, LockBusy
     from usage_consent.schemas.registry import schema_fingerprint
 
     before = status(policy)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from usage_consent.policy.jsonfile import stat_key
+from usage_consent.files.jsonfile import stat_key
+from usage_consent.locations import expand
 from usage_consent.policy.model import Policy
-from usage_consent.policy.paths import expand
 from usage_consent.policy.sources import SOURCE_CLASSES
 
 

@@ -14,14 +14,15 @@ import threading
 from typing import Any, Literal
 
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
+from usage_consent.errors import ConfigFileError
+from usage_consent.files.jsonfile import read_json_object
+from usage_consent.locations import expand
 from usage_consent.policy.decision import Decision, Layer, Trace
-from usage_consent.policy.jsonfile import read_json_object
 from usage_consent.policy.model import Mode, Policy
-from usage_consent.policy.paths import expand
 from usage_consent.policy.probe import probe_for
 from usage_consent.policy.sources import SOURCE_CLASSES
 from usage_consent.policy.sources.base import on_invalid
-from usage_consent.schemas.errors import ConfigFileError
 
 __all__ = ["ConsentSettings", "resolve", "settings_class"]
 

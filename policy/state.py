@@ -13,22 +13,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from usage_consent.policy.jsonfile import dump_json_object, read_json_object, stat_key
-from usage_consent.policy.paths import display
-from usage_consent.schemas.errors import ConfigContentError
+from usage_consent.clock import now_iso
+from usage_consent.errors import ConfigContentError
+from usage_consent.files.jsonfile import dump_json_object, read_json_object, stat_key
+from usage_consent.locations import display
 
 HISTORY_LIMIT = 200
 UNCHANGED = object()  # returned by an update's change: nothing to write
 _read_cache: dict[str, tuple[object, dict[str, Any]]] = {}
 log = logging.getLogger("usage_consent")
-
-
-def now_iso() -> str:
-    return iso_from_ms(int(time.time() * 1000))
-
-
-def iso_from_ms(milliseconds: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(milliseconds // 1000))
 
 
 def _problem(data: dict[str, Any]) -> str | None:
@@ -127,7 +120,7 @@ class StateFile:
         """Apply ``change`` to the state under the lock and write it back atomically (not written
         when ``change`` returns ``UNCHANGED``). The lock is waited for at most ``wait`` seconds
         (a command's bound by default); then LockBusy names the lock file."""
-        from usage_consent.policy.atomic import COMMAND_LOCK_WAIT_S, exclusive_lock, write_atomic
+        from usage_consent.files.atomic import COMMAND_LOCK_WAIT_S, exclusive_lock, write_atomic
 
         with exclusive_lock(self.path, COMMAND_LOCK_WAIT_S if wait is None else wait):
             try:

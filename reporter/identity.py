@@ -7,9 +7,9 @@ import re
 import uuid
 from typing import Any
 
-from usage_consent.policy.atomic import TRANSFER_LOCK_WAIT_S
+from usage_consent.files.atomic import TRANSFER_LOCK_WAIT_S
+from usage_consent.locations import expand
 from usage_consent.policy.model import Policy
-from usage_consent.policy.paths import expand
 from usage_consent.policy.state import StateFile
 
 __all__ = ["UUID4", "client_id", "known_client_id", "needs_storing", "new_id", "rotate_client_id",

@@ -9,10 +9,10 @@ import contextlib
 import os
 from collections.abc import Iterator
 
-from usage_consent.policy.atomic import owned
+from usage_consent.files.atomic import owned
+from usage_consent.files.tempdirs import DIR_FLAGS, UnsafePath, open_dir
 from usage_consent.policy.model import Policy
 from usage_consent.reporter.record import remove_if_empty, remove_session, status_at, usage_parts
-from usage_consent.reporter.safe_files import DIR_FLAGS, UnsafePath, open_dir
 from usage_consent.reporter.spool import OPEN_OUTCOMES, PENDING, marker_name, try_flock
 
 PRUNE_LOCK = ".prune.lock"

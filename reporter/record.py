@@ -10,10 +10,10 @@ import shutil
 from collections.abc import Callable
 from typing import Any
 
+from usage_consent.clock import now_iso
+from usage_consent.files.tempdirs import UnsafePath, open_dir, read_at, write_at
+from usage_consent.locations import records_dir
 from usage_consent.policy.model import Policy
-from usage_consent.policy.paths import records_dir
-from usage_consent.policy.state import now_iso
-from usage_consent.reporter.safe_files import UnsafePath, open_dir, read_at, write_at
 
 RECORD, STATUS = "usage_stats.json", "status.json"
 

@@ -9,12 +9,12 @@ import shutil
 from dataclasses import dataclass
 from typing import Any
 
+from usage_consent.errors import ReportError
+from usage_consent.files.tempdirs import DIR_FLAGS, UnsafePath, open_dir
+from usage_consent.locations import expand
 from usage_consent.policy.model import Policy
-from usage_consent.policy.paths import expand
 from usage_consent.reporter import identity
 from usage_consent.reporter.record import RECORD, read_record, status_at, usage_parts, usage_root
-from usage_consent.reporter.safe_files import DIR_FLAGS, UnsafePath, open_dir
-from usage_consent.schemas.errors import ReportError
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from usage_consent import runtime
+from usage_consent.errors import ReportError
 from usage_consent.policy.decision import Decision
 from usage_consent.policy.endpoints import endpoint_problem
 from usage_consent.reporter.deadline import bounded, watched_session
-from usage_consent.schemas.errors import ReportError
 
 MAX_SAME_HOST_REDIRECTS = 2
 HEADERS = {"Content-Type": "application/json", "User-Agent": "usage-consent"}

@@ -10,14 +10,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from usage_consent import runtime
+from usage_consent.clock import iso_from_ms
+from usage_consent.errors import ReportInvalid, UsageConsentError
+from usage_consent.files.tempdirs import UnsafePath
+from usage_consent.locations import expand
 from usage_consent.policy import notice
 from usage_consent.policy.decision import Decision
-from usage_consent.policy.paths import expand
-from usage_consent.policy.state import StateFile, iso_from_ms
+from usage_consent.policy.state import StateFile
 from usage_consent.reporter import identity, payload, record, spool, worker
 from usage_consent.reporter.prune import prune
-from usage_consent.reporter.safe_files import UnsafePath
-from usage_consent.schemas.errors import ReportInvalid, UsageConsentError
 
 log = logging.getLogger("usage_consent")
 STAGES = ("setup", "planning", "provisioning", "transfer", "teardown", "unknown")

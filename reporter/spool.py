@@ -17,10 +17,11 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from usage_consent.files.atomic import owned
+from usage_consent.files.jsonfile import NotRegular
+from usage_consent.files.tempdirs import UnsafePath, open_dir
 from usage_consent.policy import notice
-from usage_consent.policy.atomic import owned
 from usage_consent.policy.decision import Decision
-from usage_consent.policy.jsonfile import NotRegular
 from usage_consent.policy.model import Policy
 from usage_consent.reporter.record import (
     read_record,
@@ -30,7 +31,6 @@ from usage_consent.reporter.record import (
     usage_parts,
     usage_root,
 )
-from usage_consent.reporter.safe_files import UnsafePath, open_dir
 from usage_consent.reporter.send import resting, send_report
 
 __all__ = ["OPEN_OUTCOMES", "PENDING", "cancel_all", "clear", "entries", "has_pending", "mark", "marker_lock",

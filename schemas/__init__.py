@@ -1,25 +1,8 @@
-"""Versioned usage-stats schemas and the exception hierarchy.
+"""Versioned usage-stats schemas: the JSON files, their registry, the model they are built from
+and the release check. The project's errors live in ``usage_consent.errors``.
 
 Importing this package loads nothing heavy: ``jsonschema`` is imported only when a
 payload is validated.
 """
 
-from usage_consent.schemas.errors import (
-    ConfigFileError,
-    ConsentValueError,
-    PolicyError,
-    ReportError,
-    ReportInvalid,
-    SchemaError,
-    UsageConsentError,
-)
-
-__all__ = [
-    "ConfigFileError",
-    "ConsentValueError",
-    "PolicyError",
-    "ReportError",
-    "ReportInvalid",
-    "SchemaError",
-    "UsageConsentError",
-]
+__all__: list[str] = []

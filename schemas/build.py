@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from usage_consent.schemas.errors import SchemaError
+
+from usage_consent.errors import SchemaError
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 DEFAULT_MODEL = "usage_consent.schemas.model:UsageStatsToReport"

@@ -12,8 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from usage_consent.errors import SchemaError
 from usage_consent.schemas.build import fingerprint
-from usage_consent.schemas.errors import SchemaError
 from usage_consent.schemas.versions import current_version, list_versions, schema_dir
 
 

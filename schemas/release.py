@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from usage_consent.errors import SchemaError
 from usage_consent.schemas.build import DEFAULT_MODEL, build_schema, canonical, dump, load_model
 from usage_consent.schemas.diff import SchemaDiff, diff
-from usage_consent.schemas.errors import SchemaError
 from usage_consent.schemas.registry import load
 from usage_consent.schemas.versions import PACKAGE_ROOT, current_version, schema_dir
 

@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from usage_consent.schemas.errors import SchemaError
+from usage_consent.errors import SchemaError
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.json$")

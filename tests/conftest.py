@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from usage_consent.policy.model import CI_VARIABLES
 from usage_consent.policy.state import StateFile
 from usage_consent.schemas.versions import current_version

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 import usage_consent.reporter
 
 REPORTER = Path(usage_consent.reporter.__file__).resolve().parent

@@ -9,6 +9,7 @@ import os
 
 import pytest
 from conftest import without_file_override
+
 from usage_consent.policy import decide, parse_policy, policy_to_toml
 from usage_consent.policy.load import embedded_policy
 

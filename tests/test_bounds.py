@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from report_server import ReportServer
 from test_reporter import STATS, TRANSFER, opt_in, policy_with, usage
+
+from usage_consent.files.atomic import TRANSFER_LOCK_WAIT_S, exclusive_lock
 from usage_consent.policy import decide, explain
-from usage_consent.policy.atomic import TRANSFER_LOCK_WAIT_S, exclusive_lock
 from usage_consent.reporter import start_session, wait
 from usage_consent.reporter.send import send_report
 
@@ -254,6 +255,7 @@ def test_plain_http_never_goes_through_the_proxy(home, server, monkeypatch):
 def test_https_uses_the_environments_proxy(monkeypatch):
     """https sends use HTTPS_PROXY, as the machine's other https clients do (NO_PROXY honoured)."""
     import requests
+
     from usage_consent.reporter.send import _proxies
 
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")

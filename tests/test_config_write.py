@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+
 from usage_consent.policy import ConfigFileError, ConsentValueError, decide, write_consent
 from usage_consent.policy.load import embedded_policy, policy_to_toml
 

@@ -21,6 +21,7 @@ from fuzz_inputs import (
 )
 from hypothesis import given
 from hypothesis import strategies as st
+
 from usage_consent.policy import (
     PolicyError,
     UsageConsentError,

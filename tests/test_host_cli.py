@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from test_reporter import STATS, TRANSFER
+
 from usage_consent.policy import decide, write_consent
 from usage_consent.reporter import start_session, wait
 from usage_consent.reporter.records import list_records

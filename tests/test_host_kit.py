@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 import usage_consent
 from usage_consent import runtime
 from usage_consent.reporter import start_session, validate_report, wait

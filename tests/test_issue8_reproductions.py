@@ -9,9 +9,10 @@ import os
 import stat
 
 import pytest
+
+from usage_consent.errors import ConfigFileError, UsageConsentError
 from usage_consent.policy import decide, explain, write_consent
 from usage_consent.reporter import start_session, wait
-from usage_consent.schemas.errors import ConfigFileError, UsageConsentError
 
 HUGE = "9" * 5000
 TRANSFER = {

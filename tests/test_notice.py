@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from usage_consent.schemas.versions import current_version
 
 CURRENT = current_version("usage_stats")

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from usage_consent.policy import ConsentValueError, decide, explain, load_policy
 
 REPO = Path(__file__).resolve().parent.parent

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from usage_consent.cli.policy_cmd import policy_json_schema
 from usage_consent.policy import PolicyError, decide, embedded_policy, load_policy, parse_policy, policy_to_toml
 

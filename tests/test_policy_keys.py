@@ -4,6 +4,7 @@ a bad one is rejected naming the file and its TOML path, and `policy check` repo
 from __future__ import annotations
 
 import pytest
+
 from usage_consent.policy import PolicyError, load_policy
 
 HEAD = """app = "demo"

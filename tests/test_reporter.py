@@ -9,10 +9,11 @@ import os
 import subprocess
 
 import pytest
+
+from usage_consent.errors import ReportError
 from usage_consent.policy import decide, embedded_policy, explain, parse_policy, write_consent
 from usage_consent.reporter import start_session, wait
 from usage_consent.reporter.send import send_report
-from usage_consent.schemas.errors import ReportError
 
 TRANSFER = {
     "command": "cp", "tool_version": "0.3.2",

@@ -4,6 +4,7 @@ through ``decide()`` in this process and ``usage-consent explain --json`` in a s
 from __future__ import annotations
 
 import pytest
+
 from usage_consent.policy import decide
 
 # (id, env, do_not_track, config file value, notice shown?, expected mode, deciding source)

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from usage_consent.policy import embedded_policy, policy_to_toml
 from usage_consent.schemas import model as model_module
 from usage_consent.schemas import registry

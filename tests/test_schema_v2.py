@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from usage_consent.schemas import registry
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

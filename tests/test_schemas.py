@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
+
 from usage_consent.schemas import registry
 from usage_consent.schemas.build import fingerprint
 from usage_consent.schemas.diff import diff

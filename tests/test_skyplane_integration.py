@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from report_server import ReportServer
 from skyplane_env import Unavailable, ensure
+
 from usage_consent.schemas import registry
 
 pytestmark = pytest.mark.skyplane

@@ -9,6 +9,7 @@ import os
 import tomllib
 
 import pytest
+
 from usage_consent.policy import ConsentValueError, decide, embedded_policy, parse_policy, policy_to_toml
 
 BASE = """

@@ -13,6 +13,7 @@ import time
 
 from conftest import BIN
 from test_reporter import STATS, TRANSFER, opt_in, policy_with, usage
+
 from usage_consent.policy import decide
 from usage_consent.reporter import start_session, wait
 from usage_consent.reporter.prune import prune

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from report_server import ReportServer
 from test_host_kit import TRANSFER, Connections
+
 from usage_consent import runtime
 from usage_consent.policy import ConsentValueError, decide, explain, load_policy, parse_policy
 from usage_consent.reporter import start_session, wait
@@ -200,7 +201,7 @@ def _padded(size: int) -> str:
 def test_config_set_never_writes_a_file_past_the_read_cap(home, size, code):
     """`config set` indents only when the result fits under the 1 MiB read cap, else writes compact,
     and refuses (exit 1, file unchanged, the cap named) when even compact would not fit."""
-    from usage_consent.policy.jsonfile import MAX_FILE_BYTES
+    from usage_consent.files.jsonfile import MAX_FILE_BYTES
 
     text = _padded(size)
     assert len(text) <= MAX_FILE_BYTES

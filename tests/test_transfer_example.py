@@ -153,6 +153,7 @@ def test_pending_report_is_given_up_after_its_attempts(home, server):
     """With retry_attempts = 0 a report that failed once is marked expired by the next session
     and never sent again."""
     import tomli_w
+
     from usage_consent.policy import embedded_policy
 
     data = embedded_policy().model_dump(mode="json", exclude_none=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from usage_consent.schemas.errors import (
+from usage_consent.errors import (
     ConfigFileError,
     ConsentValueError,
     PolicyError,

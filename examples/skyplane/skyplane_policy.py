@@ -33,6 +33,7 @@ def decide_transfer() -> Any:
 def usage_stats_status(cls: Any) -> Any:
     """Replaces UsageClient.usage_stats_status (read by `skyplane init`): our decision, not taken."""
     from skyplane.api.usage import UsageStatsStatus
+
     from usage_consent.policy import explain
 
     policy = host_policy()

@@ -7,9 +7,10 @@ from typing import Any, ClassVar
 
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
+from usage_consent.errors import ConsentValueError
 from usage_consent.policy.decision import Layer, Status
 from usage_consent.policy.model import Policy
-from usage_consent.schemas.errors import ConsentValueError
 
 RAW_KEPT = 200
 

@@ -10,12 +10,12 @@ import json
 import os
 from typing import Any, NamedTuple
 
+from usage_consent.errors import ConfigAmbiguousError, ConfigFileError
+from usage_consent.locations import display, expand
 from usage_consent.policy.decision import Layer
 from usage_consent.policy.fileformats import UNSET, accepted, file_format, lookup, parse_value, read_mapping
 from usage_consent.policy.model import ConfigFileSource, FileFormat, ManagedSource, Policy
-from usage_consent.policy.paths import display, expand
 from usage_consent.policy.sources.base import ConsentSource, clip
-from usage_consent.schemas.errors import ConfigAmbiguousError, ConfigFileError
 
 __all__ = ["ConfigFileConsentSource", "FileReading", "config_target", "file_path", "read_file_value",
            "target_spec"]

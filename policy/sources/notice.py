@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from usage_consent.errors import UsageConsentError
+from usage_consent.locations import display, expand
 from usage_consent.policy.decision import Layer
 from usage_consent.policy.model import NoticeSource, Policy
-from usage_consent.policy.paths import display, expand
 from usage_consent.policy.sources.base import ConsentSource
 from usage_consent.policy.state import StateFile
-from usage_consent.schemas.errors import UsageConsentError
 from usage_consent.schemas.versions import current_version
 
 

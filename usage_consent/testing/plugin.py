@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
 from usage_consent import runtime
 
 if TYPE_CHECKING:

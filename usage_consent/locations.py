@@ -18,7 +18,7 @@ def expand(path: str) -> str:
     """``~`` means the user's home, taken from HOME at the time of the call. Raises ConfigFileError for
     an empty or relative HOME, and for a path that is not absolute once expanded (``~nosuchuser/x``,
     ``x``): such files would be shared, or follow the current folder."""
-    from usage_consent.schemas.errors import ConfigFileError
+    from usage_consent.errors import ConfigFileError
 
     if path.startswith("~"):
         problem = home_problem()

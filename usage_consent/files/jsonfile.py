@@ -15,8 +15,8 @@ import os
 import stat
 from typing import Any
 
-from usage_consent.policy.paths import display
-from usage_consent.schemas.errors import ConfigAmbiguousError, ConfigContentError, ConfigFileError
+from usage_consent.errors import ConfigAmbiguousError, ConfigContentError, ConfigFileError
+from usage_consent.locations import display
 
 __all__ = ["dump_json_object", "read_json_object", "read_regular", "read_text", "stat_key"]
 JSON_BLANKS = " \t\r\n"  # the whitespace JSON allows; a file of only these is empty

@@ -13,8 +13,8 @@ import threading
 import time
 from collections.abc import Iterator
 
-from usage_consent.policy.paths import display
-from usage_consent.schemas.errors import ConfigFileError
+from usage_consent.errors import ConfigFileError
+from usage_consent.locations import display
 
 __all__ = ["COMMAND_LOCK_WAIT_S", "PRIVATE_DIR", "PRIVATE_FILE", "TRANSFER_LOCK_WAIT_S", "LockBusy",
            "ensure_private_dir", "exclusive_lock", "lock_path", "owned", "real_target", "remove_stale_temporaries",

@@ -8,9 +8,9 @@ import os
 import stat
 import tempfile
 
-from usage_consent.policy.atomic import PRIVATE_DIR, replace_at
-from usage_consent.policy.jsonfile import read_regular
-from usage_consent.schemas.errors import ReportError
+from usage_consent.errors import ReportError
+from usage_consent.files.atomic import PRIVATE_DIR, replace_at
+from usage_consent.files.jsonfile import read_regular
 
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 
