@@ -92,7 +92,7 @@ def _what_stays(args: argparse.Namespace) -> None:
 def run_get(args: argparse.Namespace) -> int:
     _check_key(args)
     mode = read_consent(args.policy_model)
-    print("unset" if mode is None else {"on": "true", "off": "false", "local": "local"}[mode])
+    print("unset" if mode is None else json.dumps(MODE_TO_JSON[mode]).strip('"'))
     return 0
 
 

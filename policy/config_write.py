@@ -15,14 +15,14 @@ from usage_consent.errors import ConfigFileError, ConsentValueError
 from usage_consent.files.atomic import exclusive_lock, real_target, write_atomic
 from usage_consent.files.jsonfile import read_text
 from usage_consent.locations import display
-from usage_consent.policy.fileformats import UNSET, file_format, update_text, written
+from usage_consent.policy.fileformats import TYPED_WRITTEN, UNSET, file_format, update_text, written
 from usage_consent.policy.load import embedded_policy
 from usage_consent.policy.model import EnvSource, Mode, Policy
 from usage_consent.policy.sources.config_file import config_target, read_file_value, target_spec
 
 __all__ = ["MODE_TO_JSON", "normalize_consent", "read_consent", "unset_consent", "write_consent"]
 
-MODE_TO_JSON: dict[str, Any] = {"on": True, "off": False, "local": "local"}
+MODE_TO_JSON = TYPED_WRITTEN  # the one mode -> JSON value table (policy/fileformats.py)
 
 
 def normalize_consent(value: str | bool, policy: Policy) -> Mode:

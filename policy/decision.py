@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
-from typing import Any, Literal, NamedTuple
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
+from usage_consent.policy.model import Mode
+
+__all__ = ["RAW_SHOWN", "Decision", "Layer", "Status", "Trace"]
 Status = Literal["unset", "decided", "shadowed", "invalid"]
 RAW_SHOWN = 60
 
@@ -18,7 +23,8 @@ def _shown(raw: str | None) -> str:
     return json.dumps(raw, ensure_ascii=False) if raw != raw.strip() or not raw else raw
 
 
-class Layer(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Layer:
     """What one source said: where it looked, the raw value seen, the parsed value, its status."""
 
     name: str
@@ -30,25 +36,14 @@ class Layer(NamedTuple):
     reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return self._asdict()
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
+@dataclass(frozen=True, slots=True)
 class Trace:
     """Every source of the policy, highest first, with what it said."""
 
-    __slots__ = ("layers",)
-
-    def __init__(self, layers: tuple[Layer, ...]) -> None:
-        self.layers = layers
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Trace) and other.layers == self.layers
-
-    def __hash__(self) -> int:
-        return hash(self.layers)
-
-    def __repr__(self) -> str:
-        return f"Trace({self.layers!r})"
+    layers: tuple[Layer, ...]
 
     def __iter__(self) -> Iterator[Layer]:
         return iter(self.layers)
@@ -82,6 +77,7 @@ class Trace:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True, slots=True, repr=False)
 class Decision:
     """Whether usage stats may be collected for one transfer; fixed once taken (immutable).
 
@@ -89,32 +85,19 @@ class Decision:
     must test ``send_allowed``; ``enabled`` is true whenever anything is collected.
     """
 
-    __slots__ = ("app", "key", "mode", "decided_by", "trace", "notice", "endpoints", "policy", "error")
     app: str
     key: str
-    mode: Literal["on", "off", "local"]
+    mode: Mode
     decided_by: str | None
     trace: Trace
-    notice: dict[str, Any]
-    endpoints: tuple[str, ...]
-    policy: Any
-    error: Exception | None  # what decide() raises: the deciding source is invalid with on_invalid "raise"
-
-    def __init__(self, app: str, key: str, mode: Literal["on", "off", "local"], decided_by: str | None,
-                 trace: Trace, notice: dict[str, Any] | None = None, endpoints: tuple[str, ...] = (),
-                 policy: Any = None, error: Exception | None = None) -> None:
-        for name, value in (("app", app), ("key", key), ("mode", mode), ("decided_by", decided_by),
-                            ("trace", trace), ("notice", dict(notice or {})), ("endpoints", tuple(endpoints)),
-                            ("policy", policy), ("error", error)):
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"a Decision is fixed once taken; {name!r} cannot change")
+    notice: dict[str, Any] = field(default_factory=dict)
+    endpoints: tuple[str, ...] = ()
+    policy: Any = None
+    error: Exception | None = None  # what decide() raises: the deciding source is invalid with on_invalid "raise"
 
     def replace(self, **changes: Any) -> Decision:
         """A new decision with some fields changed (this one stays as it is)."""
-        fields = {name: getattr(self, name) for name in self.__slots__}
-        return Decision(**{**fields, **changes})
+        return dataclasses.replace(self, **changes)
 
     def __repr__(self) -> str:
         return f"Decision(app={self.app!r}, mode={self.mode!r}, decided_by={self.decided_by!r})"

@@ -20,6 +20,7 @@ from usage_consent.policy.model import (
     Policy,
     ReporterSettings,
     Spellings,
+    duplicate_names,
 )
 
 EMBEDDED_NAME = "skyplane.toml"
@@ -78,18 +79,12 @@ def _raw_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
     """Duplicate names and a managed source that is not first: found on the raw document too, so
     they are reported beside every other problem (the model's own check runs only on valid sources)."""
     sources = data.get("sources")
-    first: dict[str, int] = {}
-    problems = []
-    for index, source in enumerate(sources if isinstance(sources, list) else []):
-        name = source.get("name") if isinstance(source, dict) else None
-        if index and isinstance(source, dict) and source.get("kind") == "managed":
-            problems.append((f"sources[{index}].kind", MANAGED_FIRST))
-        if isinstance(name, str) and name in first:
-            problems.append((f"sources[{index}].name",
-                             f'"{name}" is already the name of sources[{first[name]}]; names must be unique'))
-        elif isinstance(name, str):
-            first[name] = index
-    return problems
+    listed = sources if isinstance(sources, list) else []
+    problems = [(f"sources[{index}].kind", MANAGED_FIRST) for index, source in enumerate(listed)
+                if index and isinstance(source, dict) and source.get("kind") == "managed"]
+    names = [source.get("name") if isinstance(source, dict) else None for source in listed]
+    problems += [(f"sources[{index}].name", problem) for index, problem in duplicate_names(names)]
+    return sorted(problems, key=_source_index)
 
 
 def _source_index(problem: tuple[str, str]) -> int:

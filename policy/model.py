@@ -24,6 +24,19 @@ CI_VARIABLES = ("CI", "CONTINUOUS_INTEGRATION", "GITHUB_ACTIONS", "GITLAB_CI", "
 BLANKS = " \t"  # the only characters ignored around a value; any other makes it invalid
 
 
+
+def duplicate_names(names: list[object]) -> list[tuple[int, str]]:
+    """The rule that every source's name is unique: ``(index, problem)`` for each repeated name
+    (entries that are not strings are skipped: another check names them)."""
+    first: dict[str, int] = {}
+    problems = []
+    for index, name in enumerate(names):
+        if isinstance(name, str) and name in first:
+            problems.append((index, f'"{name}" is already the name of sources[{first[name]}]; names must be unique'))
+        elif isinstance(name, str):
+            first[name] = index
+    return problems
+
 class _Strict(BaseModel):
     # Validators are built on first validation: a host deciding with the embedded policy never
     # pays for them (see load.trusted_policy).
@@ -237,14 +250,8 @@ class Policy(_Strict):
 
     @model_validator(mode="after")
     def _sources_are_coherent(self) -> "Policy":
-        names: dict[str, int] = {}
-        for index, source in enumerate(self.sources):
-            if source.name in names:
-                raise ValueError(
-                    f'sources[{index}].name: "{source.name}" is already the name of '
-                    f"sources[{names[source.name]}]; names must be unique"
-                )
-            names[source.name] = index
+        for index, problem in duplicate_names([source.name for source in self.sources]):
+            raise ValueError(f"sources[{index}].name: {problem}")
         kinds = [source.kind for source in self.sources]
         for once in ("managed", "notice", "default"):
             if kinds.count(once) > 1:

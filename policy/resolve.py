@@ -9,6 +9,7 @@ probe.py), so an unchanged setting is not parsed again and a changed one is alwa
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from typing import Any, Literal
@@ -110,7 +111,7 @@ def _compute(policy: Policy) -> Decision:
     for spec in policy.sources:
         layer = merged.layers[spec.name]
         if layer.status == "decided" and layer.name != decided_by:
-            layer = layer._replace(status="shadowed")
+            layer = dataclasses.replace(layer, status="shadowed")
         layers.append(layer)
     error = merged.errors.get(decided_by) if decided_by and rules.get(decided_by) == "raise" else None
     for layer in invalid:

@@ -11,10 +11,11 @@ from usage_consent.files.atomic import TRANSFER_LOCK_WAIT_S
 from usage_consent.locations import expand
 from usage_consent.policy.model import Policy
 from usage_consent.policy.state import StateFile
+from usage_consent.schemas.patterns import UUID4_PATTERN
 
 __all__ = ["UUID4", "client_id", "known_client_id", "needs_storing", "new_id", "rotate_client_id",
            "store_client_id"]
-UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+UUID4 = re.compile(UUID4_PATTERN)
 
 
 def new_id() -> str:

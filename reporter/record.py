@@ -14,6 +14,7 @@ from usage_consent.clock import now_iso
 from usage_consent.files.tempdirs import UnsafePath, open_dir, read_at, write_at
 from usage_consent.locations import records_dir
 from usage_consent.policy.model import Policy
+from usage_consent.reporter.outcomes import SendOutcome
 
 RECORD, STATUS = "usage_stats.json", "status.json"
 
@@ -71,7 +72,7 @@ def update_status(policy: Policy, client_id: str, session_id: str, change: Calla
         os.close(fd)
 
 
-def set_outcome(status: dict[str, Any], url: str, outcome: str, code: int | None, detail: str) -> None:
+def set_outcome(status: dict[str, Any], url: str, outcome: SendOutcome, code: int | None, detail: str) -> None:
     entry = status.setdefault("endpoints", {}).setdefault(url, {"attempts": 0})
     entry.update(outcome=outcome, code=code, detail=detail, at=now_iso(),
                  attempts=entry.get("attempts", 0) + (outcome != "cancelled"))

@@ -23,6 +23,7 @@ from usage_consent.errors import ReportError
 from usage_consent.policy.decision import Decision
 from usage_consent.policy.endpoints import endpoint_problem
 from usage_consent.reporter.deadline import bounded, watched_session
+from usage_consent.reporter.outcomes import SendOutcome
 
 MAX_SAME_HOST_REDIRECTS = 2
 HEADERS = {"Content-Type": "application/json", "User-Agent": "usage-consent"}
@@ -35,7 +36,7 @@ class Outcome:
     """``sent`` (2xx), ``dropped`` (4xx, or a redirect elsewhere: not retried) or ``failed``
     (network error or 5xx: kept pending and retried by a later session)."""
 
-    outcome: str
+    outcome: SendOutcome
     code: int | None
     detail: str
 

@@ -18,6 +18,7 @@ from usage_consent.policy import notice
 from usage_consent.policy.decision import Decision
 from usage_consent.policy.state import StateFile
 from usage_consent.reporter import identity, payload, record, spool, worker
+from usage_consent.reporter.outcomes import ReportOutcome
 from usage_consent.reporter.prune import prune
 
 log = logging.getLogger("usage_consent")
@@ -46,7 +47,7 @@ class Session:
         self.started_ms = int(time.time() * 1000)
         self.fields: dict[str, Any] = dict(fields)
         self.stage = "unknown"
-        self.outcome: str | None = None
+        self.outcome: ReportOutcome | None = None
         self.path: str | None = None
 
     def update(self, **fields: Any) -> None:
@@ -64,7 +65,7 @@ class Session:
                              session_id=self.session_id, schema_version=self.notice_status["current_version"],
                              started_ms=self.started_ms)
 
-    def report(self, fields: Any = None, *, strict: bool | None = None, **more: Any) -> str:
+    def report(self, fields: Any = None, *, strict: bool | None = None, **more: Any) -> ReportOutcome:
         """Make this transfer's one report; it is validated, recorded and sent in the background.
 
         ``fields`` is a mapping or a pydantic model of the report's fields (command, source,
@@ -90,7 +91,7 @@ class Session:
             self.outcome = "failed"
         return self.outcome
 
-    def _report(self, fields: Any, more: dict[str, Any], strict: bool = False) -> str:
+    def _report(self, fields: Any, more: dict[str, Any], strict: bool = False) -> ReportOutcome:
         """On the transfer's thread: only build and freeze the report; the rest is background work."""
         if not self.decision.enabled:
             return "off"

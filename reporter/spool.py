@@ -23,6 +23,7 @@ from usage_consent.files.tempdirs import UnsafePath, open_dir
 from usage_consent.policy import notice
 from usage_consent.policy.decision import Decision
 from usage_consent.policy.model import Policy
+from usage_consent.reporter.outcomes import OPEN_OUTCOMES
 from usage_consent.reporter.record import (
     read_record,
     remove_session,
@@ -37,7 +38,6 @@ __all__ = ["OPEN_OUTCOMES", "PENDING", "cancel_all", "clear", "entries", "has_pe
            "marker_name", "retry_all", "retry_soon", "send_locked", "send_pending", "try_flock"]
 PENDING = ".pending"
 PER_SESSION = 20  # pending reports retried by one session, oldest first
-OPEN_OUTCOMES = ("pending", "failed")
 _attempted: set[tuple[str, str]] = set()  # each pending report is tried at most once per process
 log = logging.getLogger("usage_consent")
 

@@ -17,6 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from usage_consent.schemas.patterns import UUID4_PATTERN
+
 # Skyplane 0.3.2's providers (skyplane/utils/path.py parse_path, obj_store/*.region_tag); unknown: none given.
 Provider = Literal["aws", "azure", "gcp", "ibmcloud", "cloudflare", "hdfs", "local", "unknown"]
 OperatingSystem = Literal["linux", "darwin", "windows", "other"]
@@ -28,7 +30,7 @@ MonitorStatus = Literal["completed", "empty"]
 MAX_DESTINATIONS = 16
 ErrorLocation = Literal["setup", "planning", "provisioning", "transfer", "teardown", "unknown"]
 
-UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+UUID_PATTERN = UUID4_PATTERN
 
 
 class _Closed(BaseModel):
