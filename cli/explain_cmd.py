@@ -40,10 +40,10 @@ def run_explain(args: argparse.Namespace) -> int:
     state = decision.notice
     if not args.policy_model.notice.enabled:
         print("notice: none (this policy shows no notice)")
-    elif state:
-        last = f"v{state['shown_version']}" if state["shown_version"] else "never"
-        verb = "would be shown" if state["would_show"] else "not due"
-        print(f"notice: {verb} (current v{state['current_version']}; last shown: {last})")
+    elif state is not None:
+        last = f"v{state.shown_version}" if state.shown_version else "never"
+        verb = "would be shown" if state.due else "not due"
+        print(f"notice: {verb} (current v{state.current_version}; last shown: {last})")
     if decision.mode == "on":
         print("endpoints: " + (", ".join(decision.endpoints) or "none (reports are recorded, not sent)"))
     return 0

@@ -23,7 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_notice(args: argparse.Namespace) -> int:
-    sys.stdout.write(notice.render(args.policy_model, notice.status(args.policy_model)["shown_version"]))
+    sys.stdout.write(notice.render(args.policy_model, notice.status(args.policy_model).shown_version))
     return 0
 
 
@@ -32,7 +32,7 @@ def run_init(args: argparse.Namespace) -> int:
     state = StateFile(expand(policy.state_file))
     state.update(lambda _: UNCHANGED)  # a state file that cannot be used fails init before any change
     before = notice.status(policy)
-    if before["would_show"]:
+    if before.due:
         notice.show(policy, how="init")
     else:
         sys.stderr.write(notice.render(policy))

@@ -69,9 +69,7 @@ def _notice_is_due(policy: Policy, decision: Decision) -> bool:
     held_by_notice = bool(notice_layers) and decision.decided_by == notice_layers[0].name
     if not (decision.enabled or held_by_notice):
         return False
-    from usage_consent.policy import notice
-
-    return notice.status(policy)["would_show"]
+    return decision.notice is not None and decision.notice.due
 
 
 def explain(policy: Policy | None = None) -> Decision:
@@ -79,13 +77,10 @@ def explain(policy: Policy | None = None) -> Decision:
     try:
         policy = policy or embedded_policy()
         _check_home()
-        from usage_consent.policy import notice
-
         decision = resolve(policy)
-        status = notice.status(policy)
-        if decision.for_this_run_only:
-            status["would_show"] = False
-        return decision.replace(notice=status)
+        if decision.for_this_run_only and decision.notice is not None:
+            return decision.replace(notice=decision.notice.replace(due=False, why="decided for this run only"))
+        return decision
     except Exception as error:  # usage reporting must never hurt the host
         return _failed_closed(policy, error)
 
@@ -108,7 +103,7 @@ def decide(policy: Policy | None = None) -> Decision:
             from usage_consent.policy import notice
 
             try:
-                decision = decision.replace(notice=notice.show(policy, how="decide"))
+                decision = decision.replace(notice=notice.show(policy, how="decide", state=decision.notice))
             except LockBusy as error:
                 return _not_shown(decision, error)
     except Exception as error:  # usage reporting must never hurt the host

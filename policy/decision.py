@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from usage_consent.policy.model import Mode
+from usage_consent.policy.notice_state import NoticeState
 
 __all__ = ["RAW_SHOWN", "Decision", "Layer", "Status", "Trace"]
 Status = Literal["unset", "decided", "shadowed", "invalid"]
@@ -90,7 +91,7 @@ class Decision:
     mode: Mode
     decided_by: str | None
     trace: Trace
-    notice: dict[str, Any] = field(default_factory=dict)
+    notice: NoticeState | None = None  # None only when the decision failed closed
     endpoints: tuple[str, ...] = ()
     policy: Any = None
     error: Exception | None = None  # what decide() raises: the deciding source is invalid with on_invalid "raise"
@@ -127,7 +128,7 @@ class Decision:
             "mode": self.mode,
             "decided_by": self.decided_by,
             "layers": self.trace.to_dict(),
-            "notice": dict(self.notice),
+            "notice": {} if self.notice is None else self.notice.to_dict(),
             "endpoints": list(self.endpoints) if self.mode == "on" else [],
         }
 

@@ -5,34 +5,21 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
 from typing import Any, TextIO
 
 from usage_consent.errors import UsageConsentError
 from usage_consent.locations import display, expand, records_dir
 from usage_consent.policy.model import Policy
-from usage_consent.policy.state import StateFile, shown_version_in
+from usage_consent.policy.notice_state import NoticeState, notice_state, read_notice_state, schemas_root
+from usage_consent.policy.state import StateFile
 
 log = logging.getLogger("usage_consent")
 
 
-def schemas_root(policy: Policy) -> Path | None:
-    return Path(expand(policy.schemas_dir)) if policy.schemas_dir else None
-
-
-def status(policy: Policy, state: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Whether the notice is still to be shown: ``{would_show, shown_version, current_version}``
-    (from ``state``, the state file's contents, when the caller has already read them)."""
-    from usage_consent.schemas.versions import current_version
-
-    current = current_version(policy.schema_name, schemas_root(policy))
-    try:
-        data = StateFile(expand(policy.state_file)).read() if state is None else state
-    except UsageConsentError:
-        data = {}
-    shown = shown_version_in(data, policy.schema_name)
-    due = policy.notice.enabled and (shown is None or shown < current)
-    return {"would_show": due, "shown_version": shown, "current_version": current}
+def status(policy: Policy, state: dict[str, Any] | None = None) -> NoticeState:
+    """The notice's state (policy/notice_state.py), from ``state``, the state file's contents,
+    when the caller has already read them, else from the file."""
+    return read_notice_state(policy) if state is None else notice_state(policy, state)
 
 
 WIDTH = 100
@@ -120,21 +107,23 @@ def render(policy: Policy, since: int | None = None) -> str:
     return "\n".join(lines + _changes(policy, since, version)) + "\n"
 
 
-def show(policy: Policy, how: str, stream: TextIO | None = None) -> dict[str, Any]:
+def show(policy: Policy, how: str, stream: TextIO | None = None, state: NoticeState | None = None) -> NoticeState:
     """Print the notice (to stderr by default) and record that it was shown.
 
     From ``decide()`` (``how="decide"``) it is shown and recorded under the state file's lock,
     waited for at most TRANSFER_LOCK_WAIT_S (LockBusy then: the caller decides off), and only if
     no concurrent first run recorded it meanwhile. ``init`` always shows it. A state file that
-    cannot be written does not stop the notice (a warning says it was not recorded)."""
+    cannot be written does not stop the notice (a warning says it was not recorded). ``state``: the
+    notice's state as the caller has read it (Decision.notice), else it is read here. Returns it,
+    with ``shown`` set when it was shown now."""
     from usage_consent.files.atomic import TRANSFER_LOCK_WAIT_S, LockBusy
     from usage_consent.schemas.registry import schema_fingerprint
 
-    before = status(policy)
+    before = state if state is not None else status(policy)
     if not policy.notice.enabled:
-        return {"shown": False, "version": before["current_version"], "since": before["shown_version"]}
-    text = render_short(policy, before["shown_version"])
-    version = before["current_version"]
+        return before
+    text = render_short(policy, before.shown_version)
+    version = before.current_version
     out = stream or sys.stderr
     printed: list[bool] = []
 
@@ -145,17 +134,18 @@ def show(policy: Policy, how: str, stream: TextIO | None = None) -> dict[str, An
 
     try:
         fingerprint = schema_fingerprint(policy.schema_name, version, schemas_root(policy))
-        state = StateFile(expand(policy.state_file))
+        file = StateFile(expand(policy.state_file))
         if how == "decide":
-            shown = state.record_notice(policy.schema_name, version, fingerprint, how, show=write,
-                                        wait=TRANSFER_LOCK_WAIT_S)
-            return {"shown": shown, "version": version, "since": before["shown_version"]}
+            shown = file.record_notice(policy.schema_name, version, fingerprint, how, show=write,
+                                       wait=TRANSFER_LOCK_WAIT_S)
+            why = "shown now" if shown else "shown by a concurrent run"
+            return before.replace(due=False, shown=shown, why=why)
         write()
-        state.record_notice(policy.schema_name, version, fingerprint, how)
+        file.record_notice(policy.schema_name, version, fingerprint, how)
     except LockBusy:
         raise  # another run is recording it: this one collects nothing (decide() says off)
     except (OSError, UsageConsentError) as error:
         if not printed:
             write()  # the state cannot be written (e.g. an unwritable home): shown all the same
         log.warning("the notice was shown but could not be recorded: %s", error)
-    return {"shown": True, "version": version, "since": before["shown_version"]}
+    return before.replace(due=False, shown=True, why="shown now")

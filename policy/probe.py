@@ -13,6 +13,7 @@ from typing import Any
 from usage_consent.files.jsonfile import stat_key
 from usage_consent.locations import expand
 from usage_consent.policy.model import Policy
+from usage_consent.policy.notice_state import notice_watches
 from usage_consent.policy.sources import SOURCE_CLASSES
 
 
@@ -24,6 +25,7 @@ class Probe:
         for spec in policy.sources:
             watched.extend(SOURCE_CLASSES[spec.kind].watches(policy, spec))
         watched.append(("file", policy.config_file))  # the endpoints are read from it
+        watched.extend(notice_watches(policy))  # Decision.notice is read from them
         self.policy = policy
         self.variables = tuple(dict.fromkeys(name for kind, name in watched if kind == "env"))
         self.raw_paths = tuple(dict.fromkeys(path for kind, path in watched if kind == "file"))

@@ -21,6 +21,7 @@ from usage_consent.files.jsonfile import read_json_object
 from usage_consent.locations import expand
 from usage_consent.policy.decision import Decision, Layer, Trace
 from usage_consent.policy.model import Mode, Policy
+from usage_consent.policy.notice_state import NoticeState, read_notice_state
 from usage_consent.policy.probe import probe_for
 from usage_consent.policy.sources import SOURCE_CLASSES
 from usage_consent.policy.sources.base import on_invalid
@@ -42,6 +43,7 @@ class ConsentSettings(BaseSettings):
     layers: dict[str, Any] = {}
     errors: dict[str, Any] = {}
     files: dict[str, Any] = {}
+    notice: Any = None  # a NoticeState, when the notice source read the state file
 
 
 _classes: dict[int, tuple[Policy, type[ConsentSettings]]] = {}
@@ -118,8 +120,9 @@ def _compute(policy: Policy) -> Decision:
         if layer.name != decided_by or error is None:
             log.warning("usage stats off: %s", layer.reason)
     endpoints = _endpoints(policy, merged.files) if mode == "on" else ()
-    return Decision(policy.app, policy.key, mode, decided_by, Trace(tuple(layers)), endpoints=endpoints,
-                    policy=policy, error=error)
+    notice = merged.notice if isinstance(merged.notice, NoticeState) else read_notice_state(policy)
+    return Decision(policy.app, policy.key, mode, decided_by, Trace(tuple(layers)), notice=notice,
+                    endpoints=endpoints, policy=policy, error=error)
 
 
 def resolve(policy: Policy) -> Decision:

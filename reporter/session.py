@@ -11,11 +11,12 @@ from typing import Any
 
 from usage_consent import runtime
 from usage_consent.clock import iso_from_ms
-from usage_consent.errors import ReportInvalid, UsageConsentError
+from usage_consent.errors import ReportError, ReportInvalid, UsageConsentError
 from usage_consent.files.tempdirs import UnsafePath
 from usage_consent.locations import expand
 from usage_consent.policy import notice
 from usage_consent.policy.decision import Decision
+from usage_consent.policy.notice_state import NoticeState
 from usage_consent.policy.state import StateFile
 from usage_consent.reporter import identity, payload, record, spool, worker
 from usage_consent.reporter.outcomes import ReportOutcome
@@ -38,9 +39,9 @@ class Session:
     """Bound to one decision for its whole life: it never re-reads settings."""
 
     def __init__(self, decision: Decision, client_id: str | None, session_id: str | None,
-                 fields: Mapping[str, Any], notice_status: Mapping[str, Any] | None = None) -> None:
+                 fields: Mapping[str, Any], notice_status: NoticeState | None = None) -> None:
         self.decision = decision
-        self.notice_status = dict(notice_status or {})
+        self.notice_status = notice_status
         self.mode = decision.mode
         self.client_id = client_id
         self.session_id = session_id
@@ -54,6 +55,13 @@ class Session:
         """Add transfer fields (command, source, destination, options, tool_version, ...)."""
         self.fields.update(fields)
 
+    @property
+    def schema_version(self) -> int:
+        """The schema version of this session's report (read with the notice's state at its start)."""
+        if self.notice_status is None:
+            raise ReportError("a session that collects nothing makes no report", layer="reporter")
+        return self.notice_status.current_version
+
     def set_stage(self, stage: str) -> None:
         """Where the transfer is, so that a failure can say where (setup, planning, ..., teardown)."""
         self.stage = stage if stage in STAGES else "unknown"
@@ -62,7 +70,7 @@ class Session:
         """The report: the library's defaults, then the session's fields and these (the host's values
         are kept), then the ids and schema version only the library fills in."""
         return payload.build(payload.host_fields(self.fields, fields, more), client_id=self.client_id,
-                             session_id=self.session_id, schema_version=self.notice_status["current_version"],
+                             session_id=self.session_id, schema_version=self.schema_version,
                              started_ms=self.started_ms)
 
     def report(self, fields: Any = None, *, strict: bool | None = None, **more: Any) -> ReportOutcome:
@@ -99,7 +107,7 @@ class Session:
             return "duplicate"
         host = payload.host_fields(self.fields, fields, more)
         report = payload.build(host, client_id=self.client_id, session_id=self.session_id,
-                               schema_version=self.notice_status["current_version"], started_ms=self.started_ms)
+                               schema_version=self.schema_version, started_ms=self.started_ms)
         policy = self.decision.policy
         if strict:
             found = payload.problems(host, report, policy)
@@ -116,7 +124,7 @@ class Session:
                 raise ReportInvalid(found, policy.schema_name) from None
             log.warning("usage report not recorded or sent: not JSON data: %s", "; ".join(found))
             return "invalid"
-        told = not self.notice_status["would_show"]
+        told = self.notice_status is not None and not self.notice_status.due
         sending = self.mode == "on" and told and bool(self.decision.endpoints)
         self.path = record.record_path(policy, self.client_id, self.session_id)
         created_ms = int(time.time() * 1000)

@@ -152,8 +152,8 @@ def send_pending(decision: Decision, client_id: str, session_id: str) -> bool:
         return False
     age_days = (time.time() * 1000 - status.get("created_ms", 0)) / 86_400_000
     version = status.get("schema_version")
-    shown = notice.status(policy)
-    if not status.get("notice_shown") or shown["shown_version"] is None or shown["shown_version"] < (version or 0):
+    shown = notice.status(policy).shown_version
+    if not status.get("notice_shown") or shown is None or shown < (version or 0):
         clear(policy, client_id, session_id)  # collected before the notice: never sent
         return True
     results: dict[str, Any] = {}

@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from typing import Any
 
 from usage_consent.errors import UsageConsentError
 from usage_consent.locations import display, expand
 from usage_consent.policy.decision import Layer
 from usage_consent.policy.model import NoticeSource, Policy
+from usage_consent.policy.notice_state import NoticeState, notice_state, notice_watches
 from usage_consent.policy.sources.base import ConsentSource
 from usage_consent.policy.state import StateFile
-from usage_consent.schemas.versions import current_version
+
+__all__ = ["NoticeConsentSource"]
 
 
 class NoticeConsentSource(ConsentSource):
     kind = "notice"
     spec: NoticeSource
+    state: NoticeState | None = None  # what the notice rule made of the state file read here
 
     @classmethod
     def watches(cls, policy: Policy, spec: NoticeSource) -> tuple[tuple[str, str], ...]:
-        state = (("file", policy.state_file),)
-        if policy.schemas_dir:  # a host's own schemas can gain a version while we run
-            return (*state, ("file", os.path.join(policy.schemas_dir, policy.schema_name)))
-        return state
+        return notice_watches(policy)
 
     def read(self) -> Layer:
         path = expand(self.policy.state_file)
@@ -31,13 +30,18 @@ class NoticeConsentSource(ConsentSource):
         if not self.policy.notice.enabled:
             return self._layer("policy: notice.enabled", "false", None, "the policy shows no notice")
         try:
-            current = current_version(name, Path(expand(self.policy.schemas_dir)) if self.policy.schemas_dir else None)
-            shown = StateFile(path).shown_version(name)
+            state = self.state = notice_state(self.policy, StateFile(path).read_cached())
         except UsageConsentError as error:
             location = f"{display(path)}: {name}"
             reason = f"{error.message}; the notice counts as not shown"
             return self._invalid(location, None, reason, path=path, key=name)
-        location = f"{display(path)}: {name} v{current}"
-        if shown is not None and shown >= current:
-            return self._layer(location, f"shown v{shown}", None)
+        location = f"{display(path)}: {name} v{state.current_version}"
+        if not state.due:
+            return self._layer(location, f"shown v{state.shown_version}", None)
         return self._layer(location, "pending", "off")
+
+    def __call__(self) -> dict[str, Any]:
+        offered = super().__call__()
+        if self.state is not None:
+            offered["notice"] = self.state  # Decision.notice, from this one read
+        return offered
