@@ -7,12 +7,14 @@ import json
 import sys
 
 from usage_consent.errors import ConsentValueError, UsageConsentError
-from usage_consent.locations import display, expand, records_dir
+from usage_consent.locations import display, locations
 from usage_consent.policy import explain, read_consent, unset_consent, write_consent
 from usage_consent.policy.config_write import MODE_TO_JSON, config_target
 from usage_consent.policy.fileformats import file_format, written
 from usage_consent.policy.sources.config_file import target_spec
 from usage_consent.policy.state import StateFile
+
+__all__ = ["register", "run_set", "run_get", "run_unset"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -42,7 +44,7 @@ def _check_key(args: argparse.Namespace) -> None:
 def _remember(args: argparse.Namespace, event: str, **detail: object) -> None:
     """The choice goes into the state file's history; the config file is already written."""
     try:
-        StateFile(expand(args.policy_model.state_file)).record_choice(event, **detail)
+        StateFile(locations(args.policy_model).state_file).record_choice(event, **detail)
     except (OSError, UsageConsentError) as error:
         print(f"usage-consent: warning: choice not added to history: {error}", file=sys.stderr)
 
@@ -85,8 +87,8 @@ def _what_stays(args: argparse.Namespace) -> None:
     policy = args.policy_model
     forget = f"{getattr(args, 'command_prefix', 'usage-consent')} forget"
     print(f"nothing more will be collected; still kept on this machine until `{forget}` deletes them:\n"
-          f"  local records: {records_dir(policy.app)}\n"
-          f"  client id:     {display(expand(policy.state_file))}", file=sys.stderr)
+          f"  local records: {locations(policy).records_root}\n"
+          f"  client id:     {display(locations(policy).state_file)}", file=sys.stderr)
 
 
 def run_get(args: argparse.Namespace) -> int:

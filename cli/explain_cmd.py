@@ -10,6 +10,8 @@ import sys
 
 from usage_consent.policy import ConsentValueError, decide, explain
 
+__all__ = ["register", "run_decide", "run_explain"]
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     for name, helptext, run in (

@@ -21,6 +21,8 @@ from usage_consent.cli import (
 from usage_consent.cli.execute import execute
 from usage_consent.policy import embedded_policy, load_policy
 
+__all__ = ["COMMANDS", "build_parser", "main"]
+
 COMMANDS = (explain_cmd, config_cmd, notice_cmd, records_cmd, schema_cmd, policy_cmd)
 
 

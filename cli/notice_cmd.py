@@ -6,10 +6,12 @@ import argparse
 import json
 import sys
 
-from usage_consent.locations import display, expand
+from usage_consent.locations import display, locations
 from usage_consent.policy import notice
 from usage_consent.policy.config_write import MODE_TO_JSON, config_target, read_consent, write_consent
 from usage_consent.policy.state import UNCHANGED, StateFile
+
+__all__ = ["register", "run_notice", "run_init", "run_history"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -29,7 +31,7 @@ def run_notice(args: argparse.Namespace) -> int:
 
 def run_init(args: argparse.Namespace) -> int:
     policy = args.policy_model
-    state = StateFile(expand(policy.state_file))
+    state = StateFile(locations(policy).state_file)
     state.update(lambda _: UNCHANGED)  # a state file that cannot be used fails init before any change
     before = notice.status(policy)
     if before.due:
@@ -47,7 +49,7 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    entries = StateFile(expand(args.policy_model.state_file)).history()
+    entries = StateFile(locations(args.policy_model).state_file).history()
     if args.json:
         print(json.dumps(entries, indent=2, ensure_ascii=False))
         return 0

@@ -9,6 +9,8 @@ import sys
 from usage_consent.errors import PolicyError
 from usage_consent.policy import Policy, load_policy, policy_to_toml
 
+__all__ = ["register", "run_show", "run_check", "policy_json_schema", "run_json_schema"]
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("policy", help="show or check a consent policy")

@@ -10,6 +10,8 @@ from usage_consent.errors import ReportError
 from usage_consent.reporter.record import record_path, usage_root
 from usage_consent.reporter.records import forget, list_records, show_record
 
+__all__ = ["register", "run_list", "run_show", "run_path", "run_forget"]
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("records", help="the local copy of every report")

@@ -12,6 +12,8 @@ from usage_consent.schemas.registry import load, schema_fingerprint
 from usage_consent.schemas.release import bump, compare
 from usage_consent.schemas.versions import current_version, list_versions
 
+__all__ = ["register", "run_list", "run_show", "run_diff", "run_check", "run_bump"]
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("schema", help="list, show, compare and release usage-stats schemas")

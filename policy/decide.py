@@ -6,11 +6,13 @@ import logging
 
 from usage_consent.errors import ConfigFileError, UsageConsentError
 from usage_consent.files.atomic import TRANSFER_LOCK_WAIT_S, LockBusy
-from usage_consent.locations import expand, home_problem
+from usage_consent.locations import home_problem, locations
 from usage_consent.policy.decision import Decision, Layer, Trace
 from usage_consent.policy.load import embedded_policy
 from usage_consent.policy.model import Policy
 from usage_consent.policy.resolve import resolve
+
+__all__ = ["explain", "decide"]
 
 log = logging.getLogger("usage_consent")
 
@@ -51,7 +53,7 @@ def _set_aside_unusable_state(policy: Policy, decision: Decision) -> None:
         from usage_consent.policy.state import StateFile
 
         try:
-            StateFile(expand(policy.state_file)).usable(wait=TRANSFER_LOCK_WAIT_S)
+            StateFile(locations(policy).state_file).usable(wait=TRANSFER_LOCK_WAIT_S)
         except UsageConsentError:
             pass  # not a matter of contents (a link, unreadable): the trace already says why
         except OSError as error:

@@ -23,6 +23,17 @@ from usage_consent.policy.model import (
     duplicate_names,
 )
 
+__all__ = [
+    "EMBEDDED_NAME",
+    "SHIPPED",
+    "EMBEDDED_COMPILED",
+    "parse_policy",
+    "load_policy",
+    "embedded_policy",
+    "trusted_policy",
+    "policy_to_toml",
+]
+
 EMBEDDED_NAME = "skyplane.toml"
 # Policies shipped with the package, selected by name (``--policy skyplane-0.3``).
 SHIPPED = {"skyplane": EMBEDDED_NAME, "skyplane-0.3": "skyplane-0.3.toml"}

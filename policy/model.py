@@ -9,6 +9,32 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+__all__ = [
+    "Mode",
+    "OnInvalid",
+    "FileFormat",
+    "SOURCE_KINDS",
+    "VARIABLE",
+    "MANAGED_FIRST",
+    "CI_VARIABLES",
+    "BLANKS",
+    "duplicate_names",
+    "Spellings",
+    "EnvSource",
+    "DoNotTrackSource",
+    "ConfigFileSource",
+    "CiSource",
+    "ManagedSource",
+    "NoticeSource",
+    "DefaultSource",
+    "SOURCE_MODELS",
+    "Source",
+    "NoticeText",
+    "Commands",
+    "ReporterSettings",
+    "Policy",
+]
+
 Mode = Literal["on", "off", "local"]
 OnInvalid = Literal["off", "skip", "raise"]
 FileFormat = Literal["json", "ini", "toml"]

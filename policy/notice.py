@@ -8,10 +8,12 @@ import sys
 from typing import Any, TextIO
 
 from usage_consent.errors import UsageConsentError
-from usage_consent.locations import display, expand, records_dir
+from usage_consent.locations import display, locations
 from usage_consent.policy.model import Policy
 from usage_consent.policy.notice_state import NoticeState, notice_state, read_notice_state, schemas_root
 from usage_consent.policy.state import StateFile
+
+__all__ = ["status", "WIDTH", "commands", "render_short", "render", "show"]
 
 log = logging.getLogger("usage_consent")
 
@@ -86,7 +88,7 @@ def render_short(policy: Policy, since: int | None = None) -> str:
              f"  Opt out for one run:  {named['opt_out_run']}",
              f"  Local only:           {named['local']}",
              "Every report is kept, exactly as sent, under",
-             f"  {display(records_dir(policy.app))}",
+             f"  {display(locations(policy).records_root)}",
              f"See them: {named['records']}   Erase them: {named['forget']}",
              f"Everything collected, field by field: {named['notice']}"]
     return "\n".join(lines + _changes(policy, since, version)) + "\n"
@@ -101,7 +103,7 @@ def render(policy: Policy, since: int | None = None) -> str:
     head, version = _head(policy)
     listed = fields(load(policy.schema_name, None, schemas_root(policy)))
     width = min(max(len(path) for path in listed), 34)
-    lines = [head, "", policy.notice.body.strip("\n").replace("{record_dir}", records_dir(policy.app)), "",
+    lines = [head, "", policy.notice.body.strip("\n").replace("{record_dir}", locations(policy).records_root), "",
              f"What is collected ({policy.schema_name} v{version}):"]
     lines += [f"  {path.ljust(width)}  {description}" for path, (description, _) in listed.items()]
     return "\n".join(lines + _changes(policy, since, version)) + "\n"
@@ -134,7 +136,7 @@ def show(policy: Policy, how: str, stream: TextIO | None = None, state: NoticeSt
 
     try:
         fingerprint = schema_fingerprint(policy.schema_name, version, schemas_root(policy))
-        file = StateFile(expand(policy.state_file))
+        file = StateFile(locations(policy).state_file)
         if how == "decide":
             shown = file.record_notice(policy.schema_name, version, fingerprint, how, show=write,
                                        wait=TRANSFER_LOCK_WAIT_S)

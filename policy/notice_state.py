@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from usage_consent.errors import UsageConsentError
-from usage_consent.locations import expand
+from usage_consent.locations import locations
 from usage_consent.policy.state import StateFile, shown_in, shown_version_in
 
 if TYPE_CHECKING:
@@ -57,7 +57,8 @@ class NoticeState:
 
 def schemas_root(policy: Policy) -> Path | None:
     """The host's own schemas folder, when the policy names one (else the packaged schemas)."""
-    return Path(expand(policy.schemas_dir)) if policy.schemas_dir else None
+    folder = locations(policy).schemas_dir
+    return Path(folder) if folder else None
 
 
 def notice_watches(policy: Policy) -> tuple[tuple[str, str], ...]:
@@ -92,7 +93,7 @@ def read_notice_state(policy: Policy) -> NoticeState:
     """``notice_state`` from the state file as it is now (one read, or none when its stat is
     unchanged); a state file that cannot be used counts as never shown."""
     try:
-        data = StateFile(expand(policy.state_file)).read_cached()
+        data = StateFile(locations(policy).state_file).read_cached()
     except UsageConsentError:
         data = {}
     return notice_state(policy, data)

@@ -11,10 +11,12 @@ import os
 from typing import Any
 
 from usage_consent.files.jsonfile import stat_key
-from usage_consent.locations import expand
+from usage_consent.locations import locations
 from usage_consent.policy.model import Policy
 from usage_consent.policy.notice_state import notice_watches
 from usage_consent.policy.sources import SOURCE_CLASSES
+
+__all__ = ["Probe", "probe_for"]
 
 
 class Probe:
@@ -39,9 +41,10 @@ class Probe:
         environ = os.environ
         home = environ.get("HOME")
         if home != self.home or not self.paths:
-            self.paths = tuple(expand(path) for path in self.raw_paths)
+            where = locations(self.policy)
+            self.paths = tuple(map(where.path, self.raw_paths))
             self.home = home
-        named = tuple(stat_key(expand(path)) if (path := environ.get(name)) else None
+        named = tuple(stat_key(locations(self.policy).path(path)) if (path := environ.get(name)) else None
                       for name in self.path_variables)
         return (id(self.policy), home, self._values(environ), tuple(stat_key(path) for path in self.paths), named)
 

@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from usage_consent.errors import ConfigFileError
 from usage_consent.files.jsonfile import read_json_object
-from usage_consent.locations import expand
+from usage_consent.locations import locations
 from usage_consent.policy.decision import Decision, Layer, Trace
 from usage_consent.policy.model import Mode, Policy
 from usage_consent.policy.notice_state import NoticeState, read_notice_state
@@ -81,7 +81,7 @@ def _endpoints(policy: Policy, files: dict[str, Any]) -> tuple[str, ...]:
     that did not parse has already been reported by that source)."""
     from usage_consent.policy.endpoints import resolve_endpoints
 
-    path = expand(policy.config_file)
+    path = locations(policy).config_file
     if path in files:
         return resolve_endpoints(policy, files[path], path)
     try:

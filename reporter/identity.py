@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from usage_consent.files.atomic import TRANSFER_LOCK_WAIT_S
-from usage_consent.locations import expand
+from usage_consent.locations import locations
 from usage_consent.policy.model import Policy
 from usage_consent.policy.state import StateFile
 from usage_consent.schemas.patterns import UUID4_PATTERN
@@ -40,7 +40,7 @@ def needs_storing(policy: Policy, state_data: dict[str, Any]) -> tuple[str, bool
     known = known_client_id(state_data)
     if known:
         return known, False
-    path = expand(policy.state_file)
+    path = locations(policy).state_file
     if path in _proposed:
         return _proposed[path], False
     _proposed[path] = proposed = new_id()
@@ -57,7 +57,7 @@ def store_client_id(policy: Policy, proposed: str, wait: float = TRANSFER_LOCK_W
             data["client_id"] = kept = proposed
         return kept
 
-    path = expand(policy.state_file)
+    path = locations(policy).state_file
     try:
         return StateFile(path).update(create, wait)
     finally:
@@ -67,7 +67,7 @@ def store_client_id(policy: Policy, proposed: str, wait: float = TRANSFER_LOCK_W
 def client_id(policy: Policy, state_data: dict[str, Any] | None = None) -> str:
     """This installation's client id, created (and stored, waiting for the lock) on first use."""
     if state_data is None:
-        state_data = StateFile(expand(policy.state_file)).read()
+        state_data = StateFile(locations(policy).state_file).read()
     chosen, new = needs_storing(policy, state_data)
     return store_client_id(policy, chosen) if new else chosen
 
@@ -81,5 +81,5 @@ def rotate_client_id(policy: Policy) -> str | None:
         data["client_id"] = new_id()
         StateFile.add_history(data, "forget")  # the old id is not written anywhere
 
-    StateFile(expand(policy.state_file)).update(rotate)
+    StateFile(locations(policy).state_file).update(rotate)
     return old[0] if isinstance(old[0], str) else None

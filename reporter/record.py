@@ -12,23 +12,38 @@ from typing import Any
 
 from usage_consent.clock import now_iso
 from usage_consent.files.tempdirs import UnsafePath, open_dir, read_at, write_at
-from usage_consent.locations import records_dir
+from usage_consent.locations import locations
 from usage_consent.policy.model import Policy
 from usage_consent.reporter.outcomes import SendOutcome
 
+__all__ = [
+    "usage_parts",
+    "usage_root",
+    "record_path",
+    "write_record",
+    "status_at",
+    "read_record",
+    "update_status",
+    "set_outcome",
+    "remove_session",
+    "remove_if_empty",
+    "prune_due",
+]
+
 RECORD, STATUS = "usage_stats.json", "status.json"
+UNTRIED: tuple[SendOutcome, ...] = ("pending", "cancelled")  # outcomes that are not an attempt
 
 
 def usage_parts(policy: Policy, *more: str) -> list[str]:
-    return [policy.app, "usage", *more]
+    return locations(policy).records_parts(*more)
 
 
 def usage_root(policy: Policy) -> str:
-    return records_dir(policy.app)
+    return locations(policy).records_root
 
 
 def record_path(policy: Policy, client_id: str, session_id: str) -> str:
-    return os.path.join(usage_root(policy), client_id, session_id, RECORD)
+    return locations(policy).record_file(client_id, session_id, RECORD)
 
 
 def write_record(policy: Policy, client_id: str, session_id: str, body: bytes, status: dict[str, Any]) -> str:
@@ -73,9 +88,11 @@ def update_status(policy: Policy, client_id: str, session_id: str, change: Calla
 
 
 def set_outcome(status: dict[str, Any], url: str, outcome: SendOutcome, code: int | None, detail: str) -> None:
+    """Set one endpoint's outcome; every outcome but pending (not tried yet) and cancelled counts
+    an attempt."""
     entry = status.setdefault("endpoints", {}).setdefault(url, {"attempts": 0})
     entry.update(outcome=outcome, code=code, detail=detail, at=now_iso(),
-                 attempts=entry.get("attempts", 0) + (outcome != "cancelled"))
+                 attempts=entry.get("attempts", 0) + (outcome not in UNTRIED))
 
 
 def remove_session(policy: Policy, client_id: str, session_id: str) -> None:

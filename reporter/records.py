@@ -11,7 +11,7 @@ from typing import Any
 
 from usage_consent.errors import ReportError
 from usage_consent.files.tempdirs import DIR_FLAGS, UnsafePath, open_dir
-from usage_consent.locations import expand
+from usage_consent.locations import RECORDS_FOLDER, locations
 from usage_consent.policy.model import Policy
 from usage_consent.reporter import identity
 from usage_consent.reporter.record import RECORD, read_record, status_at, usage_parts, usage_root
@@ -102,11 +102,11 @@ def forget(policy: Policy) -> tuple[str | None, int]:
     if parent is not None:
         try:
             with contextlib.suppress(FileNotFoundError):
-                shutil.rmtree("usage", dir_fd=parent)
+                shutil.rmtree(RECORDS_FOLDER, dir_fd=parent)
         finally:
             os.close(parent)
     old = identity.rotate_client_id(policy)  # first: an unusable state file is set aside here
-    for aside in glob.glob(glob.escape(expand(policy.state_file)) + ".corrupt-*"):
+    for aside in glob.glob(glob.escape(locations(policy).state_file) + ".corrupt-*"):
         with contextlib.suppress(OSError):
             os.unlink(aside)  # an old state file set aside may hold the old id
     return old, count

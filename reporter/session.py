@@ -13,7 +13,7 @@ from usage_consent import runtime
 from usage_consent.clock import iso_from_ms
 from usage_consent.errors import ReportError, ReportInvalid, UsageConsentError
 from usage_consent.files.tempdirs import UnsafePath
-from usage_consent.locations import expand
+from usage_consent.locations import locations
 from usage_consent.policy import notice
 from usage_consent.policy.decision import Decision
 from usage_consent.policy.notice_state import NoticeState
@@ -21,6 +21,8 @@ from usage_consent.policy.state import StateFile
 from usage_consent.reporter import identity, payload, record, spool, worker
 from usage_consent.reporter.outcomes import ReportOutcome
 from usage_consent.reporter.prune import prune
+
+__all__ = ["STAGES", "error_class", "Session", "start_session"]
 
 log = logging.getLogger("usage_consent")
 STAGES = ("setup", "planning", "provisioning", "transfer", "teardown", "unknown")
@@ -151,7 +153,6 @@ class Session:
                   "schema_version": data["schema_version"], "notice_shown": told, "endpoints": {}}
         for url in self.decision.endpoints if sending else ():
             record.set_outcome(status, url, "pending", None, "queued")
-            status["endpoints"][url]["attempts"] = 0
         try:
             record.write_record(policy, client_id, self.session_id, body, status)
             if sending:
@@ -162,7 +163,9 @@ class Session:
             return
         wait = policy.reporter.exit_wait_s
         if sending:
-            worker.submit(lambda: spool.send_locked(self.decision, client_id, self.session_id), wait)
+            # the send lane gets the bytes and the status (the notice was shown: told) from here
+            written = spool.Written(body, status)
+            worker.submit(lambda: spool.send_locked(self.decision, client_id, self.session_id, written), wait)
         if record.prune_due(policy):
             worker.submit(lambda: prune(policy), wait, lane="write")
 
@@ -189,7 +192,7 @@ def start_session(decision: Decision, **fields: Any) -> Session:
         if not decision.enabled or policy is None:
             return Session(decision, None, None, fields)
         try:
-            state = StateFile(expand(policy.state_file)).read_cached()
+            state = StateFile(locations(policy).state_file).read_cached()
         except UsageConsentError:
             state = {}
         # A CI run's decision holds for that run only: its reports get a client id of their own,

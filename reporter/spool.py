@@ -15,11 +15,12 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from usage_consent.files.atomic import owned
 from usage_consent.files.jsonfile import NotRegular
 from usage_consent.files.tempdirs import UnsafePath, open_dir
+from usage_consent.locations import PENDING_FOLDER
 from usage_consent.policy import notice
 from usage_consent.policy.decision import Decision
 from usage_consent.policy.model import Policy
@@ -34,9 +35,9 @@ from usage_consent.reporter.record import (
 )
 from usage_consent.reporter.send import resting, send_report
 
-__all__ = ["OPEN_OUTCOMES", "PENDING", "cancel_all", "clear", "entries", "has_pending", "mark", "marker_lock",
-           "marker_name", "retry_all", "retry_soon", "send_locked", "send_pending", "try_flock"]
-PENDING = ".pending"
+__all__ = ["OPEN_OUTCOMES", "PENDING", "Written", "cancel_all", "clear", "entries", "has_pending", "mark",
+           "marker_lock", "marker_name", "retry_all", "retry_soon", "send_locked", "send_pending", "try_flock"]
+PENDING = PENDING_FOLDER
 PER_SESSION = 20  # pending reports retried by one session, oldest first
 _attempted: set[tuple[str, str]] = set()  # each pending report is tried at most once per process
 log = logging.getLogger("usage_consent")
@@ -99,9 +100,10 @@ def entries(policy: Policy, limit: int = PER_SESSION, skip: set[tuple[str, str]]
 
 
 @contextlib.contextmanager
-def marker_lock(policy: Policy, client_id: str, session_id: str) -> Iterator[bool]:
+def marker_lock(policy: Policy, client_id: str, session_id: str, linked: bool = False) -> Iterator[bool]:
     """Try (never wait) to take the marker's flock: yields True when taken, False when another
-    thread or process holds it or the marker is gone. A forked child never keeps it."""
+    thread or process holds it or the marker is gone (with ``linked``, also when it was removed,
+    by cancel_all or forget, between its opening and the flock). A forked child never keeps it."""
     lock = None
     with contextlib.suppress(OSError, UnsafePath):
         fd = open_dir(usage_parts(policy, PENDING), create=False)
@@ -114,7 +116,7 @@ def marker_lock(policy: Policy, client_id: str, session_id: str) -> Iterator[boo
         yield False
         return
     with owned(lock):
-        yield try_flock(lock)
+        yield try_flock(lock) and (not linked or os.fstat(lock).st_nlink > 0)
 
 
 def try_flock(fd: int) -> bool:
@@ -140,22 +142,35 @@ def cancel_all(policy: Policy) -> int:
     return removed
 
 
-def send_pending(decision: Decision, client_id: str, session_id: str) -> bool:
+class Written(NamedTuple):
+    """A record the write lane has just written, handed to the send lane as it is (the bytes
+    exactly as recorded; the status says the notice was shown)."""
+
+    body: bytes
+    status: dict[str, Any]
+
+
+def send_pending(decision: Decision, client_id: str, session_id: str, written: Written | None = None) -> bool:
     """Send one recorded report to each of its endpoints still pending; keep it pending on failure.
-    A marker whose record is gone is removed (and False returned)."""
+    A marker whose record is gone is removed (and False returned). ``written``: the record the
+    write lane has just written (not read back); else it is read, and a report collected before
+    the notice version it was made with was shown is deleted unsent."""
     policy = decision.policy
     settings = policy.reporter
-    try:
-        body, status = read_record(policy, client_id, session_id)
-    except (FileNotFoundError, NotADirectoryError, NotRegular):
-        clear(policy, client_id, session_id)  # nothing (usable) left to send
-        return False
+    if written is not None:
+        body, status = written
+    else:
+        try:
+            body, status = read_record(policy, client_id, session_id)
+        except (FileNotFoundError, NotADirectoryError, NotRegular):
+            clear(policy, client_id, session_id)  # nothing (usable) left to send
+            return False
+        version = status.get("schema_version")
+        shown = notice.status(policy).shown_version
+        if not status.get("notice_shown") or shown is None or shown < (version or 0):
+            clear(policy, client_id, session_id)  # collected before the notice: never sent
+            return True
     age_days = (time.time() * 1000 - status.get("created_ms", 0)) / 86_400_000
-    version = status.get("schema_version")
-    shown = notice.status(policy).shown_version
-    if not status.get("notice_shown") or shown is None or shown < (version or 0):
-        clear(policy, client_id, session_id)  # collected before the notice: never sent
-        return True
     results: dict[str, Any] = {}
     rested = False
     endpoints = status.get("endpoints")
@@ -183,15 +198,15 @@ def send_pending(decision: Decision, client_id: str, session_id: str) -> bool:
     return True
 
 
-def send_locked(decision: Decision, client_id: str, session_id: str) -> bool:
+def send_locked(decision: Decision, client_id: str, session_id: str, written: Written | None = None) -> bool:
     """send_pending under the marker's lock, so two processes never send the same report at once.
     True when this call found a record to try (False: tried before in this process, another holds
     it, or its record is gone)."""
     if (client_id, session_id) in _attempted:
         return False
     _attempted.add((client_id, session_id))
-    with marker_lock(decision.policy, client_id, session_id) as taken:
-        return taken and send_pending(decision, client_id, session_id)
+    with marker_lock(decision.policy, client_id, session_id, linked=written is not None) as taken:
+        return taken and send_pending(decision, client_id, session_id, written)
 
 
 _retry_queued: set[str] = set()  # apps whose retry job is waiting in the send lane

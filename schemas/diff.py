@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["WIDTH", "Field", "SchemaDiff", "diff", "fields", "wrap"]
+__all__ = ["IGNORED", "WIDTH", "Field", "SchemaDiff", "diff", "fields", "wrap"]
 
 WIDTH = 100
 IGNORED = ("description", "title")

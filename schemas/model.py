@@ -19,6 +19,22 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from usage_consent.schemas.patterns import UUID4_PATTERN
 
+__all__ = [
+    "Provider",
+    "OperatingSystem",
+    "Command",
+    "Solver",
+    "MonitorStatus",
+    "MAX_DESTINATIONS",
+    "ErrorLocation",
+    "UUID_PATTERN",
+    "CloudLocation",
+    "TransferOptions",
+    "TransferStats",
+    "TransferError",
+    "UsageStatsToReport",
+]
+
 # Skyplane 0.3.2's providers (skyplane/utils/path.py parse_path, obj_store/*.region_tag); unknown: none given.
 Provider = Literal["aws", "azure", "gcp", "ibmcloud", "cloudflare", "hdfs", "local", "unknown"]
 OperatingSystem = Literal["linux", "darwin", "windows", "other"]

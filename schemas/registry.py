@@ -16,6 +16,8 @@ from usage_consent.errors import SchemaError
 from usage_consent.schemas.build import fingerprint
 from usage_consent.schemas.versions import current_version, list_versions, schema_dir
 
+__all__ = ["load", "schema_fingerprint", "validator", "problems"]
+
 
 @lru_cache(maxsize=64)
 def _load(path: Path) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from usage_consent.schemas.diff import SchemaDiff, diff
 from usage_consent.schemas.registry import load
 from usage_consent.schemas.versions import PACKAGE_ROOT, current_version, schema_dir
 
+__all__ = ["NAME", "Comparison", "compare", "default_changelog", "add_changelog_entry", "bump"]
+
 NAME = "usage_stats"
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from usage_consent.errors import SchemaError
 
+__all__ = ["PACKAGE_ROOT", "VERSION_FILE", "schema_dir", "list_versions", "current_version"]
+
 PACKAGE_ROOT = Path(__file__).resolve().parent
 VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.json$")
 

@@ -11,6 +11,17 @@ TYPE_CHECKING = False  # ``import usage_consent`` loads this module: typing woul
 if TYPE_CHECKING:
     from typing import Any
 
+__all__ = [
+    "UsageConsentError",
+    "PolicyError",
+    "ConsentValueError",
+    "ConfigFileError",
+    "SchemaError",
+    "ReportError",
+    "ReportInvalid",
+    "ConfigContentError",
+]
+
 
 class UsageConsentError(Exception):
     """Base class: an error that names where, which key, the bad value and what is accepted."""

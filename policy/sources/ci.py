@@ -10,6 +10,8 @@ from usage_consent.policy.model import CiSource, Policy
 from usage_consent.policy.sources.base import ConsentSource, clip
 from usage_consent.policy.sources.do_not_track import NOT_A_REQUEST
 
+__all__ = ["CiConsentSource"]
+
 
 class CiConsentSource(ConsentSource):
     kind = "ci"

@@ -11,7 +11,7 @@ import os
 from typing import Any, NamedTuple
 
 from usage_consent.errors import ConfigAmbiguousError, ConfigFileError
-from usage_consent.locations import display, expand
+from usage_consent.locations import display, locations
 from usage_consent.policy.decision import Layer
 from usage_consent.policy.fileformats import UNSET, accepted, file_format, lookup, parse_value, read_mapping
 from usage_consent.policy.model import ConfigFileSource, FileFormat, ManagedSource, Policy
@@ -26,7 +26,7 @@ FileSpec = ConfigFileSource | ManagedSource
 def file_path(policy: Policy, spec: FileSpec) -> str:
     """The expanded path this source reads now."""
     named = os.environ.get(spec.path_variable) if spec.path_variable else None
-    return expand(named or spec.path or policy.config_file)
+    return locations(policy).path(named or spec.path or policy.config_file)
 
 
 def target_spec(policy: Policy) -> ConfigFileSource:

@@ -6,6 +6,8 @@ from usage_consent.policy.decision import Layer
 from usage_consent.policy.model import DefaultSource
 from usage_consent.policy.sources.base import ConsentSource
 
+__all__ = ["DefaultConsentSource"]
+
 
 class DefaultConsentSource(ConsentSource):
     kind = "default"

@@ -8,6 +8,8 @@ from usage_consent.policy.decision import Layer
 from usage_consent.policy.model import BLANKS, DoNotTrackSource, Policy
 from usage_consent.policy.sources.base import ConsentSource, clip
 
+__all__ = ["NOT_A_REQUEST", "DoNotTrackConsentSource"]
+
 NOT_A_REQUEST = ("", "0", "false")
 
 

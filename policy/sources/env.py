@@ -13,6 +13,8 @@ from usage_consent.policy.decision import Layer
 from usage_consent.policy.model import BLANKS, EnvSource, Policy
 from usage_consent.policy.sources.base import ConsentSource, clip
 
+__all__ = ["EnvConsentSource"]
+
 
 class EnvConsentSource(ConsentSource):
     kind = "env"

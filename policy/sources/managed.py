@@ -12,6 +12,8 @@ from typing import Any
 from usage_consent.policy.model import ManagedSource
 from usage_consent.policy.sources.config_file import ConfigFileConsentSource
 
+__all__ = ["ManagedConsentSource"]
+
 
 class ManagedConsentSource(ConfigFileConsentSource):
     kind = "managed"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from usage_consent.errors import UsageConsentError
-from usage_consent.locations import display, expand
+from usage_consent.locations import display, locations
 from usage_consent.policy.decision import Layer
 from usage_consent.policy.model import NoticeSource, Policy
 from usage_consent.policy.notice_state import NoticeState, notice_state, notice_watches
@@ -25,7 +25,7 @@ class NoticeConsentSource(ConsentSource):
         return notice_watches(policy)
 
     def read(self) -> Layer:
-        path = expand(self.policy.state_file)
+        path = locations(self.policy).state_file
         name = self.policy.schema_name
         if not self.policy.notice.enabled:
             return self._layer("policy: notice.enabled", "false", None, "the policy shows no notice")

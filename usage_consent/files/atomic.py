@@ -14,10 +14,10 @@ import time
 from collections.abc import Iterator
 
 from usage_consent.errors import ConfigFileError
-from usage_consent.locations import display
+from usage_consent.locations import display, lock_file
 
 __all__ = ["COMMAND_LOCK_WAIT_S", "PRIVATE_DIR", "PRIVATE_FILE", "TRANSFER_LOCK_WAIT_S", "LockBusy",
-           "ensure_private_dir", "exclusive_lock", "lock_path", "owned", "real_target", "remove_stale_temporaries",
+           "ensure_private_dir", "exclusive_lock", "owned", "real_target", "remove_stale_temporaries",
            "replace_at", "write_atomic"]
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
@@ -41,11 +41,6 @@ def ensure_private_dir(folder: str) -> None:
     """Create ``folder`` (and parents) as 0700 when missing; an existing folder keeps its mode."""
     if not os.path.isdir(folder):
         os.makedirs(folder, mode=PRIVATE_DIR, exist_ok=True)
-
-
-def lock_path(path: str) -> str:
-    folder, name = os.path.split(path)
-    return os.path.join(folder, f".{name}.lock")
 
 
 def _open_lock(lock: str) -> int:
@@ -79,7 +74,7 @@ def exclusive_lock(path: str, wait: float = COMMAND_LOCK_WAIT_S) -> Iterator[Non
     another process holds it for more than ``wait`` seconds."""
     folder = os.path.dirname(path)
     ensure_private_dir(folder)
-    lock = lock_path(path)
+    lock = lock_file(path)
     with owned(_open_lock(lock)) as fd:
         deadline = time.monotonic() + wait
         pause = 0.002
