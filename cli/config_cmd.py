@@ -14,7 +14,7 @@ from usage_consent.policy.fileformats import file_format, written
 from usage_consent.policy.sources.config_file import target_spec
 from usage_consent.policy.state import StateFile
 
-__all__ = ["register", "run_set", "run_get", "run_unset"]
+__all__ = ["register", "run_get", "run_set", "run_unset"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:

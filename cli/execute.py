@@ -14,7 +14,7 @@ class UsageError(Exception):
     """Bad usage of the command: exit 2."""
 
 
-def execute(run: Callable[[argparse.Namespace], int | None], args: argparse.Namespace, prog: str) -> int:
+def execute(run: Callable[[argparse.Namespace], int | None], args: argparse.Namespace, prog: str) -> int:  # noqa: PLR0911 - one exit per kind of error
     """``run(args)``; errors go to stderr as one line, ``<prog>: <message>``, never as a traceback,
     whatever the files and variables hold."""
     try:

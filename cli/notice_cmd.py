@@ -11,7 +11,7 @@ from usage_consent.policy import notice
 from usage_consent.policy.config_write import MODE_TO_JSON, config_target, read_consent, write_consent
 from usage_consent.policy.state import UNCHANGED, StateFile
 
-__all__ = ["register", "run_notice", "run_init", "run_history"]
+__all__ = ["register", "run_history", "run_init", "run_notice"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -9,7 +9,7 @@ import sys
 from usage_consent.errors import PolicyError
 from usage_consent.policy import Policy, load_policy, policy_to_toml
 
-__all__ = ["register", "run_show", "run_check", "policy_json_schema", "run_json_schema"]
+__all__ = ["policy_json_schema", "register", "run_check", "run_json_schema", "run_show"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:

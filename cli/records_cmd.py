@@ -10,7 +10,7 @@ from usage_consent.errors import ReportError
 from usage_consent.reporter.record import record_path, usage_root
 from usage_consent.reporter.records import forget, list_records, show_record
 
-__all__ = ["register", "run_list", "run_show", "run_path", "run_forget"]
+__all__ = ["register", "run_forget", "run_list", "run_path", "run_show"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:

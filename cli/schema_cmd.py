@@ -12,7 +12,7 @@ from usage_consent.schemas.registry import load, schema_fingerprint
 from usage_consent.schemas.release import bump, compare
 from usage_consent.schemas.versions import current_version, list_versions
 
-__all__ = ["register", "run_list", "run_show", "run_diff", "run_check", "run_bump"]
+__all__ = ["register", "run_bump", "run_check", "run_diff", "run_list", "run_show"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -12,7 +12,7 @@ from usage_consent.policy.load import embedded_policy
 from usage_consent.policy.model import Policy
 from usage_consent.policy.resolve import resolve
 
-__all__ = ["explain", "decide"]
+__all__ = ["decide", "explain"]
 
 log = logging.getLogger("usage_consent")
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from usage_consent.locations import display
 from usage_consent.policy.model import Policy
 
-__all__ = ["MAX_URL", "is_loopback", "redacted", "endpoint_problem", "resolve_endpoints"]
+__all__ = ["MAX_URL", "endpoint_problem", "is_loopback", "redacted", "resolve_endpoints"]
 
 log = logging.getLogger("usage_consent")
 MAX_URL = 2048

@@ -25,7 +25,7 @@ INI_WRITTEN: dict[Mode, str] = {"on": "True", "off": "False", "local": "local"}
 TYPED_WRITTEN: dict[Mode, Any] = {"on": True, "off": False, "local": "local"}
 UNSET = object()
 
-__all__ = ["UNSET", "accepted", "file_format", "lookup", "parse_value", "read_mapping", "written", "update_text"]
+__all__ = ["UNSET", "accepted", "file_format", "lookup", "parse_value", "read_mapping", "update_text", "written"]
 
 
 def file_format(path: str, declared: FileFormat | None) -> FileFormat:

@@ -24,14 +24,14 @@ from usage_consent.policy.model import (
 )
 
 __all__ = [
+    "EMBEDDED_COMPILED",
     "EMBEDDED_NAME",
     "SHIPPED",
-    "EMBEDDED_COMPILED",
-    "parse_policy",
-    "load_policy",
     "embedded_policy",
-    "trusted_policy",
+    "load_policy",
+    "parse_policy",
     "policy_to_toml",
+    "trusted_policy",
 ]
 
 EMBEDDED_NAME = "skyplane.toml"

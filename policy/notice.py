@@ -13,7 +13,7 @@ from usage_consent.policy.model import Policy
 from usage_consent.policy.notice_state import NoticeState, notice_state, read_notice_state, schemas_root
 from usage_consent.policy.state import StateFile
 
-__all__ = ["status", "WIDTH", "commands", "render_short", "render", "show"]
+__all__ = ["WIDTH", "commands", "render", "render_short", "show", "status"]
 
 log = logging.getLogger("usage_consent")
 

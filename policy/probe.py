@@ -20,7 +20,7 @@ __all__ = ["Probe", "probe_for"]
 
 
 class Probe:
-    __slots__ = ("policy", "variables", "encoded", "raw_paths", "home", "paths", "path_variables")
+    __slots__ = ("encoded", "home", "path_variables", "paths", "policy", "raw_paths", "variables")
 
     def __init__(self, policy: Policy) -> None:
         watched: list[tuple[str, str]] = []

@@ -18,7 +18,7 @@ from usage_consent.errors import ConfigContentError
 from usage_consent.files.jsonfile import dump_json_object, read_json_object, stat_key
 from usage_consent.locations import display
 
-__all__ = ["HISTORY_LIMIT", "UNCHANGED", "aside_name", "shown_in", "shown_version_in", "StateFile"]
+__all__ = ["HISTORY_LIMIT", "UNCHANGED", "StateFile", "aside_name", "shown_in", "shown_version_in"]
 
 HISTORY_LIMIT = 200
 UNCHANGED = object()  # returned by an update's change: nothing to write

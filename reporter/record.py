@@ -17,17 +17,17 @@ from usage_consent.policy.model import Policy
 from usage_consent.reporter.outcomes import SendOutcome
 
 __all__ = [
+    "prune_due",
+    "read_record",
+    "record_path",
+    "remove_if_empty",
+    "remove_session",
+    "set_outcome",
+    "status_at",
+    "update_status",
     "usage_parts",
     "usage_root",
-    "record_path",
     "write_record",
-    "status_at",
-    "read_record",
-    "update_status",
-    "set_outcome",
-    "remove_session",
-    "remove_if_empty",
-    "prune_due",
 ]
 
 RECORD, STATUS = "usage_stats.json", "status.json"

@@ -25,7 +25,7 @@ from usage_consent.policy.endpoints import endpoint_problem
 from usage_consent.reporter.deadline import bounded, watched_session
 from usage_consent.reporter.outcomes import SendOutcome
 
-__all__ = ["MAX_SAME_HOST_REDIRECTS", "HEADERS", "REST_S", "Outcome", "resting", "send_report"]
+__all__ = ["HEADERS", "MAX_SAME_HOST_REDIRECTS", "REST_S", "Outcome", "resting", "send_report"]
 
 MAX_SAME_HOST_REDIRECTS = 2
 HEADERS = {"Content-Type": "application/json", "User-Agent": "usage-consent"}

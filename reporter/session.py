@@ -22,7 +22,7 @@ from usage_consent.reporter import identity, payload, record, spool, worker
 from usage_consent.reporter.outcomes import ReportOutcome
 from usage_consent.reporter.prune import prune
 
-__all__ = ["STAGES", "error_class", "Session", "start_session"]
+__all__ = ["STAGES", "Session", "error_class", "start_session"]
 
 log = logging.getLogger("usage_consent")
 STAGES = ("setup", "planning", "provisioning", "transfer", "teardown", "unknown")

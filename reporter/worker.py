@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["LANE_BOUND", "LANES", "dropped", "submit", "wait"]
+__all__ = ["LANES", "LANE_BOUND", "dropped", "submit", "wait"]
 log = logging.getLogger("usage_consent")
 LANES = ("write", "send")  # waited for in this order at exit
 LANE_BOUND = 1000  # jobs waiting per lane; a burst of a few hundred transfers loses nothing

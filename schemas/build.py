@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from usage_consent.errors import SchemaError
 
-__all__ = ["DRAFT", "DEFAULT_MODEL", "schema_id", "build_schema", "canonical", "fingerprint", "dump", "load_model"]
+__all__ = ["DEFAULT_MODEL", "DRAFT", "build_schema", "canonical", "dump", "fingerprint", "load_model", "schema_id"]
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 DEFAULT_MODEL = "usage_consent.schemas.model:UsageStatsToReport"

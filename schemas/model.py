@@ -20,18 +20,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from usage_consent.schemas.patterns import UUID4_PATTERN
 
 __all__ = [
-    "Provider",
-    "OperatingSystem",
-    "Command",
-    "Solver",
-    "MonitorStatus",
     "MAX_DESTINATIONS",
-    "ErrorLocation",
     "UUID_PATTERN",
     "CloudLocation",
+    "Command",
+    "ErrorLocation",
+    "MonitorStatus",
+    "OperatingSystem",
+    "Provider",
+    "Solver",
+    "TransferError",
     "TransferOptions",
     "TransferStats",
-    "TransferError",
     "UsageStatsToReport",
 ]
 

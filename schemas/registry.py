@@ -16,7 +16,7 @@ from usage_consent.errors import SchemaError
 from usage_consent.schemas.build import fingerprint
 from usage_consent.schemas.versions import current_version, list_versions, schema_dir
 
-__all__ = ["load", "schema_fingerprint", "validator", "problems"]
+__all__ = ["load", "problems", "schema_fingerprint", "validator"]
 
 
 @lru_cache(maxsize=64)
@@ -72,9 +72,10 @@ def problems(payload: Any, name: str, version: int | None = None, root: Path | N
     from jsonschema.exceptions import best_match
 
     found = []
-    for error in validator(name, version, root).iter_errors(payload):
-        if error.context:  # anyOf (an optional object): say what is wrong inside, not "not valid under any"
-            error = best_match(e for e in error.context if e.validator != "type") or error
+    for raised in validator(name, version, root).iter_errors(payload):
+        error = raised
+        if raised.context:  # anyOf (an optional object): say what is wrong inside, not "not valid under any"
+            error = best_match(e for e in raised.context if e.validator != "type") or raised
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         found.append(f"{where}: {error.message[:200]}")
     return sorted(found)

@@ -13,7 +13,7 @@ from usage_consent.schemas.diff import SchemaDiff, diff
 from usage_consent.schemas.registry import load
 from usage_consent.schemas.versions import PACKAGE_ROOT, current_version, schema_dir
 
-__all__ = ["NAME", "Comparison", "compare", "default_changelog", "add_changelog_entry", "bump"]
+__all__ = ["NAME", "Comparison", "add_changelog_entry", "bump", "compare", "default_changelog"]
 
 NAME = "usage_stats"
 
@@ -47,18 +47,18 @@ def default_changelog() -> Path | None:
 def add_changelog_entry(path: Path, line: str) -> None:
     """Add ``line`` under "### Changed" of the Unreleased section (both created when missing)."""
     text = path.read_text(encoding="utf-8")
-    unreleased = re.search(r"^## \[Unreleased\][^\n]*\n", text, flags=re.M)
+    unreleased = re.search(r"^## \[Unreleased\][^\n]*\n", text, flags=re.MULTILINE)
     if unreleased is None:
-        first = re.search(r"^## ", text, flags=re.M)
+        first = re.search(r"^## ", text, flags=re.MULTILINE)
         at = first.start() if first else len(text)
         text = text[:at] + "## [Unreleased]\n\n" + text[at:]
-        unreleased = re.search(r"^## \[Unreleased\][^\n]*\n", text, flags=re.M)
+        unreleased = re.search(r"^## \[Unreleased\][^\n]*\n", text, flags=re.MULTILINE)
     assert unreleased is not None
     start = unreleased.end()
-    following = re.search(r"^## ", text[start:], flags=re.M)
+    following = re.search(r"^## ", text[start:], flags=re.MULTILINE)
     end = start + following.start() if following else len(text)
     section = text[start:end]
-    changed = re.search(r"^### Changed[^\n]*\n\n?", section, flags=re.M)
+    changed = re.search(r"^### Changed[^\n]*\n\n?", section, flags=re.MULTILINE)
     if changed:
         at = start + changed.end()
         text = text[:at] + f"- {line}\n" + text[at:]

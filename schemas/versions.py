@@ -12,7 +12,7 @@ from pathlib import Path
 
 from usage_consent.errors import SchemaError
 
-__all__ = ["PACKAGE_ROOT", "VERSION_FILE", "schema_dir", "list_versions", "current_version"]
+__all__ = ["PACKAGE_ROOT", "VERSION_FILE", "current_version", "list_versions", "schema_dir"]
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.json$")

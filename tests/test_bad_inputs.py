@@ -58,8 +58,8 @@ def test_env_value_is_stripped_and_empty_is_unset(home, monkeypatch, value, mode
 
 
 BAD_CONFIGS = [
-    ("not-json", '{"usage_stats": false,,}', "not valid JSON: Expecting property name enclosed in "
-     "double quotes at line 1, column 23"),
+    ("not-json", '{"usage_stats": false,,}', ("not valid JSON: Expecting property name enclosed in "
+     "double quotes at line 1, column 23")),
     ("truncated", '{\n  "usage_stats": tr', "not valid JSON: Expecting value at line 2, column 18"),
     ("json-list", '[{"usage_stats": false}]', "holds a JSON list, not an object"),
     ("json-string", '"usage_stats"', "holds a JSON str, not an object"),

@@ -61,11 +61,11 @@ def test_set_unknown_key_exits_2(home):
 
 
 NON_OBJECTS = [
-    ("not-json", "{usage_stats: true}", "not valid JSON: Expecting property name enclosed in double quotes "
-     "at line 1, column 2"),
+    ("not-json", "{usage_stats: true}", ("not valid JSON: Expecting property name enclosed in double quotes "
+     "at line 1, column 2")),
     ("json-list", "[1, 2]", "holds a JSON list, not an object"),
-    ("half-written", '{"a": 1,\n "usage_stats', "not valid JSON: Unterminated string starting at line 2, "
-     "column 2"),
+    ("half-written", '{"a": 1,\n "usage_stats', ("not valid JSON: Unterminated string starting at line 2, "
+     "column 2")),
 ]
 
 

@@ -140,7 +140,7 @@ def _mutations() -> st.SearchStrategy[str]:
     return st.one_of(
         st.builds(replace_value, st.integers(0, 10_000), values),
         st.builds(lambda i: "\n".join(lines[: i % len(lines)] + lines[i % len(lines) + 1:]), st.integers(0, 10_000)),
-        st.builds(lambda i: "\n".join(lines + [lines[i % len(lines)]]), st.integers(0, 10_000)),
+        st.builds(lambda i: "\n".join([*lines, lines[i % len(lines)]]), st.integers(0, 10_000)),
         st.builds(lambda cut: text[:cut], st.integers(0, len(text))),
         st.builds(lambda i, junk: text[:i] + junk + text[i:], st.integers(0, len(text)), st.text(max_size=5)),
     )
@@ -177,7 +177,7 @@ def test_endpoint_urls(primary, additional):
         assert decision.mode == "on"
         for url in decision.endpoints:
             parts = urlsplit(url)
-            assert parts.scheme == "https" and parts.hostname or (
+            assert (parts.scheme == "https" and parts.hostname) or (
                 parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"))
 
 
@@ -185,7 +185,7 @@ COMMANDS = [("explain",), ("explain", "--json"), ("decide",), ("decide", "--json
             ("history", "--json"), ("config", "get", "usage_stats"), ("config", "set", "usage_stats", "false"),
             ("config", "unset", "usage_stats"), ("init",), ("forget",), ("records", "list"), ("records", "show"),
             ("notice",)]
-TRACEBACK = re.compile(r"Traceback|internal error|^\s+File \"", re.M)
+TRACEBACK = re.compile(r"Traceback|internal error|^\s+File \"", re.MULTILINE)
 
 
 @budget(30)

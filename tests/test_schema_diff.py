@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from usage_consent.schemas import registry
 from usage_consent.schemas.diff import Field, SchemaDiff, diff
 

@@ -65,7 +65,7 @@ class Sky:
     def run(self, *args: str, stock: bool = False, **env: str) -> tuple[subprocess.CompletedProcess[str], float]:
         """`skyplane ARGS` through the launcher (or stock Skyplane's console script)."""
         proxy = f"http://127.0.0.1:{self.loki.server_port}"
-        proxies = {name: proxy for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY")}
+        proxies = dict.fromkeys(("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"), proxy)
         variables = self.home.env(**env, NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost", **proxies)
         command = [str(self.env.skyplane)] if stock else [str(self.env.python), str(UC)]
         started = time.monotonic()

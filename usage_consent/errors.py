@@ -12,14 +12,14 @@ if TYPE_CHECKING:
     from typing import Any
 
 __all__ = [
-    "UsageConsentError",
-    "PolicyError",
-    "ConsentValueError",
+    "ConfigContentError",
     "ConfigFileError",
-    "SchemaError",
+    "ConsentValueError",
+    "PolicyError",
     "ReportError",
     "ReportInvalid",
-    "ConfigContentError",
+    "SchemaError",
+    "UsageConsentError",
 ]
 
 

@@ -36,4 +36,4 @@ def loopback_problem(host: str | None) -> str | None:
             f"connection (pytest plugin loaded, or {LOOPBACK_ENV}=1)")
 
 
-__all__ = ["LOOPBACK_ENV", "loopback_guard_on", "loopback_problem", "loopback_only", "strict_reports"]
+__all__ = ["LOOPBACK_ENV", "loopback_guard_on", "loopback_only", "loopback_problem", "strict_reports"]

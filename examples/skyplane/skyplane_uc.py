@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import skyplane_map  # noqa: E402 - beside this file
-import skyplane_policy  # noqa: E402
+import skyplane_map
+import skyplane_policy
 
 __all__ = ["install", "main"]
 log = logging.getLogger("usage_consent.skyplane")

@@ -12,7 +12,7 @@ from usage_consent.errors import ReportError
 from usage_consent.files.atomic import PRIVATE_DIR, replace_at
 from usage_consent.files.jsonfile import read_regular
 
-__all__ = ["DIR_FLAGS", "UnsafePath", "temp_root", "open_dir", "write_at", "read_at"]
+__all__ = ["DIR_FLAGS", "UnsafePath", "open_dir", "read_at", "temp_root", "write_at"]
 
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 

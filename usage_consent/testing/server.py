@@ -18,7 +18,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:  # keep test output clean
         pass
 
-    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_POST(self) -> None:
         server: ReportServer = self.server  # type: ignore[assignment]
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         server.received.append((self.path, self.headers.get("Content-Type"), body))
