@@ -15,6 +15,7 @@ from usage_consent.locations import locations
 from usage_consent.policy.model import Policy
 from usage_consent.policy.notice_state import notice_watches
 from usage_consent.policy.sources import SOURCE_CLASSES
+from usage_consent.run import current
 
 __all__ = ["Probe", "probe_for"]
 
@@ -39,7 +40,7 @@ class Probe:
 
     def key(self) -> tuple[Any, ...]:
         environ = os.environ
-        home = environ.get("HOME")
+        home = current().home_dir()
         if home != self.home or not self.paths:
             where = locations(self.policy)
             self.paths = tuple(map(where.path, self.raw_paths))

@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 import platform
 import sys
-import time
 from collections.abc import Mapping
 from typing import Any
 
+from usage_consent.clock import now_ms
 from usage_consent.policy.model import Policy
 
 OWNED = ("client_id", "schema_version", "session_id")
@@ -80,7 +80,7 @@ def validate_report(fields: Any = None, policy: Policy | None = None, **more: An
     host = host_fields(fields, more)
     report = build(host, client_id=new_id(), session_id=new_id(),
                    schema_version=current_version(policy.schema_name, schemas_root(policy)),
-                   started_ms=int(time.time() * 1000))
+                   started_ms=now_ms())
     return problems(host, report, policy)
 
 

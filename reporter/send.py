@@ -24,6 +24,7 @@ from usage_consent.policy.decision import Decision
 from usage_consent.policy.endpoints import endpoint_problem
 from usage_consent.reporter.deadline import bounded, watched_session
 from usage_consent.reporter.outcomes import SendOutcome
+from usage_consent.run import current
 
 __all__ = ["HEADERS", "MAX_SAME_HOST_REDIRECTS", "REST_S", "Outcome", "resting", "send_report"]
 
@@ -63,11 +64,18 @@ _local = threading.local()
 
 
 def _http_session(requests):
-    """One requests session per sending thread: kept-alive connections, less work per report."""
-    http = getattr(_local, "http", None)
-    if http is None:
-        http = _local.http = watched_session(requests)
+    """One requests session per sending thread (and run configuration): kept-alive connections,
+    less work per report."""
+    factory = current().http_session
+    made = getattr(_local, "http", None)
+    if made is not None and made[0] is factory:
+        return made[1]
+    if factory is not None:
+        http = factory()
+    else:
+        http = watched_session(requests)
         http.trust_env = False  # no .netrc credentials, no proxy for plain http (see _proxies)
+    _local.http = (factory, http)
     return http
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Mapping
 from typing import Any
 
 from usage_consent import runtime
-from usage_consent.clock import iso_from_ms
+from usage_consent.clock import iso_from_ms, now_ms
 from usage_consent.errors import ReportError, ReportInvalid, UsageConsentError
 from usage_consent.files.tempdirs import UnsafePath
 from usage_consent.locations import locations
@@ -47,7 +46,7 @@ class Session:
         self.mode = decision.mode
         self.client_id = client_id
         self.session_id = session_id
-        self.started_ms = int(time.time() * 1000)
+        self.started_ms = now_ms()
         self.fields: dict[str, Any] = dict(fields)
         self.stage = "unknown"
         self.outcome: ReportOutcome | None = None
@@ -129,7 +128,7 @@ class Session:
         told = self.notice_status is not None and not self.notice_status.due
         sending = self.mode == "on" and told and bool(self.decision.endpoints)
         self.path = record.record_path(policy, self.client_id, self.session_id)
-        created_ms = int(time.time() * 1000)
+        created_ms = now_ms()
         job = lambda: self._record(body, created_ms, told, sending)  # noqa: E731
         if not worker.submit(job, policy.reporter.exit_wait_s, lane="write"):
             self.path = None

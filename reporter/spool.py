@@ -13,10 +13,10 @@ import contextlib
 import fcntl
 import logging
 import os
-import time
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+from usage_consent.clock import now_ms
 from usage_consent.files.atomic import owned
 from usage_consent.files.jsonfile import NotRegular
 from usage_consent.files.tempdirs import UnsafePath, open_dir
@@ -170,7 +170,7 @@ def send_pending(decision: Decision, client_id: str, session_id: str, written: W
         if not status.get("notice_shown") or shown is None or shown < (version or 0):
             clear(policy, client_id, session_id)  # collected before the notice: never sent
             return True
-    age_days = (time.time() * 1000 - status.get("created_ms", 0)) / 86_400_000
+    age_days = (now_ms() - status.get("created_ms", 0)) / 86_400_000
     results: dict[str, Any] = {}
     rested = False
     endpoints = status.get("endpoints")

@@ -6,10 +6,12 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from usage_consent import run
 from usage_consent.policy.model import CI_VARIABLES
 from usage_consent.policy.state import StateFile
 from usage_consent.schemas.versions import current_version
@@ -66,7 +68,7 @@ class Home:
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
     """A fresh HOME and TMPDIR, with the consent variables unset, for this process too."""
     root = tmp_path / "home"
     root.mkdir()
@@ -75,10 +77,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
     monkeypatch.setenv("TMPDIR", str(h.tmp))
     for name in CONSENT_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    import tempfile
-
-    monkeypatch.setattr(tempfile, "tempdir", None)
-    return h
+    with run.using(run.RunConfig(temp_dir=str(h.tmp))):  # the library's temporary folder
+        yield h
 
 
 def without_file_override() -> None:

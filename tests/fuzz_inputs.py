@@ -17,6 +17,8 @@ from conftest import CONSENT_VARIABLES, Home
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from usage_consent import run
+
 # USAGE_CONSENT_FUZZ=long multiplies every budget (a long run, outside CI).
 SCALE = 25 if os.environ.get("USAGE_CONSENT_FUZZ") == "long" else 1
 settings.register_profile("usage-consent", deadline=None, database=None, print_blob=True,
@@ -153,13 +155,12 @@ def fresh_home(**env: str) -> Iterator[Home]:
         for name in CONSENT_VARIABLES:
             os.environ.pop(name, None)
         os.environ.update(env)
-        tempfile.tempdir = None
-        yield home
+        with run.using(run.RunConfig(temp_dir=str(home.tmp))):
+            yield home
     finally:
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        tempfile.tempdir = None
         shutil.rmtree(root, ignore_errors=True)

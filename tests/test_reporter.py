@@ -261,3 +261,30 @@ def test_a_forked_child_does_not_redo_its_parents_reports(home, server):
     assert os.waitstatus_to_exitcode(status) == 0
     assert wait(5)
     assert len(server.received) == 1
+
+
+def test_run_configuration_places_dates_and_sends_the_records(home, server, tmp_path):
+    """A RunConfig's temporary folder holds the records, its clock dates them and its HTTP session sends them."""
+    import requests
+
+    from usage_consent import run
+
+    opt_in(home, server.url)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    made = []
+
+    def http_session():
+        made.append(requests.Session())
+        made[-1].trust_env = False
+        return made[-1]
+
+    config = run.RunConfig(temp_dir=str(elsewhere), clock=lambda: 1_700_000_000.0, http_session=http_session)
+    with run.using(config):
+        assert start_session(decide(), **TRANSFER).report(stats=STATS) == "queued"
+        assert wait(5)
+    [status] = elsewhere.glob("skyplane/usage/*/*/status.json")
+    data = json.loads(status.read_text())
+    assert (data["created_ms"], data["created_at"]) == (1_700_000_000_000, "2023-11-14T22:13:20Z")
+    assert len(server.received) == 1 and len(made) == 1
+    assert not usage(home).exists()

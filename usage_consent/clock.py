@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 
+from usage_consent.run import current
+
 __all__ = ["iso_from_ms", "now_iso", "now_ms"]
 
 
 def now_ms() -> int:
-    """Milliseconds since the epoch, by the wall clock."""
-    return int(time.time() * 1000)
+    """Milliseconds since the epoch, by the run configuration's clock."""
+    return int(current().clock() * 1000)
 
 
 def now_iso() -> str:

@@ -7,7 +7,8 @@ managed file, the records root and its pending folder, and the lock file beside 
 from __future__ import annotations
 
 import os
-import tempfile
+
+from usage_consent.run import current
 
 TYPE_CHECKING = False  # not typing's: importing typing costs a bare import 7 ms
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ LOCK_SUFFIX = ".lock"  # the lock beside a file: .<name>.lock
 def home_problem() -> str | None:
     """Why HOME cannot hold the user's files (empty or relative), or None when it can (or is unset:
     the account's home is then used)."""
-    home = os.environ.get("HOME")
+    home = current().home_dir()
     if home is None or os.path.isabs(home):
         return None
     return f"$HOME is {'empty' if not home else f'relative ({home!r})'}; no file is read or written there"
@@ -39,17 +40,25 @@ def expand(path: str) -> str:
     if path.startswith("~"):
         problem = home_problem()
         if problem:
-            raise ConfigFileError(problem, layer="home", path="$HOME", value=os.environ.get("HOME"))
-    expanded = os.path.expanduser(path)
+            raise ConfigFileError(problem, layer="home", path="$HOME", value=current().home_dir())
+    expanded = _expanduser(path)
     if not os.path.isabs(expanded):
         raise ConfigFileError(f"{path!r} is not an absolute path (write ~/... or /...); no file is read or written "
                               "there", layer="policy", path=path)
     return expanded
 
 
+def _expanduser(path: str) -> str:
+    """``os.path.expanduser``, with the run configuration's home when it gives one."""
+    home = current().home
+    if home is not None and (path == "~" or path.startswith("~/")):
+        return home + path[1:]
+    return os.path.expanduser(path)
+
+
 def display(path: str) -> str:
     """A path shown with the user's home as ``~``."""
-    home = os.environ.get("HOME", "")
+    home = current().home_dir() or ""
     if home and home != "/" and (path == home or path.startswith(home.rstrip("/") + "/")):
         return "~" + path[len(home.rstrip("/")) :]
     return path
@@ -120,8 +129,10 @@ _maps: dict[tuple[int, str | None, str], Locations] = {}
 
 
 def locations(policy: Policy) -> Locations:
-    """The map for ``policy`` under the current HOME and temporary folder (built once for each)."""
-    key = (id(policy), os.environ.get("HOME"), tempfile.gettempdir())
+    """The map for ``policy`` under the run configuration's home and temporary folder (built once
+    for each)."""
+    config = current()
+    key = (id(policy), config.home_dir(), config.temp())
     found = _maps.get(key)
     if found is None or found.policy is not policy:
         if len(_maps) > 32:

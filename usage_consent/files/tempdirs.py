@@ -6,11 +6,11 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 
 from usage_consent.errors import ReportError
 from usage_consent.files.atomic import PRIVATE_DIR, replace_at
 from usage_consent.files.jsonfile import read_regular
+from usage_consent.run import current
 
 __all__ = ["DIR_FLAGS", "UnsafePath", "open_dir", "read_at", "temp_root", "write_at"]
 
@@ -22,8 +22,9 @@ class UnsafePath(ReportError):
 
 
 def temp_root() -> str:
-    """``tempfile.gettempdir()``: TMPDIR is honoured, /tmp by default."""
-    return tempfile.gettempdir()
+    """The run configuration's temporary folder (by default ``tempfile.gettempdir()``: TMPDIR is
+    honoured, /tmp by default)."""
+    return current().temp()
 
 
 def _open_child(parent_fd: int, name: str, shown: str, create: bool) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from usage_consent import runtime
+from usage_consent import run, runtime
 from usage_consent.testing.server import ReportServer
 
 if TYPE_CHECKING:
@@ -51,9 +51,10 @@ def isolated_home(policy: Policy | None = None, root: Path | None = None) -> Ite
     os.environ.update(HOME=str(root), TMPDIR=str(root / "tmp"))
     for name in names[2:]:
         os.environ.pop(name, None)
-    tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+    tempfile.tempdir = None  # the host's own gettempdir() reads TMPDIR again (the library is told below)
     try:
-        yield root
+        with run.using(run.RunConfig(temp_dir=str(root / "tmp"))):
+            yield root
     finally:
         for name, value in saved.items():
             if value is None:
