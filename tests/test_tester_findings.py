@@ -315,8 +315,8 @@ def test_mounted_command_warnings_read_as_usage_consents(home, tmp_path, kind, w
 @pytest.mark.parametrize(("value", "code", "said"), [
     ("", 2, "argument --policy: must name a policy file or a shipped policy (skyplane, skyplane-0.3); got ''"),
     ("  ", 2, "must name a policy file or a shipped policy"),
-    ("skyplane-0.4", 1, "skyplane-0.4: cannot be read: No such file or directory; not a shipped policy either "
-                        "(shipped: skyplane, skyplane-0.3)"),
+    ("skyplane-0.4", 1, ("skyplane-0.4: cannot be read: No such file or directory; not a shipped policy either "
+                        "(shipped: skyplane, skyplane-0.3)")),
     ("skyplane-0.3", 0, ""),
 ], ids=["empty-is-bad-usage", "blank-is-bad-usage", "unknown-name-lists-shipped", "shipped-name-works"])
 def test_policy_option_must_name_a_policy(home, value, code, said):
