@@ -78,7 +78,7 @@ class Trace:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Decision:
     """Whether usage stats may be collected for one transfer; fixed once taken (immutable).
 

@@ -42,8 +42,7 @@ class ConsentSettings(BaseSettings):
     ceiling_by: str | None = None
     layers: dict[str, Any] = {}
     errors: dict[str, Any] = {}
-    files: dict[str, Any] = {}
-    notice: Any = None  # a NoticeState, when the notice source read the state file
+    files: dict[str, Any] = {}  # by path: a config's JSON object; the state file's NoticeState
 
 
 _classes: dict[int, tuple[Policy, type[ConsentSettings]]] = {}
@@ -120,7 +119,9 @@ def _compute(policy: Policy) -> Decision:
         if layer.name != decided_by or error is None:
             log.warning("usage stats off: %s", layer.reason)
     endpoints = _endpoints(policy, merged.files) if mode == "on" else ()
-    notice = merged.notice if isinstance(merged.notice, NoticeState) else read_notice_state(policy)
+    notice = merged.files.get(locations(policy).state_file)
+    if not isinstance(notice, NoticeState):  # no notice source read it (none, or the policy shows no notice)
+        notice = read_notice_state(policy)
     return Decision(policy.app, policy.key, mode, decided_by, Trace(tuple(layers)), notice=notice,
                     endpoints=endpoints, policy=policy, error=error)
 

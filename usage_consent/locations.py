@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from usage_consent.run import current
+from usage_consent.run import RunConfig, current
 
 TYPE_CHECKING = False  # not typing's: importing typing costs a bare import 7 ms
 if TYPE_CHECKING:
@@ -74,13 +74,18 @@ class Locations:
     """The files of one policy for one HOME and temporary folder. A path is expanded when first
     asked for (a bad HOME fails only the paths under ``~``), then remembered."""
 
-    __slots__ = ("_expanded", "home", "policy", "temp")
+    __slots__ = ("_expanded", "config", "home", "policy")
 
-    def __init__(self, policy: Policy, home: str | None, temp: str) -> None:
+    def __init__(self, policy: Policy, home: str | None, config: RunConfig) -> None:
         self.policy = policy
         self.home = home
-        self.temp = temp
+        self.config = config
         self._expanded: dict[str, str] = {}
+
+    @property
+    def temp(self) -> str:
+        """The temporary folder records are kept under (the run configuration's)."""
+        return self.config.temp()
 
     def path(self, written: str) -> str:
         """``written`` (as a policy or variable gives it) made absolute: ``expand``, remembered."""
@@ -125,17 +130,17 @@ class Locations:
         return os.path.join(self.temp, *self.records_parts(client_id, session_id, name))
 
 
-_maps: dict[tuple[int, str | None, str], Locations] = {}
+_maps: dict[tuple[int, str | None, str | None], Locations] = {}
 
 
 def locations(policy: Policy) -> Locations:
     """The map for ``policy`` under the run configuration's home and temporary folder (built once
     for each)."""
     config = current()
-    key = (id(policy), config.home_dir(), config.temp())
+    key = (id(policy), config.home_dir(), config.temp_dir)
     found = _maps.get(key)
-    if found is None or found.policy is not policy:
+    if found is None or found.policy is not policy or found.config is not config:
         if len(_maps) > 32:
             _maps.clear()
-        found = _maps[key] = Locations(policy, key[1], key[2])
+        found = _maps[key] = Locations(policy, key[1], config)
     return found

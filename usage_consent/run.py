@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,7 +32,11 @@ class RunConfig:
         return self.home if self.home is not None else os.environ.get("HOME")
 
     def temp(self) -> str:
-        return self.temp_dir if self.temp_dir is not None else tempfile.gettempdir()
+        if self.temp_dir is not None:
+            return self.temp_dir
+        import tempfile  # only where records are written: decide() does not pay for it
+
+        return tempfile.gettempdir()
 
 
 PROCESS = RunConfig()

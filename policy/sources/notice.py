@@ -19,13 +19,14 @@ class NoticeConsentSource(ConsentSource):
     kind = "notice"
     spec: NoticeSource
     state: NoticeState | None = None  # what the notice rule made of the state file read here
+    state_path = ""
 
     @classmethod
     def watches(cls, policy: Policy, spec: NoticeSource) -> tuple[tuple[str, str], ...]:
         return notice_watches(policy)
 
     def read(self) -> Layer:
-        path = locations(self.policy).state_file
+        path = self.state_path = locations(self.policy).state_file
         name = self.policy.schema_name
         if not self.policy.notice.enabled:
             return self._layer("policy: notice.enabled", "false", None, "the policy shows no notice")
@@ -42,6 +43,6 @@ class NoticeConsentSource(ConsentSource):
 
     def __call__(self) -> dict[str, Any]:
         offered = super().__call__()
-        if self.state is not None:
-            offered["notice"] = self.state  # Decision.notice, from this one read
+        if self.state is not None:  # Decision.notice, from this one read
+            offered["files"] = {self.state_path: self.state}
         return offered
