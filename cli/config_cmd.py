@@ -8,11 +8,18 @@ import sys
 
 from usage_consent.errors import ConsentValueError, UsageConsentError
 from usage_consent.locations import display, locations
-from usage_consent.policy import explain, read_consent, unset_consent, write_consent
-from usage_consent.policy.config_write import MODE_TO_JSON, config_target
-from usage_consent.policy.fileformats import file_format, written
-from usage_consent.policy.sources.config_file import target_spec
-from usage_consent.policy.state import StateFile
+from usage_consent.policy import (
+    MODE_TO_JSON,
+    StateFile,
+    config_target,
+    explain,
+    file_format,
+    read_consent,
+    target_spec,
+    unset_consent,
+    write_consent,
+    written,
+)
 
 __all__ = ["register", "run_get", "run_set", "run_unset"]
 

@@ -7,9 +7,17 @@ import json
 import sys
 
 from usage_consent.locations import display, locations
-from usage_consent.policy import notice
-from usage_consent.policy.config_write import MODE_TO_JSON, config_target, read_consent, write_consent
-from usage_consent.policy.state import UNCHANGED, StateFile
+from usage_consent.policy import (
+    MODE_TO_JSON,
+    UNCHANGED,
+    StateFile,
+    config_target,
+    notice_status,
+    read_consent,
+    render_notice,
+    show_notice,
+    write_consent,
+)
 
 __all__ = ["register", "run_history", "run_init", "run_notice"]
 
@@ -25,7 +33,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_notice(args: argparse.Namespace) -> int:
-    sys.stdout.write(notice.render(args.policy_model, notice.status(args.policy_model).shown_version))
+    sys.stdout.write(render_notice(args.policy_model, notice_status(args.policy_model).shown_version))
     return 0
 
 
@@ -33,11 +41,11 @@ def run_init(args: argparse.Namespace) -> int:
     policy = args.policy_model
     state = StateFile(locations(policy).state_file)
     state.update(lambda _: UNCHANGED)  # a state file that cannot be used fails init before any change
-    before = notice.status(policy)
+    before = notice_status(policy)
     if before.due:
-        notice.show(policy, how="init")
+        show_notice(policy, how="init")
     else:
-        sys.stderr.write(notice.render(policy))
+        sys.stderr.write(render_notice(policy))
     path, key = config_target(policy)
     if read_consent(policy) is None:
         write_consent(True, policy)

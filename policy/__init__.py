@@ -19,40 +19,73 @@ from usage_consent.errors import (
 )
 from usage_consent.policy.decide import decide, explain
 from usage_consent.policy.decision import Decision, Layer, Trace
-from usage_consent.policy.load import embedded_policy, load_policy, parse_policy, policy_to_toml
+from usage_consent.policy.fileformats import file_format, written
+from usage_consent.policy.load import SHIPPED, embedded_policy, load_policy, parse_policy, policy_to_toml
 from usage_consent.policy.model import Policy
+from usage_consent.policy.notice_state import NoticeState, schemas_root
+from usage_consent.policy.sources.config_file import config_target, target_spec
+from usage_consent.policy.state import UNCHANGED, StateFile
 
 if TYPE_CHECKING:
-    from usage_consent.policy.config_write import read_consent, unset_consent, write_consent
+    from usage_consent.policy.config_write import MODE_TO_JSON, read_consent, unset_consent, write_consent
+    from usage_consent.policy.endpoints import endpoint_problem
+    from usage_consent.policy.notice import render as render_notice
+    from usage_consent.policy.notice import show as show_notice
+    from usage_consent.policy.notice import status as notice_status
 
-_LAZY = {"read_consent", "unset_consent", "write_consent"}
+# name -> (module, attribute): loaded on first use, so a host's decide() never pays for them.
+_LAZY = {
+    "MODE_TO_JSON": ("config_write", "MODE_TO_JSON"),
+    "read_consent": ("config_write", "read_consent"),
+    "unset_consent": ("config_write", "unset_consent"),
+    "write_consent": ("config_write", "write_consent"),
+    "endpoint_problem": ("endpoints", "endpoint_problem"),
+    "notice_status": ("notice", "status"),
+    "render_notice": ("notice", "render"),
+    "show_notice": ("notice", "show"),
+}
 
 
 def __getattr__(name: str) -> object:
-    """The config writes load on first use: a host's decide() never pays for them."""
+    """The config writes, the notice's text and the endpoint check load on first use."""
     if name in _LAZY:
-        from usage_consent.policy import config_write
+        import importlib
 
-        return getattr(config_write, name)
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(f"usage_consent.policy.{module}"), attribute)
     raise AttributeError(f"module 'usage_consent.policy' has no attribute {name!r}")
 
 
 __all__ = [
+    "MODE_TO_JSON",
+    "SHIPPED",
+    "UNCHANGED",
     "ConfigFileError",
     "ConsentValueError",
     "Decision",
     "Layer",
+    "NoticeState",
     "Policy",
     "PolicyError",
+    "StateFile",
     "Trace",
     "UsageConsentError",
+    "config_target",
     "decide",
     "embedded_policy",
+    "endpoint_problem",
     "explain",
+    "file_format",
     "load_policy",
+    "notice_status",
     "parse_policy",
     "policy_to_toml",
     "read_consent",
+    "render_notice",
+    "schemas_root",
+    "show_notice",
+    "target_spec",
     "unset_consent",
     "write_consent",
+    "written",
 ]

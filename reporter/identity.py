@@ -9,8 +9,7 @@ from typing import Any
 
 from usage_consent.files.atomic import TRANSFER_LOCK_WAIT_S
 from usage_consent.locations import locations
-from usage_consent.policy.model import Policy
-from usage_consent.policy.state import StateFile
+from usage_consent.policy import Policy, StateFile
 from usage_consent.schemas.patterns import UUID4_PATTERN
 
 __all__ = ["UUID4", "client_id", "known_client_id", "needs_storing", "new_id", "rotate_client_id",

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from usage_consent.clock import now_ms
-from usage_consent.policy.model import Policy
+from usage_consent.policy import Policy
 
 OWNED = ("client_id", "schema_version", "session_id")
 OS_FAMILIES = {"linux": "linux", "darwin": "darwin", "win32": "windows", "cygwin": "windows"}
@@ -48,7 +48,7 @@ def owned_problems(host: Mapping[str, Any]) -> list[str]:
 
 def schema_problems(report: Mapping[str, Any], policy: Policy) -> list[str]:
     """Every way ``report`` breaks the policy's schema (the version it names), each with its JSON path."""
-    from usage_consent.policy.notice import schemas_root
+    from usage_consent.policy import schemas_root
     from usage_consent.schemas import registry
 
     return registry.problems(dict(report), policy.schema_name, report.get("schema_version"), schemas_root(policy))
@@ -71,8 +71,7 @@ def validate_report(fields: Any = None, policy: Policy | None = None, **more: An
     """Every problem a host's report would have, each with its JSON path
     (``options.solver: 'x' is not one of [...]``); ``[]`` when it is valid. Synchronous; writes
     and sends nothing. ``fields`` is what the host would pass to ``session.report()``."""
-    from usage_consent.policy import embedded_policy
-    from usage_consent.policy.notice import schemas_root
+    from usage_consent.policy import embedded_policy, schemas_root
     from usage_consent.reporter.identity import new_id
     from usage_consent.schemas.versions import current_version
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from usage_consent.files.atomic import owned
 from usage_consent.files.tempdirs import DIR_FLAGS, UnsafePath, open_dir
 from usage_consent.locations import PRUNE_LOCK
-from usage_consent.policy.model import Policy
+from usage_consent.policy import Policy
 from usage_consent.reporter.outcomes import OPEN_OUTCOMES
 from usage_consent.reporter.record import remove_if_empty, remove_session, status_at, usage_parts
 from usage_consent.reporter.spool import PENDING, marker_name, try_flock

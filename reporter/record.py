@@ -13,7 +13,7 @@ from typing import Any
 from usage_consent.clock import now_iso
 from usage_consent.files.tempdirs import UnsafePath, open_dir, read_at, write_at
 from usage_consent.locations import locations
-from usage_consent.policy.model import Policy
+from usage_consent.policy import Policy
 from usage_consent.reporter.outcomes import SendOutcome
 
 __all__ = [

@@ -12,7 +12,7 @@ from typing import Any
 from usage_consent.errors import ReportError
 from usage_consent.files.tempdirs import DIR_FLAGS, UnsafePath, open_dir
 from usage_consent.locations import RECORDS_FOLDER, locations
-from usage_consent.policy.model import Policy
+from usage_consent.policy import Policy
 from usage_consent.reporter import identity
 from usage_consent.reporter.record import RECORD, read_record, status_at, usage_parts, usage_root
 

@@ -20,8 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 from usage_consent import runtime
 from usage_consent.errors import ReportError
-from usage_consent.policy.decision import Decision
-from usage_consent.policy.endpoints import endpoint_problem
+from usage_consent.policy import Decision, endpoint_problem
 from usage_consent.reporter.deadline import bounded, watched_session
 from usage_consent.reporter.outcomes import SendOutcome
 from usage_consent.run import current

@@ -13,10 +13,7 @@ from usage_consent.clock import iso_from_ms, now_ms
 from usage_consent.errors import ReportError, ReportInvalid, UsageConsentError
 from usage_consent.files.tempdirs import UnsafePath
 from usage_consent.locations import locations
-from usage_consent.policy import notice
-from usage_consent.policy.decision import Decision
-from usage_consent.policy.notice_state import NoticeState
-from usage_consent.policy.state import StateFile
+from usage_consent.policy import Decision, NoticeState, StateFile, notice_status
 from usage_consent.reporter import identity, payload, record, spool, worker
 from usage_consent.reporter.outcomes import ReportOutcome
 from usage_consent.reporter.prune import prune
@@ -200,7 +197,7 @@ def start_session(decision: Decision, **fields: Any) -> Session:
             client_id, new = identity.new_id(), False
         else:
             client_id, new = identity.needs_storing(policy, state)
-        session = Session(decision, client_id, identity.new_id(), fields, notice.status(policy, state))
+        session = Session(decision, client_id, identity.new_id(), fields, notice_status(policy, state))
         if new:
             worker.submit(lambda: _store_client_id(session, client_id), wait, lane="write")
         if decision.mode == "on":

@@ -21,9 +21,7 @@ from usage_consent.files.atomic import owned
 from usage_consent.files.jsonfile import NotRegular
 from usage_consent.files.tempdirs import UnsafePath, open_dir
 from usage_consent.locations import PENDING_FOLDER
-from usage_consent.policy import notice
-from usage_consent.policy.decision import Decision
-from usage_consent.policy.model import Policy
+from usage_consent.policy import Decision, Policy, notice_status
 from usage_consent.reporter.outcomes import OPEN_OUTCOMES
 from usage_consent.reporter.record import (
     read_record,
@@ -166,7 +164,7 @@ def send_pending(decision: Decision, client_id: str, session_id: str, written: W
             clear(policy, client_id, session_id)  # nothing (usable) left to send
             return False
         version = status.get("schema_version")
-        shown = notice.status(policy).shown_version
+        shown = notice_status(policy).shown_version
         if not status.get("notice_shown") or shown is None or shown < (version or 0):
             clear(policy, client_id, session_id)  # collected before the notice: never sent
             return True
