@@ -110,7 +110,7 @@ def _worst_call(count: int) -> tuple[float, str]:
     from usage_consent.policy import decide
     from usage_consent.policy.load import embedded_policy
     from usage_consent.reporter import start_session, wait
-    from usage_consent.reporter.records import forget
+    from usage_consent.reporter.store import forget
     from usage_consent.testing.server import ReportServer
 
     server = ReportServer()

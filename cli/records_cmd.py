@@ -7,8 +7,7 @@ import json
 import sys
 
 from usage_consent.errors import ReportError
-from usage_consent.reporter.record import record_path, usage_root
-from usage_consent.reporter.records import forget, list_records, show_record
+from usage_consent.reporter.store import forget, list_records, record_path, show_record, usage_root
 
 __all__ = ["register", "run_forget", "run_list", "run_path", "run_show"]
 

@@ -14,9 +14,8 @@ from usage_consent.errors import ReportError, ReportInvalid, UsageConsentError
 from usage_consent.files.tempdirs import UnsafePath
 from usage_consent.locations import locations
 from usage_consent.policy import Decision, NoticeState, StateFile, notice_status
-from usage_consent.reporter import identity, payload, record, spool, worker
+from usage_consent.reporter import identity, payload, spool, store, worker
 from usage_consent.reporter.outcomes import ReportOutcome
-from usage_consent.reporter.prune import prune
 
 __all__ = ["STAGES", "Session", "error_class", "start_session"]
 
@@ -124,7 +123,7 @@ class Session:
             return "invalid"
         told = self.notice_status is not None and not self.notice_status.due
         sending = self.mode == "on" and told and bool(self.decision.endpoints)
-        self.path = record.record_path(policy, self.client_id, self.session_id)
+        self.path = store.record_path(policy, self.client_id, self.session_id)
         created_ms = now_ms()
         job = lambda: self._record(body, created_ms, told, sending)  # noqa: E731
         if not worker.submit(job, policy.reporter.exit_wait_s, lane="write"):
@@ -148,11 +147,11 @@ class Session:
                   "created_ms": created_ms, "mode": self.mode, "schema": policy.schema_name,
                   "schema_version": data["schema_version"], "notice_shown": told, "endpoints": {}}
         for url in self.decision.endpoints if sending else ():
-            record.set_outcome(status, url, "pending", None, "queued")
+            store.set_outcome(status, url, "pending", None, "queued")
         try:
-            record.write_record(policy, client_id, self.session_id, body, status)
+            store.write_record(policy, client_id, self.session_id, body, status)
             if sending:
-                spool.mark(policy, client_id, self.session_id)
+                store.mark(policy, client_id, self.session_id)
         except UnsafePath as error:
             self.outcome, self.path = "unsafe", None
             log.warning("usage report not recorded or sent: %s", error.message)
@@ -162,8 +161,8 @@ class Session:
             # the send lane gets the bytes and the status (the notice was shown: told) from here
             written = spool.Written(body, status)
             worker.submit(lambda: spool.send_locked(self.decision, client_id, self.session_id, written), wait)
-        if record.prune_due(policy):
-            worker.submit(lambda: prune(policy), wait, lane="write")
+        if store.prune_due(policy):
+            worker.submit(lambda: store.prune(policy), wait, lane="write")
 
     def __enter__(self) -> Session:
         return self
@@ -183,7 +182,7 @@ def start_session(decision: Decision, **fields: Any) -> Session:
     try:
         policy = decision.policy
         wait = policy.reporter.exit_wait_s if policy is not None else 0.0
-        if decision.mode != "on" and policy is not None and spool.has_pending(policy):
+        if decision.mode != "on" and policy is not None and store.has_pending(policy):
             worker.submit(lambda: spool.cancel_all(policy), wait, lane="write")
         if not decision.enabled or policy is None:
             return Session(decision, None, None, fields)

@@ -12,7 +12,7 @@ from test_reporter import STATS, TRANSFER
 
 from usage_consent.policy import decide, write_consent
 from usage_consent.reporter import start_session, wait
-from usage_consent.reporter.records import list_records
+from usage_consent.reporter.store import list_records
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 HOSTS = {"argparse": EXAMPLES / "host_argparse.py", "click": EXAMPLES / "host_click.py",

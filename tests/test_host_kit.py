@@ -14,8 +14,7 @@ import pytest
 import usage_consent
 from usage_consent import runtime
 from usage_consent.reporter import start_session, validate_report, wait
-from usage_consent.reporter.record import read_record
-from usage_consent.reporter.records import list_records, show_record
+from usage_consent.reporter.store import list_records, read_record, show_record
 
 TRANSFER = {
     "command": "cp", "tool_version": "0.3.2",

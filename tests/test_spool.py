@@ -16,7 +16,7 @@ from test_reporter import STATS, TRANSFER, opt_in, policy_with, usage
 
 from usage_consent.policy import decide
 from usage_consent.reporter import start_session, wait
-from usage_consent.reporter.prune import prune
+from usage_consent.reporter.store import prune
 
 RETRY_SCRIPT = """
 from usage_consent.policy import decide

@@ -12,8 +12,7 @@ from test_host_kit import TRANSFER, Connections
 from usage_consent import runtime
 from usage_consent.policy import ConsentValueError, decide, explain, load_policy, parse_policy
 from usage_consent.reporter import start_session, wait
-from usage_consent.reporter.record import read_record
-from usage_consent.reporter.records import list_records
+from usage_consent.reporter.store import list_records, read_record
 
 REPO = Path(__file__).resolve().parent.parent
 RAY = str(REPO / "examples" / "policies" / "ray.toml")

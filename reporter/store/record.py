@@ -11,19 +11,21 @@ from collections.abc import Callable
 from typing import Any
 
 from usage_consent.clock import now_iso
-from usage_consent.files.tempdirs import UnsafePath, open_dir, read_at, write_at
+from usage_consent.files.tempdirs import DIR_FLAGS, UnsafePath, open_dir, read_at, write_at
 from usage_consent.locations import locations
 from usage_consent.policy import Policy
 from usage_consent.reporter.outcomes import SendOutcome
 
 __all__ = [
-    "prune_due",
+    "RECORD",
+    "STATUS",
     "read_record",
     "record_path",
     "remove_if_empty",
     "remove_session",
     "set_outcome",
     "status_at",
+    "status_in",
     "update_status",
     "usage_parts",
     "usage_root",
@@ -67,6 +69,19 @@ def status_at(session_fd: int) -> dict[str, Any]:
     except (OSError, ValueError, RecursionError):
         return {}
     return status if isinstance(status, dict) else {}
+
+
+def status_in(client_fd: int, session_id: str) -> dict[str, Any] | None:
+    """The status of a session folder inside an open client folder: None when the session folder
+    cannot be opened, else as status_at reads it."""
+    try:
+        fd = os.open(session_id, DIR_FLAGS, dir_fd=client_fd)
+    except OSError:
+        return None
+    try:
+        return status_at(fd)
+    finally:
+        os.close(fd)
 
 
 def read_record(policy: Policy, client_id: str, session_id: str) -> tuple[bytes, dict[str, Any]]:
@@ -113,16 +128,3 @@ def remove_if_empty(policy: Policy, client_id: str) -> None:
             os.rmdir(client_id, dir_fd=fd)  # fails, harmlessly, while it holds anything
         finally:
             os.close(fd)
-
-
-_since_prune: dict[str, int] = {}
-
-
-def prune_due(policy: Policy) -> bool:
-    """Whether this report should trigger a prune: every keep_sessions/10 reports of a process,
-    so the folder stays within 10% of the bound without being scanned for every report (the
-    prune itself is spool.prune: it must know which records are still pending)."""
-    count = _since_prune.get(policy.app, 0) + 1
-    due = count == 1 or count > max(1, policy.reporter.keep_sessions // 10)
-    _since_prune[policy.app] = 1 if due and count > 1 else count
-    return due

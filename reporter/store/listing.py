@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from usage_consent.errors import ReportError
-from usage_consent.files.tempdirs import DIR_FLAGS, UnsafePath, open_dir
+from usage_consent.files.tempdirs import UnsafePath, open_dir
 from usage_consent.locations import RECORDS_FOLDER, locations
 from usage_consent.policy import Policy
 from usage_consent.reporter import identity
-from usage_consent.reporter.record import RECORD, read_record, status_at, usage_parts, usage_root
+from usage_consent.reporter.store.record import read_record, status_in, usage_parts, usage_root
+
+__all__ = ["RecordInfo", "forget", "list_records", "show_record"]
 
 
 @dataclass(frozen=True)
@@ -38,17 +40,6 @@ def _send_status(status: dict[str, Any]) -> str:
                      for entry in endpoints.values() if isinstance(entry, dict))
 
 
-def _read_status(client_fd: int, session_id: str) -> dict[str, Any]:
-    try:
-        fd = os.open(session_id, DIR_FLAGS, dir_fd=client_fd)
-    except OSError:
-        return {}
-    try:
-        return status_at(fd)
-    finally:
-        os.close(fd)
-
-
 def list_records(policy: Policy) -> list[RecordInfo]:
     """Every record under the usage folder, oldest first (reads one small status file each)."""
     try:
@@ -67,7 +58,7 @@ def list_records(policy: Policy) -> list[RecordInfo]:
             continue
         try:
             for session_id in os.listdir(client_fd):
-                status = _read_status(client_fd, session_id)
+                status = status_in(client_fd, session_id) or {}
                 created_ms = status.get("created_ms")
                 found.append(RecordInfo(client_id, session_id, str(status.get("created_at", "?")),
                                         str(status.get("mode", "?")), _send_status(status),
@@ -110,6 +101,3 @@ def forget(policy: Policy) -> tuple[str | None, int]:
         with contextlib.suppress(OSError):
             os.unlink(aside)  # an old state file set aside may hold the old id
     return old, count
-
-
-__all__ = ["RECORD", "RecordInfo", "forget", "list_records", "show_record"]

@@ -14,25 +14,31 @@ from usage_consent.files.tempdirs import DIR_FLAGS, UnsafePath, open_dir
 from usage_consent.locations import PRUNE_LOCK
 from usage_consent.policy import Policy
 from usage_consent.reporter.outcomes import OPEN_OUTCOMES
-from usage_consent.reporter.record import remove_if_empty, remove_session, status_at, usage_parts
-from usage_consent.reporter.spool import PENDING, marker_name, try_flock
+from usage_consent.reporter.store.markers import PENDING, marker_name, try_flock
+from usage_consent.reporter.store.record import remove_if_empty, remove_session, status_in, usage_parts
 
-__all__ = ["prune"]
+__all__ = ["prune", "prune_due"]
+
+_since_prune: dict[str, int] = {}
+
+
+def prune_due(policy: Policy) -> bool:
+    """Whether this report should trigger a prune: every keep_sessions/10 reports of a process,
+    so the folder stays within 10% of the bound without being scanned for every report."""
+    count = _since_prune.get(policy.app, 0) + 1
+    due = count == 1 or count > max(1, policy.reporter.keep_sessions // 10)
+    _since_prune[policy.app] = 1 if due and count > 1 else count
+    return due
 
 
 def _still_open(client_fd: int, session_id: str) -> bool:
     """Whether a record's status says some endpoint is still to be sent (or has no status yet)."""
-    try:
-        fd = os.open(session_id, DIR_FLAGS, dir_fd=client_fd)
-    except OSError:
+    status = status_in(client_fd, session_id)
+    if status is None:
         return False
-    try:
-        status = status_at(fd)
-    finally:
-        os.close(fd)
-    endpoints = status.get("endpoints")
     if not status:
         return True  # being written right now
+    endpoints = status.get("endpoints")
     return isinstance(endpoints, dict) and any(
         isinstance(e, dict) and e.get("outcome") in OPEN_OUTCOMES for e in endpoints.values())
 
