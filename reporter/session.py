@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from types import TracebackType
+from typing import Any, Literal
 
 from usage_consent import runtime
 from usage_consent.clock import iso_from_ms, now_ms
@@ -98,12 +99,13 @@ class Session:
 
     def _report(self, fields: Any, more: dict[str, Any], strict: bool = False) -> ReportOutcome:
         """On the transfer's thread: only build and freeze the report; the rest is background work."""
-        if not self.decision.enabled:
+        client_id, session_id = self.client_id, self.session_id
+        if not self.decision.enabled or client_id is None or session_id is None:  # an off session has no ids
             return "off"
         if self.outcome is not None:
             return "duplicate"
         host = payload.host_fields(self.fields, fields, more)
-        report = payload.build(host, client_id=self.client_id, session_id=self.session_id,
+        report = payload.build(host, client_id=client_id, session_id=session_id,
                                schema_version=self.schema_version, started_ms=self.started_ms)
         policy = self.decision.policy
         if strict:
@@ -123,15 +125,15 @@ class Session:
             return "invalid"
         told = self.notice_status is not None and not self.notice_status.due
         sending = self.mode == "on" and told and bool(self.decision.endpoints)
-        self.path = store.record_path(policy, self.client_id, self.session_id)
+        self.path = store.record_path(policy, client_id, session_id)
         created_ms = now_ms()
-        job = lambda: self._record(body, created_ms, told, sending)  # noqa: E731
+        job = lambda: self._record(body, session_id, created_ms, told, sending)  # noqa: E731
         if not worker.submit(job, policy.reporter.exit_wait_s, lane="write"):
             self.path = None
             return "dropped"
         return "queued" if sending else "recorded"
 
-    def _record(self, body: bytes, created_ms: int, told: bool, sending: bool) -> None:
+    def _record(self, body: bytes, session_id: str, created_ms: int, told: bool, sending: bool) -> None:
         """In the background: validate (the schema is the allowlist), write the local record, then
         hand the send to the send lane. A report that fails validation is neither written nor sent."""
         policy = self.decision.policy
@@ -143,15 +145,15 @@ class Session:
                         "; ".join(problems))
             return
         client_id = data["client_id"]  # the body is the truth (the session's id may have been replaced)
-        status = {"client_id": client_id, "session_id": self.session_id, "created_at": iso_from_ms(created_ms),
+        status = {"client_id": client_id, "session_id": session_id, "created_at": iso_from_ms(created_ms),
                   "created_ms": created_ms, "mode": self.mode, "schema": policy.schema_name,
                   "schema_version": data["schema_version"], "notice_shown": told, "endpoints": {}}
         for url in self.decision.endpoints if sending else ():
             store.set_outcome(status, url, "pending", None, "queued")
         try:
-            store.write_record(policy, client_id, self.session_id, body, status)
+            store.write_record(policy, client_id, session_id, body, status)
             if sending:
-                store.mark(policy, client_id, self.session_id)
+                store.mark(policy, client_id, session_id)
         except UnsafePath as error:
             self.outcome, self.path = "unsafe", None
             log.warning("usage report not recorded or sent: %s", error.message)
@@ -160,14 +162,15 @@ class Session:
         if sending:
             # the send lane gets the bytes and the status (the notice was shown: told) from here
             written = spool.Written(body, status)
-            worker.submit(lambda: spool.send_locked(self.decision, client_id, self.session_id, written), wait)
+            worker.submit(lambda: spool.send_locked(self.decision, client_id, session_id, written), wait)
         if store.prune_due(policy):
             worker.submit(lambda: store.prune(policy), wait, lane="write")
 
     def __enter__(self) -> Session:
         return self
 
-    def __exit__(self, kind, error, traceback) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> Literal[False]:
         if error is not None and self.outcome is None and isinstance(error, Exception):
             self.report(error={"error_class": error_class(error), "location": self.stage})
         return False  # the transfer's exception continues unchanged

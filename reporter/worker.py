@@ -22,7 +22,7 @@ LANES = ("write", "send")  # waited for in this order at exit
 LANE_BOUND = 1000  # jobs waiting per lane; a burst of a few hundred transfers loses nothing
 DROPPED = {"write": "usage report not recorded or sent", "send": "usage report kept pending for a later session"}
 
-_queues: dict[str, queue.Queue[Callable[[], None]]] = {}
+_queues: dict[str, queue.Queue[Callable[[], object]]] = {}
 _threads: dict[str, threading.Thread] = {}
 _dropped: dict[str, int] = {}
 _lock = threading.Lock()
@@ -39,7 +39,7 @@ def _fresh() -> None:
 _fresh()
 
 
-def _run(jobs: queue.Queue[Callable[[], None]]) -> None:
+def _run(jobs: queue.Queue[Callable[[], object]]) -> None:
     while True:
         job = jobs.get()
         try:
@@ -51,8 +51,8 @@ def _run(jobs: queue.Queue[Callable[[], None]]) -> None:
             jobs.task_done()
 
 
-def submit(job: Callable[[], None], exit_wait: float, lane: str = "send") -> bool:
-    """Run ``job`` in the background lane ``lane``; at exit wait at most ``exit_wait`` seconds.
+def submit(job: Callable[[], object], exit_wait: float, lane: str = "send") -> bool:
+    """Run ``job`` in the background lane ``lane`` (its result is not used); at exit wait at most ``exit_wait`` seconds.
     False when the lane is full and the job was dropped (counted, one warning per lane)."""
     global _exit_wait, _registered
     with _lock:
