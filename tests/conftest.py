@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -100,3 +101,32 @@ def server():
     running = ReportServer()
     yield running
     running.stop()
+
+
+class Connections(list):
+    """Every socket.connect this process makes inside ``watch()`` (seen by a real audit hook)."""
+
+    watching = False
+
+    def hook(self, event: str, args: tuple) -> None:
+        if self.watching and event == "socket.connect":
+            self.append(args[1])
+
+    @contextlib.contextmanager
+    def watch(self) -> Iterator[Connections]:
+        """Forget what was seen before, then record every connection made inside the block."""
+        self.clear()
+        self.watching = True
+        try:
+            yield self
+        finally:
+            self.watching = False
+
+
+@pytest.fixture(scope="session")
+def connections() -> Connections:
+    """The process's connections, watched on demand (an audit hook cannot be removed, so one per process)."""
+    seen = Connections()
+    sys.addaudithook(seen.hook)
+    return seen
+

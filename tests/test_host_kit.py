@@ -122,23 +122,6 @@ def test_the_sandbox_is_on_whatever_the_runner_sets(variable, monkeypatch, tmp_p
     assert os.environ[variable]  # restored after the block
 
 
-class Connections(list):
-    """Every socket.connect this process makes while ``watching`` is set (seen by a real audit hook)."""
-
-    watching = False
-
-    def hook(self, event: str, args: tuple) -> None:
-        if self.watching and event == "socket.connect":
-            self.append(args[1])
-
-
-@pytest.fixture(scope="module")
-def connections() -> Connections:
-    seen = Connections()
-    sys.addaudithook(seen.hook)  # an audit hook cannot be removed; it only records while watching
-    return seen
-
-
 @pytest.mark.parametrize("endpoint", ["https://10.255.255.1/report", "https://usage.example.com/report",
                                       "https://[2001:db8::1]/report"])
 def test_under_the_plugin_a_non_loopback_endpoint_opens_no_connection(usage_stats_sandbox, connections, endpoint):
@@ -148,13 +131,9 @@ def test_under_the_plugin_a_non_loopback_endpoint_opens_no_connection(usage_stat
     usage_stats_sandbox.write_config(usage_stats=True, usage_stats_endpoint=endpoint)
     decision = usage_consent.decide()
     assert decision.send_allowed and decision.endpoints == (endpoint,)
-    connections.clear()
-    connections.watching = True
-    try:
+    with connections.watch():
         assert start_session(decision, **TRANSFER).report() == "queued"
         assert wait(5)
-    finally:
-        connections.watching = False
     assert connections == []
     (record,) = list_records(decision.policy)
     assert record.send_status == "dropped"
@@ -165,13 +144,9 @@ def test_under_the_plugin_a_non_loopback_endpoint_opens_no_connection(usage_stat
 def test_the_plugin_still_lets_a_loopback_report_through(usage_stats_sandbox, connections):
     """The guard refuses only what is not loopback: the collector receives the report (and the audit
     hook sees that connection, so the test above would see one too)."""
-    connections.clear()
-    connections.watching = True
-    try:
+    with connections.watch():
         assert start_session(usage_consent.decide(), **TRANSFER).report() == "queued"
         assert len(usage_stats_sandbox.wait_for(1)) == 1
-    finally:
-        connections.watching = False
     assert ("127.0.0.1", usage_stats_sandbox.collector.server_port) in connections
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from report_server import ReportServer
-from test_host_kit import TRANSFER, Connections
+from test_host_kit import TRANSFER
 
 from usage_consent import runtime
 from usage_consent.policy import ConsentValueError, decide, explain, load_policy, parse_policy
@@ -143,16 +143,6 @@ def test_ray_unparsable_config_is_still_unset(home):
 
 # --- the pytest plugin's loopback guard covers proxies -----------------------------------------------
 
-@pytest.fixture(scope="module")
-def connections() -> Connections:
-    """Every socket.connect of this process while watching (a real audit hook, as in test_host_kit)."""
-    import sys
-
-    seen = Connections()
-    sys.addaudithook(seen.hook)
-    return seen
-
-
 @pytest.mark.parametrize("variable", ["HTTPS_PROXY", "https_proxy", "ALL_PROXY"])
 def test_under_the_plugin_a_non_loopback_proxy_opens_no_connection(usage_stats_sandbox, connections, monkeypatch,
                                                                    variable):
@@ -168,13 +158,9 @@ def test_under_the_plugin_a_non_loopback_proxy_opens_no_connection(usage_stats_s
         usage_stats_sandbox.write_config(usage_stats=True, usage_stats_endpoint=endpoint)
         decision = decide()
         assert runtime.loopback_guard_on() and decision.send_allowed
-        connections.clear()
-        connections.watching = True
-        try:
+        with connections.watch():
             assert start_session(decision, **TRANSFER).report() == "queued"
             assert wait(5)
-        finally:
-            connections.watching = False
         assert connections == [] and proxy.connections == 0
         (record,) = list_records(decision.policy)
         _, status = read_record(decision.policy, record.client_id, record.session_id)
