@@ -32,7 +32,7 @@ def consent_variables(policy: Policy) -> list[str]:
     """The environment variables the policy reads (a sandbox unsets them): the consent and
     DO_NOT_TRACK variables, the CI markers (a host's tests running on a CI runner would otherwise
     be off) and the variables that name a config or managed file (which may lie outside the sandbox)."""
-    names: list[str] = []
+    names: list[str | None] = []
     for source in policy.sources:
         names += [getattr(source, "variable", None), getattr(source, "path_variable", None),
                   *getattr(source, "variables", ())]
