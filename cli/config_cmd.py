@@ -10,15 +10,14 @@ from usage_consent.errors import ConsentValueError, UsageConsentError
 from usage_consent.locations import display, locations
 from usage_consent.policy import (
     MODE_TO_JSON,
+    Decision,
     StateFile,
     config_target,
     explain,
-    file_format,
     read_consent,
+    remove_consent,
+    set_consent,
     target_spec,
-    unset_consent,
-    write_consent,
-    written,
 )
 
 __all__ = ["register", "run_get", "run_set", "run_unset"]
@@ -56,8 +55,9 @@ def _remember(args: argparse.Namespace, event: str, **detail: object) -> None:
         print(f"usage-consent: warning: choice not added to history: {error}", file=sys.stderr)
 
 
-def _still_decided_elsewhere(args: argparse.Namespace, mode: str) -> None:
-    """After a change, say on stderr which source still decides above the file (or caps it)."""
+def _still_decided_elsewhere(args: argparse.Namespace, mode: str, written: set[str]) -> Decision:
+    """After a change, say on stderr which source still decides above the files written (or caps
+    them); the decision a transfer started now would get."""
     policy = args.policy_model
     target = target_spec(policy).name
     decision = explain(policy)
@@ -68,23 +68,24 @@ def _still_decided_elsewhere(args: argparse.Namespace, mode: str) -> None:
             cap = "off" if layer.status == "invalid" else layer.value
             print(f"usage-consent: note: the administrator's file {layer.location.split(': ')[0]} caps usage stats "
                   f"at {cap}: {layer.name} decides over this setting", file=sys.stderr)
-            return
+            return decision
     by = decision.decided_by
-    if by and by != target and target in names and names.index(by) < names.index(target):
+    if by and by not in written and target in names and by in names and names.index(by) < names.index(target):
         layer = decision.trace[by]
         print(f"usage-consent: note: {by} still decides ({layer.location} = {layer.raw}): usage stats are "
               f"{decision.mode} until it is unset", file=sys.stderr)
+    return decision
 
 
 def run_set(args: argparse.Namespace) -> int:
     _check_key(args)
-    mode = write_consent(args.value, args.policy_model)
-    path, key = config_target(args.policy_model)
+    mode, changes = set_consent(args.value, args.policy_model)
+    key = config_target(args.policy_model)[1]
     _remember(args, "config set", key=key, value=MODE_TO_JSON[mode])
-    value = written(mode, file_format(path, target_spec(args.policy_model).format))
-    print(f"{display(path)}: {key} = {value if isinstance(value, str) and value != 'local' else json.dumps(value)}")
-    _still_decided_elsewhere(args, mode)
-    if mode == "off":
+    for change in changes:
+        print(change)
+    decision = _still_decided_elsewhere(args, mode, {change.source for change in changes})
+    if mode == "off" and decision.mode == "off":  # never while a source above still collects
         _what_stays(args)
     return 0
 
@@ -108,8 +109,11 @@ def run_get(args: argparse.Namespace) -> int:
 def run_unset(args: argparse.Namespace) -> int:
     _check_key(args)
     path, key = config_target(args.policy_model)
-    removed = unset_consent(args.policy_model)
-    if removed:
+    changes = remove_consent(args.policy_model)
+    if changes:
         _remember(args, "config unset", key=key)
-    print(f"{display(path)}: {key} {'removed' if removed else 'was not set'}")
+    for change in changes:
+        print(change)
+    if not changes:
+        print(f"{display(path)}: {key} was not set")
     return 0

@@ -27,7 +27,15 @@ from usage_consent.policy.sources.config_file import config_target, target_spec
 from usage_consent.policy.state import UNCHANGED, StateFile
 
 if TYPE_CHECKING:
-    from usage_consent.policy.config_write import MODE_TO_JSON, read_consent, unset_consent, write_consent
+    from usage_consent.policy.config_write import (
+        MODE_TO_JSON,
+        FileChange,
+        read_consent,
+        remove_consent,
+        set_consent,
+        unset_consent,
+        write_consent,
+    )
     from usage_consent.policy.endpoints import endpoint_problem
     from usage_consent.policy.notice import render as render_notice
     from usage_consent.policy.notice import show as show_notice
@@ -36,7 +44,10 @@ if TYPE_CHECKING:
 # name -> (module, attribute): loaded on first use, so a host's decide() never pays for them.
 _LAZY = {
     "MODE_TO_JSON": ("config_write", "MODE_TO_JSON"),
+    "FileChange": ("config_write", "FileChange"),
     "read_consent": ("config_write", "read_consent"),
+    "remove_consent": ("config_write", "remove_consent"),
+    "set_consent": ("config_write", "set_consent"),
     "unset_consent": ("config_write", "unset_consent"),
     "write_consent": ("config_write", "write_consent"),
     "endpoint_problem": ("endpoints", "endpoint_problem"),
@@ -63,6 +74,7 @@ __all__ = [
     "ConfigFileError",
     "ConsentValueError",
     "Decision",
+    "FileChange",
     "Layer",
     "NoticeState",
     "Policy",
@@ -81,8 +93,10 @@ __all__ = [
     "parse_policy",
     "policy_to_toml",
     "read_consent",
+    "remove_consent",
     "render_notice",
     "schemas_root",
+    "set_consent",
     "show_notice",
     "target_spec",
     "unset_consent",

@@ -111,5 +111,13 @@ def decide(policy: Policy | None = None) -> Decision:
     except Exception as error:  # usage reporting must never hurt the host
         return _failed_closed(policy, error)
     if decision.error is not None:
-        raise decision.error
+        raise _fresh(decision.error)
     return decision
+
+
+def _fresh(error: Exception) -> Exception:
+    """A new exception equal to ``error`` (same class, message and fields) with no traceback: the
+    cached decision's own one is never raised, so its traceback cannot grow from call to call."""
+    import copy
+
+    return copy.copy(error).with_traceback(None)

@@ -12,7 +12,13 @@ import os
 from typing import Any
 
 from usage_consent.errors import ConfigAmbiguousError, ConfigContentError, ConfigFileError
-from usage_consent.files.jsonfile import dump_json_object, read_json_object, read_text
+from usage_consent.files.jsonfile import (
+    MAX_FILE_BYTES,
+    dump_json_object,
+    parse_json_object,
+    read_json_object,
+    read_text,
+)
 from usage_consent.locations import display
 from usage_consent.policy.model import FileFormat, Mode
 
@@ -24,6 +30,13 @@ INI_WORDS: dict[str, Mode] = {"1": "on", "yes": "on", "true": "on", "on": "on",
 INI_WRITTEN: dict[Mode, str] = {"on": "True", "off": "False", "local": "local"}
 TYPED_WRITTEN: dict[Mode, Any] = {"on": True, "off": False, "local": "local"}
 UNSET = object()
+TOML_MAX_NESTING = 100  # deeper TOML could not be written back (tomli_w recurses): it is unusable
+# configparser strips every Unicode whitespace around a value; the one blank rule (model.strip_blanks)
+# strips only spaces and tabs. Other whitespace is swapped for private-use characters while
+# configparser reads, so that it stays in the value (which is then invalid), and swapped back after.
+_OTHER_BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c not in " \t\r\n")
+_KEEP_BLANKS = str.maketrans({c: chr(0xF0000 + ord(c)) for c in _OTHER_BLANKS})
+_BLANKS_BACK = str.maketrans({chr(0xF0000 + ord(c)): c for c in _OTHER_BLANKS})
 
 __all__ = ["UNSET", "accepted", "file_format", "lookup", "parse_value", "read_mapping", "update_text", "written"]
 
@@ -53,20 +66,12 @@ def read_mapping(path: str, fmt: FileFormat, *, layer: str,
     if text is None:
         return None
     if fmt == "toml":
-        import tomllib
-
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigContentError(f"{display(path)}: not valid TOML: {error}", layer=layer, path=path) from None
-        except (RecursionError, ValueError) as error:  # nested too deeply, a number too long to convert
-            why = "nested too deeply" if isinstance(error, RecursionError) else str(error)[:80]
-            raise ConfigContentError(f"{display(path)}: not usable TOML: {why}", layer=layer, path=path) from None
+        return _toml(text, path, layer)
     import configparser
 
     parser = _ini_parser()
     try:
-        parser.read_string(text, display(path))
+        parser.read_string(text.translate(_KEEP_BLANKS), display(path))
     except (configparser.DuplicateSectionError, configparser.DuplicateOptionError) as error:
         first = str(error).splitlines()[0]
         raise ConfigAmbiguousError(f"{display(path)}: {first}; which one counts is unclear",
@@ -82,7 +87,7 @@ def read_mapping(path: str, fmt: FileFormat, *, layer: str,
                 raise ConfigAmbiguousError(f"{display(path)}: [{section}] key {name.lower()!r} appears more than "
                                            "once (in any case); which one counts is unclear",
                                            layer=layer, path=path, key=name.lower())
-            table[name.lower()] = value
+            table[name.lower()] = value.translate(_BLANKS_BACK)
     return mapping
 
 
@@ -131,8 +136,14 @@ def update_text(text: str | None, path: str, fmt: FileFormat, section: str | Non
 
         data = read_mapping_text(text, path, fmt)
         changed = _update_table(data, section, key, value, path)
-        return tomli_w.dumps(data), changed
-    data = read_json_object(path, keep_numbers=True) or {}  # any JSON object: numbers kept as written
+        try:
+            return _within_cap(tomli_w.dumps(data), path), changed
+        except (RecursionError, ValueError, TypeError) as error:  # a value tomllib reads and tomli_w cannot write
+            why = "nested too deeply" if isinstance(error, RecursionError) else str(error)[:120]
+            raise ConfigFileError(f"{display(path)}: cannot be written back as TOML: {why}; left as it is",
+                                  path=path) from None
+    # any JSON object: numbers kept as written
+    data = parse_json_object(text or "", path, keep_numbers=True)
     changed = _update_table(data, section, key, value, path)
     return dump_json_object(data, path=path, layer="config_file"), changed
 
@@ -142,13 +153,7 @@ def read_mapping_text(text: str | None, path: str, fmt: FileFormat) -> dict[str,
     if not (text or "").strip():
         return {}
     if fmt == "toml":
-        import tomllib
-
-        try:
-            return tomllib.loads(text or "")
-        except (RecursionError, ValueError) as error:  # TOMLDecodeError, nesting, a number too long
-            why = "nested too deeply" if isinstance(error, RecursionError) else str(error)[:120]
-            raise ConfigFileError(f"{display(path)}: not valid TOML: {why}", path=path) from None
+        return _toml(text or "", path, None)
     raise ValueError(fmt)
 
 
@@ -182,5 +187,43 @@ def _update_ini(text: str, path: str, section: str, key: str, value: Any) -> tup
         parser.set(section, key, value)
     out = io.StringIO()
     parser.write(out)
-    return out.getvalue(), bool(same) or value is not UNSET
+    return _within_cap(out.getvalue(), path), bool(same) or value is not UNSET
+
+
+def _within_cap(text: str, path: str) -> str:
+    """``text``, when the file it becomes can still be read back (at most MAX_FILE_BYTES)."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise ConfigFileError(f"{display(path)}: would be larger than {MAX_FILE_BYTES} bytes (the largest file that "
+                              "is read back); left as it is", path=path)
+    return text
+
+
+def _nesting(data: object) -> int:
+    """How deeply arrays and tables nest in ``data`` (counted without recursion)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _toml(text: str, path: str, layer: str | None) -> dict[str, Any]:
+    """The TOML document in ``text``; ConfigContentError when it cannot be parsed, or is nested
+    deeper than TOML_MAX_NESTING (it could not be written back: it is handled as unreadable)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigContentError(f"{display(path)}: not valid TOML: {error}", layer=layer, path=path) from None
+    except (RecursionError, ValueError) as error:  # nested too deeply, a number too long to convert
+        why = "nested too deeply" if isinstance(error, RecursionError) else str(error)[:80]
+        raise ConfigContentError(f"{display(path)}: not usable TOML: {why}", layer=layer, path=path) from None
+    depth = _nesting(data)
+    if depth > TOML_MAX_NESTING:
+        raise ConfigContentError(f"{display(path)}: not usable TOML: nested too deeply to be written back "
+                                 f"({depth} levels; at most {TOML_MAX_NESTING})", layer=layer, path=path)
+    return data
 

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from usage_consent.errors import PolicyError
 from usage_consent.policy.model import (
     MANAGED_FIRST,
+    MANAGED_FIXED_PATH,
     SOURCE_KINDS,
     SOURCE_MODELS,
     Commands,
@@ -91,8 +92,11 @@ def _raw_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
     they are reported beside every other problem (the model's own check runs only on valid sources)."""
     sources = data.get("sources")
     listed = sources if isinstance(sources, list) else []
-    problems = [(f"sources[{index}].kind", MANAGED_FIRST) for index, source in enumerate(listed)
-                if index and isinstance(source, dict) and source.get("kind") == "managed"]
+    managed = [(index, source) for index, source in enumerate(listed)
+               if isinstance(source, dict) and source.get("kind") == "managed"]
+    problems = [(f"sources[{index}].kind", MANAGED_FIRST) for index, _ in managed if index]
+    problems += [(f"sources[{index}].path_variable", MANAGED_FIXED_PATH) for index, source in managed
+                 if "path_variable" in source]
     names = [source.get("name") if isinstance(source, dict) else None for source in listed]
     problems += [(f"sources[{index}].name", problem) for index, problem in duplicate_names(names)]
     return sorted(problems, key=_source_index)
@@ -120,7 +124,8 @@ def parse_policy(text: str, origin: str) -> Policy:
         return Policy.model_validate(data)
     except ValidationError as error:
         problems = _raw_problems(data)
-        problems += [p for p in _problems(error) if p not in problems]
+        reported = {where for where, _ in problems}
+        problems += [p for p in _problems(error) if p not in problems and p[0] not in reported]
         raise PolicyError(origin, sorted(problems, key=_source_index)) from None
 
 

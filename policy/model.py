@@ -13,6 +13,7 @@ __all__ = [
     "BLANKS",
     "CI_VARIABLES",
     "MANAGED_FIRST",
+    "MANAGED_FIXED_PATH",
     "SOURCE_KINDS",
     "SOURCE_MODELS",
     "VARIABLE",
@@ -33,6 +34,7 @@ __all__ = [
     "Source",
     "Spellings",
     "duplicate_names",
+    "strip_blanks",
 ]
 
 Mode = Literal["on", "off", "local"]
@@ -41,6 +43,8 @@ FileFormat = Literal["json", "ini", "toml"]
 SOURCE_KINDS = ("env", "do_not_track", "config_file", "ci", "managed", "notice", "default")
 VARIABLE = r"^[A-Za-z_][A-Za-z0-9_]*$"
 MANAGED_FIRST = "a managed source must be the first source"
+MANAGED_FIXED_PATH = ("a managed source has no path_variable: the users it caps could set the variable to a file "
+                      "of their own and lift the administrator's ceiling; remove it")
 # The CI systems whose runners set one of these (GitHub Actions, GitLab, Buildkite, CircleCI,
 # Jenkins, Azure Pipelines, Travis, TeamCity, Bitbucket Pipelines, AWS CodeBuild, and the
 # generic CI / CONTINUOUS_INTEGRATION that most others set too).
@@ -48,6 +52,12 @@ CI_VARIABLES = ("CI", "CONTINUOUS_INTEGRATION", "GITHUB_ACTIONS", "GITLAB_CI", "
                 "JENKINS_URL", "TF_BUILD", "TRAVIS", "TEAMCITY_VERSION", "BITBUCKET_BUILD_NUMBER",
                 "CODEBUILD_BUILD_ID")
 BLANKS = " \t"  # the only characters ignored around a value; any other makes it invalid
+
+
+def strip_blanks(text: str) -> str:
+    """The one blank rule of every source (env, do_not_track, ci, config and managed files): only
+    ASCII spaces and tabs around a value are ignored; a newline, NBSP or any other character stays."""
+    return text.strip(BLANKS)
 
 
 
@@ -86,7 +96,7 @@ class Spellings(_Strict):
         seen: dict[str, str] = {}
         for mode in ("on", "off", "local"):
             for spelling in getattr(self, mode):
-                word = spelling.strip().lower()
+                word = strip_blanks(spelling).lower()
                 if not word:
                     raise ValueError(f"{mode}: an empty spelling would make unset mean {mode}")
                 if word in seen and seen[word] != mode:
@@ -97,7 +107,7 @@ class Spellings(_Strict):
     def parse(self, text: str, exact: bool = False) -> Mode | None:
         """The mode that ``text`` spells (in any ASCII case, with only ASCII spaces and tabs around it
         ignored: a newline, NBSP or control character makes it invalid; or ``exact``ly), or None."""
-        word = text if exact else text.strip(BLANKS)
+        word = text if exact else strip_blanks(text)
         if not exact:
             if not word.isascii():
                 return None
@@ -133,10 +143,9 @@ class DoNotTrackSource(_Strict):
 
 
 class _FileLocation(_Strict):
-    """Where a file source reads: path (or the path in ``path_variable``), format, section, key."""
+    """Where a file source reads: path, format, section, key."""
 
     path: str | None = Field(default=None, min_length=1)
-    path_variable: str | None = Field(default=None, pattern=VARIABLE)
     format: FileFormat | None = None  # default: from the extension (.ini, .cfg, .toml), else json
     section: str | None = Field(default=None, min_length=1)
     key: str | None = Field(default=None, min_length=1)
@@ -153,6 +162,7 @@ class ConfigFileSource(_FileLocation):
 
     kind: Literal["config_file"]
     name: str = Field(min_length=1)
+    path_variable: str | None = Field(default=None, pattern=VARIABLE)  # a variable naming the file instead
     accept_local: bool = True
     on_invalid: OnInvalid | None = None
     on_unreadable: Literal["invalid", "unset"] = "invalid"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from usage_consent.policy.decision import Layer
-from usage_consent.policy.model import CiSource, Policy
+from usage_consent.policy.model import CiSource, Policy, strip_blanks
 from usage_consent.policy.sources.base import ConsentSource, clip
 from usage_consent.policy.sources.do_not_track import NOT_A_REQUEST
 
@@ -24,7 +24,7 @@ class CiConsentSource(ConsentSource):
     def read(self) -> Layer:
         for name in self.spec.variables:
             raw = os.environ.get(name)
-            if raw is not None and raw.strip().lower() not in NOT_A_REQUEST:
+            if raw is not None and strip_blanks(raw).lower() not in NOT_A_REQUEST:
                 return self._layer(f"${name}", clip(raw), self.spec.value)
         more = len(self.spec.variables) - 1
         return self._layer(f"${self.spec.variables[0]}" + (f" and {more} more" if more else ""), None, None)

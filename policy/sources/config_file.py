@@ -1,7 +1,8 @@
 """A key of a config file in the host's format (JSON, INI or TOML), optionally in a section.
 
 The path is the source's ``path`` (default: the policy's ``config_file``), or the value of its
-``path_variable`` when that is set and not empty.
+``path_variable`` when that is set and not empty (a config_file source only: a managed file's path
+is fixed).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ FileSpec = ConfigFileSource | ManagedSource
 
 def file_path(policy: Policy, spec: FileSpec) -> str:
     """The expanded path this source reads now."""
-    named = os.environ.get(spec.path_variable) if spec.path_variable else None
+    variable = getattr(spec, "path_variable", None)  # a managed source has none: its path is fixed
+    named = os.environ.get(variable) if variable else None
     return locations(policy).path(named or spec.path or policy.config_file)
 
 
@@ -92,7 +94,8 @@ class ConfigFileConsentSource(ConsentSource):
 
     @classmethod
     def watches(cls, policy: Policy, spec: FileSpec) -> tuple[tuple[str, str], ...]:
-        named = (("env", spec.path_variable), ("file$", spec.path_variable)) if spec.path_variable else ()
+        variable = getattr(spec, "path_variable", None)
+        named = (("env", variable), ("file$", variable)) if variable else ()
         return (("file", spec.path or policy.config_file), *named)
 
     def read(self) -> Layer:

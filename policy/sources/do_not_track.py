@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from usage_consent.policy.decision import Layer
-from usage_consent.policy.model import BLANKS, DoNotTrackSource, Policy
+from usage_consent.policy.model import DoNotTrackSource, Policy, strip_blanks
 from usage_consent.policy.sources.base import ConsentSource, clip
 
 __all__ = ["NOT_A_REQUEST", "DoNotTrackConsentSource"]
@@ -24,6 +24,6 @@ class DoNotTrackConsentSource(ConsentSource):
     def read(self) -> Layer:
         raw = os.environ.get(self.spec.variable)
         location = f"${self.spec.variable}"
-        if raw is None or raw.strip(BLANKS).lower() in NOT_A_REQUEST:
+        if raw is None or strip_blanks(raw).lower() in NOT_A_REQUEST:
             return self._layer(location, raw, None)
         return self._layer(location, clip(raw), "off")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from usage_consent.policy.decision import Layer
-from usage_consent.policy.model import BLANKS, EnvSource, Policy
+from usage_consent.policy.model import EnvSource, Policy, strip_blanks
 from usage_consent.policy.sources.base import ConsentSource, clip
 
 __all__ = ["EnvConsentSource"]
@@ -31,7 +31,7 @@ class EnvConsentSource(ConsentSource):
         if raw is None:
             return self._layer(location, raw, None)
         spellings = spec.spellings or self.policy.spellings
-        empty = raw == "" if not spec.strip else not raw.strip(BLANKS)
+        empty = raw == "" if not spec.strip else not strip_blanks(raw)
         mode = None if empty else spellings.parse(raw, exact=not spec.strip)
         if empty and spec.empty == "unset":
             return self._layer(location, raw, None)

@@ -18,7 +18,7 @@ from typing import Any
 from usage_consent.errors import ConfigAmbiguousError, ConfigContentError, ConfigFileError
 from usage_consent.locations import display
 
-__all__ = ["dump_json_object", "read_json_object", "read_regular", "read_text", "stat_key"]
+__all__ = ["dump_json_object", "parse_json_object", "read_json_object", "read_regular", "read_text", "stat_key"]
 JSON_BLANKS = " \t\r\n"  # the whitespace JSON allows; a file of only these is empty
 
 
@@ -163,10 +163,16 @@ def read_json_object(path: str, *, layer: str = "config_file", unique: str | tup
     Python cannot hold, unless ``keep_numbers``), and ConfigFileError when the path is a directory, unreadable, or (with
     ``follow=False``) a symbolic link.
     """
-    shown = display(path)
     text = read_text(path, layer=layer, follow=follow)
     if text is None:
         return None
+    return parse_json_object(text, path, layer=layer, unique=unique, keep_numbers=keep_numbers)
+
+
+def parse_json_object(text: str, path: str, *, layer: str = "config_file", unique: str | tuple[str, ...] | None = None,
+                      keep_numbers: bool = False) -> dict[str, Any]:
+    """``read_json_object`` for text already read (under a lock): the same rules and errors."""
+    shown = display(path)
     text = text.removeprefix("\ufeff")  # a UTF-8 byte order mark some editors add; not written back
     if not text.strip(JSON_BLANKS):
         return {}  # an empty file holds no settings yet
