@@ -208,3 +208,168 @@ def test_concurrent_writers_lose_nothing_and_readers_never_see_half_a_file(home)
     expected = {"keep": {"secret": "s3cr3t"}, "usage_stats": False}
     expected.update({f"usage_stats_{i}": True for i in range(writers)})  # 39 % 3 == 0: the last is true
     assert home.config_data() == expected
+
+
+# --- an opt-out takes effect in every config file that would still decide (issue 16) ---------------
+
+INI = "[aws]\naws_enabled = True\n\n[flags]\nusage_stats = True\n"
+
+
+def test_skyplane_03_opt_out_after_init_takes_effect(home):
+    """After `init` wrote true to ~/.skyplane/config.json, `--policy skyplane-0.3 config set usage_stats false`
+    writes both files (each in its format), says so, and every later decision is off."""
+    assert home.run("init").returncode == 0
+    assert home.config_data() == {"usage_stats": True}
+    result = home.run("--policy", "skyplane-0.3", "config", "set", "usage_stats", "false")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "~/.skyplane/config: usage_stats = False\n~/.skyplane/config.json: usage_stats = false\n"
+    assert "still decides" not in result.stderr and "nothing more will be collected" in result.stderr
+    assert home.config_data() == {"usage_stats": False}
+    assert "[flags]\nusage_stats = False" in (home.skyplane / "config").read_text()
+    assert home.run("--policy", "skyplane-0.3", "decide").stdout == "off\n"
+    assert home.run("--policy", "skyplane-0.3", "config", "get", "usage_stats").stdout == "false\n"
+
+
+POLICIES = ["skyplane", "skyplane-0.3", "ray"]
+
+
+@pytest.mark.parametrize("name", POLICIES)
+def test_write_consent_false_leaves_every_shipped_policy_off(home, name):
+    """With every config file the policy reads saying on, write_consent(False, policy) makes decide() off."""
+    from pathlib import Path
+
+    from usage_consent.policy import load_policy
+
+    policy = load_policy(name if name != "ray" else str(Path(__file__).parents[1] / "examples/policies/ray.toml"))
+    home.mark_notice_shown()
+    home.write_config({"usage_stats": True, "keep": 1})
+    (home.skyplane / "config").write_text(INI)
+    (home.root / ".ray").mkdir()
+    (home.root / ".ray" / "config.json").write_text('{"usage_stats": true}')
+    assert decide(policy).mode == "on"
+    assert write_consent(False, policy) == "off"
+    assert decide(policy).mode == "off"
+    if name == "skyplane-0.3":
+        assert home.config_data() == {"usage_stats": False, "keep": 1}
+        assert "aws_enabled = True" in (home.skyplane / "config").read_text()
+
+
+def test_skyplane_03_unset_removes_the_key_from_every_file(home):
+    """`config unset` under skyplane-0.3 removes the key from the INI and the JSON file: no config file decides."""
+    home.write_config({"usage_stats": False, "keep": 1})
+    (home.skyplane / "config").write_text(INI)
+    result = home.run("--policy", "skyplane-0.3", "config", "unset", "usage_stats")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "~/.skyplane/config: usage_stats removed\n~/.skyplane/config.json: usage_stats removed\n"
+    assert home.config_data() == {"keep": 1}
+    decision = home.explain("--policy", "skyplane-0.3")
+    assert decision["decided_by"] not in ("config_file", "skyplane_0_3_config")
+
+
+def test_skyplane_03_set_true_refuses_when_a_deciding_file_cannot_be_written(home):
+    """`config set true` refuses (exit 1, nothing changed) while ~/.skyplane/config.json, which would still turn
+    it off, cannot be parsed; the message names that file and says what to do."""
+    home.write_config('{"usage_stats": false,')
+    (home.skyplane / "config").write_text(INI.replace("True", "False"))
+    before = (home.skyplane / "config").read_bytes()
+    result = home.run("--policy", "skyplane-0.3", "config", "set", "usage_stats", "true")
+    assert result.returncode == 1
+    assert "~/.skyplane/config.json: not valid JSON" in result.stderr
+    assert "it would still decide, so nothing was changed. Fix or remove ~/.skyplane/config.json" in result.stderr
+    assert "SKYPLANE_USAGE_STATS_ENABLED=1" in result.stderr
+    assert (home.skyplane / "config").read_bytes() == before
+
+
+def test_skyplane_03_local_stays_refused_with_json_saying_on(home):
+    """Under skyplane-0.3, `config set usage_stats local` stays refused and changes neither file."""
+    home.write_config({"usage_stats": True})
+    (home.skyplane / "config").write_text(INI)
+    result = home.run("--policy", "skyplane-0.3", "config", "set", "usage_stats", "local")
+    assert result.returncode == 1 and 'cannot hold "local"' in result.stderr
+    assert home.config_data() == {"usage_stats": True} and (home.skyplane / "config").read_text() == INI
+
+
+def test_opt_out_under_an_env_on_says_env_decides_and_not_that_collection_stops(home):
+    """With the env variable saying on for the run, `config set false` writes the file, says env still decides,
+    and never says nothing more will be collected."""
+    result = home.run("config", "set", "usage_stats", "false", env={"SKYPLANE_USAGE_STATS_ENABLED": "1"})
+    assert result.returncode == 0
+    assert "note: env still decides ($SKYPLANE_USAGE_STATS_ENABLED = 1): usage stats are on" in result.stderr
+    assert "nothing more will be collected" not in result.stderr
+    assert home.config_data() == {"usage_stats": False}
+
+
+TWO_FILES = """
+app = "demo"
+key = "usage_stats"
+schema_name = "usage_stats"
+config_file = "~/.demo/config.json"
+state_file = "~/.demo/state.json"
+[[sources]]
+name = "user_toml"
+kind = "config_file"
+path = "~/.demo/config.toml"
+[[sources]]
+name = "config_file"
+kind = "config_file"
+writable = true
+[[sources]]
+name = "default"
+kind = "default"
+value = "on"
+[notice]
+enabled = false
+"""
+
+
+def test_a_config_file_too_deep_to_write_back_is_unusable(home):
+    """A TOML config with a 400-deep array is unusable (decide off), and `config set`/`write_consent` name it with
+    a ConfigFileError, never a RecursionError."""
+    from usage_consent.policy import parse_policy
+
+    policy_file = home.root / "policy.toml"
+    policy_file.write_text(TWO_FILES.replace('[[sources]]\nname = "config_file"\nkind = "config_file"\nwritable = true\n', ""))
+    policy = parse_policy(policy_file.read_text(), str(policy_file))
+    toml = home.root / ".demo" / "config.toml"
+    toml.parent.mkdir()
+    toml.write_text("usage_stats = true\ndeep = " + "[" * 400 + "]" * 400 + "\n")
+    before = toml.read_bytes()
+    decision = decide(policy)
+    assert decision.mode == "off" and "nested too deeply to be written back" in decision.trace["user_toml"].reason
+    result = home.run("--policy", str(policy_file), "config", "set", "usage_stats", "false")
+    assert result.returncode == 1 and "RecursionError" not in result.stderr
+    assert result.stderr.startswith("usage-consent: ~/.demo/config.toml: not usable TOML: nested too deeply")
+    with pytest.raises(ConfigFileError) as raised:
+        write_consent(False, policy)
+    assert raised.value.path == str(toml)
+    assert toml.read_bytes() == before
+
+
+def test_opt_out_writes_a_higher_toml_file_too(home):
+    """With a TOML file above the writable JSON file saying on, `config set false` writes both; decide is off."""
+    import tomllib
+
+    policy_file = home.root / "policy.toml"
+    policy_file.write_text(TWO_FILES)
+    toml = home.root / ".demo" / "config.toml"
+    toml.parent.mkdir()
+    toml.write_text('usage_stats = true\n[other]\nx = 1\n')
+    result = home.run("--policy", str(policy_file), "config", "set", "usage_stats", "no")
+    assert result.returncode == 0, result.stderr
+    assert tomllib.loads(toml.read_text()) == {"usage_stats": False, "other": {"x": 1}}
+    assert json.loads((home.root / ".demo" / "config.json").read_text()) == {"usage_stats": False}
+    assert home.run("--policy", str(policy_file), "decide").stdout == "off\n"
+
+
+def test_set_through_a_link_to_a_missing_folder_creates_nothing(home, tmp_path):
+    """`config set` through a config symlink whose target folder is missing exits 1 naming the link, creates nothing."""
+    target = tmp_path / "gone" / "deeper" / "skyplane.json"
+    home.skyplane.mkdir()
+    home.config.symlink_to(target)
+    result = home.run("config", "set", "usage_stats", "false")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"usage-consent: ~/.skyplane/config.json: is a symbolic link to {target}")
+    assert not (tmp_path / "gone").exists() and home.config.is_symlink()
+    with pytest.raises(ConfigFileError):
+        write_consent(False)
+    assert not (tmp_path / "gone").exists()

@@ -67,6 +67,9 @@ CASES = [
     ("managed-without-path", 'kind = "managed"', "sources[0].path: missing; this field is required"),
     ("managed-accept-local", 'kind = "managed"\npath = "/etc/x.json"\naccept_local = false',
      "sources[0].accept_local: unknown key"),
+    ("managed-path-variable", 'kind = "managed"\npath = "/etc/x.json"\npath_variable = "ADMIN_USAGE_FILE"',
+     "sources[0].path_variable: a managed source has no path_variable: the users it caps could set the variable "
+     "to a file of their own and lift the administrator's ceiling; remove it"),
     ("notice-disabled-good", 'kind = "default"\nvalue = "on"', None),
     ("notice-enabled-string", 'kind = "default"\nvalue = "on"', "notice.enabled: Input should be a valid boolean"),
     ("notice-shown-needs-title", 'kind = "default"\nvalue = "on"', "notice.title: missing"),
@@ -130,3 +133,14 @@ def test_shipped_policies_by_name(home, name):
     result = home.run("policy", "check", name)
     assert result.returncode == 0 and result.stdout.startswith(f"{name}: ok (skyplane, ")
     assert home.run("--policy", name, "explain").returncode == 0
+
+
+def test_policy_check_refuses_a_managed_path_variable(home, tmp_path):
+    """`policy check` refuses a managed source with path_variable, with the reason, in one problem line."""
+    path = tmp_path / "policy.toml"
+    path.write_text(document('kind = "managed"\npath = "/etc/x.json"\npath_variable = "ADMIN_USAGE_FILE"', NOTICE))
+    result = home.run("policy", "check", str(path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    problems = [line for line in result.stderr.splitlines() if "sources[0]" in line]
+    assert len(problems) == 1 and "path_variable: a managed source has no path_variable" in problems[0]
+    assert "lift the administrator's ceiling" in problems[0]
