@@ -39,8 +39,13 @@ def policy_with(sources: str, extra: str = ""):
     ({"CI": "false"}, "on", "config_file"),
     ({"CI": ""}, "on", "config_file"),
     ({"GITHUB_ACTIONS": "true", "SKYPLANE_USAGE_STATS_ENABLED": "1"}, "on", "env"),
+    ({"CI": " false\t"}, "on", "config_file"),
+    ({"CI": "false\u2028"}, "off", "ci"),
+    ({"CI": "\u00a00"}, "off", "ci"),
+    ({"CI": "\x0b"}, "off", "ci"),
 ], ids=["github", "ci-1", "jenkins", "codebuild", "ci-0-not-ci", "ci-false-not-ci", "ci-empty-not-ci",
-        "explicit-env-wins"])
+        "explicit-env-wins", "ci-false-spaces-tabs-not-ci", "ci-false-line-separator-is-ci", "ci-nbsp-0-is-ci",
+        "ci-vertical-tab-is-ci"])
 def test_ci_source_in_the_embedded_policy(home, monkeypatch, variables, mode, decided_by):
     """A CI variable turns collection off for the run, below every explicit choice."""
     home.mark_notice_shown()
@@ -201,6 +206,24 @@ def test_on_invalid_raise_only_when_reached(home, monkeypatch):
     assert explain_mode(policy) == ("off", "invalid")
 
 
+def test_on_invalid_raise_is_a_fresh_exception_each_time(home, monkeypatch):
+    """Each raise is a new exception with the same fields, and its traceback does not grow over many calls."""
+    import traceback
+
+    policy = policy_with(ENV.format(more='on_invalid = "raise"'))
+    monkeypatch.setenv("DEMO_USAGE_STATS", "maybe")
+    seen = []
+    for _ in range(300):
+        try:
+            decide(policy)
+        except ConsentValueError as error:
+            seen.append((error, len(traceback.extract_tb(error.__traceback__))))
+    assert len(seen) == 300 and len({id(error) for error, _ in seen}) == 300
+    assert {depth for _, depth in seen} == {seen[0][1]} and seen[0][1] <= 3
+    assert {(e.layer, e.path, e.key, e.value, e.accepted, str(e)) for e, _ in seen} == {
+        (seen[0][0].layer, "$DEMO_USAGE_STATS", "DEMO_USAGE_STATS", "maybe", seen[0][0].accepted, str(seen[0][0]))}
+
+
 def explain_mode(policy):
     from usage_consent.policy import explain
 
@@ -240,9 +263,15 @@ value = "on"
     ("c.cfg", 'section = "flags"', "[flags]\nusage_stats = LOCAL\n", "local", "decided"),
     ("noext", 'format = "ini"\nsection = "flags"', "[flags]\nUSAGE_STATS = no\n", "off", "decided"),
     ("noext", "", '{"usage_stats": false}', "off", "decided"),
+    ("c.cfg", 'section = "flags"', "[flags]\nusage_stats = \t True \t\r\n", "on", "decided"),
+    ("c.cfg", 'section = "flags"', "[flags]\nusage_stats = True\u00a0\n", "off", "invalid"),
+    ("c.cfg", 'section = "flags"', "[flags]\nusage_stats =\u2003True\n", "off", "invalid"),
+    ("c.json", "", '{"usage_stats": " local"}', "off", "invalid"),
 ], ids=["toml", "toml-section", "toml-section-not-a-table", "toml-local", "toml-number", "toml-broken",
         "toml-broken-unset", "json-section", "json-null-unset", "json-no-local", "json-list-unset",
-        "unset-rule-is-not-for-values", "ini-from-extension", "ini-local", "ini-declared", "json-by-default"])
+        "unset-rule-is-not-for-values", "ini-from-extension", "ini-local", "ini-declared", "json-by-default",
+        "ini-spaces-tabs-crlf-ignored", "ini-trailing-nbsp-invalid", "ini-em-space-before-invalid",
+        "json-string-kept-exactly"])
 def test_config_file_formats(home, name, more, content, mode, status):
     """Each format is read as documented; on_unreadable and accept_local change only what they say."""
     path = home.root / name
