@@ -213,3 +213,91 @@ def test_commands(argv, config, state, env_value):
         if home.config.exists() and config != home.config.read_bytes():
             assert as_written(home.config.read_bytes()) is not None  # a rewritten config is still JSON
         assert os.path.isdir(home.skyplane)
+
+
+THREE_FILES = """
+app = "demo"
+key = "usage_stats"
+schema_name = "usage_stats"
+config_file = "~/.demo/config.json"
+state_file = "~/.demo/state.json"
+[[sources]]
+name = "toml_above"
+kind = "config_file"
+path = "~/.demo/config.toml"
+[[sources]]
+name = "config_file"
+kind = "config_file"
+writable = true
+[[sources]]
+name = "ini_below"
+kind = "config_file"
+path = "~/.demo/config.ini"
+section = "flags"
+accept_local = false
+[[sources]]
+name = "default"
+kind = "default"
+value = "on"
+[notice]
+enabled = false
+"""
+# Each policy's config files: (path under HOME, format, whether it may hold "local").
+SEVERAL_FILES = {
+    "skyplane-0.3": ((".skyplane/config.json", "json", True), (".skyplane/config", "ini", False)),
+    "three-files": ((".demo/config.toml", "toml", True), (".demo/config.json", "json", True),
+                    (".demo/config.ini", "ini", False)),
+}
+FILE_VALUES = {"json": [True, False, "local"], "toml": [True, False, "local"],
+               "ini": ["True", "False", "yes", "NO", "1", "0", "on", "Off"]}
+
+
+@st.composite
+def several_config_files(draw):
+    """A policy with several config files, each missing or holding a random valid value beside another key."""
+    name = draw(st.sampled_from(sorted(SEVERAL_FILES)))
+    files = [(path, fmt, draw(st.none() | st.sampled_from(FILE_VALUES[fmt]))) for path, fmt, _ in SEVERAL_FILES[name]]
+    return name, files
+
+
+def _write_file(path, fmt, value) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "json":
+        path.write_text(json.dumps({"keep": 1, "usage_stats": value}))
+    elif fmt == "toml":
+        path.write_text(f"keep = 1\nusage_stats = {json.dumps(value)}\n")
+    else:
+        path.write_text(f"[other]\nkeep = 1\n\n[flags]\nusage_stats = {value}\n")
+
+
+@budget(60)
+@given(several_config_files(), st.sampled_from(["false", "0", "no", "OFF", False, "true", "1", True, "local"]))
+def test_a_change_takes_effect_across_config_files(setup, value):
+    """Property: after write_consent(V) returns (for random files present with random valid values, across
+    policies with several config files), decide() is V — an opt-out always turns collection off; when it is
+    refused (only "local" into a file that cannot hold it), every file is byte for byte as it was; other keys
+    are always kept."""
+    from usage_consent.policy import ConfigFileError, load_policy
+
+    name, files = setup
+    with fresh_home() as home:
+        home.mark_notice_shown()
+        policy = load_policy(name) if name in SHIPPED_NAMES else parse_policy(THREE_FILES, "three-files.toml")
+        for path, fmt, content in files:
+            if content is not None:
+                _write_file(home.root / path, fmt, content)
+        before = {path: (home.root / path).read_bytes() for path, _, content in files if content is not None}
+        expected = {"false": "off", "0": "off", "no": "off", "OFF": "off", False: "off",
+                    "true": "on", "1": "on", True: "on", "local": "local"}[value]
+        try:
+            assert write_consent(value, policy) == expected
+        except ConfigFileError as error:
+            assert expected == "local" and 'cannot hold "local"' in error.message
+            assert {path: (home.root / path).read_bytes() for path in before} == before
+            return
+        assert decide(policy).mode == expected
+        for path in before:
+            assert "keep" in (home.root / path).read_text()
+
+
+SHIPPED_NAMES = ("skyplane", "skyplane-0.3")
