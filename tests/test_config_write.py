@@ -328,7 +328,8 @@ def test_a_config_file_too_deep_to_write_back_is_unusable(home):
     from usage_consent.policy import parse_policy
 
     policy_file = home.root / "policy.toml"
-    policy_file.write_text(TWO_FILES.replace('[[sources]]\nname = "config_file"\nkind = "config_file"\nwritable = true\n', ""))
+    only_toml = TWO_FILES.replace('[[sources]]\nname = "config_file"\nkind = "config_file"\nwritable = true\n', "")
+    policy_file.write_text(only_toml)
     policy = parse_policy(policy_file.read_text(), str(policy_file))
     toml = home.root / ".demo" / "config.toml"
     toml.parent.mkdir()

@@ -68,8 +68,8 @@ CASES = [
     ("managed-accept-local", 'kind = "managed"\npath = "/etc/x.json"\naccept_local = false',
      "sources[0].accept_local: unknown key"),
     ("managed-path-variable", 'kind = "managed"\npath = "/etc/x.json"\npath_variable = "ADMIN_USAGE_FILE"',
-     "sources[0].path_variable: a managed source has no path_variable: the users it caps could set the variable "
-     "to a file of their own and lift the administrator's ceiling; remove it"),
+     ("sources[0].path_variable: a managed source has no path_variable: the users it caps could set the variable "
+      "to a file of their own and lift the administrator's ceiling; remove it")),
     ("notice-disabled-good", 'kind = "default"\nvalue = "on"', None),
     ("notice-enabled-string", 'kind = "default"\nvalue = "on"', "notice.enabled: Input should be a valid boolean"),
     ("notice-shown-needs-title", 'kind = "default"\nvalue = "on"', "notice.title: missing"),
