@@ -10,8 +10,10 @@ from usage_consent.locations import display, locations
 from usage_consent.policy import (
     MODE_TO_JSON,
     UNCHANGED,
+    Policy,
     StateFile,
     config_target,
+    explain,
     notice_status,
     read_consent,
     render_notice,
@@ -37,6 +39,12 @@ def run_notice(args: argparse.Namespace) -> int:
     return 0
 
 
+def _held_elsewhere(policy: Policy) -> bool:
+    """Whether another config file of the policy already holds the key (a choice ``init`` keeps:
+    writing ``true`` would go to that file too)."""
+    return any(layer.kind == "config_file" and layer.status != "unset" for layer in explain(policy).trace)
+
+
 def run_init(args: argparse.Namespace) -> int:
     policy = args.policy_model
     state = StateFile(locations(policy).state_file)
@@ -47,7 +55,7 @@ def run_init(args: argparse.Namespace) -> int:
     else:
         sys.stderr.write(render_notice(policy))
     path, key = config_target(policy)
-    if read_consent(policy) is None:
+    if read_consent(policy) is None and not _held_elsewhere(policy):
         write_consent(True, policy)
         state.record_choice("init", key=key, value=MODE_TO_JSON["on"])
         print(f"{display(path)}: {key} = true (change it any time: usage-consent config set {key} false)")

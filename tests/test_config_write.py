@@ -374,3 +374,13 @@ def test_set_through_a_link_to_a_missing_folder_creates_nothing(home, tmp_path):
     with pytest.raises(ConfigFileError):
         write_consent(False)
     assert not (tmp_path / "gone").exists()
+
+
+def test_skyplane_03_init_keeps_an_opt_out_in_the_json_file(home):
+    """`--policy skyplane-0.3 init` leaves a false in ~/.skyplane/config.json as it is (never writes true over it)."""
+    home.write_config({"usage_stats": False})
+    result = home.run("--policy", "skyplane-0.3", "init")
+    assert result.returncode == 0, result.stderr
+    assert "already set; left as it is" in result.stdout
+    assert home.config_data() == {"usage_stats": False} and not (home.skyplane / "config").exists()
+    assert home.run("--policy", "skyplane-0.3", "decide").stdout == "off\n"
