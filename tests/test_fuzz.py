@@ -50,22 +50,25 @@ def expected_env_mode(value: str) -> str | None:
 
 
 @budget(150)
-@given(env_values, env_values)
-def test_env_values(value, do_not_track):
+@given(env_values, env_values, env_values)
+def test_env_values(value, do_not_track, ci):
     """Property: decide() never raises; the env mode follows the reference rule; invalid means off; DO_NOT_TRACK
-    never turns collection on."""
-    with fresh_home(SKYPLANE_USAGE_STATS_ENABLED=value, DO_NOT_TRACK=do_not_track) as home:
+    never turns collection on; DO_NOT_TRACK and CI follow the one blank rule (only ASCII spaces and tabs
+    around are ignored: CI=$'false\\u2028' is a CI runner)."""
+    with fresh_home(SKYPLANE_USAGE_STATS_ENABLED=value, DO_NOT_TRACK=do_not_track, CI=ci) as home:
         home.mark_notice_shown()
         decision = decide()
         expected = expected_env_mode(value)
         dnt_request = do_not_track.strip(" \t").lower() not in ("", "0", "false")
+        on_ci = ci.strip(" \t").lower() not in ("", "0", "false")
         if expected == "invalid":
             assert (decision.mode, decision.decided_by) == ("off", "env")
         elif expected is not None:
             assert decision.mode == expected
         else:
-            assert decision.mode == ("off" if dnt_request else "on")
+            assert decision.mode == ("off" if dnt_request or on_ci else "on")
         assert decision.trace["do_not_track"].value == ("off" if dnt_request else None)
+        assert decision.trace["ci"].value == ("off" if on_ci else None)
 
 
 @budget(150)
