@@ -166,7 +166,7 @@ class ConfigFileSource(_FileLocation):
     accept_local: bool = True
     on_invalid: OnInvalid | None = None
     on_unreadable: Literal["invalid", "unset"] = "invalid"
-    writable: bool = False  # config set writes the first writable one (default: the first config_file)
+    writable: bool = False  # config get reads, config set writes first, the first writable one (default: the first)
 
 
 class CiSource(_Strict):

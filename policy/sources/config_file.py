@@ -32,8 +32,9 @@ def file_path(policy: Policy, spec: FileSpec) -> str:
 
 
 def target_spec(policy: Policy) -> ConfigFileSource:
-    """The source that ``config set`` writes: the first config_file source with ``writable = true``,
-    else the first config_file source, else the policy's ``config_file`` as JSON."""
+    """The source ``config get`` reads and ``config set`` writes first (other config files that would
+    still decide get the change too, see config_write.py): the first config_file source with
+    ``writable = true``, else the first config_file source, else the policy's ``config_file`` as JSON."""
     files = [s for s in policy.sources if isinstance(s, ConfigFileSource)]
     chosen = next((s for s in files if s.writable), files[0] if files else None)
     return chosen or ConfigFileSource.model_construct(kind="config_file", name="config_file")
