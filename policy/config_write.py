@@ -7,7 +7,7 @@ file that would otherwise still decide against V: one above the writable file ho
 value, and one anywhere whose invalid value would still count (turn ``on`` or ``local`` off, or
 make ``decide()`` raise). ``config unset`` removes the key from every config file that holds it.
 Each file is written in its format (JSON, INI or TOML); every other key, section and value is
-kept; the writes are atomic and under each file's lock, all files locked before any is written.
+kept; every file is locked and its new text made before any is written, and each write is atomic.
 Where such a file cannot take the change (it cannot be read or written back, or its format
 refuses the value), nothing is written and ConfigFileError names that file and what to do.
 A host with its own ``config set`` command (``skyplane config set usage_stats false``) calls
@@ -149,8 +149,9 @@ def _no_folder_through_a_link(path: str, layer: str) -> None:
 
 
 def _apply(policy: Policy, specs: list[ConfigFileSource], mode: Mode | None) -> tuple[FileChange, ...]:
-    """Write the change to every file of ``specs`` (each in its format), all locked first, so that
-    either every file is written or (ConfigFileError) none is."""
+    """Write the change to every file of ``specs`` (each in its format): all are locked, read and
+    their new text made before any is written, so a file that cannot take it (ConfigFileError)
+    leaves every file as it was."""
     by_file: dict[str, list[tuple[ConfigFileSource, str]]] = {}
     for spec in specs:
         path = file_path(policy, spec)
