@@ -117,6 +117,51 @@ def test_a_forked_child_never_holds_its_parents_lock(home):
         os.waitpid(pid, 0)
 
 
+FORK_STORM = """
+import os, signal, sys, threading, time
+from usage_consent.policy import write_consent
+
+stop = threading.Event()
+
+def write_forever():
+    while not stop.is_set():
+        write_consent(True)
+
+writer = threading.Thread(target=write_forever)
+writer.start()
+children = []
+for _ in range(int(sys.argv[1])):
+    pid = os.fork()
+    if pid == 0:  # every child outlives the command the test runs next
+        time.sleep(120)
+        os._exit(0)
+    children.append(pid)
+stop.set()
+writer.join()
+print(" ".join(map(str, children)), flush=True)
+sys.stdin.read()  # the children live until the test is done
+for pid in children:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+"""
+
+
+def test_no_lock_descriptor_reaches_a_child_forked_while_another_thread_writes(home):
+    """Children forked while another thread keeps writing the config and state files never hold
+    a lock: `config set` in another process afterwards takes both locks at once."""
+    storm = subprocess.Popen([sys.executable, "-c", FORK_STORM, "200"], env=home.env(), stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert len(storm.stdout.readline().split()) == 200
+        result = home.run("config", "set", "usage_stats", "false", timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert "held by another process" not in result.stderr
+        assert home.config_data() == {"usage_stats": False}
+    finally:
+        storm.stdin.close()
+        storm.wait(timeout=60)
+
+
 def test_a_symlink_at_a_lock_files_name_is_not_followed(home, tmp_path):
     """A dangling symlink at the lock file's name is refused (exit 1, named); its target is not created."""
     home.write_config({"usage_stats": True})

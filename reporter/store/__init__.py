@@ -21,7 +21,6 @@ from usage_consent.reporter.store.markers import (
     marker_lock,
     marker_name,
     pending_entries,
-    try_flock,
     unmark,
 )
 from usage_consent.reporter.store.pruning import prune, prune_due
@@ -63,7 +62,6 @@ __all__ = [
     "show_record",
     "status_at",
     "status_in",
-    "try_flock",
     "unmark",
     "update_status",
     "usage_parts",

@@ -5,17 +5,16 @@ cancel and a prune never act on one report at once."""
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 from collections.abc import Iterator
 
-from usage_consent.files.atomic import owned
+from usage_consent.files.atomic import lock_descriptor, try_lock
 from usage_consent.files.tempdirs import UnsafePath, open_dir
 from usage_consent.locations import PENDING_FOLDER
 from usage_consent.policy import Policy
 from usage_consent.reporter.store.record import usage_parts, usage_root
 
-__all__ = ["PENDING", "has_pending", "mark", "marker_lock", "marker_name", "pending_entries", "try_flock", "unmark"]
+__all__ = ["PENDING", "has_pending", "mark", "marker_lock", "marker_name", "pending_entries", "unmark"]
 PENDING = PENDING_FOLDER
 
 
@@ -78,24 +77,16 @@ def marker_lock(policy: Policy, client_id: str, session_id: str, linked: bool = 
     """Try (never wait) to take the marker's flock: yields True when taken, False when another
     thread or process holds it or the marker is gone (with ``linked``, also when it was removed,
     by cancel_all or forget, between its opening and the flock). A forked child never keeps it."""
-    lock = None
-    with contextlib.suppress(OSError, UnsafePath):
-        fd = open_dir(usage_parts(policy, PENDING), create=False)
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    with contextlib.ExitStack() as stack:
         try:
-            lock = os.open(marker_name(client_id, session_id), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
-                           | os.O_CLOEXEC, dir_fd=fd)
-        finally:
-            os.close(fd)
-    if lock is None:
-        yield False
-        return
-    with owned(lock):
-        yield try_flock(lock) and (not linked or os.fstat(lock).st_nlink > 0)
-
-
-def try_flock(fd: int) -> bool:
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except OSError:
-        return False
+            folder = open_dir(usage_parts(policy, PENDING), create=False)
+            try:
+                lock = stack.enter_context(lock_descriptor(
+                    lambda: os.open(marker_name(client_id, session_id), flags, dir_fd=folder)))
+            finally:
+                os.close(folder)
+        except (OSError, UnsafePath):
+            yield False
+            return
+        yield try_lock(lock) and (not linked or os.fstat(lock).st_nlink > 0)

@@ -9,12 +9,12 @@ import contextlib
 import os
 from collections.abc import Iterator
 
-from usage_consent.files.atomic import owned
+from usage_consent.files.atomic import lock_descriptor, try_lock
 from usage_consent.files.tempdirs import DIR_FLAGS, UnsafePath, open_dir
 from usage_consent.locations import PRUNE_LOCK
 from usage_consent.policy import Policy
 from usage_consent.reporter.outcomes import OPEN_OUTCOMES
-from usage_consent.reporter.store.markers import PENDING, marker_name, try_flock
+from usage_consent.reporter.store.markers import PENDING, marker_name
 from usage_consent.reporter.store.record import remove_if_empty, remove_session, status_in, usage_parts
 
 __all__ = ["prune", "prune_due"]
@@ -75,9 +75,9 @@ def prune(policy: Policy) -> int:
         return 0
     with contextlib.ExitStack() as stack:
         stack.callback(os.close, root)
-        lock = stack.enter_context(owned(os.open(PRUNE_LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
-                                                 0o600, dir_fd=root)))
-        if not try_flock(lock):
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+        lock = stack.enter_context(lock_descriptor(lambda: os.open(PRUNE_LOCK, flags, 0o600, dir_fd=root)))
+        if not try_lock(lock):
             return 0  # another process is pruning
         return _prune_locked(policy, root)
 

@@ -5,27 +5,47 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
+import importlib
 import os
 import re
 import secrets
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from types import ModuleType
 
 from usage_consent.errors import ConfigFileError
 from usage_consent.locations import display, lock_file
 
 __all__ = ["COMMAND_LOCK_WAIT_S", "PRIVATE_DIR", "PRIVATE_FILE", "TRANSFER_LOCK_WAIT_S", "LockBusy",
-           "ensure_private_dir", "exclusive_lock", "owned", "real_target", "remove_stale_temporaries",
-           "replace_at", "write_atomic"]
+           "ensure_private_dir", "exclusive_lock", "lock_descriptor", "platform_problem", "real_target",
+           "remove_temporaries", "replace_at", "try_lock", "write_atomic"]
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
 TRANSFER_LOCK_WAIT_S = 0.2  # decide(), start_session(), report(): then fail closed
 COMMAND_LOCK_WAIT_S = 5.0  # usage-consent commands and write_consent(): then exit 1
-STALE_TEMP_S = 60.0  # a temporary file of ours older than this is left over from a crash
-_held: dict[int, int] = {}  # lock descriptor -> the pid that took it
-_held_guard = threading.Lock()
+_held: dict[object, int] = {}  # every lock descriptor open in this process, by the token of its block
+_held_guard = threading.Lock()  # held while one is opened or closed, and across fork
+
+
+def _file_locks() -> ModuleType | None:
+    """``fcntl``, or None where it is missing (Windows): then nothing is locked and decide() is off."""
+    try:
+        return importlib.import_module("fcntl")
+    except ImportError:
+        return None
+
+
+_fcntl = _file_locks()
+
+
+def platform_problem() -> str | None:
+    """Why this platform cannot run usage-consent (no ``fcntl`` file locks), or None on Linux and macOS."""
+    if _fcntl is None:
+        return (f"platform {sys.platform!r} is not supported (no fcntl file locks); usage-consent runs on Linux and "
+                "macOS")
+    return None
 
 
 class LockBusy(ConfigFileError):
@@ -53,18 +73,35 @@ def _open_lock(lock: str) -> int:
 
 
 @contextlib.contextmanager
-def owned(fd: int) -> Iterator[int]:
-    """Close ``fd`` (a lock file's descriptor) at the end of the block; a child forked meanwhile
-    closes its copy at once (see _drop_inherited_locks), so it never holds the lock."""
+def lock_descriptor(opener: Callable[[], int]) -> Iterator[int]:
+    """The one way a lock file is opened (config, state, pending markers, prune): ``opener()``'s
+    descriptor, closed at the end of the block. Opening and registering, unregistering and
+    closing, each happen under a guard that fork waits for, so every lock descriptor a forked
+    child inherits is registered, and the child closes them all at once (``_after_fork_in_child``):
+    a child never holds, nor keeps after the parent lets go, a lock of its parent."""
+    token = object()
     with _held_guard:
-        _held[fd] = os.getpid()
+        fd = opener()
+        _held[token] = fd
     try:
         yield fd
     finally:
         with _held_guard:
-            mine = _held.pop(fd, None) == os.getpid()
-        if mine:
-            os.close(fd)
+            mine = _held.pop(token, None)  # None in a forked child: closed there already
+            if mine is not None:
+                os.close(mine)
+
+
+def try_lock(fd: int) -> bool:
+    """Take the exclusive flock on ``fd`` without waiting: False when someone else holds it (or
+    this platform has no file locks)."""
+    if _fcntl is None:
+        return False
+    try:
+        _fcntl.flock(fd, _fcntl.LOCK_EX | _fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
 
 
 @contextlib.contextmanager
@@ -72,52 +109,59 @@ def exclusive_lock(path: str, wait: float = COMMAND_LOCK_WAIT_S) -> Iterator[Non
     """Hold an exclusive lock on a hidden lock file beside ``path`` (the file itself is replaced
     by every write, so it cannot carry the lock). Raises LockBusy, naming the lock file, when
     another process holds it for more than ``wait`` seconds."""
+    unsupported = platform_problem()
+    if unsupported:
+        raise ConfigFileError(f"{display(path)}: not written: {unsupported}", layer="platform", path=path)
     folder = os.path.dirname(path)
     ensure_private_dir(folder)
     lock = lock_file(path)
-    with owned(_open_lock(lock)) as fd:
+    with lock_descriptor(lambda: _open_lock(lock)) as fd:
         deadline = time.monotonic() + wait
         pause = 0.002
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise LockBusy(f"{display(lock)}: held by another process for more than {wait:g} s",
-                                   layer="lock", path=lock) from None
-                time.sleep(min(pause, left))
-                pause = min(pause * 2, 0.05)
+        while not try_lock(fd):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise LockBusy(f"{display(lock)}: held by another process for more than {wait:g} s",
+                               layer="lock", path=lock) from None
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.05)
         yield
 
 
-def _drop_inherited_locks() -> None:
-    """In a forked child: the parent's lock descriptors are closed, so the child never holds
-    (nor, after the parent lets go, keeps) the parent's locks."""
-    global _held_guard
-    _held_guard = threading.Lock()
-    for fd in list(_held):
+def _before_fork() -> None:
+    _held_guard.acquire()  # no lock descriptor is half opened or half closed while the process is copied
+
+
+def _after_fork_in_parent() -> None:
+    _held_guard.release()
+
+
+def _after_fork_in_child() -> None:
+    """In a forked child: every lock descriptor copied from the parent is closed (all are
+    registered: see lock_descriptor), so the child never holds the parent's locks."""
+    for fd in _held.values():
         with contextlib.suppress(OSError):
             os.close(fd)
     _held.clear()
+    _held_guard.release()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_drop_inherited_locks)
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                        after_in_child=_after_fork_in_child)
 
 
-def remove_stale_temporaries(dir_fd: int, name: str, older_than: float = STALE_TEMP_S) -> int:
-    """Delete temporary copies of ``name`` of our own naming left by a crash; returns how many."""
+def remove_temporaries(dir_fd: int, name: str) -> int:
+    """Delete every temporary copy of ``name`` of our own naming, whatever its age; returns how
+    many. Called under the file's write lock, where no writer can be holding one: any found is
+    left over from a crash."""
     pattern = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]{{12}}\.tmp")
     removed = 0
-    cutoff = time.time() - older_than
     for entry in os.listdir(dir_fd):
         if pattern.fullmatch(entry):
             with contextlib.suppress(OSError):
-                if os.stat(entry, dir_fd=dir_fd, follow_symlinks=False).st_mtime < cutoff:
-                    os.unlink(entry, dir_fd=dir_fd)
-                    removed += 1
+                os.unlink(entry, dir_fd=dir_fd)
+                removed += 1
     return removed
 
 
@@ -148,14 +192,15 @@ def replace_at(dir_fd: int, name: str, data: bytes, *, mode: int = PRIVATE_FILE,
 
 def write_atomic(path: str, text: str, *, mode: int = PRIVATE_FILE) -> None:
     """Replace ``path`` with ``text`` in one step, durably; an existing file keeps its permission
-    bits. Temporary copies of it left by an earlier crash are removed."""
+    bits. Called under ``exclusive_lock(path)``: every temporary copy of it (left by a crash) is
+    removed."""
     folder, name = os.path.split(path)
     ensure_private_dir(folder)
     with contextlib.suppress(FileNotFoundError):
         mode = os.stat(path).st_mode & 0o777
     dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        remove_stale_temporaries(dir_fd, name)
+        remove_temporaries(dir_fd, name)
         replace_at(dir_fd, name, text.encode("utf-8"), mode=mode)
     finally:
         os.close(dir_fd)
