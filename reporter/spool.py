@@ -9,19 +9,26 @@ their locks are the records store (reporter/store/); this module is when to send
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from usage_consent.clock import now_ms
 from usage_consent.files.jsonfile import NotRegular
 from usage_consent.files.tempdirs import UnsafePath
+from usage_consent.locations import display, locations
 from usage_consent.policy import Decision, Policy, notice_status
 from usage_consent.reporter import store
 from usage_consent.reporter.outcomes import OPEN_OUTCOMES
 from usage_consent.reporter.send import resting, send_report
 
-__all__ = ["PER_SESSION", "Written", "cancel_all", "clear", "retry_all", "retry_soon", "send_locked", "send_pending"]
+__all__ = ["ENDPOINT_FIELDS", "PER_SESSION", "STATUS_FIELDS", "Written", "cancel_all", "clear", "retry_all",
+           "retry_soon", "send_locked", "send_pending", "status_problem"]
+log = logging.getLogger("usage_consent")
 PER_SESSION = 20  # pending reports retried by one session, oldest first
+# The fields of status.json send_pending reads, and the type each must have (bool is not an int here).
+STATUS_FIELDS: dict[str, type] = {"created_ms": int, "schema_version": int, "notice_shown": bool, "endpoints": dict}
+ENDPOINT_FIELDS: dict[str, type] = {"outcome": str, "attempts": int}
 _attempted: set[tuple[str, str]] = set()  # each pending report is tried at most once per process
 
 
@@ -46,6 +53,25 @@ def cancel_all(policy: Policy) -> int:
     return removed
 
 
+def _wrong_type(value: object, wanted: type) -> bool:
+    return not isinstance(value, wanted) or (wanted is int and isinstance(value, bool))
+
+
+def status_problem(status: dict[str, Any]) -> str | None:
+    """What makes a pending record's status unusable for sending (a field send_pending reads has
+    the wrong type), or None; a missing field is read as its default."""
+    for field, wanted in STATUS_FIELDS.items():
+        if field in status and _wrong_type(status[field], wanted):
+            return f"{field!r} must be {wanted.__name__}; got {type(status[field]).__name__}"
+    for url, entry in status.get("endpoints", {}).items():
+        if not isinstance(entry, dict):
+            return f"endpoints[{url!r}] must be an object; got {type(entry).__name__}"
+        for field, wanted in ENDPOINT_FIELDS.items():
+            if field in entry and _wrong_type(entry[field], wanted):
+                return f"endpoints[{url!r}].{field} must be {wanted.__name__}; got {type(entry[field]).__name__}"
+    return None
+
+
 class Written(NamedTuple):
     """A record the write lane has just written, handed to the send lane as it is (the bytes
     exactly as recorded; the status says the notice was shown)."""
@@ -54,32 +80,54 @@ class Written(NamedTuple):
     status: dict[str, Any]
 
 
-def send_pending(decision: Decision, client_id: str, session_id: str, written: Written | None = None) -> bool:
-    """Send one recorded report to each of its endpoints still pending; keep it pending on failure.
-    A marker whose record is gone is removed (and False returned). ``written``: the record the
-    write lane has just written (not read back); else it is read, and a report collected before
-    the notice version it was made with was shown is deleted unsent."""
-    policy = decision.policy
-    settings = policy.reporter
-    if written is not None:
-        body, status = written
-    else:
+def _to_send(policy: Policy, client_id: str, session_id: str, written: Written | None) -> Written | bool:
+    """The record to send (``written``, or read), or what send_pending returns when there is none:
+    False for a record gone or unusable (its marker removed), True for one collected before its
+    notice was shown (deleted unsent)."""
+    if written is None:
         try:
-            body, status = store.read_record(policy, client_id, session_id)
+            written = Written(*store.read_record(policy, client_id, session_id))
         except (FileNotFoundError, NotADirectoryError, NotRegular):
             clear(policy, client_id, session_id)  # nothing (usable) left to send
             return False
+        fresh = False
+    else:
+        fresh = True
+    status = written.status
+    problem = status_problem(status)
+    if problem:
+        where = display(locations(policy).record_file(client_id, session_id, store.STATUS))
+        log.warning("%s: %s; this pending report is given up (its record is kept)", where, problem)
+        clear(policy, client_id, session_id)
+        return False
+    if not fresh:
         version = status.get("schema_version")
         shown = notice_status(policy).shown_version
         if not status.get("notice_shown") or shown is None or shown < (version or 0):
             clear(policy, client_id, session_id)  # collected before the notice: never sent
             return True
+    return written
+
+
+def send_pending(decision: Decision, client_id: str, session_id: str, written: Written | None = None) -> bool:
+    """Send one recorded report to each of its endpoints still pending; keep it pending on failure.
+    A marker whose record is gone is removed (and False returned). ``written``: the record the
+    write lane has just written (not read back); else it is read, and a report collected before
+    the notice version it was made with was shown is deleted unsent. A record whose status has a
+    field of the wrong type is given up (its marker removed, the record kept, one warning naming
+    the file and field), and False returned: the other pending reports are still retried."""
+    policy = decision.policy
+    settings = policy.reporter
+    found = _to_send(policy, client_id, session_id, written)
+    if isinstance(found, bool):
+        return found
+    body, status = found
     age_days = (now_ms() - status.get("created_ms", 0)) / 86_400_000
     results: dict[str, Any] = {}
     rested = False
     endpoints = status.get("endpoints")
-    for url, entry in (endpoints if isinstance(endpoints, dict) else {}).items():
-        if not isinstance(entry, dict) or entry.get("outcome") not in OPEN_OUTCOMES:
+    for url, entry in (endpoints or {}).items():
+        if entry.get("outcome") not in OPEN_OUTCOMES:
             continue
         if age_days > settings.retry_max_age_days or entry.get("attempts", 0) > settings.retry_attempts:
             results[url] = ("expired", None, "gave up: too old or too many attempts")

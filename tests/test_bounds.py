@@ -121,6 +121,15 @@ FORK_STORM = """
 import os, signal, sys, threading, time
 from usage_consent.policy import write_consent
 
+def lock_descriptors():
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            found.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            pass
+    return [name for name in found if name.endswith(".lock")]
+
 stop = threading.Event()
 
 def write_forever():
@@ -129,31 +138,37 @@ def write_forever():
 
 writer = threading.Thread(target=write_forever)
 writer.start()
-children = []
+holding = []
 for _ in range(int(sys.argv[1])):
     pid = os.fork()
-    if pid == 0:  # every child outlives the command the test runs next
-        time.sleep(120)
+    if pid == 0:  # a child holding a lock descriptor lives on, past the command the test runs next
+        if lock_descriptors():
+            time.sleep(120)
         os._exit(0)
-    children.append(pid)
+    time.sleep(0.001)
+    if os.waitpid(pid, os.WNOHANG) == (0, 0):
+        holding.append(pid)
 stop.set()
 writer.join()
-print(" ".join(map(str, children)), flush=True)
-sys.stdin.read()  # the children live until the test is done
-for pid in children:
+time.sleep(0.5)
+holding = [pid for pid in holding if os.waitpid(pid, os.WNOHANG) == (0, 0)]
+print(len(holding), flush=True)
+sys.stdin.read()
+for pid in holding:
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
 """
 
 
 def test_no_lock_descriptor_reaches_a_child_forked_while_another_thread_writes(home):
-    """Children forked while another thread keeps writing the config and state files never hold
-    a lock: `config set` in another process afterwards takes both locks at once."""
-    storm = subprocess.Popen([sys.executable, "-c", FORK_STORM, "200"], env=home.env(), stdin=subprocess.PIPE,
+    """Children forked while another thread keeps writing the config and state files hold no lock
+    descriptor, and `config set` in another process afterwards takes both locks at once."""
+    storm = subprocess.Popen([sys.executable, "-c", FORK_STORM, "400"], env=home.env(), stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, text=True)
     try:
-        assert len(storm.stdout.readline().split()) == 200
+        children_holding_a_lock = int(storm.stdout.readline())
         result = home.run("config", "set", "usage_stats", "false", timeout=60)
+        assert children_holding_a_lock == 0
         assert result.returncode == 0, result.stderr
         assert "held by another process" not in result.stderr
         assert home.config_data() == {"usage_stats": False}

@@ -83,24 +83,6 @@ def test_set_never_overwrites_a_file_that_is_not_an_object(home, content, proble
     assert [p.name for p in home.skyplane.iterdir() if p.name.endswith(".tmp")] == []
 
 
-LEFT_BY_A_CRASH = [("config-file", "config.json"), ("state-file", "usage_stats_state.json")]
-
-
-@pytest.mark.parametrize("name", [c[1] for c in LEFT_BY_A_CRASH], ids=[c[0] for c in LEFT_BY_A_CRASH])
-def test_the_next_write_removes_a_crashs_temporary_copy_whatever_its_age(home, name):
-    """A temporary copy of ours, just made by a writer that crashed, is removed by the next write
-    (under the write lock no writer holds one); a file not of our naming is left alone."""
-    home.write_config({"usage_stats": True})
-    home.mark_notice_shown()
-    ours = home.skyplane / f".{name}.0123456789ab.tmp"
-    not_ours = home.skyplane / f".{name}.backup.tmp"
-    for path in (ours, not_ours):
-        path.write_text('{"usage_stats": tr')
-    result = home.run("config", "set", "usage_stats", "false")
-    assert result.returncode == 0, result.stderr
-    assert not ours.exists() and not_ours.exists()
-
-
 def test_set_creates_private_folder_and_file(home):
     """A missing folder is created 0700 and the file 0600."""
     assert home.run("config", "set", "usage_stats", "false").returncode == 0

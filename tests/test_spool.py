@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 
+import pytest
 from conftest import BIN
 from test_reporter import STATS, TRANSFER, opt_in, policy_with, usage
 
@@ -130,6 +131,55 @@ def test_opt_out_deletes_pending_reports_in_the_background(home, server):
     assert markers(home) == [] and records(home) == []
 
 
+WRONG_TYPES = [
+    ("created_ms-text", lambda status: status.update(created_ms="yesterday"), "'created_ms' must be int; got str"),
+    ("created_ms-bool", lambda status: status.update(created_ms=True), "'created_ms' must be int; got bool"),
+    ("schema_version-text", lambda status: status.update(schema_version="1"), "'schema_version' must be int"),
+    ("notice_shown-text", lambda status: status.update(notice_shown="yes"), "'notice_shown' must be bool"),
+    ("endpoints-list", lambda status: status.update(endpoints=[]), "'endpoints' must be dict; got list"),
+    ("endpoint-text", lambda status: status["endpoints"].update({next(iter(status["endpoints"])): "pending"}),
+     "must be an object; got str"),
+    ("attempts-text", lambda status: next(iter(status["endpoints"].values())).update(attempts="3"),
+     ".attempts must be int; got str"),
+    ("outcome-number", lambda status: next(iter(status["endpoints"].values())).update(outcome=1),
+     ".outcome must be str; got int"),
+]
+
+
+def retry_in_a_new_process_logging(home) -> str:
+    """As retry_in_a_new_process, returning what it logged."""
+    result = subprocess.run([sys.executable, "-c", RETRY_SCRIPT], env=home.env(), capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stderr
+
+
+@pytest.mark.parametrize(("change", "problem"), [w[1:] for w in WRONG_TYPES], ids=[w[0] for w in WRONG_TYPES])
+def test_a_pending_record_with_a_wrong_typed_status_field_does_not_stop_the_others(home, server, change, problem):
+    """The oldest of three pending reports has a status.json field of the wrong type: it is given up
+    (marker removed, record kept, one warning naming the file and field) and the other two are sent."""
+    opt_in(home, server.url)
+    server.behaviour = "500"
+    sessions = []
+    for _ in range(3):
+        session = start_session(decide(), **TRANSFER)
+        session.report(stats=STATS)
+        assert wait(10)
+        sessions.append(session)
+        time.sleep(0.02)  # markers are retried oldest first: the broken one is first
+    broken = usage(home) / sessions[0].client_id / sessions[0].session_id / "status.json"
+    status = json.loads(broken.read_text())
+    change(status)
+    broken.write_text(json.dumps(status))
+    server.behaviour = "200"
+    logged = retry_in_a_new_process_logging(home)
+    sent = sorted(json.loads(body)["session_id"] for _, _, body in server.received[3:])
+    assert sent == sorted(s.session_id for s in sessions[1:])
+    assert markers(home) == [] and sessions[0].session_id in records(home)
+    assert f"{sessions[0].session_id}/status.json: " in logged and problem in logged and "given up" in logged
+    assert "TypeError" not in logged
+
+
 FULL_LANE = """
 import threading
 from usage_consent.policy import decide
@@ -181,3 +231,21 @@ def test_a_crashs_temporary_copy_is_removed_on_the_next_write(home):
     assert home.run("config", "set", "usage_stats", "false").returncode == 0
     assert not leftover.exists() and unrelated.exists()
     assert [p.name for p in home.skyplane.iterdir() if p.name.endswith(".tmp")] == [unrelated.name]
+
+
+LEFT_BY_A_CRASH = [("config-file", "config.json"), ("state-file", "usage_stats_state.json")]
+
+
+@pytest.mark.parametrize("name", [c[1] for c in LEFT_BY_A_CRASH], ids=[c[0] for c in LEFT_BY_A_CRASH])
+def test_the_next_write_removes_a_temporary_copy_made_a_moment_ago(home, name):
+    """Whatever its age (here: just made), a temporary copy of ours goes on the next write of its
+    file (under the write lock no writer holds one); a file not of our naming stays."""
+    home.write_config({"usage_stats": True})
+    home.mark_notice_shown()
+    ours = home.skyplane / f".{name}.0123456789ab.tmp"
+    not_ours = home.skyplane / f".{name}.backup.tmp"
+    for path in (ours, not_ours):
+        path.write_text('{"usage_stats": tr')
+    result = home.run("config", "set", "usage_stats", "false")
+    assert result.returncode == 0, result.stderr
+    assert not ours.exists() and not_ours.exists()
