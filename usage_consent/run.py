@@ -10,10 +10,11 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["RunConfig", "current", "using"]
+__all__ = ["RunConfig", "bound", "current", "using"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,17 +42,30 @@ class RunConfig:
 
 PROCESS = RunConfig()
 _current = PROCESS
+_job: ContextVar[RunConfig | None] = ContextVar("usage_consent_job_run_config", default=None)
 
 
 def current() -> RunConfig:
-    """The configuration in use (the process's own unless ``using`` set one)."""
-    return _current
+    """The configuration in use: the running background job's (``bound``), else the one ``using``
+    set, else the process's own."""
+    return _job.get() or _current
+
+
+@contextlib.contextmanager
+def bound(config: RunConfig) -> Iterator[RunConfig]:
+    """Use ``config`` in this thread only, for the block: a background job runs under the
+    configuration it was made under, whatever ``using`` says by the time it runs."""
+    token = _job.set(config)
+    try:
+        yield config
+    finally:
+        _job.reset(token)
 
 
 @contextlib.contextmanager
 def using(config: RunConfig) -> Iterator[RunConfig]:
-    """Use ``config`` for the duration of the block, in every thread (the background lanes too);
-    the previous one afterwards."""
+    """Use ``config`` for the duration of the block, in every thread; the previous one afterwards.
+    A background job made inside the block keeps it (see ``bound``)."""
     global _current
     before, _current = _current, config
     try:
