@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from conftest import BIN
 from test_reporter import STATS, TRANSFER, opt_in, policy_with, usage
 
 from usage_consent.policy import decide
+from usage_consent.policy.load import policy_to_toml
 from usage_consent.reporter import start_session, wait
 from usage_consent.reporter.store import prune
 
@@ -205,6 +209,78 @@ def test_a_full_queue_drops_with_one_warning_and_counts_at_exit(home, server):
     assert result.stdout.split() == ["1000", "5"]
     assert result.stderr.count("the background queue is full") == 1
     assert "5 dropped from a full queue" in result.stderr and "usage report(s) not recorded or sent" in result.stderr
+
+
+CHILDREN = """
+import multiprocessing, sys
+from usage_consent.policy import decide, load_policy
+from usage_consent.reporter import start_session, worker
+
+policy = load_policy(sys.argv[2])
+
+def transfers(_=None):
+    if {blocked!r}:  # the write lane is busy for longer than the exit wait: the child counts what is left
+        worker.submit(lambda: __import__("time").sleep(60), 0, lane="write")
+    for _ in range(5):
+        start_session(decide(policy), **{fields!r}).report(stats={stats!r})
+
+if __name__ == "__main__":
+    how = sys.argv[1]
+    start_session(decide(policy))  # the client id is stored first
+    assert worker.wait(10)
+    context = multiprocessing.get_context("fork" if how == "pool" else how)
+    if how == "pool":
+        pool = context.Pool(4)
+        pool.map(transfers, range(4), chunksize=1)
+        pool.close()
+        pool.join()
+    else:
+        children = [context.Process(target=transfers) for _ in range(4)]
+        for child in children:
+            child.start()
+        for child in children:
+            child.join()
+"""
+
+
+def run_children(home, how: str, blocked: bool, exit_wait_s: float
+                 ) -> tuple[subprocess.CompletedProcess[str], list[Path], list[str]]:
+    """The script above, run from a file (spawn and forkserver children import their __main__ from
+    it) with a TMPDIR short enough for the forkserver's socket; the records it made and the
+    reports left pending."""
+    script, policy = home.root / "children.py", home.root / "policy.toml"
+    script.write_text(CHILDREN.format(blocked=blocked, fields=TRANSFER, stats=STATS))
+    policy.write_text(policy_to_toml(policy_with(exit_wait_s=exit_wait_s)))
+    short = Path(tempfile.mkdtemp(prefix="uc-", dir="/tmp"))
+    try:
+        result = subprocess.run([sys.executable, str(script), how, str(policy)], env=home.env(TMPDIR=str(short)),
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        made = sorted(short.glob("skyplane/usage/*/*/usage_stats.json"))
+        left = sorted(p.name for p in (short / "skyplane" / "usage" / ".pending").glob("*"))
+        return result, made, left
+    finally:
+        shutil.rmtree(short, ignore_errors=True)
+
+
+@pytest.mark.parametrize("how", ["fork", "forkserver", "spawn", "pool"])
+def test_reports_made_in_multiprocessing_children_are_all_recorded(home, server, how):
+    """4 multiprocessing children (or a fork Pool's 4 workers, closed and joined) x 5 reports:
+    every child waits for its reports at exit, so all 20 are recorded, and each is sent or kept
+    pending (a send left undone within the exit wait is counted in a warning)."""
+    opt_in(home, server.url)
+    result, made, pending = run_children(home, how, blocked=False, exit_wait_s=30)  # a loaded machine is slow
+    assert len(made) == 20, result.stderr
+    sent = {json.loads(body)["session_id"] for _, _, body in server.received}
+    assert {p.parent.name for p in made} <= sent | {name.split("__")[1] for name in pending}
+
+
+def test_a_multiprocessing_child_counts_what_it_could_not_finish(home, server):
+    """A fork child whose write lane stays busy past the exit wait (0.5 s) says, at its exit, how many
+    reports were not recorded."""
+    opt_in(home, server.url)
+    result, _, _ = run_children(home, "fork", blocked=True, exit_wait_s=0.5)
+    assert result.stderr.count("usage report(s) not recorded or sent: 0 dropped from a full queue") == 4
 
 
 def test_concurrent_first_runs_show_and_record_the_notice_once(home):
