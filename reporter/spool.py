@@ -21,6 +21,7 @@ from usage_consent.policy import Decision, Policy, notice_status
 from usage_consent.reporter import store
 from usage_consent.reporter.outcomes import OPEN_OUTCOMES
 from usage_consent.reporter.send import resting, send_report
+from usage_consent.run import RunConfig, current
 
 __all__ = ["ENDPOINT_FIELDS", "PER_SESSION", "STATUS_FIELDS", "Written", "cancel_all", "clear", "retry_all",
            "retry_soon", "send_locked", "send_pending", "status_problem"]
@@ -161,23 +162,23 @@ def send_locked(decision: Decision, client_id: str, session_id: str, written: Wr
         return taken and send_pending(decision, client_id, session_id, written)
 
 
-_retry_queued: set[str] = set()  # apps whose retry job is waiting in the send lane
+_retry_queued: set[tuple[str, RunConfig]] = set()  # (app, run configuration): its retry job waits in the send lane
 
 
 def retry_soon(decision: Decision, submit: Callable[[Callable[[], None]], object]) -> None:
     """Queue one retry of earlier pending reports, unless one is already waiting (a burst of
     sessions queues one retry, not one each)."""
-    app = decision.policy.app
-    if app in _retry_queued or all(map(resting, decision.endpoints)) or not store.has_pending(decision.policy):
+    key = (decision.policy.app, current())  # a job the sandbox drops at its end leaves only its own key
+    if key in _retry_queued or all(map(resting, decision.endpoints)) or not store.has_pending(decision.policy):
         return  # one is queued already, every endpoint is resting, or nothing is pending
-    _retry_queued.add(app)
+    _retry_queued.add(key)
 
     def job() -> None:
-        _retry_queued.discard(app)
+        _retry_queued.discard(key)
         retry_all(decision)
 
     if not submit(job):
-        _retry_queued.discard(app)
+        _retry_queued.discard(key)
 
 
 def retry_all(decision: Decision) -> int:

@@ -122,6 +122,33 @@ def test_the_sandbox_is_on_whatever_the_runner_sets(variable, monkeypatch, tmp_p
     assert os.environ[variable]  # restored after the block
 
 
+SEALED = """
+import os, sys
+import usage_consent
+from usage_consent.reporter import wait
+from usage_consent.testing import sandbox
+
+with sandbox() as box:
+    for _ in range(300):
+        usage_consent.start_session(usage_consent.decide(), **{fields!r}).report()
+    inside = os.environ["HOME"]
+print(wait(30), inside != os.environ["HOME"], flush=True)  # jobs left over would run now, after the block
+"""
+
+
+def test_the_sandbox_is_sealed_nothing_reaches_the_callers_home_or_tmpdir(home):
+    """300 reports made in `with sandbox():` leave nothing in the caller's HOME (no state file, no
+    client id) or TMPDIR (no record; the sandbox's own folder there is removed), even from the
+    background jobs still queued when the block ends."""
+    result = subprocess.run([sys.executable, "-c", SEALED.format(fields=TRANSFER)], env=home.env(),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
+    assert sorted(p.name for p in home.root.iterdir()) == ["tmp"]
+    assert list(home.tmp.iterdir()) == []
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("endpoint", ["https://10.255.255.1/report", "https://usage.example.com/report",
                                       "https://[2001:db8::1]/report"])
 def test_under_the_plugin_a_non_loopback_endpoint_opens_no_connection(usage_stats_sandbox, connections, endpoint):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -18,6 +19,9 @@ from usage_consent.testing.server import ReportServer
 
 if TYPE_CHECKING:
     from usage_consent.policy import Policy
+
+log = logging.getLogger("usage_consent")
+SETTLE_S = 10.0  # at its end a sandbox waits this long for its background jobs, then drops the rest
 
 
 def _policy(policy: Policy | str | os.PathLike[str] | None) -> Policy:
@@ -39,10 +43,24 @@ def consent_variables(policy: Policy) -> list[str]:
     return list(dict.fromkeys(name for name in names if name))
 
 
+def _settle(config: run.RunConfig) -> None:
+    """Wait (at most SETTLE_S) for the background jobs, then drop those still made under ``config``:
+    none runs once the sandbox is gone (each would run against the sandbox's folders anyway)."""
+    from usage_consent.reporter import worker
+
+    worker.wait(SETTLE_S)
+    left = worker.discard(config)
+    if left:
+        log.warning("usage-consent sandbox: %d background job(s) not done within %g s dropped at its end", left,
+                    SETTLE_S)
+
+
 @contextlib.contextmanager
 def isolated_home(policy: Policy | None = None, root: Path | None = None) -> Iterator[Path]:
     """HOME=<root>, TMPDIR=<root>/tmp and the policy's consent variables unset, for this process and
-    the ones it starts; everything restored afterwards (a root made here is deleted)."""
+    the ones it starts; everything restored afterwards (a root made here is deleted). The library
+    is told through a run configuration that every background job made inside carries: at the end
+    the block waits for them and drops what is left, so none touches the caller's HOME or TMPDIR."""
     made = root is None
     root = Path(tempfile.mkdtemp(prefix="usage-sandbox-")) if root is None else root
     (root / "tmp").mkdir(parents=True, exist_ok=True)
@@ -52,10 +70,12 @@ def isolated_home(policy: Policy | None = None, root: Path | None = None) -> Ite
     for name in names[2:]:
         os.environ.pop(name, None)
     tempfile.tempdir = None  # the host's own gettempdir() reads TMPDIR again (the library is told below)
+    config = run.RunConfig(home=str(root), temp_dir=str(root / "tmp"))
     try:
-        with run.using(run.RunConfig(temp_dir=str(root / "tmp"))):
+        with run.using(config):
             yield root
     finally:
+        _settle(config)
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
