@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from usage_consent.errors import ConfigFileError, UsageConsentError
-from usage_consent.files.atomic import TRANSFER_LOCK_WAIT_S, LockBusy
+from usage_consent.files.atomic import TRANSFER_LOCK_WAIT_S, LockBusy, platform_problem
 from usage_consent.locations import home_problem, locations
 from usage_consent.policy.decision import Decision, Layer, Trace
 from usage_consent.policy.load import embedded_policy
@@ -41,6 +42,9 @@ def _not_shown(decision: Decision, error: BaseException) -> Decision:
 
 
 def _check_home() -> None:
+    unsupported = platform_problem()  # first: nothing is read, shown or written on such a platform
+    if unsupported:
+        raise UsageConsentError(unsupported, layer="platform", path=sys.platform, accepted="Linux or macOS")
     problem = home_problem()
     if problem:
         raise ConfigFileError(problem, layer="home", path="$HOME")

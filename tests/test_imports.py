@@ -64,3 +64,33 @@ def test_public_names_load_their_modules_on_first_use(name, loads):
             "print('pydantic' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["True", str(loads is not None)]
+
+
+WITHOUT_FCNTL = """
+import json, sys
+sys.modules["fcntl"] = None  # as on Windows: `import fcntl` raises ImportError
+import usage_consent
+
+decision = usage_consent.decide()
+session = usage_consent.start_session(decision, command="cp")
+print(json.dumps({"mode": decision.mode, "explained": usage_consent.explain().mode,
+                  "layer": decision.trace.layers[-1].name, "reason": decision.trace.layers[-1].reason,
+                  "report": session.report()}))
+"""
+
+
+def test_without_fcntl_import_works_and_the_decision_is_off_naming_the_platform(home):
+    """Where fcntl is missing (Windows), `import usage_consent` works, decide() and explain() are off
+    with the platform named in the trace and one warning each, no notice is shown and no file is
+    written, even for a user who opted in."""
+    home.write_config({"usage_stats": True})
+    result = subprocess.run([sys.executable, "-c", WITHOUT_FCNTL], env=home.env(), capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["mode"] == found["explained"] == "off" and found["report"] == "off"
+    assert found["layer"] == "platform"
+    assert found["reason"].startswith(f"platform {sys.platform!r} is not supported: it has no fcntl file locks")
+    assert result.stderr.count("is not supported: it has no fcntl file locks") == 2  # decide() and explain()
+    assert "collects anonymous usage statistics" not in result.stderr
+    assert sorted(p.name for p in home.skyplane.iterdir()) == ["config.json"] and list(home.tmp.iterdir()) == []

@@ -43,8 +43,8 @@ _fcntl = _file_locks()
 def platform_problem() -> str | None:
     """Why this platform cannot run usage-consent (no ``fcntl`` file locks), or None on Linux and macOS."""
     if _fcntl is None:
-        return (f"platform {sys.platform!r} is not supported (no fcntl file locks); usage-consent runs on Linux and "
-                "macOS")
+        return (f"platform {sys.platform!r} is not supported: it has no fcntl file locks (usage-consent supports "
+                "Linux and macOS)")
     return None
 
 
