@@ -53,34 +53,46 @@ def on_config(config: Any) -> Any:
 
 # --- the policy format, from its JSON Schema ------------------------------------------------------
 
+def _ref(spec: dict[str, Any]) -> str:
+    name = spec["$ref"].rsplit("/", 1)[-1]
+    return f"table: [{name}](#{name.lower()})"
+
+
+def _any_of(spec: dict[str, Any]) -> str:
+    kinds = [_type(option) for option in spec["anyOf"] if option.get("type") != "null"]
+    optional = any(option.get("type") == "null" for option in spec["anyOf"])
+    return " or ".join(kinds) + (" (or absent)" if optional else "")
+
+
+def _array(spec: dict[str, Any]) -> str:
+    items = spec.get("items", {})
+    if "discriminator" in items:
+        names = sorted(items["discriminator"]["mapping"].items())
+        return "array of tables: " + ", ".join(f"[{key}](#{ref.rsplit('/', 1)[-1].lower()})" for key, ref in names)
+    return f"array of {_type(items)}"
+
+
+_BOUNDS = (("minLength", "at least {} characters"), ("maxLength", "at most {} characters"), ("minimum", ">= {}"),
+           ("exclusiveMinimum", "> {}"), ("maximum", "<= {}"), ("exclusiveMaximum", "< {}"),
+           ("pattern", "matching `{}`"), ("minItems", "at least {} items"))
+
+
+def _scalar(spec: dict[str, Any]) -> str:
+    bounds = [label.format(spec[key]) for key, label in _BOUNDS if key in spec]
+    return spec.get("type", "any") + (f" ({', '.join(bounds)})" if bounds else "")
+
+
 def _type(spec: dict[str, Any]) -> str:
     """One property's accepted values, written the way the policy's TOML spells them."""
     if "$ref" in spec:
-        return f"table: [{spec['$ref'].rsplit('/', 1)[-1]}](#{spec['$ref'].rsplit('/', 1)[-1].lower()})"
+        return _ref(spec)
     if "const" in spec:
         return f"`{json.dumps(spec['const'])}`"
     if "enum" in spec:
         return " \\| ".join(f"`{json.dumps(value)}`" for value in spec["enum"])
     if "anyOf" in spec:
-        kinds = [_type(option) for option in spec["anyOf"] if option.get("type") != "null"]
-        optional = any(option.get("type") == "null" for option in spec["anyOf"])
-        return " or ".join(kinds) + (" (or absent)" if optional else "")
-    kind = spec.get("type", "any")
-    if kind == "array":
-        items = spec.get("items", {})
-        if "discriminator" in items:
-            names = sorted(items["discriminator"]["mapping"].items())
-            return "array of tables: " + ", ".join(f"[{key}](#{ref.rsplit('/', 1)[-1].lower()})" for key, ref in names)
-        return f"array of {_type(items)}"
-    if kind == "object" and "additionalProperties" in spec and isinstance(spec["additionalProperties"], dict):
-        return f"table of {_type(spec['additionalProperties'])}"
-    bounds = []
-    for key, label in (("minLength", "at least {} characters"), ("maxLength", "at most {} characters"),
-                       ("minimum", ">= {}"), ("exclusiveMinimum", "> {}"), ("maximum", "<= {}"),
-                       ("exclusiveMaximum", "< {}"), ("pattern", "matching `{}`"), ("minItems", "at least {} items")):
-        if key in spec:
-            bounds.append(label.format(spec[key]))
-    return kind + (f" ({', '.join(bounds)})" if bounds else "")
+        return _any_of(spec)
+    return _array(spec) if spec.get("type") == "array" else _scalar(spec)
 
 
 def _default(spec: dict[str, Any], required: bool) -> str:
