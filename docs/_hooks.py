@@ -5,10 +5,7 @@
 - ``<!-- generated: commands -->`` becomes the ``--help`` of ``usage-consent`` and of every
   command and action, from the command's own argparse parser;
 - ``::: usage_consent.NAME`` (a public name of the package root, loaded lazily there) is pointed
-  at the module that defines it, under the heading ``usage_consent.NAME``, for mkdocstrings;
-- mkdocstrings reads the package as a wheel lays it out (``[tool.setuptools.package-dir]`` maps
-  top-level folders into ``usage_consent``, which griffe does not follow): a copy of that layout in
-  ``build/docs-package`` (git-ignored), the ``paths`` mkdocs.yml gives the Python handler.
+  at the module that defines it, under the heading ``usage_consent.NAME``, for mkdocstrings.
 
 Nothing here reaches the network.
 """
@@ -20,35 +17,14 @@ import importlib
 import io
 import json
 import re
-import shutil
-import tomllib
 from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_SCHEMA = ROOT / "schemas" / "policy.schema.json"
-PACKAGE_LAYOUT = "build/docs-package"  # mkdocs.yml: plugins.mkdocstrings.handlers.python.paths
 _MARKER = re.compile(r"^<!-- generated: ([a-z-]+) -->$", re.MULTILINE)
 _API_LINE = re.compile(r"^::: (usage_consent\.([A-Za-z_][A-Za-z0-9_]*))[ \t]*$", re.MULTILINE)
-
-
-# --- mkdocstrings: the package as installed -------------------------------------------------------
-
-def _installed_layout(top: Path) -> None:
-    """``top/usage_consent/`` laid out as a wheel lays it out, for griffe to read (made anew)."""
-    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    shutil.rmtree(top, ignore_errors=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    mapping = setuptools.get("package-dir", {"usage_consent": "usage_consent"})
-    for package, folder in sorted(mapping.items()):  # the root first, then its subpackages
-        target = top.joinpath(*package.split("."))
-        shutil.copytree(ROOT / folder, target, ignore=ignore, dirs_exist_ok=True)
-
-
-def on_config(config: Any) -> Any:
-    _installed_layout(ROOT / PACKAGE_LAYOUT)
-    return config
 
 
 # --- the policy format, from its JSON Schema ------------------------------------------------------
