@@ -7,8 +7,8 @@ identifier with a pattern, or bounded; no free-form arguments, paths, bucket nam
 error messages.
 
 Version 2 follows what Skyplane 0.3.2's own ``UsageStatsToReport`` (``skyplane/api/usage.py``)
-reports, field by field, with the value sets of its code; README's mapping table gives the one
-place of each of its fields here.
+reports, field by field, with the value sets of its code; the mapping table in
+docs/reference/report-schema.md gives the one place of each of its fields here.
 """
 
 from __future__ import annotations

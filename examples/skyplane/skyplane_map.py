@@ -5,7 +5,7 @@ region tags (``"aws:us-east-1"``, ``"local:/home/alice/data"``), its ``args`` di
 ``transfer_stats`` dict, the error location and the exception. Free-form values never pass:
 local paths, error messages and the ``errors`` list are dropped; a value outside the schema's
 closed sets becomes ``unknown`` (providers, regions) or is left out (optional fields).
-README.md beside this file has the field-by-field table.
+docs/reference/report-schema.md has the field-by-field table (this module is that table as code).
 """
 
 from __future__ import annotations
