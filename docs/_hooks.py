@@ -16,6 +16,7 @@ import argparse
 import importlib
 import io
 import json
+import os
 import re
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -109,9 +110,17 @@ def policy_schema_markdown(schema: dict[str, Any]) -> str:
 # --- every command, from its parser ---------------------------------------------------------------
 
 def _help(parser: argparse.ArgumentParser) -> str:
-    out = io.StringIO()
-    with redirect_stdout(out):
-        parser.print_help()
+    """The parser's ``--help``, wrapped at 100 columns whatever terminal the build runs in."""
+    out, columns = io.StringIO(), os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"
+    try:
+        with redirect_stdout(out):
+            parser.print_help()
+    finally:
+        if columns is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = columns
     return out.getvalue()
 
 
