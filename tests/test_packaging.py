@@ -18,9 +18,11 @@ PROJECT = PYPROJECT["project"]
 
 @pytest.fixture
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
-    """The project built as a wheel, as pip would build it for a user."""
+    """The project built as a wheel, as pip builds it for a user (offline: the test extra installs the
+    build-system requirements, so no build environment is downloaded)."""
     out = tmp_path_factory.mktemp("wheel")
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT)],
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                           "--no-index", "-w", str(out), str(ROOT)],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     (built,) = out.glob("usage_consent-*.whl")
