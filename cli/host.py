@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import import_module
@@ -38,8 +37,9 @@ if TYPE_CHECKING:
     import typer
 
     from usage_consent.policy import Policy
+    from usage_consent.policy._paths import PolicySource
 
-    PolicyLike: TypeAlias = Policy | str | os.PathLike[str] | None  # the policy, or its TOML file's path
+    PolicyLike: TypeAlias = Policy | PolicySource | None  # the policy, or its TOML file or resource
 
 @dataclass(frozen=True)
 class Command:
@@ -74,13 +74,9 @@ GROUP_HELP = "anonymous usage statistics: why they are on or off, what was sent,
 
 
 def _load(policy: PolicyLike) -> Policy:
-    from usage_consent.policy import embedded_policy, load_policy
+    from usage_consent.policy import policy_from
 
-    if policy is None:
-        return embedded_policy()
-    if isinstance(policy, str | os.PathLike):
-        return load_policy(os.fspath(policy))
-    return policy
+    return policy_from(policy)
 
 
 def runner(command: Command, policy: PolicyLike, prog: str) -> Callable[[argparse.Namespace], int]:

@@ -41,8 +41,24 @@ def run_check(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         print(f"{args.file}: {len(error.problems)} problem(s)", file=sys.stderr)
         return 1
+    missing = _missing_relative_paths(args.file, policy)
+    if missing:
+        print(PolicyError(args.file, missing), file=sys.stderr)
+        print(f"{args.file}: {len(missing)} problem(s)", file=sys.stderr)
+        return 1
     print(f"{args.file}: ok ({policy.app}, {len(policy.sources)} sources)")
     return 0
+
+
+def _missing_relative_paths(file: str, policy: Policy) -> list[tuple[str, str]]:
+    """Each path the file writes relative to itself that does not exist (a shipped policy has none)."""
+    from usage_consent.policy import SHIPPED
+    from usage_consent.policy._paths import missing_relative, relative_paths
+
+    if file in SHIPPED:
+        return []
+    with open(file, encoding="utf-8") as text:
+        return missing_relative(policy, relative_paths(text.read()))
 
 
 def policy_json_schema() -> dict:

@@ -20,7 +20,14 @@ from usage_consent.errors import (
 from usage_consent.policy.decide import decide, explain
 from usage_consent.policy.decision import Decision, Layer, Trace
 from usage_consent.policy.fileformats import file_format, written
-from usage_consent.policy.load import SHIPPED, embedded_policy, load_policy, parse_policy, policy_to_toml
+from usage_consent.policy.load import (
+    SHIPPED,
+    embedded_policy,
+    load_policy,
+    parse_policy,
+    policy_from,
+    policy_to_toml,
+)
 from usage_consent.policy.model import Policy
 from usage_consent.policy.notice_state import NoticeState, schemas_root
 from usage_consent.policy.sources.config_file import config_target, target_spec
@@ -91,6 +98,7 @@ __all__ = [
     "load_policy",
     "notice_status",
     "parse_policy",
+    "policy_from",
     "policy_to_toml",
     "read_consent",
     "remove_consent",

@@ -9,9 +9,13 @@ from usage_consent.errors import ConfigFileError, UsageConsentError
 from usage_consent.files.atomic import TRANSFER_LOCK_WAIT_S, LockBusy, platform_problem
 from usage_consent.locations import home_problem, locations
 from usage_consent.policy.decision import Decision, Layer, Trace
-from usage_consent.policy.load import embedded_policy
+from usage_consent.policy.load import policy_from
 from usage_consent.policy.model import Policy
 from usage_consent.policy.resolve import resolve
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from usage_consent.policy._paths import PolicySource
 
 __all__ = ["decide", "explain"]
 
@@ -78,10 +82,12 @@ def _notice_is_due(policy: Policy, decision: Decision) -> bool:
     return decision.notice is not None and decision.notice.due
 
 
-def explain(policy: Policy | None = None) -> Decision:
-    """The decision a transfer started now would get, with its trace; changes no file."""
+def explain(given: Policy | PolicySource | None = None) -> Decision:
+    """The decision a transfer started now would get, with its trace; changes no file. ``given``:
+    a policy, or its file or resource as ``load_policy`` takes it (default: the embedded one)."""
+    policy: Policy | None = None
     try:
-        policy = policy or embedded_policy()
+        policy = policy_from(given)
         _check_home()
         decision = resolve(policy)
         if decision.for_this_run_only and decision.notice is not None:
@@ -91,8 +97,11 @@ def explain(policy: Policy | None = None) -> Decision:
         return _failed_closed(policy, error)
 
 
-def decide(policy: Policy | None = None) -> Decision:
-    """Decide once, at the start of a transfer, whether usage stats may be collected.
+def decide(given: Policy | PolicySource | None = None) -> Decision:
+    """Decide once, at the start of a transfer, whether usage stats may be collected. ``given``:
+    a policy, or its file or resource as ``load_policy`` takes it (a policy that cannot be loaded
+    makes the decision off, with the reason in the trace and a logged warning); default: the
+    embedded one.
 
     Never raises for bad environment or file input (an invalid value makes the decision off),
     except where the policy asks for it: when the source that decides is invalid and its
@@ -100,8 +109,9 @@ def decide(policy: Policy | None = None) -> Decision:
     When the user has not been shown the notice for the current schema version (and has not
     opted out), the notice is printed to stderr and recorded before anything is collected.
     """
+    policy: Policy | None = None
     try:
-        policy = policy or embedded_policy()
+        policy = policy_from(given)
         _check_home()
         decision = resolve(policy)
         _set_aside_unusable_state(policy, decision)

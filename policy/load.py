@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from usage_consent.errors import PolicyError
+from usage_consent.policy._paths import read_source, resolve_relative
 from usage_consent.policy.model import (
     MANAGED_FIRST,
     MANAGED_FIXED_PATH,
@@ -24,6 +26,10 @@ from usage_consent.policy.model import (
     duplicate_names,
 )
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from usage_consent.policy._paths import PolicySource
+
 __all__ = [
     "EMBEDDED_COMPILED",
     "EMBEDDED_NAME",
@@ -31,6 +37,7 @@ __all__ = [
     "embedded_policy",
     "load_policy",
     "parse_policy",
+    "policy_from",
     "policy_to_toml",
     "trusted_policy",
 ]
@@ -108,8 +115,10 @@ def _source_index(problem: tuple[str, str]) -> int:
     return int(match.group(1)) if match else -1
 
 
-def parse_policy(text: str, origin: str) -> Policy:
-    """Parse a policy document; raise PolicyError naming ``origin`` and every bad entry."""
+def parse_policy(text: str, origin: str, folder: str | None = None, *, from_resource: bool = False) -> Policy:
+    """Parse a policy document; raise PolicyError naming ``origin`` and every bad entry. Relative
+    paths in it are made absolute against ``folder`` (the policy file's); read from a resource that
+    is not on disk (``from_resource``), a relative path is an error."""
     import tomllib
 
     try:
@@ -120,31 +129,64 @@ def parse_policy(text: str, origin: str) -> Policy:
         raise PolicyError(origin, [("", "not usable TOML: nested too deeply")]) from None
     except ValueError as error:  # a number too long to convert
         raise PolicyError(origin, [("", f"not usable TOML: {str(error)[:120]}")]) from None
+    unresolved: list[tuple[str, str]] = []
+    if folder is not None or from_resource:
+        unresolved = resolve_relative(data, folder, origin)
     try:
-        return Policy.model_validate(data)
+        policy = Policy.model_validate(data)
     except ValidationError as error:
-        problems = _raw_problems(data)
+        problems = unresolved + _raw_problems(data)
         reported = {where for where, _ in problems}
         problems += [p for p in _problems(error) if p not in problems and p[0] not in reported]
         raise PolicyError(origin, sorted(problems, key=_source_index)) from None
+    if unresolved:
+        raise PolicyError(origin, unresolved)
+    return policy
 
 
-def load_policy(path: str | Path) -> Policy:
-    """Read and check the policy file at ``path`` (a regular file of at most MAX_FILE_BYTES), or
+def load_policy(path: PolicySource) -> Policy:
+    """Read and check the policy at ``path``: a file (a path or a ``str``, a regular file of at most
+    MAX_FILE_BYTES), an ``importlib.resources`` resource (``files("mytool") / "policy.toml"``), or
     the shipped policy of that name (``skyplane``, ``skyplane-0.3``; a file of the same name is
-    given as ``./skyplane-0.3``)."""
-    from usage_consent.files.jsonfile import read_regular
+    given as ``./skyplane-0.3``). Paths in it that are neither absolute nor ``~/...`` are relative
+    to the policy file's folder."""
+    from usage_consent.files.jsonfile import MAX_FILE_BYTES
 
     if isinstance(path, str) and path in SHIPPED:
         path = Path(__file__).parent / SHIPPED[path]
     try:
-        text = read_regular(str(path)).decode("utf-8")
+        data, origin, folder = read_source(path, MAX_FILE_BYTES)
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
-        if isinstance(error, FileNotFoundError) and "/" not in str(path):  # perhaps a misspelt shipped name
+        shown = str(path)
+        if isinstance(error, FileNotFoundError) and "/" not in shown:  # perhaps a misspelt shipped name
             reason += f"; not a shipped policy either (shipped: {', '.join(SHIPPED)})"
-        raise PolicyError(str(path), [("", f"cannot be read: {reason}")]) from None
-    return parse_policy(text, str(path))
+        raise PolicyError(shown, [("", f"cannot be read: {reason}")]) from None
+    return parse_policy(text, origin, folder, from_resource=folder is None)
+
+
+def policy_from(value: Policy | PolicySource | None) -> Policy:
+    """The policy ``value`` stands for: itself, the embedded one (None), or the one loaded from a
+    file or resource, loaded again only when the file changed (``decide(path)`` before each
+    transfer pays one ``stat``)."""
+    if value is None:
+        return embedded_policy()
+    if isinstance(value, Policy):
+        return value
+    from usage_consent.files.jsonfile import stat_key
+
+    if not isinstance(value, str | os.PathLike):
+        return load_policy(value)  # a resource inside a zip: read each time
+    name = os.fsdecode(os.fspath(value))
+    where = str(Path(__file__).parent / SHIPPED[name]) if name in SHIPPED else name
+    return _cached(name, stat_key(where))
+
+
+@lru_cache(maxsize=8)
+def _cached(name: str, stamp: object) -> Policy:
+    """The policy file ``name`` as loaded when its stat was ``stamp``."""
+    return load_policy(name)
 
 
 @lru_cache(maxsize=1)

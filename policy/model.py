@@ -271,7 +271,13 @@ class Policy(_Strict):
     schema_name: str = Field(pattern=r"^[a-z0-9_]+$")
     config_file: str = Field(min_length=1)
     state_file: str = Field(min_length=1)
-    schemas_dir: str | None = None
+    schemas_dir: str | None = Field(default=None, description=(
+        "The host's released schemas, <schemas_dir>/<schema_name>/v<N>.json; a relative path is relative to "
+        "the policy file's folder. Default: usage-consent's own."))
+    schema_model: str | None = Field(
+        default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$",
+        description="The host's report model, MODULE:CLASS, a subclass of usage_consent.BaseReport: "
+                    "`schema init`, `check` and `bump` use it without --model.")
     on_invalid: Literal["off", "skip"] = "off"
     spellings: Spellings = Spellings.model_construct()
     sources: tuple[Source, ...] = Field(min_length=1)

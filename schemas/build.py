@@ -6,6 +6,7 @@ import hashlib
 import importlib
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -63,11 +64,15 @@ def dump(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def load_model(reference: str = DEFAULT_MODEL) -> type[BaseModel]:
-    """``module:Class`` or ``path/to/file.py:Class``: the model to release."""
+def load_model(reference: str = DEFAULT_MODEL, *, given_as: str = "--model",
+               base: type[BaseModel] | None = None) -> type[BaseModel]:
+    """``module:Class`` or ``path/to/file.py:Class``: the model to release (a module is looked for in
+    the current folder too, as ``python -m`` does). It must hold every field the library fills in
+    (``usage_consent.BaseReport``'s); with ``base``, it must subclass it. ``given_as`` names where the
+    reference was written, for the error."""
     where, _, attribute = reference.rpartition(":")
     if not where or not attribute:
-        raise SchemaError(f"--model {reference!r}: expected MODULE:CLASS or FILE.py:CLASS", value=reference)
+        raise SchemaError(f"{given_as} {reference!r}: expected MODULE:CLASS or FILE.py:CLASS", value=reference)
     try:
         if where.endswith(".py"):
             spec = importlib.util.spec_from_file_location(f"_usage_consent_model_{Path(where).stem}", where)
@@ -77,14 +82,42 @@ def load_model(reference: str = DEFAULT_MODEL) -> type[BaseModel]:
             sys.modules[spec.name] = module  # so that postponed annotations resolve
             spec.loader.exec_module(module)
         else:
-            module = importlib.import_module(where)
+            module = _import_here(where)
         model = getattr(module, attribute)
     except (ImportError, OSError, AttributeError, SyntaxError) as error:
-        raise SchemaError(f"--model {reference!r}: {error}", value=reference) from None
+        raise SchemaError(f"{given_as} {reference!r}: cannot be imported: {error}", value=reference) from None
+    except Exception as error:  # the host's module failed while being imported
+        raise SchemaError(f"{given_as} {reference!r}: importing it raised {type(error).__name__}: {error}",
+                          value=reference) from None
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        raise SchemaError(f"--model {reference!r}: not a pydantic model", value=reference)
+        raise SchemaError(f"{given_as} {reference!r}: not a pydantic model", value=reference)
+    if base is not None and not issubclass(model, base):
+        raise SchemaError(f"{given_as} {reference!r}: not a subclass of usage_consent.{base.__name__}",
+                          value=reference)
+    from usage_consent.schemas._base_report import missing_library_fields
+
+    missing = missing_library_fields(model)
+    if missing:
+        names = ", ".join(repr(name) for name in missing)
+        raise SchemaError(f"{given_as} {reference!r}: lacks the field(s) usage-consent fills in: {names}; "
+                          "subclass usage_consent.BaseReport", value=reference, key=missing[0])
     try:
         model.model_json_schema()
     except Exception as error:  # a model pydantic cannot turn into a schema
-        raise SchemaError(f"--model {reference!r}: no JSON Schema can be made: {error}", value=reference) from None
+        raise SchemaError(f"{given_as} {reference!r}: no JSON Schema can be made: {error}",
+                          value=reference) from None
     return model
+
+
+def _import_here(name: str) -> Any:
+    """``import_module(name)``, with the current folder searched first, as ``python -m`` does (a host's
+    model is released from its project folder before the host is installed)."""
+    here = os.getcwd()
+    added = here not in sys.path
+    if added:
+        sys.path.insert(0, here)
+    try:
+        return importlib.import_module(name)
+    finally:
+        if added:
+            sys.path.remove(here)

@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from usage_consent.schemas._base_report import ErrorLocation, OperatingSystem, TransferError
 from usage_consent.schemas.patterns import UUID4_PATTERN
 
 __all__ = [
@@ -37,14 +38,12 @@ __all__ = [
 
 # Skyplane 0.3.2's providers (skyplane/utils/path.py parse_path, obj_store/*.region_tag); unknown: none given.
 Provider = Literal["aws", "azure", "gcp", "ibmcloud", "cloudflare", "hdfs", "local", "unknown"]
-OperatingSystem = Literal["linux", "darwin", "windows", "other"]
 Command = Literal["cp", "sync"]
 # Skyplane 0.3.2's planning algorithms (skyplane/api/pipeline.py).
 Solver = Literal["direct", "src_one_sided", "dst_one_sided"]
 # The monitor statuses Skyplane 0.3.2 produces (skyplane/cli/cli_transfer.py TransferStats).
 MonitorStatus = Literal["completed", "empty"]
 MAX_DESTINATIONS = 16
-ErrorLocation = Literal["setup", "planning", "provisioning", "transfer", "teardown", "unknown"]
 
 UUID_PATTERN = UUID4_PATTERN
 
@@ -93,17 +92,6 @@ class TransferStats(_Closed):
     objects_transferred: int | None = Field(
         default=None, description="Number of objects (files) copied.", ge=0, le=2**63 - 1
     )
-
-
-class TransferError(_Closed):
-    """On failure: what kind of error and where; never the message, which can hold paths or bucket names."""
-
-    error_class: str = Field(
-        description="The exception's class name (for example TimeoutError).",
-        max_length=64,
-        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$",
-    )
-    location: ErrorLocation = Field(description="The stage of the transfer that failed.")
 
 
 class UsageStatsToReport(_Closed):

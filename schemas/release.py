@@ -7,13 +7,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from usage_consent.errors import SchemaError
 from usage_consent.schemas.build import DEFAULT_MODEL, build_schema, canonical, dump, load_model
 from usage_consent.schemas.diff import SchemaDiff, diff
 from usage_consent.schemas.registry import load
 from usage_consent.schemas.versions import PACKAGE_ROOT, current_version, schema_dir
 
-__all__ = ["NAME", "Comparison", "add_changelog_entry", "bump", "compare", "default_changelog"]
+__all__ = ["NAME", "Comparison", "add_changelog_entry", "bump", "compare", "default_changelog", "init"]
 
 NAME = "usage_stats"
 
@@ -32,16 +34,50 @@ class Comparison:
         return lines
 
 
-def compare(model_ref: str = DEFAULT_MODEL, root: Path | None = None, name: str = NAME) -> Comparison:
+Model = str | type[BaseModel]  # a MODULE:CLASS reference, or the class
+
+
+def _model(model: Model) -> type[BaseModel]:
+    return load_model(model) if isinstance(model, str) else model
+
+
+def compare(model_ref: Model = DEFAULT_MODEL, root: Path | None = None, name: str = NAME) -> Comparison:
     released = current_version(name, root)
     old = load(name, released, root)
-    new = build_schema(load_model(model_ref), name, released)
+    new = build_schema(_model(model_ref), name, released)
     return Comparison(released, diff(old, new), canonical(old) != canonical(new))
 
 
-def default_changelog() -> Path | None:
-    candidate = PACKAGE_ROOT.parent / "CHANGELOG.md"
-    return candidate if candidate.is_file() else None
+def default_changelog(root: Path | None) -> Path:
+    """Where ``bump`` records a release when no ``--changelog`` is given: CHANGELOG.md beside the
+    host's schemas folder's contents (``<schemas_dir>/CHANGELOG.md``, created when missing); never
+    a file of usage-consent's own (its schemas have no default: pass ``--changelog``)."""
+    if root is None or _inside(root, PACKAGE_ROOT.parent):
+        raise SchemaError("these are usage-consent's own schemas: pass --changelog FILE (no default is written "
+                          "inside usage-consent's tree or an installed package)", layer="schemas")
+    return root / "CHANGELOG.md"
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def init(model_ref: Model, root: Path | None, name: str = NAME) -> Path:
+    """Release the model as version 1 of ``name`` in the host's schemas folder; refuse when a
+    version is released already."""
+    if root is None:
+        raise SchemaError("the policy names no schemas_dir: usage-consent's own schemas are released with the "
+                          "package; add schemas_dir to the host's policy", layer="schemas", key="schemas_dir")
+    folder = schema_dir(name, root)
+    released = sorted(folder.glob("v*.json")) if folder.is_dir() else []
+    if released:
+        raise SchemaError(f"{folder}: {name} is released already ({', '.join(p.stem for p in released)}); "
+                          "change the model and run schema bump", layer="schemas", path=str(folder))
+    schema = build_schema(_model(model_ref), name, 1)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "v1.json"
+    target.write_text(dump(schema), encoding="utf-8")
+    return target
 
 
 def add_changelog_entry(path: Path, line: str) -> None:
@@ -67,7 +103,7 @@ def add_changelog_entry(path: Path, line: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def bump(model_ref: str = DEFAULT_MODEL, root: Path | None = None, changelog: Path | None = None,
+def bump(model_ref: Model = DEFAULT_MODEL, root: Path | None = None, changelog: Path | None = None,
          name: str = NAME) -> tuple[Path, Comparison]:
     """Release the model as the next version; refuse when nothing changed."""
     comparison = compare(model_ref, root, name)
@@ -78,10 +114,14 @@ def bump(model_ref: str = DEFAULT_MODEL, root: Path | None = None, changelog: Pa
     target = schema_dir(name, root) / f"v{version}.json"
     if target.exists():
         raise SchemaError(f"{target}: already exists", layer="schemas", path=str(target))
-    changelog = changelog or default_changelog()
-    if changelog is None or not changelog.is_file():
-        raise SchemaError("no CHANGELOG.md found; pass --changelog FILE", layer="schemas")
-    target.write_text(dump(build_schema(load_model(model_ref), name, version)), encoding="utf-8")
+    if changelog is None:
+        changelog = default_changelog(root)
+        if not changelog.exists():
+            changelog.write_text("# Changelog\n\n## [Unreleased]\n", encoding="utf-8")
+    elif not changelog.is_file():
+        raise SchemaError(f"{changelog}: no such CHANGELOG file; pass --changelog FILE", layer="schemas",
+                          path=str(changelog))
+    target.write_text(dump(build_schema(_model(model_ref), name, version)), encoding="utf-8")
     add_changelog_entry(
         changelog,
         f"Usage-stats schema `{name}` v{version} (users are shown the notice again): "

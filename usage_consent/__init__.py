@@ -29,8 +29,10 @@ TYPE_CHECKING = False  # not typing's: importing typing costs a bare import 7 ms
 if TYPE_CHECKING:
     from usage_consent.policy import Decision, Policy, decide, embedded_policy, explain, load_policy, write_consent
     from usage_consent.reporter import Session, start_session, validate_report
+    from usage_consent.schemas._base_report import BaseReport
 
 _LAZY = {
+    "BaseReport": "usage_consent.schemas._base_report",
     "decide": "usage_consent.policy",
     "explain": "usage_consent.policy",
     "write_consent": "usage_consent.policy",
@@ -59,6 +61,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "BaseReport",
     "ConfigFileError",
     "ConsentValueError",
     "Decision",

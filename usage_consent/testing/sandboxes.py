@@ -19,17 +19,16 @@ from usage_consent.testing.server import ReportServer
 
 if TYPE_CHECKING:
     from usage_consent.policy import Policy
+    from usage_consent.policy._paths import PolicySource
 
 log = logging.getLogger("usage_consent")
 SETTLE_S = 10.0  # at its end a sandbox waits this long for its background jobs, then drops the rest
 
 
-def _policy(policy: Policy | str | os.PathLike[str] | None) -> Policy:
-    from usage_consent.policy import embedded_policy, load_policy
+def _policy(policy: Policy | PolicySource | None) -> Policy:
+    from usage_consent.policy import policy_from
 
-    if policy is None:
-        return embedded_policy()
-    return load_policy(os.fspath(policy)) if isinstance(policy, str | os.PathLike) else policy
+    return policy_from(policy)
 
 
 def consent_variables(policy: Policy) -> list[str]:
@@ -146,7 +145,7 @@ class Sandbox:
 
 
 @contextlib.contextmanager
-def sandbox(policy: Policy | str | os.PathLike[str] | None = None, root: Path | None = None,
+def sandbox(policy: Policy | PolicySource | None = None, root: Path | None = None,
             strict: bool = True, notice_shown: bool = True) -> Iterator[Sandbox]:
     """A Sandbox for the duration of the block (the notice already shown, unless ``notice_shown`` is
     false, so reports flow); the collector is stopped and everything restored after."""
