@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         remove_consent,
         set_consent,
         unset_consent,
+        write_config_keys,
         write_consent,
     )
     from usage_consent.policy.endpoints import endpoint_problem
@@ -57,6 +58,7 @@ _LAZY = {
     "set_consent": ("config_write", "set_consent"),
     "unset_consent": ("config_write", "unset_consent"),
     "write_consent": ("config_write", "write_consent"),
+    "write_config_keys": ("config_write", "write_config_keys"),
     "endpoint_problem": ("endpoints", "endpoint_problem"),
     "notice_status": ("notice", "status"),
     "render_notice": ("notice", "render"),
@@ -108,6 +110,7 @@ __all__ = [
     "show_notice",
     "target_spec",
     "unset_consent",
+    "write_config_keys",
     "write_consent",
     "written",
 ]

@@ -38,7 +38,7 @@ from usage_consent.policy.sources.config_file import (
 )
 
 __all__ = ["MODE_TO_JSON", "FileChange", "normalize_consent", "read_consent", "remove_consent", "set_consent",
-           "unset_consent", "write_consent"]
+           "unset_consent", "write_config_keys", "write_consent"]
 
 MODE_TO_JSON = TYPED_WRITTEN  # the one mode -> JSON value table (policy/fileformats.py)
 _INVALID_COUNTS: dict[str, tuple[str, ...]] = {  # on_invalid -> the written modes an invalid value still defeats
@@ -239,3 +239,33 @@ def read_consent(policy: Policy | None = None) -> Mode | None:
     if found.problem is not None:
         raise found.problem
     return found.mode  # type: ignore[return-value]
+
+
+def write_config_keys(values: dict[str, Any], policy: Policy | None = None) -> str:
+    """Set ``values`` (key -> value) beside the consent key: in the file ``config set`` writes, in its
+    format and section, keeping everything else (the testing sandbox writes its endpoint so). In
+    an INI file a value is written as text: a bool as configparser reads it back, a list as its
+    items separated by ``, ``. Returns the file's path."""
+    policy = policy or embedded_policy()
+    spec = target_spec(policy)
+    path = config_target(policy)[0]
+    fmt = file_format(path, spec.format)
+    target = real_target(path)
+    try:
+        with exclusive_lock(target):
+            text = read_text(target, layer=spec.name, what=fmt.upper())
+            for key, value in values.items():
+                text = update_text(text, target, fmt, spec.section, key, _as_written(value, fmt))[0]
+            write_atomic(target, text or "")
+    except OSError as error:  # only UsageConsentError leaves this module
+        raise ConfigFileError(f"{display(path)}: cannot be written: {error.strerror or error}; left as it is",
+                              layer=spec.name, path=path) from None
+    return path
+
+
+def _as_written(value: Any, fmt: str) -> Any:
+    if fmt != "ini":
+        return value
+    if isinstance(value, bool):
+        return written("on" if value else "off", "ini")
+    return ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)

@@ -7,7 +7,7 @@ import logging
 from urllib.parse import urlsplit
 
 from usage_consent.locations import display
-from usage_consent.policy.model import Policy
+from usage_consent.policy.model import FileFormat, Policy
 
 __all__ = ["MAX_URL", "endpoint_problem", "is_loopback", "redacted", "resolve_endpoints"]
 
@@ -56,14 +56,20 @@ def endpoint_problem(url: object) -> str | None:
     return "must be https:// (http:// only to 127.0.0.1, ::1 or localhost)"
 
 
-def resolve_endpoints(policy: Policy, config: dict | None, config_path: str) -> tuple[str, ...]:
-    """The endpoints in use; a bad one is left out with a warning (never sent to)."""
+def resolve_endpoints(policy: Policy, config: dict | None, config_path: str,
+                      fmt: FileFormat = "json") -> tuple[str, ...]:
+    """The endpoints in use; a bad one is left out with a warning (never sent to). ``config``: the
+    table of the config file that holds the consent key (an INI section's keys are lowercase, and
+    its additional endpoints one string of URLs separated by commas or blanks)."""
     settings = policy.reporter
     shown = display(config_path)
     chosen: list[str] = []
     primary = settings.endpoint
-    if config and settings.endpoint_key in config:
-        primary = config[settings.endpoint_key]
+    endpoint_key, extra_key = settings.endpoint_key, settings.additional_endpoints_key
+    if fmt == "ini":
+        endpoint_key, extra_key = endpoint_key.lower(), extra_key.lower()
+    if config and endpoint_key in config:
+        primary = config[endpoint_key]
         where = f"{shown}: key {settings.endpoint_key!r}"
     else:
         where = "policy: reporter.endpoint"
@@ -72,7 +78,9 @@ def resolve_endpoints(policy: Policy, config: dict | None, config_path: str) -> 
         log.warning("%s %s; got %.80r; reports are not sent there", where, problem, redacted(primary))
     else:
         chosen.append(primary)
-    extra = (config or {}).get(settings.additional_endpoints_key, [])
+    extra = (config or {}).get(extra_key, [])
+    if fmt == "ini" and isinstance(extra, str):
+        extra = extra.replace(",", " ").split()
     if not isinstance(extra, list):
         log.warning("%s: key %r must be a list of URLs; got %.80r", shown, settings.additional_endpoints_key, extra)
         extra = []

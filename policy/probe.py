@@ -15,6 +15,7 @@ from usage_consent.locations import locations
 from usage_consent.policy.model import Policy
 from usage_consent.policy.notice_state import notice_watches
 from usage_consent.policy.sources import SOURCE_CLASSES
+from usage_consent.policy.sources.config_file import target_spec
 from usage_consent.run import current
 
 __all__ = ["Probe", "probe_for"]
@@ -27,7 +28,8 @@ class Probe:
         watched: list[tuple[str, str]] = []
         for spec in policy.sources:
             watched.extend(SOURCE_CLASSES[spec.kind].watches(policy, spec))
-        watched.append(("file", policy.config_file))  # the endpoints are read from it
+        # the endpoints are read from the written config file, else from the policy's config_file
+        watched += [("file", target_spec(policy).path or policy.config_file), ("file", policy.config_file)]
         watched.extend(notice_watches(policy))  # Decision.notice is read from them
         self.policy = policy
         self.variables = tuple(dict.fromkeys(name for kind, name in watched if kind == "env"))

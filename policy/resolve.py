@@ -17,14 +17,15 @@ from typing import Any, Literal
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from usage_consent.errors import ConfigFileError
-from usage_consent.files.jsonfile import read_json_object
 from usage_consent.locations import locations
 from usage_consent.policy.decision import Decision, Layer, Trace
-from usage_consent.policy.model import Mode, Policy
+from usage_consent.policy.fileformats import file_format, read_mapping
+from usage_consent.policy.model import FileFormat, Mode, Policy
 from usage_consent.policy.notice_state import NoticeState, read_notice_state
 from usage_consent.policy.probe import probe_for
 from usage_consent.policy.sources import SOURCE_CLASSES
 from usage_consent.policy.sources.base import on_invalid
+from usage_consent.policy.sources.config_file import file_path, target_spec
 
 __all__ = ["ConsentSettings", "resolve", "settings_class"]
 
@@ -76,18 +77,34 @@ def settings_class(policy: Policy) -> type[ConsentSettings]:
 
 
 def _endpoints(policy: Policy, files: dict[str, Any]) -> tuple[str, ...]:
-    """The endpoints, from the policy's JSON config file; reused when a source has read it (a file
-    that did not parse has already been reported by that source)."""
+    """The endpoints, from the file ``config set`` writes (the policy's writable config file), in its
+    format and section beside the consent key, else from the top level of the policy's
+    ``config_file``; a file's contents are reused when a source has read it (a file that did not
+    parse has already been reported by that source)."""
     from usage_consent.policy.endpoints import resolve_endpoints
 
-    path = locations(policy).config_file
-    if path in files:
-        return resolve_endpoints(policy, files[path], path)
+    spec = target_spec(policy)
+    target = file_path(policy, spec)
+    places = [(target, file_format(target, spec.format), spec.name, spec.section)]
+    if locations(policy).config_file != target:
+        places.append((locations(policy).config_file, "json", "config_file", None))
+    keys = {policy.reporter.endpoint_key, policy.reporter.additional_endpoints_key}
+    found: list[tuple[str, FileFormat, dict[str, Any] | None]] = []
+    for path, fmt, layer, section in places:
+        config = files.get(path) if path in files else _read_tolerantly(path, fmt, layer)
+        table = config.get(section) if config is not None and section is not None else config
+        found.append((path, fmt, table if isinstance(table, dict) else None))
+    ini_keys = {key.lower() for key in keys}
+    path, fmt, table = next((place for place in found if place[2] and set(place[2]) & (
+        ini_keys if place[1] == "ini" else keys)), found[0])
+    return resolve_endpoints(policy, table, path, fmt)
+
+
+def _read_tolerantly(path: str, fmt: FileFormat, layer: str) -> dict[str, Any] | None:
     try:
-        config = read_json_object(path)
+        return read_mapping(path, fmt, layer=layer)
     except ConfigFileError:
-        config = None
-    return resolve_endpoints(policy, config, path)
+        return None
 
 
 def _compute(policy: Policy) -> Decision:

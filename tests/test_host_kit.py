@@ -96,14 +96,14 @@ def test_host_start_time_reaches_the_record_and_the_collector(usage_stats_sandbo
 
 
 def test_the_sandbox_isolates_home_and_points_the_config_at_its_collector(usage_stats_sandbox, tmp_path):
-    """HOME and TMPDIR are the test's own; the config file names the loopback collector as the endpoint."""
+    """HOME and TMPDIR are the test's own; the config file says on and names the loopback collector as the endpoint."""
     import os
     import tempfile
 
     box = usage_stats_sandbox
     assert os.environ["HOME"] == str(box.home) and box.home.is_relative_to(tmp_path)
     assert tempfile.gettempdir() == str(box.tmp)
-    assert json.loads(box.config_file.read_text()) == {"usage_stats_endpoint": box.url}
+    assert json.loads(box.config_file.read_text()) == {"usage_stats": True, "usage_stats_endpoint": box.url}
     assert box.url.startswith("http://127.0.0.1:")
     assert usage_consent.decide().endpoints == (box.url,)
 

@@ -111,6 +111,6 @@ class ConfigFileConsentSource(ConsentSource):
 
     def __call__(self) -> dict[str, Any]:
         state = super().__call__()
-        if self.found.fmt == "json" and self.found.data is not None and self.spec.section is None:
+        if self.found.data is not None:
             state["files"] = {self.found.path: self.found.data}  # the endpoints are read from it too
         return state

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import shutil
@@ -108,15 +107,24 @@ class Sandbox:
 
     @property
     def config_file(self) -> Path:
-        return Path(os.path.expanduser(self.policy.config_file))
+        """The policy's writable config file (the one ``config set`` writes)."""
+        from usage_consent.policy import config_target
+
+        return Path(config_target(self.policy)[0])
 
     def write_config(self, **keys: Any) -> Path:
-        """Set keys in the policy's config file (the others are kept)."""
-        path = self.config_file
-        data = json.loads(path.read_text()) if path.exists() else {}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({**data, **keys}, indent=2))
-        return path
+        """Set keys in the policy's writable config file, in its format (JSON, INI or TOML) and in
+        the section that holds the consent key; the others are kept."""
+        from usage_consent.policy import write_config_keys
+
+        return Path(write_config_keys(keys, self.policy))
+
+    def set_consent(self, value: str | bool) -> Path:
+        """Write the consent key as ``config set`` does (``True``, ``"off"``, ``"local"``, ...)."""
+        from usage_consent.policy import write_consent
+
+        write_consent(value, self.policy)
+        return self.config_file
 
     def mark_notice_shown(self) -> str:
         """Show the notice (into a string, returned) and record it, as a first run does: from now on
@@ -154,15 +162,39 @@ def sandbox(policy: Policy | PolicySource | None = None, root: Path | None = Non
     with isolated_home(model, root) as home:
         collector = ReportServer()
         box = Sandbox(home, model, collector)
-        box.write_config(**{model.reporter.endpoint_key: collector.url})
-        if notice_shown:
-            box.mark_notice_shown()
+        try:
+            box.set_consent(True)
+            box.write_config(**{model.reporter.endpoint_key: collector.url})
+            if notice_shown:
+                box.mark_notice_shown()
+                _check_satisfied(box)
+        except BaseException:
+            collector.stop()
+            raise
         runtime.strict_reports = strict
         try:
             yield box
         finally:
             runtime.strict_reports = saved
             collector.stop()
+
+
+def _check_satisfied(box: Sandbox) -> None:
+    """Fail at once, with the reason, when the sandbox's policy would not send to its collector."""
+    from usage_consent.errors import UsageConsentError
+    from usage_consent.policy import explain
+
+    decision = explain(box.policy)
+    if decision.mode == "on" and box.url in decision.endpoints:
+        return
+    if decision.mode != "on":
+        layer = next((layer for layer in decision.trace if layer.name == decision.decided_by), None)
+        said = f"{layer.location}: {layer.reason or layer.raw}" if layer else "no source decided"
+        why = f"the decision is {decision.mode} (decided by {decision.decided_by or 'nothing'}: {said})"
+    else:
+        why = f"the endpoint written to {box.config_file} is not read (endpoints in use: {list(decision.endpoints)})"
+    raise UsageConsentError(f"usage_stats_sandbox: policy {box.policy.app!r} cannot be satisfied: {why}",
+                            layer="sandbox", path=str(box.config_file))
 
 
 __all__ = ["Sandbox", "consent_variables", "isolated_home", "sandbox"]
