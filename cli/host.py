@@ -12,7 +12,7 @@
     from usage_consent.cli.host import typer_app
     app.add_typer(typer_app(policy=POLICY), name="usage")
 
-Its users then type ``<host> usage explain [--json]``, ``notice``, ``records list|show|path``,
+Its users then type ``<host> usage init``, ``explain [--json]``, ``notice``, ``records list|show|path``,
 ``forget``, ``history``, ``set VALUE``, ``get`` and ``unset`` (the last three: the policy's
 consent key in its config file). Each runs the same code as ``usage-consent`` does, with the same
 output, exit codes and files. Building the group loads nothing heavy: the policy is loaded and
@@ -55,6 +55,8 @@ class Command:
 
 
 COMMANDS = (
+    Command(("init",), "first run: show and record the notice, default the setting to true, say the state",
+            "notice_cmd:run_init"),
     Command(("explain",), "show the decision and what every source said; changes no file",
             "explain_cmd:run_explain", json=True),
     Command(("notice",), "print the notice for the current schema (not recorded)", "notice_cmd:run_notice"),

@@ -10,10 +10,12 @@ from usage_consent.locations import display, locations
 from usage_consent.policy import (
     MODE_TO_JSON,
     UNCHANGED,
+    Decision,
     Policy,
     StateFile,
     config_target,
     explain,
+    notice_commands,
     notice_status,
     read_consent,
     render_notice,
@@ -27,7 +29,8 @@ __all__ = ["register", "run_history", "run_init", "run_notice"]
 def register(commands: argparse._SubParsersAction) -> None:
     commands.add_parser("notice", help="print the notice for the current schema (not recorded)").set_defaults(
         run=run_notice)
-    commands.add_parser("init", help="first run: show and record the notice, default usage_stats to true").set_defaults(
+    commands.add_parser("init", help="first run: show and record the notice, default usage_stats to true, "
+                        "say the state").set_defaults(
         run=run_init)
     history = commands.add_parser("history", help="the notices shown and choices made, oldest first")
     history.add_argument("--json", action="store_true", help="print a JSON list")
@@ -55,13 +58,22 @@ def run_init(args: argparse.Namespace) -> int:
     else:
         sys.stderr.write(render_notice(policy))
     path, key = config_target(policy)
+    opt_out = notice_commands(policy)["opt_out"]
     if read_consent(policy) is None and not _held_elsewhere(policy):
         write_consent(True, policy)
         state.record_choice("init", key=key, value=MODE_TO_JSON["on"])
-        print(f"{display(path)}: {key} = true (change it any time: usage-consent config set {key} false)")
+        print(f"{display(path)}: {key} = true (change it any time: {opt_out})")
     else:
         print(f"{display(path)}: {key} already set; left as it is")
+    print(state_line(explain(policy)))
     return 0
+
+
+def state_line(decision: Decision) -> str:
+    """What collection is now, and which source says so (``init`` ends with it)."""
+    said = {"on": "on: reports are sent", "local": "local: reports are kept on this machine only",
+            "off": "off: nothing is collected"}[decision.mode]
+    return f"usage stats {said} (decided by {decision.decided_by or 'no source'})"
 
 
 def run_history(args: argparse.Namespace) -> int:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         write_consent,
     )
     from usage_consent.policy.endpoints import endpoint_problem
+    from usage_consent.policy.notice import commands as notice_commands
     from usage_consent.policy.notice import render as render_notice
     from usage_consent.policy.notice import show as show_notice
     from usage_consent.policy.notice import status as notice_status
@@ -60,6 +61,7 @@ _LAZY = {
     "write_consent": ("config_write", "write_consent"),
     "write_config_keys": ("config_write", "write_config_keys"),
     "endpoint_problem": ("endpoints", "endpoint_problem"),
+    "notice_commands": ("notice", "commands"),
     "notice_status": ("notice", "status"),
     "render_notice": ("notice", "render"),
     "show_notice": ("notice", "show"),
@@ -98,6 +100,7 @@ __all__ = [
     "explain",
     "file_format",
     "load_policy",
+    "notice_commands",
     "notice_status",
     "parse_policy",
     "policy_from",
