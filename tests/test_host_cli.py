@@ -32,6 +32,7 @@ SAME = [
     pytest.param(["records", "show"], ["records", "show"], id="records-show"),
     pytest.param(["records", "path"], ["records", "path"], id="records-path"),
     pytest.param(["notice"], ["notice"], id="notice"),
+    pytest.param(["init"], ["init"], id="init"),
 ]
 
 

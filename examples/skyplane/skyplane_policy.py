@@ -7,8 +7,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-__all__ = ["POLICY_NAME", "config_command", "decide_transfer", "host_policy", "mount_usage_commands", "run_usage",
-           "usage_stats_status"]
+__all__ = ["POLICY_NAME", "config_command", "decide_transfer", "host_policy", "init_command", "mount_usage_commands",
+           "run_usage", "usage_stats_status"]
 
 # The host's policy, named once: the published policy's JSON file first, then Skyplane 0.3.2's own
 # INI file (`[flags] usage_stats` in ~/.skyplane/config or $SKYPLANE_CONFIG), which `set` writes.
@@ -43,6 +43,23 @@ def usage_stats_status(cls: Any) -> Any:
     kinds = {source.name: source.kind for source in policy.sources}
     return UsageStatsStatus.ENABLED_EXPLICITLY if kinds.get(decision.decided_by) in CHOICE_KINDS \
         else UsageStatsStatus.ENABLED_BY_DEFAULT
+
+
+def init_command(original: Any) -> Any:
+    """`skyplane init`: first the notice, shown and recorded as a first transfer would show it (never to
+    a user who opted out, nor on a CI runner), then Skyplane's own init, whose usage-stats line then
+    says the real state (usage_stats_status asks our decision)."""
+    @functools.wraps(original)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        import logging
+
+        try:
+            decide_transfer()
+        except Exception as error:  # never into Skyplane's init
+            logging.getLogger("usage_consent.skyplane").warning("usage notice not shown: %s", type(error).__name__)
+        return original(*args, **kwargs)
+
+    return run
 
 
 def run_usage(words: list[str]) -> int:

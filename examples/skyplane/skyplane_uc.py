@@ -8,7 +8,9 @@ Skyplane's own Typer app with the same arguments, so every command behaves as be
   the error's class and stage, never its message) goes through ``start_session``/``report``.
 - Skyplane's ``UsageClient`` never builds its own report, never reads or writes its
   MAC-derived ``host_uuid`` id for it, and never POSTs to its Loki server.
-- ``skyplane usage ...``: the library's mounted commands; ``skyplane config get/set usage_stats`` run
+- ``skyplane init``: the notice is shown and recorded first (as a first transfer would show it),
+  so Skyplane's own line about usage stats says the real state.
+- ``skyplane usage ...``: the library's mounted commands (``init`` among them); ``skyplane config get/set usage_stats`` run
   ``usage get/set``, which under the ``skyplane-0.3`` policy write Skyplane 0.3.2's own INI file,
   ``~/.skyplane/config`` (or ``$SKYPLANE_CONFIG``), ``[flags] usage_stats``, so that Skyplane's
   own reader sees the same value; ``~/.skyplane/config.json`` is read above it, never written.
@@ -140,6 +142,8 @@ def install() -> Any:
     for info in cli.app.registered_commands:
         if info.name in ("cp", "sync"):
             info.callback = _transfer_command(info.callback, info.name)
+        elif (info.name or getattr(info.callback, "__name__", "")) == "init":
+            info.callback = skyplane_policy.init_command(info.callback)
     for info in cli_config.app.registered_commands:
         name = info.name or info.callback.__name__
         if name in ("get", "set"):
