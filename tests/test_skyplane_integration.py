@@ -311,3 +311,23 @@ def test_v1_user_is_shown_the_change_before_the_first_v2_report(sky, server):
     assert "+ destinations: Providers and regions the data went to" in result.stderr
     assert result.stderr.index("Changed since v1") < result.stderr.index("Uncaught exception")
     assert body_of(server)["schema_version"] == 2
+
+
+NO_CLOUDS = ("--disable-config-aws", "--disable-config-azure", "--disable-config-gcp", "--disable-config-ibm",
+             "--disable-config-cloudflare")
+
+
+def test_init_on_a_fresh_home_shows_and_records_the_notice_and_says_the_real_state(sky, server):
+    """`skyplane init` shows the notice and records it, never says "disabled" while collection is on, and
+    the first `cp` after it reports (the notice is not shown again)."""
+    result, _ = sky.run("init", "-y", *NO_CLOUDS)
+    assert result.returncode == 0, result.stderr
+    assert "Skyplane collects anonymous usage statistics" in result.stderr
+    assert "Usage stats collection is disabled." not in result.stdout + result.stderr
+    from usage_consent.policy.state import shown_version_in
+    from usage_consent.schemas.versions import current_version
+
+    assert shown_version_in(json.loads(sky.home.state.read_text()), "usage_stats") == current_version("usage_stats")
+    copied, _ = sky.cp()
+    assert "Skyplane collects anonymous usage statistics" not in copied.stderr
+    assert body_of(server)["command"] == "cp"
