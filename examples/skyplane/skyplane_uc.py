@@ -12,8 +12,9 @@ Skyplane's own Typer app with the same arguments, so every command behaves as be
   so Skyplane's own line about usage stats says the real state.
 - ``skyplane usage ...``: the library's mounted commands (``init`` among them);
   ``skyplane config get/set usage_stats`` run ``usage get/set``, which under the ``skyplane-0.3``
-  policy write Skyplane 0.3.2's own INI file, ``~/.skyplane/config`` (or ``$SKYPLANE_CONFIG``), ``[flags] usage_stats``, so that Skyplane's
-  own reader sees the same value; ``~/.skyplane/config.json`` is read above it, never written.
+  policy write Skyplane 0.3.2's own INI file, ``~/.skyplane/config`` (or ``$SKYPLANE_CONFIG``),
+  ``[flags] usage_stats``, so that Skyplane's own reader sees the same value;
+  ``~/.skyplane/config.json`` is read above it, never written.
 """
 
 from __future__ import annotations
