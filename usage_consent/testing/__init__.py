@@ -5,9 +5,11 @@ connection outside 127.0.0.0/8 or ::1, and the fixture ``usage_stats_sandbox`` g
 
 - an isolated HOME and TMPDIR (for the test's process, the commands it runs, and the library's
   records and caches), with the policy's consent variables unset;
-- a loopback collector (a real HTTP server on 127.0.0.1) already set as the endpoint in that
-  HOME's config file: ``.url``, and ``.reports`` (the JSON bodies received, parsed); the notice
-  already shown and recorded, so the policy's default decides;
+- a loopback collector (a real HTTP server on 127.0.0.1): ``.url``, and ``.reports`` (the JSON
+  bodies received, parsed); the consent value (on) and the collector's URL written into the
+  policy's writable config file, in its format (JSON, INI or TOML) and section; the notice already
+  shown and recorded. A policy under which the sandbox would not send to its collector fails at
+  once, saying which source decides;
 - strict reports: ``session.report()`` raises ``ReportInvalid`` for a report that breaks the schema.
 
 A host's policy: ``usage_consent_policy = path/to/policy.toml`` in its pytest configuration.
