@@ -82,11 +82,13 @@ def test_a_generated_host_works_from_wheels(cli, uc_wheel, tmp_path):
     """new-host --cli CLI, pip install of both wheels into a fresh environment, the host's tests pass there;
     its first run shows the notice and sends nothing, the next is recorded where the notice says and
     sent, and `minicp usage set false` and MINICP_USAGE_STATS_ENABLED=0 each stop it."""
-    host = tmp_path / "minicp"
-    run([str(Path(sys.executable).parent / "usage-consent"), "new-host", "minicp", "--dir", str(host), "--cli", cli])
     python = fresh_venv(tmp_path / "venv")
-    run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
-         *isolation(), str(uc_wheel), str(host)])
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
+           *isolation()]
+    run([*pip, str(uc_wheel)])
+    host = tmp_path / "minicp"  # written by the installed usage-consent: its templates come from the wheel
+    run([str(python.parent / "usage-consent"), "new-host", "minicp", "--dir", str(host), "--cli", cli], cwd=tmp_path)
+    run([*pip, str(host)])
     where = run([str(python), "-c", "import usage_consent, minicp; print(usage_consent.__file__, minicp.__file__)"],
                 cwd=tmp_path)
     assert all(path.startswith(str(tmp_path / "venv")) for path in where.stdout.split()), where.stdout
