@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_reporter import STATS, TRANSFER
+from helpers import STATS, TRANSFER
 
 from usage_consent.policy import decide, write_consent
 from usage_consent.reporter import start_session, wait
 from usage_consent.reporter.store import list_records
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 HOSTS = {"argparse": EXAMPLES / "host_argparse.py", "click": EXAMPLES / "host_click.py",
          "typer": EXAMPLES / "host_typer.py"}
 

@@ -10,18 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import TRANSFER_WITH_STATS as TRANSFER  # the host fields with their stats
 
 import usage_consent
 from usage_consent import runtime
 from usage_consent.reporter import start_session, validate_report, wait
 from usage_consent.reporter.store import list_records, read_record, show_record
-
-TRANSFER = {
-    "command": "cp", "tool_version": "0.3.2",
-    "source": {"provider": "aws", "region": "us-east-1"}, "destinations": [{"provider": "gcp", "region": "us-west1"}],
-    "options": {"recursive": False, "multipart": True, "max_instances": 2, "solver": "direct"},
-    "stats": {"runtime_s": 1.5, "throughput_gbits": 2.0, "bytes_transferred": 10, "objects_transferred": 1},
-}
 
 
 def with_(dotted: str, value: object) -> dict:

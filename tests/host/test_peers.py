@@ -12,7 +12,7 @@ import pytest
 
 from usage_consent.policy import ConsentValueError, decide, explain, load_policy
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 RAY = str(REPO / "examples" / "policies" / "ray.toml")
 RAISES = "raise"
 

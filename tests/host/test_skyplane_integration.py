@@ -24,7 +24,7 @@ from usage_consent.schemas import registry
 
 pytestmark = pytest.mark.skyplane
 
-UC = Path(__file__).resolve().parent.parent / "examples" / "skyplane" / "skyplane_uc.py"
+UC = Path(__file__).resolve().parents[2] / "examples" / "skyplane" / "skyplane_uc.py"
 EXIT_WAIT = 2.0  # the embedded policy's reporter.exit_wait_s
 CLOUDS_OFF = "".join(f"[{c}]\n{c}_enabled = False\n" for c in ("aws", "gcp", "azure", "ibmcloud", "cloudflare"))
 # Skyplane 0.3.2 calls UsageClient.log_exception("cli_check_config") for this config, before any cloud call.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from report_server import refused_url
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "transfer.py"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "transfer.py"
 EXIT_WAIT = 2.0  # the embedded policy's reporter.exit_wait_s
 
 

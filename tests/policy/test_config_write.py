@@ -240,7 +240,7 @@ def test_write_consent_false_leaves_every_shipped_policy_off(home, name):
 
     from usage_consent.policy import load_policy
 
-    policy = load_policy(name if name != "ray" else str(Path(__file__).parents[1] / "examples/policies/ray.toml"))
+    policy = load_policy(name if name != "ray" else str(Path(__file__).parents[2] / "examples/policies/ray.toml"))
     home.mark_notice_shown()
     home.write_config({"usage_stats": True, "keep": 1})
     (home.skyplane / "config").write_text(INI)

@@ -11,7 +11,7 @@ from usage_consent.cli.policy_cmd import policy_json_schema
 from usage_consent.policy import PolicyError, decide, embedded_policy, load_policy, parse_policy, policy_to_toml
 
 GOOD = policy_to_toml(embedded_policy())
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _with(old: str, new: str) -> str:

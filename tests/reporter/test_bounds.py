@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import STATS, TRANSFER, opt_in, policy_with, usage
 from report_server import ReportServer
-from test_reporter import STATS, TRANSFER, opt_in, policy_with, usage
 
 from usage_consent.files.atomic import TRANSFER_LOCK_WAIT_S, exclusive_lock
 from usage_consent.policy import decide, explain

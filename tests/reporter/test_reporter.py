@@ -9,35 +9,12 @@ import os
 import subprocess
 
 import pytest
+from helpers import STATS, TRANSFER, opt_in, policy_with, usage
 
 from usage_consent.errors import ReportError
-from usage_consent.policy import decide, embedded_policy, explain, parse_policy, write_consent
+from usage_consent.policy import decide, explain, write_consent
 from usage_consent.reporter import start_session, wait
 from usage_consent.reporter.send import send_report
-
-TRANSFER = {
-    "command": "cp", "tool_version": "0.3.2",
-    "source": {"provider": "aws", "region": "us-east-1"}, "destinations": [{"provider": "gcp", "region": "us-west1"}],
-    "options": {"recursive": False, "multipart": True, "max_instances": 2, "solver": "direct"},
-}
-STATS = {"runtime_s": 1.5, "throughput_gbits": 2.0, "bytes_transferred": 10, "objects_transferred": 1}
-
-
-def opt_in(home, url, **extra):
-    home.write_config({"usage_stats": True, "usage_stats_endpoint": url, **extra})
-    home.mark_notice_shown()
-
-
-def usage(home):
-    return home.tmp / "skyplane" / "usage"
-
-
-def policy_with(**reporter):
-    import tomli_w
-
-    data = embedded_policy().model_dump(mode="json", exclude_none=True)
-    data["reporter"].update(reporter)
-    return parse_policy(tomli_w.dumps(data), "test.toml")
 
 
 def test_decision_before_opt_out_keeps_the_running_session_reporting(home, server):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN
-from test_reporter import STATS, TRANSFER, opt_in, policy_with, usage
+from helpers import STATS, TRANSFER, opt_in, policy_with, usage
 
 from usage_consent.policy import decide
 from usage_consent.policy.load import policy_to_toml

@@ -14,7 +14,7 @@ import pytest
 
 from usage_consent.schemas import registry
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 sys.path.insert(0, str(EXAMPLES / "skyplane"))
 import skyplane_map  # noqa: E402
 
