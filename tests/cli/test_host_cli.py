@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import STATS, TRANSFER
+from helpers import REPO, STATS, TRANSFER
 
 from usage_consent.policy import decide, write_consent
 from usage_consent.reporter import start_session, wait
@@ -108,3 +108,42 @@ def test_mounting_loads_nothing_heavy():
             "('pydantic', 'jsonschema', 'requests'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == []
+
+
+# --- finding T8: mounted commands print warnings as usage-consent does ---------------------------
+
+HOST_WITH_LOGGING = """
+import argparse, logging, sys
+from usage_consent.cli.host import add_argparse
+logging.basicConfig(format="HOST LOG %(levelname)s %(message)s")
+parser = argparse.ArgumentParser(prog="mytool")
+add_argparse(parser.add_subparsers(dest="command", required=True))
+args = parser.parse_args()
+sys.exit(args.func(args))
+"""
+
+
+@pytest.mark.parametrize("kind", ["argparse", "click", "typer", "host-with-logging"])
+@pytest.mark.parametrize("words", [("explain",), ("explain", "--json")], ids=["explain", "explain-json"])
+def test_mounted_command_warnings_read_as_usage_consents(home, tmp_path, kind, words):
+    """Finding T8: A mounted command's warnings read `mytool usage: warning: ...` like `usage-consent: warning: ...`
+    when the host set up no logging, and go only to the host's own handler when it did."""
+    import subprocess
+    import sys
+
+    home.write_config({"usage_stats": "maybe"})
+    program = REPO / "examples" / f"host_{kind}.py"
+    if kind == "host-with-logging":
+        program = tmp_path / "host.py"
+        program.write_text(HOST_WITH_LOGGING)
+    theirs = subprocess.run([sys.executable, str(program), "usage", *words], env=home.env(), capture_output=True,
+                            text=True, timeout=60, cwd=str(home.root))
+    ours = home.run(*words)
+    warning = next(line for line in ours.stderr.splitlines() if line.startswith("usage-consent: warning: "))
+    said = warning.removeprefix("usage-consent: warning: ")
+    if kind == "host-with-logging":
+        assert f"HOST LOG WARNING {said}" in theirs.stderr.splitlines()
+        assert "warning:" not in theirs.stderr
+    else:
+        assert f"mytool usage: warning: {said}" in theirs.stderr.splitlines()
+        assert not any(line.startswith("usage stats") for line in theirs.stderr.splitlines())

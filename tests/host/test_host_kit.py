@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from helpers import TRANSFER_WITH_STATS as TRANSFER  # the host fields with their stats
+from report_server import ReportServer
 
 import usage_consent
 from usage_consent import runtime
+from usage_consent.policy import decide
 from usage_consent.reporter import start_session, validate_report, wait
 from usage_consent.reporter.store import list_records, read_record, show_record
 
@@ -211,3 +213,32 @@ def test_a_host_test_suite_gets_the_fixture_bound_to_its_policy(tmp_path):
                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+# --- finding T3: the pytest plugin's loopback guard covers proxies -------------------------------
+
+@pytest.mark.parametrize("variable", ["HTTPS_PROXY", "https_proxy", "ALL_PROXY"])
+def test_under_the_plugin_a_non_loopback_proxy_opens_no_connection(usage_stats_sandbox, connections, monkeypatch,
+                                                                   variable):
+    """Finding T3: With the plugin loaded, an https report to 127.0.0.1 is refused when the environment's proxy is
+    not a loopback address (here the name `localhost`, served by a real loopback server), and no
+    connection is opened."""
+    proxy = ReportServer()
+    try:
+        for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(variable, f"http://localhost:{proxy.server_port}")
+        endpoint = "https://127.0.0.1:9/report"
+        usage_stats_sandbox.write_config(usage_stats=True, usage_stats_endpoint=endpoint)
+        decision = decide()
+        assert runtime.loopback_guard_on() and decision.send_allowed
+        with connections.watch():
+            assert start_session(decision, **TRANSFER).report() == "queued"
+            assert wait(5)
+        assert connections == [] and proxy.connections == 0
+        (record,) = list_records(decision.policy)
+        _, status = read_record(decision.policy, record.client_id, record.session_id)
+        assert "is not 127.0.0.0/8 or ::1" in status["endpoints"][endpoint]["detail"]
+        assert "proxy http://localhost:" in status["endpoints"][endpoint]["detail"]
+    finally:
+        proxy.stop()

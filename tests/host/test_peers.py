@@ -214,3 +214,62 @@ def test_published_json_file_wins_over_the_032_ini_file(home):
     decision = decide(load_policy("skyplane-0.3"))
     assert (decision.mode, decision.decided_by) == ("off", "config_file")
     assert decision.trace["skyplane_0_3_config"].status == "shadowed"
+
+
+# --- finding T1: duplicate keys and sections fail closed (issue 8 item 4, for every format) ------
+
+INI_DUPLICATES = [
+    ("same-key-other-case", "[flags]\nusage_stats = False\nUSAGE_STATS = True\n"),
+    ("same-key-mixed-case", "[flags]\nusage_stats = no\nUsage_Stats = yes\n"),
+    ("same-key-twice", "[flags]\nusage_stats = False\nusage_stats = True\n"),
+    ("section-twice", "[flags]\nusage_stats = False\n[flags]\nother = 1\n"),
+    ("section-twice-key-in-each", "[flags]\nusage_stats = False\n[aws]\nx = 1\n[flags]\nusage_stats = True\n"),
+]
+
+
+@pytest.mark.parametrize("text", [t for _, t in INI_DUPLICATES], ids=[i for i, _ in INI_DUPLICATES])
+def test_skyplane_032_ini_duplicate_is_invalid(home, text):
+    """Finding T1: A key (in any case) or section more than once in Skyplane 0.3.2's INI file is invalid and off,
+    as Skyplane 0.3.2's own configparser refuses such a file."""
+    home.skyplane.mkdir()
+    (home.skyplane / "config").write_text(text)
+    decision = explain(load_policy("skyplane-0.3"))
+    layer = decision.trace["skyplane_0_3_config"]
+    assert (decision.mode, layer.status) == ("off", "invalid")
+    assert "more than once" in layer.reason or "already exists" in layer.reason
+
+
+# --- finding T2: Ray: on_unreadable covers unreadable files only, never ambiguous ones -----------
+
+RAY_AMBIGUOUS = [
+    ("duplicate-true-false", '{"usage_stats": true, "usage_stats": false}'),
+    ("duplicate-false-true", '{"usage_stats": false, "usage_stats": true}'),
+    ("nan-beside-the-key", '{"a": NaN, "usage_stats": false}'),
+    ("infinity-beside-the-key", '{"a": -Infinity, "usage_stats": false}'),
+    ("number-too-long", '{"a": ' + "9" * 5000 + ', "usage_stats": false}'),
+]
+
+
+@pytest.mark.parametrize("text", [t for _, t in RAY_AMBIGUOUS], ids=[i for i, _ in RAY_AMBIGUOUS])
+def test_ray_ambiguous_config_is_invalid_not_unset(home, text):
+    """Finding T2: A Ray config file that parses but is ambiguous or not strict JSON is invalid (Ray's policy
+    raises, its on_invalid), never "unset" and on; real Ray's json.load reads these files with
+    usage_stats false (the last duplicate, NaN allowed), i.e. off, so failing closed agrees with it."""
+    (home.root / ".ray").mkdir()
+    (home.root / ".ray" / "config.json").write_text(text)
+    policy = load_policy(RAY)
+    with pytest.raises(ConsentValueError):
+        decide(policy)
+    decision = explain(policy)
+    layer = decision.trace["config_file"]
+    assert (decision.mode, layer.status) == ("off", "invalid")
+    assert layer.reason and "counted as unset" not in layer.reason
+
+
+def test_ray_unparsable_config_is_still_unset(home):
+    """Finding T2: A Ray config file that is not JSON at all still counts as absent, as on_unreadable says."""
+    (home.root / ".ray").mkdir()
+    (home.root / ".ray" / "config.json").write_text('{"usage_stats": false')
+    decision = explain(load_policy(RAY))
+    assert (decision.mode, decision.trace["config_file"].status) == ("on", "unset")
+    assert "counted as unset" in decision.trace["config_file"].reason

@@ -8,7 +8,7 @@ import logging
 import os
 
 import pytest
-from conftest import without_file_override
+from helpers import one_line_error, without_file_override
 
 from usage_consent.policy import decide, parse_policy, policy_to_toml
 from usage_consent.policy.load import embedded_policy
@@ -154,3 +154,42 @@ def test_on_invalid_skip_passes_over_but_never_turns_on(home, monkeypatch, env, 
     decision = decide(_skip_policy())
     assert (decision.mode, decision.decided_by) == (mode, decided_by)
     assert decision.trace["env"].status == "invalid"
+
+
+# --- issue 8's reproductions ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["", "relative/home", "."], ids=["empty", "relative", "dot"])
+def test_empty_or_relative_home_is_off_and_writes_nothing(home, tmp_path, value):
+    """Issue 8 reproduction: An empty or relative HOME makes decide off with a reason naming $HOME; nothing is written
+    anywhere."""
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    result = home.run("decide", "--json", env={"HOME": value, "SKYPLANE_USAGE_STATS_ENABLED": "1"}, cwd=str(cwd))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["mode"] == "off" and "$HOME is" in report["layers"][0]["reason"]
+    assert "internal error" not in result.stdout + result.stderr
+    one_line_error(home.run("config", "set", "usage_stats", "false", env={"HOME": value}, cwd=str(cwd)), 1, "$HOME is")
+    assert list(cwd.iterdir()) == [] and not os.path.exists("/.skyplane")
+
+
+@pytest.mark.parametrize(("variable", "value", "config"), [
+    ("SKYPLANE_USAGE_STATS_ENABLED", os.fsdecode(b"1\xff"), None),
+    ("DO_NOT_TRACK", os.fsdecode(b"\xfe"), None),
+    (None, None, '{"usage_stats": "\\ud800"}'),
+], ids=["env-not-utf8", "do-not-track-not-utf8", "config-lone-surrogate"])
+def test_trace_and_warnings_are_printable_text(home, monkeypatch, caplog, variable, value, config):
+    """Issue 8 reproduction: A non-UTF-8 variable or a lone surrogate in the file is shown escaped: trace and warnings
+    encode as UTF-8."""
+    home.mark_notice_shown()
+    if variable:
+        monkeypatch.setenv(variable, value)
+    if config:
+        home.write_config(config)
+    with caplog.at_level(logging.WARNING, logger="usage_consent"):
+        decision = decide()
+    assert decision.mode == "off"
+    json.dumps(decision.to_dict(), ensure_ascii=False).encode("utf-8")
+    str(decision.trace).encode("utf-8")
+    for record in caplog.records:
+        record.getMessage().encode("utf-8")

@@ -10,8 +10,10 @@ import sys
 import time
 
 import pytest
+from helpers import HUGE, RAY
 
-from usage_consent.policy import ConfigFileError, ConsentValueError, decide, write_consent
+from usage_consent.errors import UsageConsentError
+from usage_consent.policy import ConfigFileError, ConsentValueError, decide, explain, write_consent
 from usage_consent.policy.load import embedded_policy, policy_to_toml
 
 SPELLINGS = [
@@ -384,3 +386,129 @@ def test_skyplane_03_init_keeps_an_opt_out_in_the_json_file(home):
     assert "already set; left as it is" in result.stdout
     assert home.config_data() == {"usage_stats": False} and not (home.skyplane / "config").exists()
     assert home.run("--policy", "skyplane-0.3", "decide").stdout == "off\n"
+
+
+# --- finding T4: config set keeps the config file readable ---------------------------------------
+
+def _padded(size: int) -> str:
+    """A compact JSON config object of about ``size`` bytes: a list of small numbers."""
+    return '{"data":[' + ",".join(["0"] * (size // 2)) + "]}"
+
+
+@pytest.mark.parametrize(("size", "code"), [
+    (10_000, 0),
+    (589_000, 0),
+    (1_048_000, 0),
+    (1_048_560, 1),
+], ids=["small-indented", "589kb-written-compact", "just-under-cap-compact", "over-cap-even-compact-refused"])
+def test_config_set_never_writes_a_file_past_the_read_cap(home, size, code):
+    """Finding T4: `config set` indents only when the result fits under the 1 MiB read cap, else writes compact,
+    and refuses (exit 1, file unchanged, the cap named) when even compact would not fit."""
+    from usage_consent.files.jsonfile import MAX_FILE_BYTES
+
+    text = _padded(size)
+    assert len(text) <= MAX_FILE_BYTES
+    path = home.write_config(text)
+    result = home.run("config", "set", "usage_stats", "false")
+    assert result.returncode == code, result.stderr
+    if code:
+        assert f"larger than {MAX_FILE_BYTES} bytes" in result.stderr and path.read_text() == text
+        return
+    assert path.stat().st_size <= MAX_FILE_BYTES
+    assert home.run("config", "get", "usage_stats").stdout == "false\n"
+    assert home.config_data() == {"data": [0] * (size // 2), "usage_stats": False}
+    assert path.read_text().startswith("{\n") == (size < 100_000)
+
+
+@pytest.mark.parametrize("number", ["1E5", "1e-7", "2.50", "-0.0", "1e999", "12345678901234567890.5", "7"])
+def test_config_set_keeps_numbers_as_written(home, number):
+    """Finding T4: Every other number in the config file is written back exactly as it was written."""
+    home.write_config('{"n": ' + number + ', "usage_stats": true}')
+    assert home.run("config", "set", "usage_stats", "false").returncode == 0
+    assert f'"n": {number},' in home.config.read_text()
+
+
+# --- finding T6: config set local advises only what works ----------------------------------------
+
+@pytest.mark.parametrize(("policy", "advice", "not_said"), [
+    ("skyplane-0.3", "set SKYPLANE_USAGE_STATS_ENABLED=local", "no source of this policy accepts local"),
+    (RAY, "No source of this policy accepts local", "RAY_USAGE_STATS_ENABLED="),
+], ids=["skyplane-0.3-env-accepts-local", "ray-env-accepts-only-1-and-0"])
+def test_config_set_local_advises_a_variable_only_when_it_accepts_local(home, policy, advice, not_said):
+    """Finding T6: `config set usage_stats local` on a file that cannot hold local names a variable only if that
+    variable's source accepts local, and otherwise says no source of the policy does."""
+    result = home.run("--policy", policy, "config", "set", "usage_stats", "local")
+    assert result.returncode == 1
+    assert 'cannot hold "local"' in result.stderr and advice in result.stderr and not_said not in result.stderr
+
+
+# --- finding T10: a UTF-8 byte order mark is read, and not written back --------------------------
+
+@pytest.mark.parametrize(("content", "value", "mode"), [
+    ('{"usage_stats": true, "k": "é"}', "false", "off"),
+    ('{"usage_stats": false}', "true", "on"),
+    ('{"k": 1}', "local", "local"),
+    ("", "false", "off"),
+], ids=["opt-out", "opt-in", "local-added", "bom-only"])
+def test_config_file_with_a_bom_is_read_and_written(home, content, value, mode):
+    """Finding T10: A JSON config file starting with a UTF-8 BOM is read as its JSON, and `config set` works on it
+    (the file is written back without the BOM, keeping every other key)."""
+    home.skyplane.mkdir()
+    home.config.write_bytes(b"\xef\xbb\xbf" + content.encode("utf-8"))
+    home.mark_notice_shown()
+    result = home.run("config", "set", "usage_stats", value)
+    assert result.returncode == 0, result.stderr
+    raw = home.config.read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    written = {"true": True, "false": False}.get(value, value)
+    assert json.loads(raw) == {**(json.loads(content) if content else {}), "usage_stats": written}
+    assert home.run("decide").stdout == f"{mode}\n"
+
+
+# --- issue 8's reproductions ---------------------------------------------------------------------
+
+OPT_OUTS = [
+    ("lone-surrogate", '{"usage_stats": true, "note": "\\ud800"}', {"note": "\ud800"}),
+    ("huge-int", f'{{"usage_stats": true, "n": {HUGE}}}', None),
+    ("overflowing-float", '{"usage_stats": true, "n": -1e999, "m": [1e400]}', None),
+    ("nan-and-infinity", '{"usage_stats": true, "n": NaN, "m": {"x": Infinity}}', None),
+    ("duplicate-consent-key", '{"usage_stats": false, "usage_stats": true, "k": 1}', {"k": 1}),
+    ("deep-nesting", '{"usage_stats": true, "d": ' + "[" * 500 + "]" * 500 + "}", None),
+]
+
+
+@pytest.mark.parametrize(("content", "kept"), [o[1:] for o in OPT_OUTS], ids=[o[0] for o in OPT_OUTS])
+def test_opting_out_works_on_any_json_object(home, content, kept):
+    """Issue 8 reproduction: `config set usage_stats false` on any JSON-object config writes false and keeps every other
+    value."""
+    home.skyplane.mkdir()
+    home.config.write_text(content)
+    result = home.run("config", "set", "usage_stats", "false")
+    errors = [line for line in result.stderr.splitlines()
+              if line.startswith("usage-consent: ") and not line.startswith("usage-consent: warning: ")]
+    assert result.returncode == 0 and not errors, result.stderr
+    written = home.config.read_text()
+    assert written.count('"usage_stats"') == 1 and '"usage_stats": false' in written
+    assert "Traceback" not in result.stderr
+    if kept is not None:
+        assert {k: json.loads(written)[k] for k in kept} == kept
+    for literal in (HUGE, "-1e999", "1e400", "NaN", "Infinity"):
+        assert (literal in content) == (literal in written), literal  # numbers kept exactly as written
+    assert explain().mode == "off"
+
+
+@pytest.mark.parametrize("setup", ["skyplane-is-a-file", "config-is-a-list", "config-is-a-directory", "empty-home"])
+def test_write_consent_raises_only_library_errors(home, monkeypatch, setup):
+    """Issue 8 reproduction: write_consent raises a UsageConsentError subclass (never OSError) and leaves the file as it
+    was."""
+    if setup == "skyplane-is-a-file":
+        home.skyplane.write_text("x")
+    elif setup == "config-is-a-list":
+        home.write_config("[]")
+    elif setup == "config-is-a-directory":
+        home.config.mkdir(parents=True)
+    else:
+        monkeypatch.setenv("HOME", "")
+    with pytest.raises(ConfigFileError) as raised:
+        write_consent(False)
+    assert isinstance(raised.value, UsageConsentError) and raised.value.message

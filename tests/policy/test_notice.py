@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import RAY
 
 from usage_consent.schemas.versions import current_version
 
@@ -187,3 +188,17 @@ def test_policy_without_commands_names_usage_consent(home, tmp_path):
     policy.write_text(text)
     shown = home.run("--policy", str(policy), "decide").stderr
     assert "usage-consent config set usage_stats false" in shown and "usage-consent notice" in shown
+
+
+# --- finding T7: a policy that shows no notice says so -------------------------------------------
+
+@pytest.mark.parametrize(("command", "said", "not_said"), [
+    (("explain",), "notice: none (this policy shows no notice)", "last shown: never"),
+    (("notice",), "== ray usage statistics (usage_stats v", "==  ("),
+], ids=["explain-says-no-notice", "notice-has-a-title"])
+def test_policy_without_notice_says_so(home, command, said, not_said):
+    """Finding T7: Under a policy with `[notice] enabled = false` (Ray's), `explain` says it shows no notice and
+    `notice` prints a title made of the app's name."""
+    result = home.run("--policy", RAY, *command)
+    assert result.returncode == 0, result.stderr
+    assert said in result.stdout and not_said not in result.stdout

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import HUGE
 
 from usage_consent.cli.policy_cmd import policy_json_schema
 from usage_consent.policy import PolicyError, decide, embedded_policy, load_policy, parse_policy, policy_to_toml
@@ -145,3 +146,39 @@ def test_embedded_policy_built_without_validation_equals_the_validated_one():
     assert embedded_policy() == validated
     assert policy_to_toml(embedded_policy()) == policy_to_toml(validated)
     assert hash(embedded_policy()) == hash(validated)
+
+
+# --- issue 8's reproductions ---------------------------------------------------------------------
+
+POLICY_FILES = [
+    ("deep-toml", "a = " + "[" * 3000 + "]" * 3000, "nested too deeply"),
+    ("huge-int-toml", f"app = {HUGE}", "not usable TOML"),
+    ("not-utf8-toml", b"app = '\xff'", "cannot be read"),
+]
+
+
+@pytest.mark.parametrize(("content", "text"), [p[1:] for p in POLICY_FILES], ids=[p[0] for p in POLICY_FILES])
+def test_policy_check_names_the_file_without_a_traceback(home, content, text):
+    """Issue 8 reproduction: `policy check` on a deeply nested, huge-number or non-UTF-8 TOML file exits 1 with the file
+    named."""
+    path = home.root / "policy.toml"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    result = home.run("policy", "check", str(path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{path}: " in result.stderr and text in result.stderr
+
+
+@pytest.mark.parametrize("path", ["~nosuchuser-x/state.json", "state.json", "./.skyplane/state.json"],
+                         ids=["unknown-user", "relative", "dot-relative"])
+def test_policy_path_that_is_not_absolute_is_refused(home, tmp_path, monkeypatch, path):
+    """Issue 8 reproduction: A policy whose state file is not absolute once expanded is off, names the path, writes
+    nothing in the cwd."""
+    from usage_consent.policy import embedded_policy, parse_policy, policy_to_toml
+
+    text = policy_to_toml(embedded_policy()).replace('"~/.skyplane/usage_stats_state.json"', json.dumps(path))
+    policy = parse_policy(text, "relative.toml")
+    monkeypatch.chdir(tmp_path)
+    home.write_config({"usage_stats": True})
+    decision = decide(policy)
+    assert decision.mode == "off" and "is not an absolute path" in str(decision.trace)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]

@@ -4,6 +4,7 @@ through ``decide()`` in this process and ``usage-consent explain --json`` in a s
 from __future__ import annotations
 
 import pytest
+from helpers import HUGE
 
 from usage_consent.policy import decide
 
@@ -120,3 +121,26 @@ def test_trace_prints_as_an_aligned_table(home, monkeypatch):
         "invalid", "unset", "unset", "unset", "shadowed", "shadowed"]
     assert len({row.index("$") for row in rows[:2]} | {header.index("location")}) == 1
     assert "env: $SKYPLANE_USAGE_STATS_ENABLED must be one of" in lines[7]
+
+
+# --- issue 8's reproductions ---------------------------------------------------------------------
+
+BROKEN_CONFIGS = [
+    ("not-json", '{"usage_stats": true,}'),
+    ("duplicate-key", '{"usage_stats": true, "usage_stats": true}'),
+    ("bad-value", '{"usage_stats": "yes"}'),
+    ("huge-number", f'{{"usage_stats": true, "n": {HUGE}}}'),
+]
+
+
+@pytest.mark.parametrize("env", ["1", "local", "true", "LOCAL"])
+@pytest.mark.parametrize("config", [c[1] for c in BROKEN_CONFIGS], ids=[c[0] for c in BROKEN_CONFIGS])
+def test_an_invalid_source_below_makes_on_and_local_off_alike(home, monkeypatch, env, config):
+    """Issue 8 reproduction: The one rule: with an invalid source anywhere the decision is off, whether the env says on
+    or local."""
+    home.mark_notice_shown()
+    home.write_config(config)
+    monkeypatch.setenv("SKYPLANE_USAGE_STATS_ENABLED", env)
+    decision = decide()
+    assert (decision.mode, decision.decided_by) == ("off", "config_file")
+    assert decision.trace["env"].status == "shadowed" and decision.trace["config_file"].status == "invalid"

@@ -10,7 +10,7 @@ import tomllib
 
 import pytest
 
-from usage_consent.policy import ConsentValueError, decide, embedded_policy, parse_policy, policy_to_toml
+from usage_consent.policy import ConsentValueError, decide, embedded_policy, explain, parse_policy, policy_to_toml
 
 BASE = """
 app = "demo"
@@ -367,3 +367,85 @@ def test_ci_local_run_records_without_a_state_file(home, monkeypatch):
     assert wait(5)
     assert list((home.tmp / "skyplane" / "usage").rglob("usage_stats.json"))
     assert not home.state.exists()
+
+
+# --- finding T1: duplicate keys and sections fail closed (issue 8 item 4, for every format) ------
+
+DEMO = """
+app = "demo"
+key = "usage_stats"
+schema_name = "usage_stats"
+config_file = "~/.demo/config.json"
+state_file = "~/.demo/state.json"
+{sources}
+[[sources]]
+name = "default"
+kind = "default"
+value = "on"
+[notice]
+enabled = false
+"""
+
+
+def demo_policy(sources: str):
+    """A demo policy with the given sources above an `on` default (no notice)."""
+    return parse_policy(DEMO.format(sources=sources), "demo.toml")
+
+
+@pytest.mark.parametrize(("text", "mode", "status"), [
+    ("[telemetry]\nusage_stats = off\nUsage_Stats = on\n", "off", "invalid"),
+    ("[telemetry]\nusage_stats = on\nUSAGE_STATS = off\n", "off", "invalid"),
+    ("[telemetry]\nusage_stats = on\n[other]\nUSAGE_STATS = off\nusage_stats = on\n", "off", "invalid"),
+    ("[telemetry]\nusage_stats = local\nother = 1\n", "local", "decided"),
+], ids=["off-then-on", "on-then-off", "duplicate-in-another-section", "single-key-still-read"])
+def test_managed_ini_duplicate_key_fails_closed(home, text, mode, status):
+    """Finding T1: A managed INI file with a key twice (in any case) fails closed: off, whatever the order."""
+    admin = home.root / "etc" / "demo.ini"
+    admin.parent.mkdir()
+    admin.write_text(text)
+    policy = demo_policy(f'[[sources]]\nname = "admin"\nkind = "managed"\npath = "{admin}"\nsection = "telemetry"\n')
+    decision = explain(policy)
+    assert (decision.mode, decision.trace["admin"].status) == (mode, status)
+
+
+JSON_SECTION_DUPLICATES = [
+    ("key-twice-in-section", '{"telemetry": {"usage_stats": false, "usage_stats": true}}'),
+    ("section-twice", '{"telemetry": {"usage_stats": false}, "telemetry": {"usage_stats": true}}'),
+    ("section-twice-other-first", '{"telemetry": {"other": 1}, "telemetry": {"usage_stats": true}}'),
+]
+
+
+@pytest.mark.parametrize("text", [t for _, t in JSON_SECTION_DUPLICATES],
+                         ids=[i for i, _ in JSON_SECTION_DUPLICATES])
+@pytest.mark.parametrize("kind", ["config_file", "managed"])
+def test_json_section_duplicate_is_invalid(home, kind, text):
+    """Finding T1: In a JSON file with a `section`, the section or the key in it more than once is invalid and off."""
+    path = home.root / "conf" / "demo.json"
+    path.parent.mkdir()
+    path.write_text(text)
+    policy = demo_policy(f'[[sources]]\nname = "file"\nkind = "{kind}"\npath = "{path}"\nsection = "telemetry"\n')
+    decision = explain(policy)
+    assert (decision.mode, decision.trace["file"].status) == ("off", "invalid")
+    assert "appears more than once" in decision.trace["file"].reason
+
+
+def test_json_section_duplicates_elsewhere_are_fine(home):
+    """Finding T1: Duplicates outside the section and key the source reads do not make it invalid."""
+    path = home.root / "demo.json"
+    path.write_text('{"x": 1, "x": 2, "telemetry": {"a": 1, "a": 2, "usage_stats": false}}')
+    policy = demo_policy(f'[[sources]]\nname = "file"\nkind = "config_file"\npath = "{path}"\nsection = "telemetry"\n')
+    assert decide(policy).mode == "off"
+
+
+# --- issue 8's reproductions ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "mode"), [
+    ("1", "off"), (" 1\t", "off"), ("anything", "off"), ("0\n", "off"), ("false\xa0", "off"),
+    ("", None), ("0", None), (" false ", None), ("\tFALSE", None), ("  ", None),
+], ids=["one", "padded-one", "word", "zero-newline", "false-nbsp", "empty", "zero", "padded-false",
+        "tab-upper-false", "blank"])
+def test_do_not_track_rule(home, monkeypatch, value, mode):
+    """Issue 8 reproduction: DO_NOT_TRACK is a request unless, after ASCII spaces and tabs are removed, it is empty, 0
+    or false (any case)."""
+    monkeypatch.setenv("DO_NOT_TRACK", value)
+    assert decide().trace["do_not_track"].value == mode

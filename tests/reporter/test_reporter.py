@@ -9,7 +9,7 @@ import os
 import subprocess
 
 import pytest
-from helpers import STATS, TRANSFER, opt_in, policy_with, usage
+from helpers import STATS, TRANSFER, one_line_error, opt_in, policy_with, usage
 
 from usage_consent.errors import ReportError
 from usage_consent.policy import decide, explain, write_consent
@@ -265,3 +265,47 @@ def test_run_configuration_places_dates_and_sends_the_records(home, server, tmp_
     assert (data["created_ms"], data["created_at"]) == (1_700_000_000_000, "2023-11-14T22:13:20Z")
     assert len(server.received) == 1 and len(made) == 1
     assert not usage(home).exists()
+
+
+# --- issue 8's reproductions ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("body", "text"), [
+    (b"\xff\xfe{}", "not UTF-8 text (byte 0); not a report"),
+    (b'{"runtime_s": NaN}', "not JSON (NaN is not JSON); not a report"),
+    (b"{oops", "not JSON (Expecting property name enclosed in double quotes); not a report"),
+], ids=["not-utf8", "nan", "not-json"])
+def test_records_show_names_a_damaged_record(home, monkeypatch, body, text):
+    """Issue 8 reproduction: `records show` on a record that is not UTF-8 or not JSON names the record's file in one
+    line."""
+    home.write_config({"usage_stats": "local"})
+    home.mark_notice_shown()
+    session = start_session(decide(), **TRANSFER)
+    assert session.report() == "recorded" and wait(5)
+    with open(session.path, "wb") as handle:
+        handle.write(body)
+    one_line_error(home.run("records", "show"), 1, f"{session.path}: {text}")
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")], ids=["nan", "inf", "minus-inf"])
+def test_nan_makes_a_report_invalid_and_names_the_field(home, caplog, bad):
+    """Issue 8 reproduction: A report holding NaN or an infinity is invalid (not JSON): nothing is written, the warning
+    names the field."""
+    home.write_config({"usage_stats": "local"})
+    home.mark_notice_shown()
+    session = start_session(decide(), **TRANSFER)
+    with caplog.at_level(logging.WARNING, logger="usage_consent"):
+        outcome = session.report(stats={"runtime_s": bad, "throughput_gbits": 1.0, "bytes_transferred": 1,
+                                        "objects_transferred": 1})
+    assert outcome == "invalid" and wait(5)
+    assert any("stats.runtime_s: " in r.getMessage() and "is not a finite number" in r.getMessage()
+               for r in caplog.records)
+    assert not (home.tmp / "skyplane" / "usage").exists()
+
+
+def test_validate_report_names_a_nan_field(home):
+    """Issue 8 reproduction: validate_report() lists a NaN or infinity with its JSON path, like any other problem."""
+    from usage_consent.reporter import validate_report
+
+    stats = {"runtime_s": 1.0, "throughput_gbits": float("inf"), "bytes_transferred": 1, "objects_transferred": 1}
+    problems = validate_report({**TRANSFER, "stats": stats})
+    assert any(p.startswith("stats.throughput_gbits: inf is not a finite number") for p in problems), problems

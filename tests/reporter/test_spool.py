@@ -15,8 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BIN
-from helpers import STATS, TRANSFER, opt_in, policy_with, usage
+from helpers import BIN, STATS, TRANSFER, opt_in, policy_with, usage
 
 from usage_consent.policy import decide
 from usage_consent.policy.load import policy_to_toml
