@@ -14,6 +14,8 @@ from usage_consent.schemas import model as model_module
 from usage_consent.schemas import registry
 from usage_consent.schemas.versions import current_version
 
+pytestmark = pytest.mark.slow  # the whole bump workflow, a command at each step
+
 SCHEMAS = Path(registry.__file__).parent
 CUR = current_version("usage_stats")
 NEXT = CUR + 1

@@ -22,7 +22,7 @@ from skyplane_env import Unavailable, ensure
 
 from usage_consent.schemas import registry
 
-pytestmark = pytest.mark.skyplane
+pytestmark = [pytest.mark.skyplane, pytest.mark.slow]  # slow: the real Skyplane in its own virtual environment
 
 UC = Path(__file__).resolve().parents[2] / "examples" / "skyplane" / "skyplane_uc.py"
 EXIT_WAIT = 2.0  # the embedded policy's reporter.exit_wait_s

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from report_server import refused_url
 
+pytestmark = pytest.mark.slow  # a host process per test, waiting out its exit bound
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "transfer.py"
 EXIT_WAIT = 2.0  # the embedded policy's reporter.exit_wait_s
 

@@ -9,6 +9,7 @@ import os
 import re
 from urllib.parse import urlsplit
 
+import pytest
 from fuzz_inputs import (
     as_written,
     budget,
@@ -32,6 +33,8 @@ from usage_consent.policy import (
     write_consent,
 )
 from usage_consent.policy.state import StateFile
+
+pytestmark = pytest.mark.slow  # thousands of hypothesis examples, some through the real command
 
 ON, OFF, LOCAL = ("1", "true", "yes", "on"), ("0", "false", "no", "off"), ("local",)
 

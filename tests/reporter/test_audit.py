@@ -13,6 +13,8 @@ import pytest
 
 import usage_consent.reporter
 
+pytestmark = pytest.mark.slow  # a scanner in a subprocess over the reporter's source
+
 REPORTER = Path(usage_consent.reporter.__file__).resolve().parent
 RULES = REPORTER / ".nph-rules.yml"
 SCANNER = shutil.which("no-phone-home") or str(Path(sys.executable).parent / "no-phone-home")

@@ -23,6 +23,8 @@ from usage_consent.policy import decide, explain
 from usage_consent.reporter import start_session, wait
 from usage_consent.reporter.send import send_report
 
+pytestmark = pytest.mark.slow  # locks held by other processes, forks and trickling servers, each waited out
+
 HOLDER = """
 import fcntl, os, sys
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)

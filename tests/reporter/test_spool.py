@@ -22,6 +22,8 @@ from usage_consent.policy.load import policy_to_toml
 from usage_consent.reporter import start_session, wait
 from usage_consent.reporter.store import prune
 
+pytestmark = pytest.mark.slow  # forked children, multiprocessing pools and retries waited out
+
 RETRY_SCRIPT = """
 from usage_consent.policy import decide
 from usage_consent.reporter import start_session, wait
