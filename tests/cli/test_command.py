@@ -8,6 +8,7 @@ from helpers import HUGE, one_line_error
 
 # --- finding T5: a failed init changes nothing ---------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make", ["fifo", "directory"])
 def test_init_with_an_unusable_state_file_changes_nothing(home, make):
     """Finding T5: `usage-consent init` with a state file that cannot be used exits 1, names it, and writes no
@@ -65,6 +66,7 @@ CLI_ERRORS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("config", "state", "argv", "code", "text"), [c[1:] for c in CLI_ERRORS],
                          ids=[c[0] for c in CLI_ERRORS])
 def test_bad_file_gives_one_line_not_a_traceback(home, config, state, argv, code, text):

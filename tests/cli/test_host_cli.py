@@ -51,6 +51,7 @@ def a_local_record(home) -> None:
     assert len(list_records(decision.policy)) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", sorted(HOSTS))
 @pytest.mark.parametrize(("mounted", "ours"), SAME)
 def test_mounted_command_matches_usage_consent(home, kind, mounted, ours):
@@ -67,6 +68,7 @@ def test_mounted_command_matches_usage_consent(home, kind, mounted, ours):
     assert theirs.stderr.replace("mytool usage", "usage-consent") == reference.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", sorted(HOSTS))
 def test_forget_and_history_match(home, kind):
     """forget deletes the same records and history lists the same choices from either program."""
@@ -80,6 +82,7 @@ def test_forget_and_history_match(home, kind):
     assert json.loads(home.run("records", "list", "--json").stdout) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("program", [*sorted(HOSTS), "usage-consent"])
 def test_opting_out_says_what_stays_and_how_to_delete_it(home, program):
     """set false also says, on stderr, where the records and the client id still are and that forget deletes them."""
@@ -93,6 +96,7 @@ def test_opting_out_says_what_stays_and_how_to_delete_it(home, program):
     assert "forget" not in home.run("config", "set", "usage_stats", "true").stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", sorted(HOSTS))
 @pytest.mark.parametrize("words", [["records"], ["set"], ["nonsense"]], ids=["no-action", "no-value", "unknown"])
 def test_bad_usage_exits_2(home, kind, words):
@@ -100,6 +104,7 @@ def test_bad_usage_exits_2(home, kind, words):
     assert host(home, kind, *words).returncode == 2
 
 
+@pytest.mark.slow
 def test_mounting_loads_nothing_heavy():
     """Building a host's parser with the group mounted loads neither pydantic, jsonschema nor requests."""
     code = ("import argparse, sys, json; from usage_consent.cli.host import add_argparse; "
@@ -123,6 +128,7 @@ sys.exit(args.func(args))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["argparse", "click", "typer", "host-with-logging"])
 @pytest.mark.parametrize("words", [("explain",), ("explain", "--json")], ids=["explain", "explain-json"])
 def test_mounted_command_warnings_read_as_usage_consents(home, tmp_path, kind, words):

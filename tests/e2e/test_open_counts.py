@@ -60,6 +60,7 @@ print(json.dumps({"outcome": outcome, "waited": wait(10), "read_back": read_back
 """
 
 
+@pytest.mark.slow
 def test_send_lane_sends_the_bytes_the_write_lane_wrote_without_reading_them_back(home, server):
     """A fresh report is sent from the write lane's bytes (the record is never opened again), and the
     collector receives exactly the bytes kept on disk."""

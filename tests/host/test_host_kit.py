@@ -132,6 +132,7 @@ print(wait(30), inside != os.environ["HOME"], flush=True)  # jobs left over woul
 """
 
 
+@pytest.mark.slow
 def test_the_sandbox_is_sealed_nothing_reaches_the_callers_home_or_tmpdir(home):
     """300 reports made in `with sandbox():` leave nothing in the caller's HOME (no state file, no
     client id) or TMPDIR (no record; the sandbox's own folder there is removed), even from the
@@ -196,6 +197,7 @@ def test_a_wrong_field_fails_the_test(usage_stats_sandbox):
 '''
 
 
+@pytest.mark.slow
 def test_a_host_test_suite_gets_the_fixture_bound_to_its_policy(tmp_path):
     """A host's own pytest run (a subprocess, its own configuration) gets usage_stats_sandbox from the
     installed plugin, bound to the policy its configuration names."""

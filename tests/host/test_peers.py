@@ -94,6 +94,7 @@ def test_ray_config_path_variable(home, monkeypatch, path_variable, default_file
         assert decide(policy).mode == expected
 
 
+@pytest.mark.slow
 def test_ray_error_fields_and_command(home):
     """The caller's error names layer, variable, value and what is accepted; `decide` exits 1 with it."""
     result = home.run("--policy", RAY, "decide", env={"RAY_USAGE_STATS_ENABLED": ""})
@@ -104,6 +105,7 @@ def test_ray_error_fields_and_command(home):
     assert json.loads(explained.stdout)["layers"][0]["status"] == "invalid"
 
 
+@pytest.mark.slow
 def test_ray_strict_env_does_not_make_config_set_strict(home):
     """The env source's own spellings do not change what `config set` accepts."""
     result = home.run("--policy", RAY, "config", "set", "usage_stats", "false")
@@ -138,6 +140,7 @@ def _ini(home, text: str = SKYPLANE_032_FILE) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_skyplane_032_opt_out_stays_off_on_every_run(home):
     """A HOME where Skyplane 0.3.2 wrote [flags] usage_stats = False is off on every run, silently."""
     _ini(home)
@@ -149,6 +152,7 @@ def test_skyplane_032_opt_out_stays_off_on_every_run(home):
     assert decision.trace["skyplane_0_3_config"].location == "~/.skyplane/config: flags.usage_stats"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", ["true", "yes", "1", "on", "false", "no", "0", "off", "TRUE", "No"])
 def test_config_set_changes_what_skyplane_032_reads(home, value):
     """`config set` through skyplane-0.3 writes the INI file so that Skyplane 0.3.2 reads the same
@@ -164,6 +168,7 @@ def test_config_set_changes_what_skyplane_032_reads(home, value):
     assert get.stdout.strip() == ("true" if skyplane_032_reads(path) else "false")
 
 
+@pytest.mark.slow
 def test_config_set_local_never_reaches_skyplane_032(home):
     """`config set usage_stats local` exits 1, changes nothing and says how to keep reports local for a run."""
     path = _ini(home)
@@ -175,6 +180,7 @@ def test_config_set_local_never_reaches_skyplane_032(home):
     assert skyplane_032_reads(path) is False
 
 
+@pytest.mark.slow
 def test_skyplane_config_variable_names_the_ini_file(home, tmp_path):
     """$SKYPLANE_CONFIG replaces ~/.skyplane/config, for reading and for `config set`."""
     other = tmp_path / "custom.ini"

@@ -72,6 +72,7 @@ BAD_CONFIGS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("content", "reason"), [c[1:] for c in BAD_CONFIGS], ids=[c[0] for c in BAD_CONFIGS])
 def test_bad_config_file_fails_closed(home, monkeypatch, content, reason):
     """A config file that is not a JSON object, or a bad value in it, makes the decision off."""
@@ -100,6 +101,7 @@ def test_config_directory_in_the_files_place(home):
     assert decision.trace["config_file"].reason == "~/.skyplane/config.json: is a directory, not a JSON file"
 
 
+@pytest.mark.slow
 def test_unreadable_config_file(home):
     """A config file the user cannot read is invalid and the decision off (root's override dropped)."""
     home.mark_notice_shown()
@@ -113,6 +115,7 @@ def test_unreadable_config_file(home):
     assert "cannot be read: Permission denied" in result.stderr
 
 
+@pytest.mark.slow
 def test_other_config_keys_never_reach_the_trace(home):
     """The trace shows only the consent key: other keys (cloud secrets) never appear, even when invalid."""
     home.mark_notice_shown()
@@ -158,6 +161,7 @@ def test_on_invalid_skip_passes_over_but_never_turns_on(home, monkeypatch, env, 
 
 # --- issue 8's reproductions ---------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", ["", "relative/home", "."], ids=["empty", "relative", "dot"])
 def test_empty_or_relative_home_is_off_and_writes_nothing(home, tmp_path, value):
     """Issue 8 reproduction: An empty or relative HOME makes decide off with a reason naming $HOME; nothing is written

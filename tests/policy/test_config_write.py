@@ -23,6 +23,7 @@ SPELLINGS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("value", "stored"), SPELLINGS, ids=[s[0] for s in SPELLINGS])
 def test_set_writes_json_value_and_keeps_other_keys(home, value, stored):
     """Every accepted spelling is stored as JSON true, false or "local"; other keys stay as they were."""
@@ -39,6 +40,7 @@ def test_set_writes_json_value_and_keeps_other_keys(home, value, stored):
 BAD_VALUES = ["maybe", "2", "", "ture", "enable", "null"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", BAD_VALUES, ids=[v or "empty" for v in BAD_VALUES])
 def test_set_unknown_value_exits_2_and_changes_nothing(home, value):
     """An unknown VALUE is bad usage: exit 2, the accepted values named, the file byte for byte unchanged."""
@@ -50,12 +52,14 @@ def test_set_unknown_value_exits_2_and_changes_nothing(home, value):
     assert home.config.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_set_unknown_value_creates_nothing(home):
     """A rejected value does not even create the config folder."""
     assert home.run("config", "set", "usage_stats", "perhaps").returncode == 2
     assert not home.skyplane.exists()
 
 
+@pytest.mark.slow
 def test_set_unknown_key_exits_2(home):
     """Only the policy's key can be managed; another key is bad usage."""
     result = home.run("config", "set", "usage_statz", "false")
@@ -71,6 +75,7 @@ NON_OBJECTS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("content", "problem"), [n[1:] for n in NON_OBJECTS], ids=[n[0] for n in NON_OBJECTS])
 def test_set_never_overwrites_a_file_that_is_not_an_object(home, content, problem):
     """A config file that is not a JSON object is left untouched; exit 1 names file, line and column."""
@@ -85,6 +90,7 @@ def test_set_never_overwrites_a_file_that_is_not_an_object(home, content, proble
     assert [p.name for p in home.skyplane.iterdir() if p.name.endswith(".tmp")] == []
 
 
+@pytest.mark.slow
 def test_set_creates_private_folder_and_file(home):
     """A missing folder is created 0700 and the file 0600."""
     assert home.run("config", "set", "usage_stats", "false").returncode == 0
@@ -101,6 +107,7 @@ def test_set_keeps_an_existing_files_permissions(home):
     assert stat.S_IMODE(home.config.stat().st_mode) == 0o640
 
 
+@pytest.mark.slow
 def test_set_writes_through_a_symlinked_config(home, tmp_path):
     """A config file that is a symlink (a dotfiles manager's) is updated at its target; the link stays."""
     target = tmp_path / "dotfiles" / "skyplane.json"
@@ -113,6 +120,7 @@ def test_set_writes_through_a_symlinked_config(home, tmp_path):
     assert json.loads(target.read_text()) == {"keep": True, "usage_stats": False}
 
 
+@pytest.mark.slow
 def test_set_into_a_directory_fails(home):
     """A directory in the config file's place is an error, exit 1, and stays a directory."""
     home.config.mkdir(parents=True)
@@ -121,6 +129,7 @@ def test_set_into_a_directory_fails(home):
     assert home.config.is_dir()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("content", "output", "code"), [
     (None, "unset", 0), ({"other": 1}, "unset", 0), ({"usage_stats": True}, "true", 0),
     ({"usage_stats": False}, "false", 0), ({"usage_stats": "local"}, "local", 0),
@@ -136,6 +145,7 @@ def test_get_prints_the_files_value(home, content, output, code):
         assert "~/.skyplane/config.json" in result.stderr
 
 
+@pytest.mark.slow
 def test_unset_removes_only_the_key(home):
     """`config unset` removes the consent key and keeps the rest; without a file it creates nothing."""
     assert home.run("config", "unset", "usage_stats").returncode == 0
@@ -155,6 +165,7 @@ def test_write_consent_is_strict_as_a_function(home):
     assert home.config_data() == {"usage_stats": False}
 
 
+@pytest.mark.slow
 def test_decision_taken_before_set_is_unchanged(home):
     """A decision is fixed once taken; the next decide() sees the new setting."""
     home.mark_notice_shown()
@@ -181,6 +192,7 @@ print(reads)
 """
 
 
+@pytest.mark.slow
 def test_concurrent_writers_lose_nothing_and_readers_never_see_half_a_file(home):
     """Writers setting different keys at once all land; readers always parse a whole JSON object."""
     home.write_config({"keep": {"secret": "s3cr3t"}})
@@ -217,6 +229,7 @@ def test_concurrent_writers_lose_nothing_and_readers_never_see_half_a_file(home)
 INI = "[aws]\naws_enabled = True\n\n[flags]\nusage_stats = True\n"
 
 
+@pytest.mark.slow
 def test_skyplane_03_opt_out_after_init_takes_effect(home):
     """After `init` wrote true to ~/.skyplane/config.json, `--policy skyplane-0.3 config set usage_stats false`
     writes both files (each in its format), says so, and every later decision is off."""
@@ -256,6 +269,7 @@ def test_write_consent_false_leaves_every_shipped_policy_off(home, name):
         assert "aws_enabled = True" in (home.skyplane / "config").read_text()
 
 
+@pytest.mark.slow
 def test_skyplane_03_unset_removes_the_key_from_every_file(home):
     """`config unset` under skyplane-0.3 removes the key from the INI and the JSON file: no config file decides."""
     home.write_config({"usage_stats": False, "keep": 1})
@@ -268,6 +282,7 @@ def test_skyplane_03_unset_removes_the_key_from_every_file(home):
     assert decision["decided_by"] not in ("config_file", "skyplane_0_3_config")
 
 
+@pytest.mark.slow
 def test_skyplane_03_set_true_refuses_when_a_deciding_file_cannot_be_written(home):
     """`config set true` refuses (exit 1, nothing changed) while ~/.skyplane/config.json, which would still turn
     it off, cannot be parsed; the message names that file and says what to do."""
@@ -282,6 +297,7 @@ def test_skyplane_03_set_true_refuses_when_a_deciding_file_cannot_be_written(hom
     assert (home.skyplane / "config").read_bytes() == before
 
 
+@pytest.mark.slow
 def test_skyplane_03_local_stays_refused_with_json_saying_on(home):
     """Under skyplane-0.3, `config set usage_stats local` stays refused and changes neither file."""
     home.write_config({"usage_stats": True})
@@ -291,6 +307,7 @@ def test_skyplane_03_local_stays_refused_with_json_saying_on(home):
     assert home.config_data() == {"usage_stats": True} and (home.skyplane / "config").read_text() == INI
 
 
+@pytest.mark.slow
 def test_opt_out_under_an_env_on_says_env_decides_and_not_that_collection_stops(home):
     """With the env variable saying on for the run, `config set false` writes the file, says env still decides,
     and never says nothing more will be collected."""
@@ -324,6 +341,7 @@ enabled = false
 """
 
 
+@pytest.mark.slow
 def test_a_config_file_too_deep_to_write_back_is_unusable(home):
     """A TOML config with a 400-deep array is unusable (decide off), and `config set`/`write_consent` name it with
     a ConfigFileError, never a RecursionError."""
@@ -348,6 +366,7 @@ def test_a_config_file_too_deep_to_write_back_is_unusable(home):
     assert toml.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_opt_out_writes_a_higher_toml_file_too(home):
     """With a TOML file above the writable JSON file saying on, `config set false` writes both; decide is off."""
     import tomllib
@@ -364,6 +383,7 @@ def test_opt_out_writes_a_higher_toml_file_too(home):
     assert home.run("--policy", str(policy_file), "decide").stdout == "off\n"
 
 
+@pytest.mark.slow
 def test_set_through_a_link_to_a_missing_folder_creates_nothing(home, tmp_path):
     """`config set` through a config symlink whose target folder is missing exits 1 naming the link, creates nothing."""
     target = tmp_path / "gone" / "deeper" / "skyplane.json"
@@ -378,6 +398,7 @@ def test_set_through_a_link_to_a_missing_folder_creates_nothing(home, tmp_path):
     assert not (tmp_path / "gone").exists()
 
 
+@pytest.mark.slow
 def test_skyplane_03_init_keeps_an_opt_out_in_the_json_file(home):
     """`--policy skyplane-0.3 init` leaves a false in ~/.skyplane/config.json as it is (never writes true over it)."""
     home.write_config({"usage_stats": False})
@@ -395,6 +416,7 @@ def _padded(size: int) -> str:
     return '{"data":[' + ",".join(["0"] * (size // 2)) + "]}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("size", "code"), [
     (10_000, 0),
     (589_000, 0),
@@ -420,6 +442,7 @@ def test_config_set_never_writes_a_file_past_the_read_cap(home, size, code):
     assert path.read_text().startswith("{\n") == (size < 100_000)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("number", ["1E5", "1e-7", "2.50", "-0.0", "1e999", "12345678901234567890.5", "7"])
 def test_config_set_keeps_numbers_as_written(home, number):
     """Finding T4: Every other number in the config file is written back exactly as it was written."""
@@ -430,6 +453,7 @@ def test_config_set_keeps_numbers_as_written(home, number):
 
 # --- finding T6: config set local advises only what works ----------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("policy", "advice", "not_said"), [
     ("skyplane-0.3", "set SKYPLANE_USAGE_STATS_ENABLED=local", "no source of this policy accepts local"),
     (RAY, "No source of this policy accepts local", "RAY_USAGE_STATS_ENABLED="),
@@ -444,6 +468,7 @@ def test_config_set_local_advises_a_variable_only_when_it_accepts_local(home, po
 
 # --- finding T10: a UTF-8 byte order mark is read, and not written back --------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("content", "value", "mode"), [
     ('{"usage_stats": true, "k": "é"}', "false", "off"),
     ('{"usage_stats": false}', "true", "on"),
@@ -477,6 +502,7 @@ OPT_OUTS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("content", "kept"), [o[1:] for o in OPT_OUTS], ids=[o[0] for o in OPT_OUTS])
 def test_opting_out_works_on_any_json_object(home, content, kept):
     """Issue 8 reproduction: `config set usage_stats false` on any JSON-object config writes false and keeps every other

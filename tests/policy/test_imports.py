@@ -18,12 +18,14 @@ def _loaded(module: str, names: list[str]) -> list[str]:
     return json.loads(out)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", ["usage_consent.policy", "usage_consent.schemas"])
 def test_policy_and_schemas_import_no_jsonschema_or_requests(module):
     """Importing the consent check (or the schema package) loads neither jsonschema, requests nor tomllib."""
     assert _loaded(module, HEAVY) == []
 
 
+@pytest.mark.slow
 def test_deciding_with_the_embedded_policy_loads_nothing_heavy(tmp_path):
     """A host's decide() with Skyplane's policy still loads neither jsonschema, requests nor tomllib."""
     import os
@@ -35,6 +37,7 @@ def test_deciding_with_the_embedded_policy_loads_nothing_heavy(tmp_path):
     assert json.loads(out) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("module", "forbidden"), [
     ("usage_consent.schemas", ["usage_consent.policy", "usage_consent.reporter", "usage_consent.cli"]),
     ("usage_consent.policy", ["usage_consent.reporter", "usage_consent.cli"]),
@@ -45,6 +48,7 @@ def test_arrows_point_one_way(module, forbidden):
     assert not [m for m in loaded if any(m == f or m.startswith(f + ".") for f in forbidden)]
 
 
+@pytest.mark.slow
 def test_import_usage_consent_loads_no_pydantic_jsonschema_or_requests():
     """`python -X importtime -c "import usage_consent"` lists none of pydantic, jsonschema or requests."""
     result = subprocess.run([sys.executable, "-X", "importtime", "-c", "import usage_consent"],
@@ -54,6 +58,7 @@ def test_import_usage_consent_loads_no_pydantic_jsonschema_or_requests():
     assert imported.isdisjoint({"pydantic", "pydantic_settings", "jsonschema", "requests"})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "loads"), [
     ("decide", "pydantic"), ("explain", "pydantic"), ("write_consent", "pydantic"),
     ("start_session", "pydantic"), ("validate_report", "pydantic"), ("ReportInvalid", None),
@@ -79,6 +84,7 @@ print(json.dumps({"mode": decision.mode, "explained": usage_consent.explain().mo
 """
 
 
+@pytest.mark.slow
 def test_without_fcntl_import_works_and_the_decision_is_off_naming_the_platform(home):
     """Where fcntl is missing (Windows), `import usage_consent` works, decide() and explain() are off
     with the platform named in the trace and one warning each, no notice is shown and no file is

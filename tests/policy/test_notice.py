@@ -14,6 +14,7 @@ CURRENT = current_version("usage_stats")
 TITLE = f"Skyplane collects anonymous usage statistics (usage_stats v{CURRENT})"
 
 
+@pytest.mark.slow
 def test_first_run_notice_then_off_then_on(home):
     """First transfer: the short notice on stderr and off; the next transfer: on, no notice;
     `usage-consent notice` prints the full notice, every field with its description."""
@@ -29,6 +30,7 @@ def test_first_run_notice_then_off_then_on(home):
     assert (second.stdout, second.stderr) == ("on\n", "")
 
 
+@pytest.mark.slow
 def test_init_then_transfer_is_on_at_once(home):
     """`init` shows and records the notice and writes usage_stats true; the first transfer is on."""
     init = home.run("init")
@@ -38,6 +40,7 @@ def test_init_then_transfer_is_on_at_once(home):
     assert (transfer.stdout, transfer.stderr) == ("on\n", "")
 
 
+@pytest.mark.slow
 def test_init_keeps_an_existing_opt_out_and_changes_nothing_when_repeated(home):
     """`init` never turns an existing false into true; run twice, the second run writes nothing."""
     home.write_config({"usage_stats": False, "other": 1})
@@ -49,6 +52,7 @@ def test_init_keeps_an_existing_opt_out_and_changes_nothing_when_repeated(home):
     assert (home.state.read_bytes(), home.config.read_bytes()) == (state_before, config_before)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("env", "config"), [
     ({"SKYPLANE_USAGE_STATS_ENABLED": "0"}, None),
     ({"DO_NOT_TRACK": "1"}, None),
@@ -66,6 +70,7 @@ def test_opted_out_users_never_see_a_notice(home, env, config):
     assert not home.state.exists()
 
 
+@pytest.mark.slow
 def test_explicit_opt_in_decides_above_the_notice_and_still_shows_it(home):
     """env=1 on a first run: on at once, with the notice printed first and recorded."""
     result = home.run("decide", env={"SKYPLANE_USAGE_STATS_ENABLED": "1"})
@@ -74,12 +79,14 @@ def test_explicit_opt_in_decides_above_the_notice_and_still_shows_it(home):
     assert home.run("decide", env={"SKYPLANE_USAGE_STATS_ENABLED": "1"}).stderr == ""
 
 
+@pytest.mark.slow
 def test_local_mode_also_gets_the_notice(home):
     """Local mode collects (locally), so the user is told first."""
     result = home.run("decide", env={"SKYPLANE_USAGE_STATS_ENABLED": "local"})
     assert result.stdout == "local\n" and TITLE in result.stderr
 
 
+@pytest.mark.slow
 def test_older_tool_meeting_a_newer_state_file(home):
     """A state file from a newer version (higher schema version, unknown keys) means no notice,
     nothing breaks, and its unknown keys survive our writes."""
@@ -95,6 +102,7 @@ def test_older_tool_meeting_a_newer_state_file(home):
     assert after["notices"]["usage_stats"]["version"] == 7
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("state", ["[1, 2]", '{"notices": "v1"}', '{"notices": {"usage_stats": {"version": "1"}}}',
                                    '{"notices": {"usage_stats": {"version": true}}}'],
                          ids=["list", "notices-string", "version-string", "version-bool"])
@@ -106,6 +114,7 @@ def test_odd_state_files_count_as_not_shown(home, state):
     assert result.returncode == 0 and result.stdout == "off\n"
 
 
+@pytest.mark.slow
 def test_garbage_state_file_is_moved_aside_not_lost(home):
     """A state file that does not parse is kept beside the new one when the notice is recorded."""
     home.skyplane.mkdir()
@@ -116,6 +125,7 @@ def test_garbage_state_file_is_moved_aside_not_lost(home):
     assert json.loads(home.state.read_text())["notices"]["usage_stats"]["version"] == CURRENT
 
 
+@pytest.mark.slow
 def test_explain_says_whether_a_notice_would_be_shown_and_writes_nothing(home):
     """`explain --json` has notice.would_show etc. and creates no file; `notice` prints without recording."""
     report = home.explain()
@@ -128,6 +138,7 @@ def test_explain_says_whether_a_notice_would_be_shown_and_writes_nothing(home):
     assert home.explain()["notice"] == {"would_show": False, "shown_version": CURRENT, "current_version": CURRENT}
 
 
+@pytest.mark.slow
 def test_history_is_the_receipt(home):
     """`history` lists the notices shown and the choices made through the command, oldest first."""
     assert home.run("history").stdout == "no notice shown and no choice recorded yet\n"
@@ -141,6 +152,7 @@ def test_history_is_the_receipt(home):
     assert len(text) == 4 and "config set" in text[2] and "value=false" in text[2]
 
 
+@pytest.mark.slow
 def test_notice_record_survives_an_unwritable_home(home):
     """When the state cannot be written the notice is still printed, the decision still taken."""
     home.skyplane.write_text("a file where the folder should be")
@@ -149,6 +161,7 @@ def test_notice_record_survives_an_unwritable_home(home):
     assert "could not be recorded" in result.stderr
 
 
+@pytest.mark.slow
 def test_first_notice_is_short_and_names_the_hosts_commands(home):
     """The notice a user first sees is at most 15 lines of at most 100 columns, names Skyplane's own
     commands (never usage-consent's) and the command that prints the full notice."""
@@ -163,6 +176,7 @@ def test_first_notice_is_short_and_names_the_hosts_commands(home):
     assert "usage-consent" not in shown + home.run("notice").stdout
 
 
+@pytest.mark.slow
 def test_notice_disabled_by_the_policy(home, tmp_path):
     """[notice] enabled = false: nothing is shown or recorded, and the notice source is unset."""
     from usage_consent.policy import embedded_policy, policy_to_toml
@@ -177,6 +191,7 @@ def test_notice_disabled_by_the_policy(home, tmp_path):
     assert (layer["name"], layer["status"]) == ("notice", "unset")
 
 
+@pytest.mark.slow
 def test_policy_without_commands_names_usage_consent(home, tmp_path):
     """A policy without [commands] names the usage-consent command's own equivalents."""
     from usage_consent.policy import embedded_policy, policy_to_toml
@@ -192,6 +207,7 @@ def test_policy_without_commands_names_usage_consent(home, tmp_path):
 
 # --- finding T7: a policy that shows no notice says so -------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("command", "said", "not_said"), [
     (("explain",), "notice: none (this policy shows no notice)", "last shown: never"),
     (("notice",), "== ray usage statistics (usage_stats v", "==  ("),

@@ -63,6 +63,7 @@ def test_bad_policy_is_rejected_naming_file_and_path(tmp_path, text, problem):
     assert caught.value.path == str(path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("text", "problem"), [b[1:] for b in BAD_POLICIES[:4]], ids=[b[0] for b in BAD_POLICIES[:4]])
 def test_policy_check_command_exits_1_with_the_problem(home, text, problem):
     """`policy check FILE` and `--policy FILE explain` exit 1 and print the problem to stderr."""
@@ -74,6 +75,7 @@ def test_policy_check_command_exits_1_with_the_problem(home, text, problem):
         assert problem in result.stderr and result.stdout == ""
 
 
+@pytest.mark.slow
 def test_policy_check_reports_every_problem_at_once(home):
     """Several problems in one file are all listed, one per line."""
     text = _with('kind = "notice"', 'kind = "envv"').replace('key = "usage_stats"', "key = 1", 1)
@@ -86,6 +88,7 @@ def test_policy_check_reports_every_problem_at_once(home):
     assert '"env" is already the name of sources[0]' in result.stderr
 
 
+@pytest.mark.slow
 def test_embedded_policy_round_trips_through_policy_show(home):
     """`policy show` prints TOML that `policy check` accepts and that loads to the same policy."""
     shown = home.run("policy", "show")
@@ -113,6 +116,7 @@ def test_shipped_policy_json_schema_matches_the_model():
     assert shipped == policy_json_schema()
 
 
+@pytest.mark.slow
 def test_custom_policy_changes_the_order(home, monkeypatch):
     """Precedence is data: a policy that puts the config file above the env variable obeys it."""
     text = GOOD.replace(
@@ -157,6 +161,7 @@ POLICY_FILES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("content", "text"), [p[1:] for p in POLICY_FILES], ids=[p[0] for p in POLICY_FILES])
 def test_policy_check_names_the_file_without_a_traceback(home, content, text):
     """Issue 8 reproduction: `policy check` on a deeply nested, huge-number or non-UTF-8 TOML file exits 1 with the file

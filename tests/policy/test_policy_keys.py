@@ -111,6 +111,7 @@ def test_managed_must_be_first(tmp_path):
     assert caught.value.problems == [("sources[1].kind", "a managed source must be the first source")]
 
 
+@pytest.mark.slow
 def test_policy_check_reports_every_problem(home):
     """`policy check` lists every problem of a document, each with its TOML path, and exits 1."""
     path = home.root / "bad.toml"
@@ -126,6 +127,7 @@ def test_policy_check_reports_every_problem(home):
     assert result.stderr.endswith(f"{path}: 4 problem(s)\n")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["skyplane", "skyplane-0.3"])
 def test_shipped_policies_by_name(home, name):
     """Shipped policies load by name, through load_policy and --policy, and check clean."""
@@ -135,6 +137,7 @@ def test_shipped_policies_by_name(home, name):
     assert home.run("--policy", name, "explain").returncode == 0
 
 
+@pytest.mark.slow
 def test_policy_check_refuses_a_managed_path_variable(home, tmp_path):
     """`policy check` refuses a managed source with path_variable, with the reason, in one problem line."""
     path = tmp_path / "policy.toml"

@@ -77,6 +77,7 @@ def test_decide_follows_the_table(home, monkeypatch, env, dnt, config, shown, mo
     assert list(statuses.values()).count("decided") == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("env", "dnt", "config", "shown", "mode", "decided_by"),
                          [row[1:] for row in ROWS], ids=[row[0] for row in ROWS])
 def test_explain_json_follows_the_table(home, monkeypatch, env, dnt, config, shown, mode, decided_by):

@@ -60,6 +60,7 @@ def test_ci_source_in_the_embedded_policy(home, monkeypatch, variables, mode, de
         assert decision.trace["ci"].location == f"${name}" and decision.trace["ci"].raw == variables[name]
 
 
+@pytest.mark.slow
 def test_ci_run_is_off_silent_and_writes_nothing(home):
     """With GITHUB_ACTIONS=true and nothing else, `decide` is off, prints nothing on stderr, writes no file."""
     result = home.run("decide", env={"GITHUB_ACTIONS": "true"})
@@ -138,6 +139,7 @@ def test_managed_file_is_a_ceiling(home, monkeypatch, admin, env, user, mode, de
     assert (decision.mode, decision.decided_by) == (mode, decided_by)
 
 
+@pytest.mark.slow
 def test_managed_ini_file_and_config_set_says_it_caps(home):
     """A managed INI file caps the user's choice; `config set` still writes the user's file and says so."""
     admin_file = home.root / "etc" / "demo.ini"
@@ -314,6 +316,7 @@ value = "on"
 """
 
 
+@pytest.mark.slow
 def test_config_set_get_unset_act_on_the_writable_source(home):
     """config set/get/unset act on the first writable config_file source, in its format, keeping the rest."""
     target = home.root / "demo.toml"
@@ -332,6 +335,7 @@ def test_config_set_get_unset_act_on_the_writable_source(home):
     assert run("get", "usage_stats").stdout == "unset\n"
 
 
+@pytest.mark.slow
 def test_config_set_names_a_higher_source_that_still_decides(home):
     """When a source above the written file still decides, `config set` says so on stderr."""
     result = home.run("config", "set", "usage_stats", "true", env={"SKYPLANE_USAGE_STATS_ENABLED": "0"})

@@ -14,6 +14,7 @@ from usage_consent.policy import decide, explain
 
 # --- finding T10: a UTF-8 byte order mark is read, and not written back --------------------------
 
+@pytest.mark.slow
 def test_state_file_with_a_bom_is_read(home):
     """Finding T10: A state file starting with a UTF-8 BOM is read (the notice stays recorded), not set aside."""
     home.mark_notice_shown()
@@ -76,6 +77,7 @@ def test_unusable_state_file_is_set_aside_and_the_next_run_works(home, caplog, c
     assert decide().mode == "on" and not decide().notice
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv", [("decide",), ("init",), ("history",), ("forget",)], ids=lambda a: a[0])
 def test_commands_work_at_once_on_an_unusable_state_file(home, argv):
     """Issue 8 reproduction: decide, init, history and forget each set an unusable state file aside and succeed."""
@@ -89,6 +91,7 @@ def test_commands_work_at_once_on_an_unusable_state_file(home, argv):
     assert home.run("history").returncode == 0
 
 
+@pytest.mark.slow
 def test_surrogate_in_the_state_file_is_recorded_once(home):
     """Issue 8 reproduction: A lone surrogate escape in the state file no longer stops the notice from being
     recorded."""

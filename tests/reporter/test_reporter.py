@@ -147,6 +147,7 @@ ENDPOINTS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("config", "expected"), [e[1:] for e in ENDPOINTS], ids=[e[0] for e in ENDPOINTS])
 def test_endpoints_from_the_config_file(home, server, config, expected):
     """The config file substitutes or adds endpoints; a bad one is left out (never sent to)."""
@@ -194,6 +195,7 @@ def test_per_session_client_id(home, server):
     assert "client_id" not in json.loads(home.state.read_text())
 
 
+@pytest.mark.slow
 def test_records_commands_and_forget(home, server):
     """`records list|show|path` show every report; `forget` deletes them, rotates the id and
     leaves the old id nowhere on disk."""
@@ -226,6 +228,7 @@ def test_records_commands_and_forget(home, server):
     assert home.run("records", "list").stdout.startswith("no records under")
 
 
+@pytest.mark.slow
 def test_a_forked_child_does_not_redo_its_parents_reports(home, server):
     """After fork, the child's background lanes start empty: the parent's queued send is sent once."""
     opt_in(home, server.url)
@@ -269,6 +272,7 @@ def test_run_configuration_places_dates_and_sends_the_records(home, server, tmp_
 
 # --- issue 8's reproductions ---------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("body", "text"), [
     (b"\xff\xfe{}", "not UTF-8 text (byte 0); not a report"),
     (b'{"runtime_s": NaN}', "not JSON (NaN is not JSON); not a report"),

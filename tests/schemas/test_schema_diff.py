@@ -126,6 +126,7 @@ def test_real_v1_to_v2_diff_names_the_new_values_in_short_lines():
     assert all(len(line) <= WIDTH for line in changes.lines())
 
 
+@pytest.mark.slow
 def test_schema_diff_command_lines_fit_100_columns(home):
     """`usage-consent schema diff 1 2` prints the summary and every change in lines of <= 100 columns."""
     result = home.run("schema", "diff", "1", "2")
@@ -135,6 +136,7 @@ def test_schema_diff_command_lines_fit_100_columns(home):
     assert "~ source.provider: values added: hdfs; values removed: scp" in result.stdout
 
 
+@pytest.mark.slow
 def test_v1_user_renotice_through_decide_fits_100_columns(home):
     """A user last shown v1 runs `usage-consent decide`: the re-notice says what changed, <= 100 columns."""
     home.mark_notice_shown(version=1)

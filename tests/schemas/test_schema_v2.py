@@ -26,6 +26,7 @@ def transfer(home) -> subprocess.CompletedProcess[str]:
                           env=home.env(), capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("config", "first_sends"), [({"usage_stats": True}, True), ({}, False)],
                          ids=["opted-in", "on-by-default"])
 def test_v1_user_sees_the_change_before_any_v2_report(home, server, config, first_sends):
@@ -59,6 +60,7 @@ V1_REPORT = {
 }
 
 
+@pytest.mark.slow
 def test_v1_records_stay_readable(home):
     """A record written under v1 (as an earlier release wrote it) is listed and shown byte for byte."""
     assert registry.problems(V1_REPORT, "usage_stats", 1) == []

@@ -154,6 +154,7 @@ def test_diff_names_added_removed_and_changed_fields(shipped):
     assert not diff(shipped, shipped)
 
 
+@pytest.mark.slow
 def test_schema_commands_list_show_diff_check(home):
     """`schema list`, `show`, `diff` and `check` work on the shipped schemas."""
     listed = home.run("schema", "list")
@@ -166,6 +167,7 @@ def test_schema_commands_list_show_diff_check(home):
     assert missing.returncode == 1 and "has no version 99" in missing.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "problem"), [
     (("schema", "check", "--model", "nonsense"), "expected MODULE:CLASS or FILE.py:CLASS"),
     (("schema", "check", "--model", "json:JSONDecoder"), "not a pydantic model"),
@@ -178,6 +180,7 @@ def test_schema_commands_reject_bad_arguments(home, args, problem):
     assert result.returncode == 1 and problem in result.stderr
 
 
+@pytest.mark.slow
 def test_broken_schema_file_is_reported(home, tmp_path):
     """A version file that is not JSON is an error naming the file, not a crash."""
     folder = tmp_path / "schemas" / "usage_stats"
