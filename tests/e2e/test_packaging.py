@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 PROJECT = PYPROJECT["project"]
 
@@ -57,6 +57,7 @@ def test_project_urls_name_the_documentation_source_and_changelog(url: str) -> N
     assert PROJECT["urls"][url].startswith("https://github.com/usage-consent/usage-consent")
 
 
+@pytest.mark.slow  # builds the wheel in a subprocess
 def test_the_wheel_ships_py_typed_the_license_classifiers_and_urls(wheel: zipfile.ZipFile) -> None:
     """A wheel install gives mypy the py.typed marker, carries the LICENSE, and its metadata holds the
     declared classifiers and project URLs (one build: the two checks share it)."""
