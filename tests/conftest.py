@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import BIN
 
 from usage_consent import run
 from usage_consent.policy.model import CI_VARIABLES
 from usage_consent.policy.state import StateFile
 from usage_consent.schemas.versions import current_version
 
-BIN = Path(sys.executable).parent / "usage-consent"
 # The variables a policy reads, unset in every test (the suite itself may run on a CI runner).
 CONSENT_VARIABLES = ("SKYPLANE_USAGE_STATS_ENABLED", "DO_NOT_TRACK", "SKYPLANE_CONFIG", *CI_VARIABLES)
 
@@ -80,17 +80,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
         monkeypatch.delenv(name, raising=False)
     with run.using(run.RunConfig(temp_dir=str(h.tmp))):  # the library's temporary folder
         yield h
-
-
-def without_file_override() -> None:
-    """In a child about to exec: drop the capabilities that let root read any file, so a
-    permission test means the same for root (CI) as for a user."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_capbset_drop, cap_dac_override, cap_dac_read_search = 24, 1, 2
-    for capability in (cap_dac_override, cap_dac_read_search):
-        libc.prctl(pr_capbset_drop, capability, 0, 0, 0)
 
 
 @pytest.fixture

@@ -46,6 +46,7 @@ def test_every_tool_has_a_table_of_at_least_12_cases():
         assert (REPO / "examples" / "policies" / f"{tool}.toml").is_file(), tool
 
 
+@pytest.mark.slow  # a subprocess per tool
 @pytest.mark.parametrize("tool", TOOLS)
 def test_draft_policy_passes_policy_check(tool):
     """`usage-consent policy check` accepts every shipped peer policy."""
@@ -54,6 +55,7 @@ def test_draft_policy_passes_policy_check(tool):
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow  # a subprocess per case
 @pytest.mark.parametrize("case", _params())
 def test_case(case: Case, tmp_path: Path):
     """The tool's policy decides the case as the tool's own code does (an error exits non-zero)."""

@@ -1,0 +1,65 @@
+"""Plain data and functions the test modules share (fixtures are in tests/conftest.py): one transfer's
+host fields, its stats, the repository's paths, and the few steps many reporter tests take."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from usage_consent.policy import embedded_policy, parse_policy
+
+BIN = Path(sys.executable).parent / "usage-consent"  # the real command, beside this Python
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+RAY = str(EXAMPLES / "policies" / "ray.toml")
+
+# One transfer's host fields (a session's start), its stats (the report's end), and both together.
+TRANSFER = {
+    "command": "cp", "tool_version": "0.3.2",
+    "source": {"provider": "aws", "region": "us-east-1"}, "destinations": [{"provider": "gcp", "region": "us-west1"}],
+    "options": {"recursive": False, "multipart": True, "max_instances": 2, "solver": "direct"},
+}
+STATS = {"runtime_s": 1.5, "throughput_gbits": 2.0, "bytes_transferred": 10, "objects_transferred": 1}
+TRANSFER_WITH_STATS = {**TRANSFER, "stats": STATS}
+
+
+def opt_in(home, url, **extra):
+    """Opt ``home`` in to sending to ``url`` (more config keys in ``extra``), the notice already shown."""
+    home.write_config({"usage_stats": True, "usage_stats_endpoint": url, **extra})
+    home.mark_notice_shown()
+
+
+def usage(home):
+    """The folder the embedded policy keeps its records in, under ``home``'s TMPDIR."""
+    return home.tmp / "skyplane" / "usage"
+
+
+def policy_with(**reporter):
+    """The embedded policy with its ``[reporter]`` keys replaced by ``reporter``."""
+    import tomli_w
+
+    data = embedded_policy().model_dump(mode="json", exclude_none=True)
+    data["reporter"].update(reporter)
+    return parse_policy(tomli_w.dumps(data), "test.toml")
+
+
+HUGE = "9" * 5000  # a JSON or TOML number too long to read (Python's int limit is 4300 digits)
+
+
+def one_line_error(result, code: int, text: str) -> None:
+    """The command failed with ``code`` and one line on stderr naming the problem, no traceback."""
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("usage-consent: warning:")]
+    assert len(lines) == 1 and lines[0].startswith("usage-consent: ") and text in lines[0], result.stderr
+
+
+def without_file_override() -> None:
+    """In a child about to exec: drop the capabilities that let root read any file, so a
+    permission test means the same for root (CI) as for a user."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, cap_dac_override, cap_dac_read_search = 24, 1, 2
+    for capability in (cap_dac_override, cap_dac_read_search):
+        libc.prctl(pr_capbset_drop, capability, 0, 0, 0)

@@ -1,0 +1,102 @@
+"""The layers import one way, and the consent check loads nothing it does not need."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+PROBE = "import sys, json, {module}; print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {names})))"
+HEAVY = ["jsonschema", "requests", "referencing", "urllib3", "tomli_w", "tomllib"]
+
+
+def _loaded(module: str, names: list[str]) -> list[str]:
+    code = PROBE.format(module=module, names=names)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module", ["usage_consent.policy", "usage_consent.schemas"])
+def test_policy_and_schemas_import_no_jsonschema_or_requests(module):
+    """Importing the consent check (or the schema package) loads neither jsonschema, requests nor tomllib."""
+    assert _loaded(module, HEAVY) == []
+
+
+@pytest.mark.slow
+def test_deciding_with_the_embedded_policy_loads_nothing_heavy(tmp_path):
+    """A host's decide() with Skyplane's policy still loads neither jsonschema, requests nor tomllib."""
+    import os
+
+    code = ("import sys, json, usage_consent.policy as p; p.decide(); "
+            f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY})))")
+    env = {**os.environ, "HOME": str(tmp_path), "SKYPLANE_USAGE_STATS_ENABLED": "0"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert json.loads(out) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("module", "forbidden"), [
+    ("usage_consent.schemas", ["usage_consent.policy", "usage_consent.reporter", "usage_consent.cli"]),
+    ("usage_consent.policy", ["usage_consent.reporter", "usage_consent.cli"]),
+])
+def test_arrows_point_one_way(module, forbidden):
+    """schemas <- policy <- reporter <- cli: a lower layer never imports a higher one."""
+    loaded = _loaded(module, ["usage_consent"])
+    assert not [m for m in loaded if any(m == f or m.startswith(f + ".") for f in forbidden)]
+
+
+@pytest.mark.slow
+def test_import_usage_consent_loads_no_pydantic_jsonschema_or_requests():
+    """`python -X importtime -c "import usage_consent"` lists none of pydantic, jsonschema or requests."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", "import usage_consent"],
+                            capture_output=True, text=True, check=True)
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines() if "|" in line}
+    assert "usage_consent" in imported
+    assert imported.isdisjoint({"pydantic", "pydantic_settings", "jsonschema", "requests"})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "loads"), [
+    ("decide", "pydantic"), ("explain", "pydantic"), ("write_consent", "pydantic"),
+    ("start_session", "pydantic"), ("validate_report", "pydantic"), ("ReportInvalid", None),
+])
+def test_public_names_load_their_modules_on_first_use(name, loads):
+    """Each public name of usage_consent is there; only touching it loads what it needs."""
+    code = (f"import sys, usage_consent; print(callable(usage_consent.{name})); "
+            "print('pydantic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", str(loads is not None)]
+
+
+WITHOUT_FCNTL = """
+import json, sys
+sys.modules["fcntl"] = None  # as on Windows: `import fcntl` raises ImportError
+import usage_consent
+
+decision = usage_consent.decide()
+session = usage_consent.start_session(decision, command="cp")
+print(json.dumps({"mode": decision.mode, "explained": usage_consent.explain().mode,
+                  "layer": decision.trace.layers[-1].name, "reason": decision.trace.layers[-1].reason,
+                  "report": session.report()}))
+"""
+
+
+@pytest.mark.slow
+def test_without_fcntl_import_works_and_the_decision_is_off_naming_the_platform(home):
+    """Where fcntl is missing (Windows), `import usage_consent` works, decide() and explain() are off
+    with the platform named in the trace and one warning each, no notice is shown and no file is
+    written, even for a user who opted in."""
+    home.write_config({"usage_stats": True})
+    result = subprocess.run([sys.executable, "-c", WITHOUT_FCNTL], env=home.env(), capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["mode"] == found["explained"] == "off" and found["report"] == "off"
+    assert found["layer"] == "platform"
+    assert found["reason"].startswith(f"platform {sys.platform!r} is not supported: it has no fcntl file locks")
+    assert result.stderr.count("is not supported: it has no fcntl file locks") == 2  # decide() and explain()
+    assert "collects anonymous usage statistics" not in result.stderr
+    assert sorted(p.name for p in home.skyplane.iterdir()) == ["config.json"] and list(home.tmp.iterdir()) == []
