@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from usage_consent.cli import _new_host as new_host_cmd
 from usage_consent.cli import (
+    collector_cmd,
     config_cmd,
     explain_cmd,
     notice_cmd,
@@ -24,7 +25,7 @@ from usage_consent.policy import embedded_policy, load_policy
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = (explain_cmd, config_cmd, notice_cmd, records_cmd, schema_cmd, policy_cmd, new_host_cmd)
+COMMANDS = (explain_cmd, config_cmd, notice_cmd, records_cmd, schema_cmd, policy_cmd, new_host_cmd, collector_cmd)
 
 
 def _policy_argument(value: str) -> str:

@@ -18,6 +18,7 @@ __all__ = [
     "PolicyError",
     "ReportError",
     "ReportInvalid",
+    "RequestRefused",
     "SchemaError",
     "UsageConsentError",
 ]
@@ -88,6 +89,25 @@ class ReportInvalid(ReportError):
         super().__init__(f"usage report breaks{where}: " + "; ".join(problems), layer="reporter",
                          value=list(problems))
         self.problems = list(problems)
+
+
+class RequestRefused(UsageConsentError):
+    """The collector refuses a request: ``status`` (its HTTP code), ``reason`` (the label counted in
+    /metrics: content_type, too_large, not_json, invalid, ...) and ``problems`` (each one
+    ``"<json path>: <what is wrong>"``); nothing of the request was stored."""
+
+    def __init__(self, status: int, reason: str, detail: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(detail, layer="collector", key=reason, value=list(problems) or None)
+        self.status = status
+        self.reason = reason
+        self.problems = problems
+
+    def answer(self) -> dict[str, Any]:
+        """The JSON body of the refusal."""
+        found: dict[str, Any] = {"error": self.reason, "detail": self.message}
+        if self.problems:
+            found["problems"] = list(self.problems)
+        return found
 
 
 class ConfigContentError(ConfigFileError):
