@@ -65,12 +65,23 @@ def run_path(args: argparse.Namespace) -> int:
 
 def run_forget(args: argparse.Namespace) -> int:
     policy = args.policy_model
-    old, count = forget(policy)
-    print(f"deleted {count} local record(s) and every pending report under {usage_root(policy)}")
-    if old:
-        print(f"your old client_id: {old}")
-        print(f"to have data sent under it deleted, email {policy.reporter.deletion_contact} quoting that id")
-    else:
+    done = forget(policy)
+    print(f"deleted {done.records} local record(s) and every pending report under {usage_root(policy)}")
+    if not done.old_id:
         print("no client_id had been created yet: nothing was ever sent")
+    else:
+        print(f"your old client_id: {done.old_id}")
+    for deletion in done.deletions:
+        if deletion.outcome == "confirmed":
+            count = f" ({deletion.deleted} report(s) deleted)" if deletion.deleted is not None else ""
+            print(f"deletion confirmed by {deletion.url}{count}")
+        elif deletion.outcome == "pending":
+            print(f"deletion request to {deletion.url} not answered now ({deletion.detail}): "
+                  "it will be retried, keeping the old id until then")
+        else:
+            print(f"no deletion at {deletion.endpoint}: {deletion.detail}; ask by email (below)")
+    if done.old_id and (not done.deletions or any(d.outcome != "confirmed" for d in done.deletions)):
+        print(f"to have data sent under it deleted where no deletion was confirmed, email "
+              f"{policy.reporter.deletion_contact} quoting that id")
     print("a new client_id will be used from now on")
     return 0

@@ -89,7 +89,7 @@ def render_short(policy: Policy, since: int | None = None) -> str:
              f"  Local only:           {named['local']}",
              "Every report is kept, exactly as sent, under",
              f"  {display(locations(policy).records_root)}",
-             f"See them: {named['records']}   Erase them: {named['forget']}",
+             f"See them: {named['records']}   Erase them, here and where sent: {named['forget']}",
              f"Everything collected, field by field: {named['notice']}"]
     return "\n".join(lines + _changes(policy, since, version)) + "\n"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from usage_consent.files.atomic import TRANSFER_LOCK_WAIT_S
@@ -71,12 +72,15 @@ def client_id(policy: Policy, state_data: dict[str, Any] | None = None) -> str:
     return store_client_id(policy, chosen) if new else chosen
 
 
-def rotate_client_id(policy: Policy) -> str | None:
-    """Replace the client id with a new one; returns the old one (None if there was none)."""
+def rotate_client_id(policy: Policy, also: Callable[[dict[str, Any]], None] | None = None) -> str | None:
+    """Replace the client id with a new one; returns the old one (None if there was none).
+    ``also`` changes the state in the same write (forget queues its deletion requests)."""
     old: list[Any] = []
 
     def rotate(data: dict[str, Any]) -> None:
         old.append(data.get("client_id"))
+        if also is not None:
+            also(data)
         data["client_id"] = new_id()
         StateFile.add_history(data, "forget")  # the old id is not written anywhere
 

@@ -20,12 +20,12 @@ from urllib.parse import urljoin, urlsplit
 
 from usage_consent import runtime
 from usage_consent.errors import ReportError
-from usage_consent.policy import Decision, endpoint_problem
+from usage_consent.policy import Decision, Policy, endpoint_problem
 from usage_consent.reporter.deadline import bounded, watched_session
 from usage_consent.reporter.outcomes import SendOutcome
 from usage_consent.run import current
 
-__all__ = ["HEADERS", "MAX_SAME_HOST_REDIRECTS", "REST_S", "Outcome", "resting", "send_report"]
+__all__ = ["HEADERS", "MAX_SAME_HOST_REDIRECTS", "REST_S", "Outcome", "resting", "send_deletion", "send_report"]
 
 MAX_SAME_HOST_REDIRECTS = 2
 HEADERS = {"Content-Type": "application/json", "User-Agent": "usage-consent"}
@@ -153,3 +153,44 @@ def _answered(response, url: str, target: str, limit: int, expired: threading.Ev
     if 400 <= code < 500:
         return Outcome("dropped", code, "rejected by the server"), target
     return Outcome("failed", code, "server error"), target
+
+
+def send_deletion(policy: Policy, url: str) -> tuple[Outcome, bytes]:
+    """DELETE ``url`` (a collector's ``/clients/{client_id}``, for ``forget``): bounded like a report,
+    no redirect followed, no proxy for plain http; returns the outcome and the start of the answer.
+    ``sent``: 2xx; ``dropped``: any other answer (the caller tells 404/405 apart) or a refused URL;
+    ``failed``: network error or 5xx, to retry later."""
+    problem = endpoint_problem(url)
+    if problem:
+        return Outcome("dropped", None, f"not a usable URL: {problem}"), b""
+    import requests
+    import urllib3
+
+    settings = policy.reporter
+    broken = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
+    http = _http_session(requests)
+    with bounded(settings.connect_timeout_s + settings.read_timeout_s) as expired:
+        proxies = _proxies(requests, url)
+        proxy = requests.utils.select_proxy(url, proxies)
+        refused = runtime.loopback_problem(urlsplit(url).hostname) or (
+            proxy and runtime.loopback_problem(urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname))
+        if refused:
+            return Outcome("dropped", None, refused), b""
+        try:
+            response = http.delete(url, timeout=(settings.connect_timeout_s, settings.read_timeout_s),
+                                   allow_redirects=False, stream=True, proxies=proxies, headers=HEADERS)
+            with response:
+                code, answer = response.status_code, response.raw.read(settings.max_response_bytes)
+        except broken as error:
+            return Outcome("failed", None, _why(expired, error)), b""
+    if expired.is_set():
+        return Outcome("failed", None, "timed out: no whole answer within the bound"), b""
+    return _deletion_answered(code), answer
+
+
+def _deletion_answered(code: int) -> Outcome:
+    if 200 <= code < 300:
+        return Outcome("sent", code, "ok")
+    if code < 500 or code == 501:  # 501: the server implements no DELETE at all
+        return Outcome("dropped", code, "refused by the server")
+    return Outcome("failed", code, "server error")

@@ -15,7 +15,7 @@ from usage_consent.errors import ReportError, ReportInvalid, UsageConsentError
 from usage_consent.files.tempdirs import UnsafePath
 from usage_consent.locations import locations
 from usage_consent.policy import Decision, NoticeState, StateFile, notice_status
-from usage_consent.reporter import identity, payload, spool, store, worker
+from usage_consent.reporter import deletion, identity, payload, spool, store, worker
 from usage_consent.reporter.outcomes import ReportOutcome
 
 __all__ = ["STAGES", "Session", "error_class", "start_session"]
@@ -204,6 +204,7 @@ def start_session(decision: Decision, **fields: Any) -> Session:
             worker.submit(lambda: _store_client_id(session, client_id), wait, lane="write")
         if decision.mode == "on":
             spool.retry_soon(decision, lambda job: worker.submit(job, wait))
+            deletion.retry_once(policy, state, lambda job: worker.submit(job, wait))
         return session
     except Exception as error:  # usage reporting must never hurt the host
         log.warning("usage reporting off for this transfer: %s: %s", type(error).__name__, error)

@@ -18,7 +18,7 @@ from usage_consent.files.jsonfile import NotRegular
 from usage_consent.files.tempdirs import UnsafePath
 from usage_consent.locations import display, locations
 from usage_consent.policy import Decision, Policy, notice_status
-from usage_consent.reporter import store
+from usage_consent.reporter import deletion, store
 from usage_consent.reporter.outcomes import OPEN_OUTCOMES
 from usage_consent.reporter.send import resting, send_report
 from usage_consent.run import RunConfig, current
@@ -146,9 +146,16 @@ def send_pending(decision: Decision, client_id: str, session_id: str, written: W
 
     if results:
         store.update_status(policy, client_id, session_id, apply)
+        _remember_accepted(policy, client_id, results)
     if not rested and all(outcome not in OPEN_OUTCOMES for outcome, _, _ in results.values()):
         clear(policy, client_id, session_id)
     return True
+
+
+def _remember_accepted(policy: Policy, client_id: str, results: dict[str, Any]) -> None:
+    """Where forget will ask for deletion: each endpoint that accepted a report of this id."""
+    if accepted := [url for url, (outcome, _, _) in results.items() if outcome == "sent"]:
+        deletion.remember_accepted(policy, client_id, accepted)
 
 
 def send_locked(decision: Decision, client_id: str, session_id: str, written: Written | None = None) -> bool:

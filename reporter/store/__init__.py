@@ -13,7 +13,7 @@ Safe access to the folders is ``usage_consent.files.tempdirs``; when to send and
 
 from __future__ import annotations
 
-from usage_consent.reporter.store.listing import RecordInfo, forget, list_records, show_record
+from usage_consent.reporter.store.listing import Forgotten, RecordInfo, forget, list_records, show_record
 from usage_consent.reporter.store.markers import (
     PENDING,
     has_pending,
@@ -44,6 +44,7 @@ __all__ = [
     "PENDING",
     "RECORD",
     "STATUS",
+    "Forgotten",
     "RecordInfo",
     "forget",
     "has_pending",

@@ -13,10 +13,11 @@ from usage_consent.errors import ReportError
 from usage_consent.files.tempdirs import UnsafePath, open_dir
 from usage_consent.locations import RECORDS_FOLDER, locations
 from usage_consent.policy import Policy
-from usage_consent.reporter import identity
+from usage_consent.reporter import deletion, identity
+from usage_consent.reporter.deletion import Deletion
 from usage_consent.reporter.store.record import read_record, status_in, usage_parts, usage_root
 
-__all__ = ["RecordInfo", "forget", "list_records", "show_record"]
+__all__ = ["Forgotten", "RecordInfo", "forget", "list_records", "show_record"]
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,23 @@ def show_record(policy: Policy, session_id: str | None = None) -> tuple[RecordIn
     return chosen, body
 
 
-def forget(policy: Policy) -> tuple[str | None, int]:
-    """Delete every local record and pending report, and rotate the client id.
+@dataclass(frozen=True)
+class Forgotten:
+    """What ``forget`` did: the old client id (None if there was none), how many local records
+    went, and what became of each deletion request to a collector."""
 
-    Returns the old client id (to quote in a deletion request) and how many records went.
-    """
+    old_id: str | None
+    records: int
+    deletions: tuple[Deletion, ...]
+
+
+def forget(policy: Policy) -> Forgotten:
+    """Ask every collector that accepted a report of the current id (and any earlier request still
+    pending) to delete it, then delete every local record and pending report; the id is rotated
+    first, in the same state-file write that queues the deletion requests."""
     count = len(list_records(policy))
+    old = identity.rotate_client_id(policy, also=deletion.queue_all)  # an unusable state file is set aside here
+    deletions = tuple(deletion.send_all(policy))
     try:
         parent = open_dir(usage_parts(policy)[:1], create=False)
     except (FileNotFoundError, NotADirectoryError):
@@ -96,8 +108,7 @@ def forget(policy: Policy) -> tuple[str | None, int]:
                 shutil.rmtree(RECORDS_FOLDER, dir_fd=parent)
         finally:
             os.close(parent)
-    old = identity.rotate_client_id(policy)  # first: an unusable state file is set aside here
     for aside in glob.glob(glob.escape(locations(policy).state_file) + ".corrupt-*"):
         with contextlib.suppress(OSError):
             os.unlink(aside)  # an old state file set aside may hold the old id
-    return old, count
+    return Forgotten(old, count, deletions)
