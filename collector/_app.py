@@ -36,8 +36,11 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {code: {"model": Refused, "descript
 
 
 def _refused(app: FastAPI, refusal: RequestRefused) -> JSONResponse:
+    """The refusal's answer; when the body was not read to its end (413, 415), the connection is
+    closed after it, so the rest of the body is never received."""
     app.state.metrics.refuse(refusal.reason)
-    return JSONResponse(refusal.answer(), status_code=refusal.status)
+    unread = {"Connection": "close"} if refusal.status in (413, 415) else None
+    return JSONResponse(refusal.answer(), status_code=refusal.status, headers=unread)
 
 
 def _unavailable(app: FastAPI, error: SQLAlchemyError) -> JSONResponse:

@@ -64,4 +64,5 @@ def insert_if_absent(conn: Connection, table: Table, row: dict[str, Any]) -> boo
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         statement = sqlite_insert(table).values(row).on_conflict_do_nothing()
-    return conn.execute(statement).rowcount == 1
+    key = next(iter(table.primary_key.columns))
+    return conn.execute(statement.returning(key)).first() is not None
