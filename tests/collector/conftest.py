@@ -117,28 +117,6 @@ def collector(start_collector: Callable[..., Running]) -> Running:
     return start_collector()
 
 
-def make_report(version: int = 2, client_id: str | None = None, **fields: Any) -> dict[str, Any]:
-    report: dict[str, Any] = {
-        "schema_version": version, "client_id": client_id or str(uuid.uuid4()), "session_id": str(uuid.uuid4()),
-        "tool_version": "0.3.2", "python_version": "3.11.2", "os": "linux", "command": "cp",
-        "source": {"provider": "aws", "region": "us-east-1"}, "session_start_timestamp_ms": 1_700_000_000_000,
-        "options": {"recursive": False, "multipart": True, "max_instances": 2, "solver": "direct"},
-        "stats": {"throughput_gbits": 2.0, "runtime_s": 3.0, "bytes_transferred": 10, "objects_transferred": 1},
-    }
-    if version == 1:
-        report["destination"] = {"provider": "gcp", "region": "us-central1"}
-    else:
-        report["destinations"] = [{"provider": "gcp", "region": "us-central1"}]
-    report.update(fields)
-    return report
-
-
-@pytest.fixture
-def report() -> Callable[..., dict[str, Any]]:
-    """``report(version=2, client_id=None, **fields)``: a valid report with fresh ids."""
-    return make_report
-
-
 @pytest.fixture
 def chromium() -> str:
     """The OS's Chromium (CI installs it); the test is skipped when it is not installed here."""
