@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -31,6 +32,8 @@ ACCEPTED = "accepted_endpoints"  # {client_id: [report endpoint, ...]}
 PENDING = "pending_deletions"  # [{"client_id", "endpoint", "attempts", "since_ms"}]
 MAX_CLIENTS = 64  # ids remembered (a policy with a new id per session): the oldest are let go
 NO_DELETION = (404, 405, 501)
+REMEMBER_WAIT_S = 1.0  # in the background send lane: longer than a transfer's wait, shorter than a command's
+log = logging.getLogger("usage_consent")
 _retried: set[str] = set()  # state files whose pending deletions this process has retried
 DeletionOutcome = Literal["confirmed", "ask_by_email", "pending", "gave_up"]
 
@@ -79,20 +82,25 @@ def remember_accepted(policy: Policy, client_id: str, endpoints: list[str]) -> N
         data[ACCEPTED] = dict(list(accepted.items())[-MAX_CLIENTS:])
         return None
 
-    with contextlib.suppress(UsageConsentError, OSError):
-        state.update(add, TRANSFER_LOCK_WAIT_S)
+    try:
+        state.update(add, REMEMBER_WAIT_S)
+    except (UsageConsentError, OSError) as error:  # forget still finds it in the local records' status
+        log.warning("endpoint that accepted a report not remembered in the state file: %s", error)
 
 
-def queue_all(data: dict[str, Any]) -> None:
-    """Inside the state update that rotates the id: every accepted endpoint of every id becomes a
-    pending deletion request (the ``accepted_endpoints`` key goes)."""
+def queue_all(data: dict[str, Any], also: Iterable[tuple[str, str]] = ()) -> None:
+    """Inside the state update that rotates the id: every accepted endpoint of every id (and
+    ``also``: (client id, endpoint) pairs the local records say accepted a report) becomes a
+    pending deletion request; the ``accepted_endpoints`` key goes."""
     accepted = data.pop(ACCEPTED, None)
     pending = [p for p in data.get(PENDING) or [] if isinstance(p, dict)]
     seen = {(p.get("client_id"), p.get("endpoint")) for p in pending}
+    wanted = set(also)
     for client_id, endpoints in (accepted if isinstance(accepted, dict) else {}).items():
-        for endpoint in endpoints if isinstance(endpoints, list) else ():
-            if isinstance(endpoint, str) and (client_id, endpoint) not in seen:
-                pending.append({"client_id": client_id, "endpoint": endpoint, "attempts": 0, "since_ms": now_ms()})
+        wanted.update((client_id, url) for url in (endpoints if isinstance(endpoints, list) else ()))
+    for client_id, endpoint in sorted(wanted):
+        if isinstance(client_id, str) and isinstance(endpoint, str) and (client_id, endpoint) not in seen:
+            pending.append({"client_id": client_id, "endpoint": endpoint, "attempts": 0, "since_ms": now_ms()})
     if pending:
         data[PENDING] = pending
     else:

@@ -28,9 +28,12 @@ class RecordInfo:
     mode: str
     send_status: str
     created_ms: int = 0
+    may_hold: tuple[str, ...] = ()  # endpoints it was sent (or being sent) to: forget asks them to delete
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        shown = dict(self.__dict__)
+        del shown["may_hold"]
+        return shown
 
 
 def _send_status(status: dict[str, Any]) -> str:
@@ -39,6 +42,14 @@ def _send_status(status: dict[str, Any]) -> str:
         return "not sent (local)" if status.get("mode") == "local" else "not sent"
     return ", ".join(f"{entry.get('outcome', '?')}" + (f" {entry['code']}" if entry.get("code") else "")
                      for entry in endpoints.values() if isinstance(entry, dict))
+
+
+def _may_hold(status: dict[str, Any]) -> tuple[str, ...]:
+    """The endpoints that accepted the report, or may have (a send cut before its answer was recorded
+    leaves it pending or failed): not the ones that refused it or never had it (dropped, cancelled)."""
+    endpoints = status.get("endpoints")
+    return tuple(url for url, entry in (endpoints.items() if isinstance(endpoints, dict) else ())
+                 if isinstance(entry, dict) and entry.get("outcome") in ("sent", "pending", "failed", "expired"))
 
 
 def list_records(policy: Policy) -> list[RecordInfo]:
@@ -63,7 +74,7 @@ def list_records(policy: Policy) -> list[RecordInfo]:
                 created_ms = status.get("created_ms")
                 found.append(RecordInfo(client_id, session_id, str(status.get("created_at", "?")),
                                         str(status.get("mode", "?")), _send_status(status),
-                                        created_ms if isinstance(created_ms, int) else 0))
+                                        created_ms if isinstance(created_ms, int) else 0, _may_hold(status)))
         finally:
             os.close(client_fd)
     return sorted(found, key=lambda r: (r.created_ms, r.created_at, r.session_id))
@@ -95,8 +106,10 @@ def forget(policy: Policy) -> Forgotten:
     """Ask every collector that accepted a report of the current id (and any earlier request still
     pending) to delete it, then delete every local record and pending report; the id is rotated
     first, in the same state-file write that queues the deletion requests."""
-    count = len(list_records(policy))
-    old = identity.rotate_client_id(policy, also=deletion.queue_all)  # an unusable state file is set aside here
+    records = list_records(policy)
+    sent = {(r.client_id, url) for r in records for url in r.may_hold}  # the state file's list may miss some
+    old = identity.rotate_client_id(policy, also=lambda data: deletion.queue_all(data, sent))  # sets aside an
+    # unusable state file
     deletions = tuple(deletion.send_all(policy))
     try:
         parent = open_dir(usage_parts(policy)[:1], create=False)
@@ -111,4 +124,4 @@ def forget(policy: Policy) -> Forgotten:
     for aside in glob.glob(glob.escape(locations(policy).state_file) + ".corrupt-*"):
         with contextlib.suppress(OSError):
             os.unlink(aside)  # an old state file set aside may hold the old id
-    return Forgotten(old, count, deletions)
+    return Forgotten(old, len(records), deletions)

@@ -20,3 +20,46 @@ def make_report(version: int = 2, client_id: str | None = None, **fields: Any) -
         report["destinations"] = [{"provider": "gcp", "region": "us-central1"}]
     report.update(fields)
     return report
+
+
+class CollectorProcess:
+    """``usage-consent collector serve`` in a subprocess on 127.0.0.1 (``port=0``: a free port, read
+    from the line it prints once it listens); stopped with SIGTERM."""
+
+    def __init__(self, db_url: str, cwd: str, port: int = 0, *options: str) -> None:
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        command = [str(Path(sys.executable).parent / "usage-consent"), "collector", "serve", "--db", db_url,
+                   "--port", str(port), *options]
+        self.process = subprocess.Popen(command, cwd=cwd, stderr=subprocess.PIPE, text=True)
+        assert self.process.stderr is not None
+        line = self.process.stderr.readline()
+        assert "listening on http://" in line, f"the collector did not start: {line}"
+        self.url = line.rsplit(" ", 1)[1].strip()
+        self.port = int(self.url.rsplit(":", 1)[1])
+
+    @property
+    def report_url(self) -> str:
+        return f"{self.url}/v1/report"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(30)
+        if self.process.stderr is not None:
+            self.process.stderr.close()
+
+
+def rows_of(db_url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """The rows ``sql`` selects from the collector's database."""
+    from sqlalchemy import text
+
+    from usage_consent.collector._db import connect
+
+    engine = connect(db_url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql), params)]
+    finally:
+        engine.dispose()
