@@ -1,5 +1,5 @@
 """The collector's ASGI application (FastAPI): ingest, deletion, the open map, health and metrics.
-Database work runs in the thread pool; one engine per application."""
+Database work runs in the thread pool; one database (engine) per application."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from typing import Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from usage_consent.collector import _body, _ingest, _map, _retention, _tombstone
-from usage_consent.collector._db import connect
+from usage_consent.collector._db import Database, connect
 from usage_consent.collector._metrics import Metrics
 from usage_consent.collector._migrate import current_revision, migrate
 from usage_consent.collector._models import Accepted, Deleted, Health, OpenMap, Refused
@@ -47,23 +47,23 @@ def _unavailable(app: FastAPI, error: SQLAlchemyError) -> JSONResponse:
     return _refused(app, RequestRefused(503, "database", f"database unavailable: {type(error).__name__}"))
 
 
-def create_app(settings: CollectorSettings, engine: Engine | None = None) -> FastAPI:
+def create_app(settings: CollectorSettings, db: Database | None = None) -> FastAPI:
     """The application; its database is migrated to the newest revision when it starts."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = engine or connect(settings.db_url)
-        await run_in_threadpool(migrate, app.state.engine)
-        app.state.salt = await run_in_threadpool(_tombstone.read_salt, app.state.engine)
+        app.state.db = db or connect(settings.db_url)
+        await run_in_threadpool(migrate, app.state.db)
+        app.state.salt = await run_in_threadpool(_tombstone.read_salt, app.state.db)
         job = asyncio.create_task(_retention.run_periodically(
-            app.state.engine, settings.retain_days, settings.retention_interval_s,
+            app.state.db, settings.retain_days, settings.retention_interval_s,
             lambda n: app.state.metrics.add("expired_reports", n)))
         try:
             yield
         finally:
             job.cancel()
-            if engine is None:
-                app.state.engine.dispose()
+            if db is None:
+                app.state.db.dispose()
 
     app = FastAPI(title="usage-consent collector", version="1", lifespan=lifespan,
                   description="Accepts usage reports that match a released schema, deletes a client's "
@@ -91,7 +91,7 @@ def _add_writes(app: FastAPI, settings: CollectorSettings) -> None:
                                           settings.max_body)
             report = _body.parse_json(raw)
             version = _ingest.validate(report, settings.schema_name)
-            stored = await run_in_threadpool(_ingest.store, app.state.engine, app.state.salt, report, version)
+            stored = await run_in_threadpool(_ingest.store, app.state.db, app.state.salt, report, version)
         except RequestRefused as refusal:
             return _refused(app, refusal)
         except ClientDisconnect:
@@ -112,7 +112,7 @@ def _add_writes(app: FastAPI, settings: CollectorSettings) -> None:
             return _refused(app, RequestRefused(422, "invalid", "a client id is a random UUID4",
                                                 (f"client_id: not a UUID4: {client_id[:40]!r}",)))
         try:
-            count = await run_in_threadpool(_tombstone.delete_client, app.state.engine, app.state.salt, client_id)
+            count = await run_in_threadpool(_tombstone.delete_client, app.state.db, app.state.salt, client_id)
         except SQLAlchemyError as error:
             return _unavailable(app, error)
         app.state.metrics.add("deletions")
@@ -128,7 +128,7 @@ def _add_reads(app: FastAPI, settings: CollectorSettings) -> None:
         """Per source -> destination region over the last ``days``: transfers, distinct clients, median
         and 90th-percentile throughput; only pairs seen from at least min_clients distinct clients."""
         try:
-            return await run_in_threadpool(_map.open_map, app.state.engine, settings.min_clients, days)
+            return await run_in_threadpool(_map.open_map, app.state.db, settings.min_clients, days)
         except SQLAlchemyError as error:
             return _unavailable(app, error)
 
@@ -141,19 +141,19 @@ def _add_reads(app: FastAPI, settings: CollectorSettings) -> None:
     async def healthz() -> Any:
         """200 when the database answers."""
         def probe() -> str | None:
-            with app.state.engine.connect() as conn:
+            with app.state.db.read() as conn:
                 conn.execute(text("SELECT 1"))
-            return current_revision(app.state.engine)
+            return current_revision(app.state.db)
 
         try:
             revision = await run_in_threadpool(probe)
         except SQLAlchemyError as error:
             return JSONResponse({"status": "unavailable", "database": type(error).__name__, "revision": None},
                                 status_code=503)
-        return Health(status="ok", database=app.state.engine.dialect.name, revision=revision)
+        return Health(status="ok", database=app.state.db.dialect, revision=revision)
 
     @app.get("/metrics", response_class=PlainTextResponse)
     async def metrics() -> PlainTextResponse:
         """Prometheus text: accepted, refused by reason, deleted, tombstones."""
-        body = await run_in_threadpool(app.state.metrics.text, app.state.engine)
+        body = await run_in_threadpool(app.state.metrics.text, app.state.db)
         return PlainTextResponse(body, media_type="text/plain; version=0.0.4")

@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from usage_consent.clock import now_ms
-from usage_consent.collector._db import insert_if_absent, lock_client
+from usage_consent.collector._db import Database, insert_if_absent, lock_client
 from usage_consent.collector._tables import report_pairs, reports, tombstones
 from usage_consent.collector._tombstone import client_hash
 from usage_consent.errors import RequestRefused, SchemaError
@@ -58,14 +58,14 @@ def _throughput(report: dict[str, Any]) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def store(engine: Engine, salt: str, report: dict[str, Any], version: int) -> bool:
+def store(db: Database, salt: str, report: dict[str, Any], version: int) -> bool:
     """Store a validated report; True when stored now, False when this session was stored before
     (a retry: answered like the first). RequestRefused(410) for a deleted client, (409) for a
     session id already stored for another client."""
     client_id, session_id = report["client_id"], report["session_id"]
     hashed = client_hash(salt, client_id)
     received = now_ms()
-    with engine.begin() as conn:
+    with db.write() as conn:
         lock_client(conn, hashed)
         if conn.execute(select(tombstones.c.client_hash).where(tombstones.c.client_hash == hashed)).first():
             raise RequestRefused(410, "deleted_client", "this client's data was deleted on request: "

@@ -9,9 +9,10 @@ import math
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, select, tuple_
+from sqlalchemy import and_, func, select, tuple_
 
 from usage_consent.clock import now_ms
+from usage_consent.collector._db import Database
 from usage_consent.collector._tables import report_pairs as pairs
 
 __all__ = ["open_map", "percentile"]
@@ -25,14 +26,14 @@ def percentile(ordered: list[float], fraction: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def open_map(engine: Engine, min_clients: int, days: int) -> dict[str, Any]:
+def open_map(db: Database, min_clients: int, days: int) -> dict[str, Any]:
     cutoff = now_ms() - days * 86_400_000
     window = pairs.c.received_ms >= cutoff
     counted = (select(pairs.c.source, pairs.c.destination, func.count().label("transfers"),
                       func.count(pairs.c.client_id.distinct()).label("clients"))
                .where(window).group_by(pairs.c.source, pairs.c.destination)
                .having(func.count(pairs.c.client_id.distinct()) >= min_clients))
-    with engine.connect() as conn:
+    with db.read() as conn:
         rows = conn.execute(counted).all()
         keys = [(row.source, row.destination) for row in rows]
         speeds: dict[tuple[str, str], list[float]] = defaultdict(list)

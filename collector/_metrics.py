@@ -7,8 +7,9 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
+from usage_consent.collector._db import Database
 from usage_consent.collector._tables import reports, tombstones
 
 __all__ = ["Metrics"]
@@ -34,8 +35,8 @@ class Metrics:
         with self._lock:
             self.refused[reason] += 1
 
-    def text(self, engine: Engine) -> str:
-        with engine.connect() as conn:
+    def text(self, db: Database) -> str:
+        with db.read() as conn:
             stored = conn.execute(select(func.count()).select_from(reports)).scalar_one()
             buried = conn.execute(select(func.count()).select_from(tombstones)).scalar_one()
         lines: list[str] = []

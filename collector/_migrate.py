@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
-from usage_consent.collector._db import connect
+from usage_consent.collector._db import Database, connect
 
 __all__ = ["HEAD", "current_revision", "migrate"]
 
@@ -25,13 +25,13 @@ def _config():  # -> alembic.config.Config
     return config
 
 
-def migrate(db: str | Engine) -> tuple[str | None, str | None]:
+def migrate(db: str | Database) -> tuple[str | None, str | None]:
     """Upgrade the database to the newest revision; returns (revision before, revision after)."""
     from alembic import command
 
-    engine = connect(db) if isinstance(db, str) else db
+    database = connect(db) if isinstance(db, str) else db
     config = _config()
-    with engine.begin() as conn:
+    with database.write() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         before = _revision(conn)
@@ -39,7 +39,7 @@ def migrate(db: str | Engine) -> tuple[str | None, str | None]:
         command.upgrade(config, "head")
         after = _revision(conn)
     if isinstance(db, str):
-        engine.dispose()
+        database.dispose()
     return before, after
 
 
@@ -49,6 +49,6 @@ def _revision(conn) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
 
-def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
+def current_revision(db: Database) -> str | None:
+    with db.read() as conn:
         return _revision(conn)

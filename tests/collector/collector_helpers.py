@@ -57,9 +57,9 @@ def rows_of(db_url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
 
     from usage_consent.collector._db import connect
 
-    engine = connect(db_url)
+    db = connect(db_url)
     try:
-        with engine.connect() as conn:
+        with db.read() as conn:
             return [tuple(row) for row in conn.execute(text(sql), params)]
     finally:
-        engine.dispose()
+        db.dispose()

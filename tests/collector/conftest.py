@@ -51,7 +51,8 @@ class Running:
     server: Any
     thread: threading.Thread
 
-    def engine(self) -> Any:
+    def database(self) -> Any:
+        """A connection pool to the collector's database (dispose() it)."""
         from usage_consent.collector._db import connect
 
         return connect(self.db_url)
@@ -59,25 +60,25 @@ class Running:
     def count(self, table: str) -> int:
         from sqlalchemy import text
 
-        engine = self.engine()
+        db = self.database()
         try:
-            with engine.connect() as conn:
+            with db.read() as conn:
                 return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
         finally:
-            engine.dispose()
+            db.dispose()
 
     def every_value(self) -> str:
         """Every value of every table, as text (to show an id is in none)."""
         from sqlalchemy import MetaData, select
 
-        engine = self.engine()
+        db = self.database()
         try:
             tables = MetaData()
-            tables.reflect(engine)
-            with engine.connect() as conn:
+            tables.reflect(db.engine)
+            with db.read() as conn:
                 return "\n".join(repr(row) for table in tables.sorted_tables for row in conn.execute(select(table)))
         finally:
-            engine.dispose()
+            db.dispose()
 
     def stop(self) -> None:
         self.server.should_exit = True

@@ -69,10 +69,10 @@ def test_the_window_counts_reports_received_within_days(start_collector):
 
     collector = start_collector(min_clients=1)
     post(collector, make_report())
-    engine = collector.engine()
-    with engine.begin() as conn:
+    db = collector.database()
+    with db.write() as conn:
         conn.execute(text("UPDATE report_pairs SET received_ms = received_ms - :ago"), {"ago": 40 * 86_400_000})
-    engine.dispose()
+    db.dispose()
     assert open_map(collector, days=30)["pairs"] == []
     assert open_map(collector, days=60)["pairs"][0]["transfers"] == 1
 

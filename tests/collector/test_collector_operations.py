@@ -43,14 +43,14 @@ def test_retention_deletes_old_reports_and_keeps_recent_ones(collector):
 
     for _ in range(2):
         requests.post(f"{collector.url}/v1/report", data=json.dumps(make_report()), headers=JSON, timeout=10)
-    engine = collector.engine()
-    with engine.begin() as conn:
+    db = collector.database()
+    with db.write() as conn:
         old = conn.execute(text("SELECT session_id FROM reports LIMIT 1")).scalar_one()
         for table in ("reports", "report_pairs"):
             conn.execute(text(f"UPDATE {table} SET received_ms = received_ms - :ago WHERE session_id = :id"),
                          {"ago": 366 * 86_400_000, "id": old})
-    assert purge_expired(engine, 365) == 1
-    engine.dispose()
+    assert purge_expired(db, 365) == 1
+    db.dispose()
     assert collector.count("reports") == 1 and collector.count("report_pairs") == 1
 
 
