@@ -33,6 +33,9 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {code: {"model": Refused, "descript
     (413, "body over --max-body"), (415, "Content-Type is not application/json"),
     (422, "breaks the released schema of its schema_version (or an unknown version)"),
     (503, "the database cannot be reached: retry later"))}
+_DELETE_REFUSALS: dict[int | str, dict[str, Any]] = {
+    422: {"model": Refused, "description": "the id is not a UUID4"},
+    503: {"model": Refused, "description": "the database cannot be reached: retry later"}}
 
 
 def _refused(app: FastAPI, refusal: RequestRefused) -> JSONResponse:
@@ -102,7 +105,7 @@ def _add_writes(app: FastAPI, settings: CollectorSettings) -> None:
         app.state.metrics.add("accepted" if stored else "duplicates")
         return Accepted(session_id=report["session_id"], stored=stored)
 
-    @app.delete("/v1/clients/{client_id}", response_model=Deleted, responses=_REFUSALS)
+    @app.delete("/v1/clients/{client_id}", response_model=Deleted, responses=_DELETE_REFUSALS)
     async def delete_client(client_id: str) -> Any:
         """Delete every stored report of this client and refuse its reports from now on (a
         salted-hash tombstone is kept, never the id)."""

@@ -124,3 +124,13 @@ def test_bad_options_get_one_line_and_exit_2(tmp_path, args, message):
     done = subprocess.run([str(BIN), "collector", *args], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_api_reference_page_is_the_one_the_openapi_description_writes():
+    """docs/reference/collector-api.md is exactly what `python -m usage_consent.collector._apidoc` writes."""
+    from usage_consent.collector import CollectorSettings, create_app
+    from usage_consent.collector._apidoc import markdown
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "reference" / "collector-api.md"
+    assert page.read_text() == markdown(create_app(CollectorSettings()).openapi()), (
+        "run: python -m usage_consent.collector._apidoc > docs/reference/collector-api.md")
