@@ -32,7 +32,7 @@ ACCEPTED = "accepted_endpoints"  # {client_id: [report endpoint, ...]}
 PENDING = "pending_deletions"  # [{"client_id", "endpoint", "attempts", "since_ms"}]
 MAX_CLIENTS = 64  # ids remembered (a policy with a new id per session): the oldest are let go
 NO_DELETION = (404, 405, 501)
-REMEMBER_WAIT_S = 1.0  # in the background send lane: longer than a transfer's wait, shorter than a command's
+REMEMBER_WAIT_S = TRANSFER_LOCK_WAIT_S  # a busy lock: the next accepted send of this id tries again
 log = logging.getLogger("usage_consent")
 _retried: set[str] = set()  # state files whose pending deletions this process has retried
 DeletionOutcome = Literal["confirmed", "ask_by_email", "pending", "gave_up"]
@@ -84,8 +84,8 @@ def remember_accepted(policy: Policy, client_id: str, endpoints: list[str]) -> N
 
     try:
         state.update(add, REMEMBER_WAIT_S)
-    except (UsageConsentError, OSError) as error:  # forget still finds it in the local records' status
-        log.warning("endpoint that accepted a report not remembered in the state file: %s", error)
+    except (UsageConsentError, OSError) as error:  # the next accepted send tries again; forget also
+        log.debug("endpoint that accepted a report not remembered yet: %s", error)  # reads the records' status
 
 
 def queue_all(data: dict[str, Any], also: Iterable[tuple[str, str]] = ()) -> None:
