@@ -93,7 +93,7 @@ def _add_writes(app: FastAPI, settings: CollectorSettings) -> None:
             raw = await _body.read_capped(request.headers.get("content-length"), request.stream(),
                                           settings.max_body)
             report = _body.parse_json(raw)
-            version = _ingest.validate(report, settings.schema_name)
+            version = _ingest.validate(report, settings.schema_name, settings.schemas_dir)
             stored = await run_in_threadpool(_ingest.store, app.state.db, app.state.salt, report, version)
         except RequestRefused as refusal:
             return _refused(app, refusal)

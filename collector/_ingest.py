@@ -5,6 +5,7 @@ allowlist), then store it once per session_id, unless its client was deleted."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -20,18 +21,19 @@ from usage_consent.schemas.versions import list_versions
 __all__ = ["location", "pairs", "store", "validate"]
 
 
-def validate(report: Any, schema_name: str) -> int:
+def validate(report: Any, schema_name: str, schemas_dir: str | None = None) -> int:
     """The report's schema version, or RequestRefused(422) listing every problem."""
+    root = Path(schemas_dir) if schemas_dir else None
     if not isinstance(report, dict):
         raise RequestRefused(422, "invalid", "a report is a JSON object",
                              (f"(top level): not an object: {type(report).__name__}",))
     version = report.get("schema_version")
-    released = list_versions(schema_name)
+    released = list_versions(schema_name, root)
     if not isinstance(version, int) or isinstance(version, bool) or version not in released:
         raise RequestRefused(422, "invalid", "unknown schema version",
                              (f"schema_version: must be one of {released}; got {json.dumps(version)[:40]}",))
     try:
-        found = schema_problems(report, schema_name, version)
+        found = schema_problems(report, schema_name, version, root)
     except SchemaError as error:  # a broken installation: not the client's fault
         raise RequestRefused(500, "schema_unusable", error.message) from None
     if found:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import delete
 
@@ -24,7 +25,8 @@ def purge_expired(db: Database, retain_days: int, now: int | None = None) -> int
         return conn.execute(delete(reports).where(reports.c.received_ms < cutoff)).rowcount
 
 
-async def run_periodically(db: Database, retain_days: int, interval_s: float, counted) -> None:
+async def run_periodically(db: Database, retain_days: int, interval_s: float,
+                           counted: Callable[[int], None]) -> None:
     """Purge now, then every ``interval_s``, until cancelled; a failed run is logged and retried."""
     while True:
         try:

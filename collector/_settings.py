@@ -12,7 +12,7 @@ DEFAULT_DB = "sqlite:///usage-collector.sqlite3"  # a file in the current folder
 
 @dataclass(frozen=True)
 class CollectorSettings:
-    """``schema_name``: the released schemas reports are validated against (the policy's);
+    """``schema_name`` (in ``schemas_dir``): the released schemas reports are validated against (the policy's);
     ``max_body``: bytes of one request body; ``min_clients``: k of the map's k-anonymity;
     ``retain_days``: raw reports older than this are deleted; ``request_timeout_s``: a request must
     arrive whole (headers and body) within this, else its connection is cut;
@@ -22,6 +22,7 @@ class CollectorSettings:
     host: str = "127.0.0.1"
     port: int = 8080
     schema_name: str = "usage_stats"
+    schemas_dir: str | None = None  # a host's own schemas folder (the policy's); None: the packaged ones
     deletion_contact: str = "admin@skyplane.org"
     max_body: int = 1 << 20
     min_clients: int = 5
