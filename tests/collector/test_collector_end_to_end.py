@@ -17,11 +17,26 @@ from collector_helpers import CollectorProcess, rows_of
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "transfer.py"
 
 
+def patient_policy(home) -> Path:
+    """Skyplane's policy, waiting up to 20 s at exit for the background send (a loaded CI machine
+    must not leave a report pending that the test then misses)."""
+    import tomli_w
+
+    from usage_consent.policy import embedded_policy
+
+    data = embedded_policy().model_dump(mode="json", exclude_none=True)
+    data["reporter"]["exit_wait_s"] = 20.0
+    path = home.root / "patient-policy.toml"
+    path.write_text(tomli_w.dumps(data))
+    return path
+
+
 def transfer(home) -> None:
     source, destination = home.root / "data.bin", home.root / "copy.bin"
     source.write_bytes(b"payload" * 1000)
-    done = subprocess.run([sys.executable, str(EXAMPLE), "cp", str(source), str(destination)],
-                          env=home.env(), capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, str(EXAMPLE), "cp", str(source), str(destination),
+                           "--policy", str(patient_policy(home))],
+                          env=home.env(), capture_output=True, text=True, timeout=90)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
 
 
