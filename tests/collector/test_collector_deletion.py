@@ -11,6 +11,8 @@ import pytest
 import requests
 from collector_helpers import make_report
 
+pytestmark = pytest.mark.slow  # a real collector in a thread or a subprocess, or many random examples
+
 JSON = {"Content-Type": "application/json"}
 
 

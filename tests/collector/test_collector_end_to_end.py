@@ -14,6 +14,8 @@ import pytest
 import requests
 from collector_helpers import CollectorProcess, rows_of
 
+pytestmark = pytest.mark.slow  # a real collector in a thread or a subprocess, or many random examples
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "transfer.py"
 
 

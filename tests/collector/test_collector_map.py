@@ -10,6 +10,8 @@ import pytest
 import requests
 from collector_helpers import make_report
 
+pytestmark = pytest.mark.slow  # a real collector in a thread or a subprocess, or many random examples
+
 JSON = {"Content-Type": "application/json"}
 EAST, CENTRAL, WEST = ({"provider": "aws", "region": "us-east-1"}, {"provider": "gcp", "region": "us-central1"},
                        {"provider": "azure", "region": "westus"})

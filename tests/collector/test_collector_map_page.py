@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import requests
 from collector_helpers import make_report
+
+pytestmark = pytest.mark.slow  # a real collector in a thread or a subprocess, or many random examples
 
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]

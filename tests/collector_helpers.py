@@ -1,4 +1,4 @@
-"""Helpers shared by the collector's tests (imported by name: pytest puts this folder on sys.path)."""
+"""Helpers shared by the collector's tests (tests/collector/), imported by name (tests/ is on sys.path)."""
 
 from __future__ import annotations
 
