@@ -410,3 +410,17 @@ def test_new_host_commands_run_from_the_source_folder(home, cli):
     copied = minicp("cp", str(home.root / "a.txt"), str(home.root / "b.txt"))
     assert copied.returncode == 0, copied.stderr
     assert (home.root / "b.txt").read_text() == "hello"
+
+
+@pytest.mark.parametrize(("given", "printed"), [
+    (None, "next: pip install ./minicp && pytest ./minicp"),
+    ("sub/minicp", "next: pip install sub/minicp && pytest sub/minicp"),
+    ("./minicp", "next: pip install ./minicp && pytest ./minicp"),
+], ids=["default-dir", "nested-dir", "dotted-dir"])
+def test_new_host_next_step_names_the_folder_as_a_path_pip_installs(home, given, printed):
+    """The printed next step installs the written folder: a bare name would make pip look it up on an index."""
+    work = home.root / "work"
+    work.mkdir()
+    result = home.run("new-host", "minicp", *(["--dir", given] if given else []), cwd=str(work))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == printed
