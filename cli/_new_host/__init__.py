@@ -14,6 +14,7 @@ import argparse
 import keyword
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -79,8 +80,16 @@ def run_new_host(args: argparse.Namespace) -> int:
     package = args.name.replace("-", "_")
     print(f"wrote {folder}: the host {args.name} ({args.cli}), its policy {package}/telemetry.toml and its "
           "report schema v1")
-    print(f"next: pip install {folder} && pytest {folder}")
+    print(f"next: pip install {_as_path(folder)} && pytest {_as_path(folder)}")
     return 0
+
+
+def _as_path(folder: Path) -> str:
+    """``folder`` spelled so that pip reads it as a folder, not a package name on an index (``./minicp``)."""
+    text = str(folder)
+    if not folder.is_absolute() and os.sep not in text and not text.startswith("."):
+        text = f".{os.sep}{text}"
+    return shlex.quote(text)
 
 
 def _values(name: str, cli: str) -> dict[str, str]:
