@@ -78,7 +78,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
     monkeypatch.setenv("TMPDIR", str(h.tmp))
     for name in CONSENT_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    with run.using(run.RunConfig(temp_dir=str(h.tmp))):  # the library's temporary folder
+    with run.bound(run.RunConfig(temp_dir=str(h.tmp))):  # the library's temporary folder, for this thread
         yield h
 
 
