@@ -154,7 +154,7 @@ def _trace(readings: tuple[Reading, ...], decided_by: str | None) -> Trace:
 def _notice(context: Context, readings: tuple[Reading, ...]) -> NoticeState:
     """The notice's state, as the notice source read it, else (no notice source) read here."""
     read = next((found.parsed for found in readings if isinstance(found.parsed, NoticeState)), None)
-    return read or read_notice_state(context.policy, context.locations)
+    return read if read is not None else read_notice_state(context.policy, context.locations)
 
 
 def _endpoints(context: Context, readings: tuple[Reading, ...]) -> tuple[str, ...]:
