@@ -29,9 +29,9 @@ CASES = [
 
 
 def _changing(function, variable: str = "SKYPLANE_USAGE_STATS_ENABLED"):
-    """``function`` after the variable changes (between two spellings of "on"): each call is a
-    cache miss, resolved again through pydantic-settings."""
-    spellings = itertools.cycle(("1", "true"))
+    """``function`` after the variable changes (among 100 spellings of "on", more than any cache
+    keeps): each call is a cache miss, resolved again through pydantic-settings."""
+    spellings = itertools.cycle([" " * n + "1" for n in range(100)])
 
     def call() -> object:
         os.environ[variable] = next(spellings)
