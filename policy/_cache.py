@@ -120,7 +120,9 @@ class DecisionCache:
         """The slot's watched variables' values: read again only when the environment has changed
         since they were last read (on every call where the audit hook could not be added)."""
         if self._hooked is None:
-            self._hook()
+            with self._lock:
+                if self._hooked is None:
+                    self._hook()
         generation = self._generation  # before the read: a change during it bumps it again
         if self._hooked and slot.generation == generation:
             return slot.values
