@@ -98,6 +98,11 @@ class DecisionCache:
         self._ticks = itertools.count(1)
         self._generation = 0  # bumped by every change of the environment (when hooked)
         self._hooked: bool | None = None  # None: not tried yet
+        # A fork while another thread holds the lock must not leave the child's decide() waiting.
+        os.register_at_fork(after_in_child=self._fresh_lock)
+
+    def _fresh_lock(self) -> None:
+        self._lock = threading.Lock()
 
     def decision(self, policy: Policy, run: RunConfig, resolve: Callable[[Context], Decision]) -> Decision:
         """The cached decision for ``policy`` under ``run`` when its inputs are unchanged, else
