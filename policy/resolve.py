@@ -174,9 +174,9 @@ def _endpoints(context: Context, readings: tuple[Reading, ...]) -> tuple[str, ..
     keys = {policy.reporter.endpoint_key, policy.reporter.additional_endpoints_key}
     found: list[tuple[str, FileFormat, dict[str, Any] | None]] = []
     for path, fmt, layer, section in places:
-        config = read[path] if path in read else _read_tolerantly(path, fmt, layer)  # type: ignore[arg-type]
+        config = read[path] if path in read else _read_tolerantly(path, fmt, layer)
         table = config.get(section) if config is not None and section is not None else config
-        found.append((path, fmt, table if isinstance(table, dict) else None))  # type: ignore[arg-type]
+        found.append((path, fmt, table if isinstance(table, dict) else None))
     ini_keys = {key.lower() for key in keys}
     path, fmt, table = next((place for place in found if place[2] and set(place[2]) & (
         ini_keys if place[1] == "ini" else keys)), found[0])
