@@ -52,11 +52,10 @@ def installed_layout(root: Path) -> str:
                              capture_output=True, text=True, check=True).stdout.strip()
     (Path(purelib) / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     source = Path(usage_consent.policy.__file__).resolve().parent.parent
+    # usage_consent/policy, /schemas, /reporter and /cli are links to the top-level folders: copied
+    # through them, as a wheel holds them.
     shutil.copytree(source / "usage_consent", Path(purelib) / "usage_consent",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    for package in ("policy", "schemas", "reporter", "cli"):
-        shutil.copytree(source / package, Path(purelib) / "usage_consent" / package,
-                        ignore=shutil.ignore_patterns("__pycache__"))
     # pip compiles a wheel's modules when it installs them; so does this layout (PYTHONDONTWRITEBYTECODE,
     # set on some machines, would otherwise make every fresh process compile our sources again).
     subprocess.run([str(python), "-m", "compileall", "-q", str(Path(purelib) / "usage_consent")], check=True)

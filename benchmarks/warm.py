@@ -3,6 +3,7 @@ same environment variable and the same JSON config file."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 
@@ -27,6 +28,31 @@ CASES = [
 ]
 
 
+def _changing(function, variable: str = "SKYPLANE_USAGE_STATS_ENABLED"):
+    """``function`` after the variable changes (among 100 spellings of "on", more than any cache
+    keeps): each call is a cache miss, resolved again through pydantic-settings."""
+    spellings = itertools.cycle([" " * n + "1" for n in range(100)])
+
+    def call() -> object:
+        os.environ[variable] = next(spellings)
+        return function()
+
+    return call
+
+
+def _miss(quick: bool) -> Row:
+    from usage_consent.policy import decide
+
+    with temp_home() as home:
+        path = write_config(home, {"usage_stats": True})
+        mark_notice_shown(home)
+        assert _changing(decide)().mode == "on"
+        ours, floor = interleaved(_changing(decide), _changing(_floor(str(path))), rounds=5 if quick else 15,
+                                  calls=20 if quick else 200)
+    return Row("decide(), cache miss (env variable changed before each call)", ours * 1e6, floor * 1e6, "us/call",
+               note="baseline: the same change, then os.environ.get + json.load of the same file")
+
+
 def run(quick: bool) -> list[Row]:
     from usage_consent.policy import decide
 
@@ -42,4 +68,5 @@ def run(quick: bool) -> list[Row]:
                                       calls=200 if quick else 2000)
         rows.append(Row(name, ours * 1e6, floor * 1e6, "us/call", target=1.0,
                         note="baseline: os.environ.get + json.load of the same file"))
+    rows.append(_miss(quick))
     return rows

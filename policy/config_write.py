@@ -28,7 +28,7 @@ from usage_consent.locations import display
 from usage_consent.policy.fileformats import TYPED_WRITTEN, UNSET, file_format, update_text, written
 from usage_consent.policy.load import embedded_policy
 from usage_consent.policy.model import ConfigFileSource, EnvSource, Mode, Policy
-from usage_consent.policy.sources.base import on_invalid
+from usage_consent.policy.sources import on_invalid
 from usage_consent.policy.sources.config_file import (
     FileReading,
     config_target,

@@ -1,4 +1,9 @@
-"""The two entry points: ``decide()`` before each transfer, ``explain()`` for people asking why."""
+"""The two entry points: ``decide()`` before each transfer, ``explain()`` for people asking why.
+
+Both build one context (the policy, the run configuration, the locations: usage_consent/_context.py)
+and resolve it, or take the cached decision for it (policy/_cache.py); the decision carries it
+(``Decision.context``) to the notice, the state file and the session.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,13 @@ import sys
 
 from usage_consent.errors import ConfigFileError, UsageConsentError
 from usage_consent.files.atomic import TRANSFER_LOCK_WAIT_S, LockBusy, platform_problem
-from usage_consent.locations import home_problem, locations
+from usage_consent.locations import home_problem
+from usage_consent.policy._cache import CACHE
 from usage_consent.policy.decision import Decision, Layer, Trace
 from usage_consent.policy.load import policy_from
 from usage_consent.policy.model import Policy
-from usage_consent.policy.resolve import resolve
+from usage_consent.policy.resolve import notice_is_due, resolve
+from usage_consent.run import RunConfig, current
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -45,51 +52,46 @@ def _not_shown(decision: Decision, error: BaseException) -> Decision:
                             trace=Trace((*decision.trace, layer)))
 
 
-def _check_home() -> None:
+def _check_home(run: RunConfig) -> None:
     unsupported = platform_problem()  # first: nothing is read, shown or written on such a platform
     if unsupported:
         raise UsageConsentError(unsupported, layer="platform", path=sys.platform, accepted="Linux or macOS")
-    problem = home_problem()
+    problem = home_problem(run)
     if problem:
         raise ConfigFileError(problem, layer="home", path="$HOME")
 
 
-def _set_aside_unusable_state(policy: Policy, decision: Decision) -> None:
+def _set_aside_unusable_state(decision: Decision) -> None:
     """When the notice source could not use the state file, set it aside and start afresh, so the
     next run works (this one stays as decided: off, with the trace naming the file)."""
-    if any(layer.kind == "notice" and layer.status == "invalid" for layer in decision.trace):
+    if decision.context is not None and any(
+            layer.kind == "notice" and layer.status == "invalid" for layer in decision.trace):
         from usage_consent.policy.state import StateFile
 
+        where = decision.context.locations
         try:
-            StateFile(locations(policy).state_file).usable(wait=TRANSFER_LOCK_WAIT_S)
+            StateFile(where.state_file, where).usable(wait=TRANSFER_LOCK_WAIT_S)
         except UsageConsentError:
             pass  # not a matter of contents (a link, unreadable): the trace already says why
         except OSError as error:
             log.warning("%s: cannot be set aside: %s", error.filename, error.strerror)
 
 
-def _notice_is_due(policy: Policy, decision: Decision) -> bool:
-    """Shown when collection would happen, or is held back only by the notice itself; never to
-    users who opted out, never when the trace already says it was shown or the state is unusable."""
-    if decision.for_this_run_only:
-        return False
-    notice_layers = [layer for layer in decision.trace if layer.kind == "notice"]
-    if notice_layers and notice_layers[0].status in ("unset", "invalid"):
-        return False  # shown already; or the state file cannot record it (this run is off anyway)
-    held_by_notice = bool(notice_layers) and decision.decided_by == notice_layers[0].name
-    if not (decision.enabled or held_by_notice):
-        return False
-    return decision.notice is not None and decision.notice.due
+def _resolved(policy: Policy, run: RunConfig | None) -> Decision:
+    run = run or current()
+    _check_home(run)
+    return CACHE.decision(policy, run, resolve)
 
 
-def explain(given: Policy | PolicySource | None = None) -> Decision:
+def explain(given: Policy | PolicySource | None = None, *, run: RunConfig | None = None) -> Decision:
     """The decision a transfer started now would get, with its trace; changes no file. ``given``:
-    a policy, or its file or resource as ``load_policy`` takes it (default: the embedded one)."""
+    a policy, or its file or resource as ``load_policy`` takes it (default: the embedded one).
+    ``run``: the run configuration (home, temporary folder, clock, HTTP session; by default the
+    one in use)."""
     policy: Policy | None = None
     try:
         policy = policy_from(given)
-        _check_home()
-        decision = resolve(policy)
+        decision = _resolved(policy, run)
         if decision.for_this_run_only and decision.notice is not None:
             return decision.replace(notice=decision.notice.replace(due=False, why="decided for this run only"))
         return decision
@@ -97,7 +99,7 @@ def explain(given: Policy | PolicySource | None = None) -> Decision:
         return _failed_closed(policy, error)
 
 
-def decide(given: Policy | PolicySource | None = None) -> Decision:
+def decide(given: Policy | PolicySource | None = None, *, run: RunConfig | None = None) -> Decision:
     """Decide once, at the start of a transfer, whether usage stats may be collected. ``given``:
     a policy, or its file or resource as ``load_policy`` takes it (a policy that cannot be loaded
     makes the decision off, with the reason in the trace and a logged warning); default: the
@@ -108,18 +110,20 @@ def decide(given: Policy | PolicySource | None = None) -> Decision:
     ``on_invalid`` is "raise", ConsentValueError is raised (``explain()`` never raises).
     When the user has not been shown the notice for the current schema version (and has not
     opted out), the notice is printed to stderr and recorded before anything is collected.
+    ``run``: the run configuration (home, temporary folder, clock, HTTP session) the decision's
+    context carries; by default the one in use (the process's own).
     """
     policy: Policy | None = None
     try:
         policy = policy_from(given)
-        _check_home()
-        decision = resolve(policy)
-        _set_aside_unusable_state(policy, decision)
-        if decision.error is None and _notice_is_due(policy, decision):
+        decision = _resolved(policy, run)
+        _set_aside_unusable_state(decision)
+        if decision.error is None and notice_is_due(decision):
             from usage_consent.policy import notice
 
             try:
-                decision = decision.replace(notice=notice.show(policy, how="decide", state=decision.notice))
+                shown = notice.show(policy, how="decide", state=decision.notice, context=decision.context)
+                decision = decision.replace(notice=shown)
             except LockBusy as error:
                 return _not_shown(decision, error)
     except Exception as error:  # usage reporting must never hurt the host

@@ -6,10 +6,13 @@ import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from usage_consent.policy.model import Mode
 from usage_consent.policy.notice_state import NoticeState
+
+if TYPE_CHECKING:
+    from usage_consent._context import Context
 
 __all__ = ["RAW_SHOWN", "Decision", "Layer", "Status", "Trace"]
 Status = Literal["unset", "decided", "shadowed", "invalid"]
@@ -95,6 +98,7 @@ class Decision:
     endpoints: tuple[str, ...] = ()
     policy: Any = None
     error: Exception | None = None  # what decide() raises: the deciding source is invalid with on_invalid "raise"
+    context: Context | None = None  # the policy, run configuration and locations (None: failed closed early)
 
     def replace(self, **changes: Any) -> Decision:
         """A new decision with some fields changed (this one stays as it is)."""

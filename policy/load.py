@@ -45,8 +45,10 @@ __all__ = [
 EMBEDDED_NAME = "skyplane.toml"
 # Policies shipped with the package, selected by name (``--policy skyplane-0.3``).
 SHIPPED = {"skyplane": EMBEDDED_NAME, "skyplane-0.3": "skyplane-0.3.toml"}
-# The same policy as JSON, read on the hot path (json is loaded already; tomllib would not be).
-# Regenerate: usage-consent policy show --json > policy/skyplane.json (a test keeps them equal).
+# The same policy as JSON, read on the hot path (json is loaded already; tomllib would not be, and
+# tests/test_imports.py holds decide() to that). Generated, never edited by hand:
+#   usage-consent policy show --json > policy/skyplane.json
+# .ci/run regenerates it and fails on any difference; tests/test_policy_files.py checks it too.
 EMBEDDED_COMPILED = "skyplane.json"
 
 

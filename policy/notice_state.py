@@ -8,19 +8,19 @@ carries the result (``Decision.notice``) in this one shape.
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from usage_consent.errors import UsageConsentError
-from usage_consent.locations import locations
+from usage_consent.locations import Locations
 from usage_consent.policy.state import StateFile, shown_in, shown_version_in
+from usage_consent.run import current
 
 if TYPE_CHECKING:
     from usage_consent.policy.model import Policy
 
-__all__ = ["NoticeState", "notice_state", "notice_watches", "read_notice_state", "schemas_root"]
+__all__ = ["NoticeState", "notice_state", "read_notice_state", "schemas_root"]
 _NAMES = {"would_show": "due"}  # the JSON name of a field (Decision.to_dict, explain --json)
 
 
@@ -55,45 +55,38 @@ class NoticeState:
         return dataclasses.replace(self, **changes)
 
 
-def schemas_root(policy: Policy) -> Path | None:
+def schemas_root(policy: Policy, where: Locations | None = None) -> Path | None:
     """The host's own schemas folder, when the policy names one (else the packaged schemas)."""
-    folder = locations(policy).schemas_dir
-    return Path(folder) if folder else None
+    if not policy.schemas_dir:
+        return None
+    return Path((where or Locations(policy, current())).path(policy.schemas_dir))
 
 
-def notice_watches(policy: Policy) -> tuple[tuple[str, str], ...]:
-    """What the notice rule reads (as a source's ``watches``): the state file, and a host's own
-    schemas folder (it can gain a version while we run)."""
-    state = (("file", policy.state_file),)
-    if policy.schemas_dir:
-        return (*state, ("file", os.path.join(policy.schemas_dir, policy.schema_name)))
-    return state
-
-
-def notice_state(policy: Policy, data: dict[str, Any]) -> NoticeState:
+def notice_state(policy: Policy, data: dict[str, Any], where: Locations | None = None) -> NoticeState:
     """The rule: the notice is due when the policy shows one and the version last shown (in
     ``data``, the state file's contents) is older than the current one, or none was shown."""
     from usage_consent.schemas.versions import current_version
 
-    current = current_version(policy.schema_name, schemas_root(policy))
+    version = current_version(policy.schema_name, schemas_root(policy, where))
     shown = shown_version_in(data, policy.schema_name)
     at = shown_in(data, policy.schema_name).get("shown_at")
     if not policy.notice.enabled:
         due, why = False, "the policy shows no notice"
     elif shown is None:
-        due, why = True, f"v{current} never shown"
-    elif shown < current:
-        due, why = True, f"v{shown} shown; v{current} is current"
+        due, why = True, f"v{version} never shown"
+    elif shown < version:
+        due, why = True, f"v{shown} shown; v{version} is current"
     else:
         due, why = False, f"v{shown} shown"
-    return NoticeState(current, shown, at if isinstance(at, str) else None, due, why)
+    return NoticeState(version, shown, at if isinstance(at, str) else None, due, why)
 
 
-def read_notice_state(policy: Policy) -> NoticeState:
-    """``notice_state`` from the state file as it is now (one read, or none when its stat is
-    unchanged); a state file that cannot be used counts as never shown."""
+def read_notice_state(policy: Policy, where: Locations | None = None) -> NoticeState:
+    """``notice_state`` from the state file as it is now; a state file that cannot be used counts
+    as never shown."""
+    where = where or Locations(policy, current())
     try:
-        data = StateFile(locations(policy).state_file).read_cached()
+        data = StateFile(where.state_file, where).read()
     except UsageConsentError:
         data = {}
-    return notice_state(policy, data)
+    return notice_state(policy, data, where)

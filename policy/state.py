@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Callable
 from typing import Any
 
 from usage_consent.clock import now_iso
 from usage_consent.errors import ConfigContentError
-from usage_consent.files.jsonfile import dump_json_object, read_json_object, stat_key
-from usage_consent.locations import display
+from usage_consent.files.jsonfile import dump_json_object, read_json_object
+from usage_consent.locations import Locations, display
 
 __all__ = ["HISTORY_LIMIT", "UNCHANGED", "StateFile", "aside_name", "shown_in", "shown_version_in"]
 
 HISTORY_LIMIT = 200
 UNCHANGED = object()  # returned by an update's change: nothing to write
-_read_cache: dict[str, tuple[object, dict[str, Any]]] = {}
 log = logging.getLogger("usage_consent")
 
 
@@ -54,13 +52,9 @@ def _problem(data: dict[str, Any]) -> str | None:
 
 
 def aside_name(path: str) -> str:
-    """Where an unusable state file is moved: beside itself, named with the time (never reused)."""
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    aside, n = f"{path}.corrupt-{stamp}", 1
-    while os.path.lexists(aside):
-        n += 1
-        aside = f"{path}.corrupt-{stamp}-{n}"
-    return aside
+    """Where an unusable state file is moved (the name is the Locations'): beside itself, named with
+    the time (never reused)."""
+    return Locations.aside(path)
 
 
 def shown_in(data: dict[str, Any], schema_name: str) -> dict[str, Any]:
@@ -75,8 +69,15 @@ def shown_version_in(data: dict[str, Any], schema_name: str) -> int | None:
 
 
 class StateFile:
-    def __init__(self, path: str) -> None:
+    """The state file at ``path``; ``where``: the decision's locations (how paths are shown, and
+    where an unusable file is set aside), by default those of the run configuration in use."""
+
+    def __init__(self, path: str, where: Locations | None = None) -> None:
         self.path = path
+        self.where = where
+
+    def _display(self, path: str) -> str:
+        return self.where.display(path) if self.where is not None else display(path)
 
     def read(self) -> dict[str, Any]:
         """The state; {} when there is none. Raises ConfigContentError when it cannot be used (not
@@ -84,7 +85,8 @@ class StateFile:
         data = read_json_object(self.path, layer="state", follow=False) or {}
         problem = _problem(data)
         if problem:
-            raise ConfigContentError(f"{display(self.path)}: {problem}", layer="state", path=self.path, key=problem)
+            raise ConfigContentError(f"{self._display(self.path)}: {problem}", layer="state", path=self.path,
+                                     key=problem)
         return data
 
     def usable(self, wait: float | None = None) -> dict[str, Any]:
@@ -96,16 +98,10 @@ class StateFile:
             return self.update(dict, wait)
 
     def read_cached(self) -> dict[str, Any]:
-        """Like read(), but parsed again only when the file's stat changed (one stat per call on a
-        transfer's path instead of open, read and parse). The caller must not modify the result."""
-        key = stat_key(self.path)
-        cached = _read_cache.get(self.path)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        data = self.read()
-        if isinstance(key, tuple):
-            _read_cache[self.path] = (key, data)
-        return data
+        """``read()``, under the name the reporter's session calls. There is no cache of the state
+        file any more: the one cache is the decision's (policy/_cache.py), whose key holds this
+        file's stat."""
+        return self.read()
 
     def shown(self, schema_name: str) -> dict[str, Any]:
         """What was last shown for ``schema_name``: version, fingerprint, shown_at ({} if never)."""
@@ -140,11 +136,11 @@ class StateFile:
 
     def _set_aside(self, error: ConfigContentError) -> None:
         """Move the unusable file beside itself (kept 0600, never lost); one warning names both."""
-        aside = aside_name(self.path)
+        aside = Locations.aside(self.path)
         os.replace(self.path, aside)
         os.chmod(aside, 0o600)
-        log.warning("%s; set aside as %s and started afresh at %s", error.message, display(aside),
-                    display(self.path))
+        log.warning("%s; set aside as %s and started afresh at %s", error.message, self._display(aside),
+                    self._display(self.path))
 
     @staticmethod
     def add_history(data: dict[str, Any], event: str, **detail: Any) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,7 +79,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
     monkeypatch.setenv("TMPDIR", str(h.tmp))
     for name in CONSENT_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    with run.using(run.RunConfig(temp_dir=str(h.tmp))):  # the library's temporary folder
+    monkeypatch.setattr(tempfile, "tempdir", None)  # other threads' gettempdir() reads TMPDIR again
+    with run.bound(run.RunConfig(temp_dir=str(h.tmp))):  # the library's temporary folder, for this thread
         yield h
 
 

@@ -155,7 +155,7 @@ def fresh_home(**env: str) -> Iterator[Home]:
         for name in CONSENT_VARIABLES:
             os.environ.pop(name, None)
         os.environ.update(env)
-        with run.using(run.RunConfig(temp_dir=str(home.tmp))):
+        with run.bound(run.RunConfig(temp_dir=str(home.tmp))):
             yield home
     finally:
         for key, value in saved.items():

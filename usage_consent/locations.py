@@ -1,12 +1,14 @@
 """Where usage-consent's files are, in one map: paths as users write them (``~`` is HOME) made
-absolute in one place (``expand``), shown back with ``~`` (``display``), and, per policy, HOME and
-temporary folder, the ``Locations`` every other module asks: the config file, the state file, the
-managed file, the records root and its pending folder, and the lock file beside each.
+absolute in one place (``expand``), shown back with ``~`` (``display``), and, for one policy and
+one run configuration, the ``Locations`` every other module is handed (``decide()`` builds it once,
+in the decision's context): the config file, the state file and the copies set aside beside it, the
+managed file, the records root, its pending folder and markers, and the lock file beside each.
 """
 
 from __future__ import annotations
 
 import os
+import time
 
 from usage_consent.run import RunConfig, current
 
@@ -14,51 +16,53 @@ TYPE_CHECKING = False  # not typing's: importing typing costs a bare import 7 ms
 if TYPE_CHECKING:
     from usage_consent.policy.model import Policy
 
-__all__ = ["LOCK_SUFFIX", "PENDING_FOLDER", "PRUNE_LOCK", "RECORDS_FOLDER", "Locations", "display", "expand",
-           "home_problem", "locations", "lock_file"]
+__all__ = ["ASIDE_INFIX", "LOCK_SUFFIX", "PENDING_FOLDER", "PRUNE_LOCK", "RECORDS_FOLDER", "Locations", "display",
+           "expand", "home_problem", "locations", "lock_file"]
 RECORDS_FOLDER = "usage"  # <tempdir>/<app>/usage/<client id>/<session id>/report.json
-PENDING_FOLDER = ".pending"  # <records root>/.pending/<client id>.<session id>: still to be sent
+PENDING_FOLDER = ".pending"  # <records root>/.pending/<client id>__<session id>: still to be sent
 PRUNE_LOCK = ".prune.lock"  # <records root>/.prune.lock: one pruning at a time
 LOCK_SUFFIX = ".lock"  # the lock beside a file: .<name>.lock
+ASIDE_INFIX = ".corrupt-"  # an unusable state file set aside: <state file>.corrupt-<UTC>[-n]
 
 
-def home_problem() -> str | None:
+def home_problem(run: RunConfig | None = None) -> str | None:
     """Why HOME cannot hold the user's files (empty or relative), or None when it can (or is unset:
     the account's home is then used)."""
-    home = current().home_dir()
+    home = (run or current()).home_dir()
     if home is None or os.path.isabs(home):
         return None
     return f"$HOME is {'empty' if not home else f'relative ({home!r})'}; no file is read or written there"
 
 
-def expand(path: str) -> str:
-    """``~`` means the user's home, taken from HOME at the time of the call. Raises ConfigFileError for
-    an empty or relative HOME, and for a path that is not absolute once expanded (``~nosuchuser/x``,
-    ``x``): such files would be shared, or follow the current folder."""
+def expand(path: str, run: RunConfig | None = None) -> str:
+    """``~`` means the user's home, taken from the run configuration (HOME by default) at the time of
+    the call. Raises ConfigFileError for an empty or relative HOME, and for a path that is not
+    absolute once expanded (``~nosuchuser/x``, ``x``): such files would be shared, or follow the
+    current folder."""
     from usage_consent.errors import ConfigFileError
 
+    run = run or current()
     if path.startswith("~"):
-        problem = home_problem()
+        problem = home_problem(run)
         if problem:
-            raise ConfigFileError(problem, layer="home", path="$HOME", value=current().home_dir())
-    expanded = _expanduser(path)
+            raise ConfigFileError(problem, layer="home", path="$HOME", value=run.home_dir())
+    expanded = _expanduser(path, run)
     if not os.path.isabs(expanded):
         raise ConfigFileError(f"{path!r} is not an absolute path (write ~/... or /...); no file is read or written "
                               "there", layer="policy", path=path)
     return expanded
 
 
-def _expanduser(path: str) -> str:
+def _expanduser(path: str, run: RunConfig) -> str:
     """``os.path.expanduser``, with the run configuration's home when it gives one."""
-    home = current().home
-    if home is not None and (path == "~" or path.startswith("~/")):
-        return home + path[1:]
+    if run.home is not None and (path == "~" or path.startswith("~/")):
+        return run.home + path[1:]
     return os.path.expanduser(path)
 
 
-def display(path: str) -> str:
+def display(path: str, run: RunConfig | None = None) -> str:
     """A path shown with the user's home as ``~``."""
-    home = current().home_dir() or ""
+    home = (run or current()).home_dir() or ""
     if home and home != "/" and (path == home or path.startswith(home.rstrip("/") + "/")):
         return "~" + path[len(home.rstrip("/")) :]
     return path
@@ -71,28 +75,41 @@ def lock_file(path: str) -> str:
 
 
 class Locations:
-    """The files of one policy for one HOME and temporary folder. A path is expanded when first
-    asked for (a bad HOME fails only the paths under ``~``), then remembered."""
+    """The files of one policy under one run configuration (its HOME and temporary folder). A path
+    is expanded when first asked for (a bad HOME fails only the paths under ``~``), then kept: a
+    Locations lives as long as the decision whose context holds it."""
 
-    __slots__ = ("_expanded", "config", "home", "policy")
+    __slots__ = ("_expanded", "_temp", "home", "policy", "run")
 
-    def __init__(self, policy: Policy, home: str | None, config: RunConfig) -> None:
+    def __init__(self, policy: Policy, run: RunConfig) -> None:
         self.policy = policy
-        self.home = home
-        self.config = config
+        self.run = run
+        self.home = run.home_dir()
         self._expanded: dict[str, str] = {}
+        self._temp: str | None = None
+
+    @property
+    def config(self) -> RunConfig:
+        """The run configuration (the name the reporter used before the context)."""
+        return self.run
 
     @property
     def temp(self) -> str:
-        """The temporary folder records are kept under (the run configuration's)."""
-        return self.config.temp()
+        """The temporary folder records are kept under (the run configuration's, looked up once)."""
+        if self._temp is None:
+            self._temp = self.run.temp()
+        return self._temp
 
     def path(self, written: str) -> str:
-        """``written`` (as a policy or variable gives it) made absolute: ``expand``, remembered."""
+        """``written`` (as a policy or variable gives it) made absolute: ``expand``, kept."""
         found = self._expanded.get(written)
         if found is None:
-            found = self._expanded[written] = expand(written)
+            found = self._expanded[written] = expand(written, self.run)
         return found
+
+    def display(self, path: str) -> str:
+        """``path`` shown with this run's home as ``~``."""
+        return display(path, self.run)
 
     @property
     def config_file(self) -> str:
@@ -112,6 +129,29 @@ class Locations:
         spec = next((s for s in self.policy.sources if s.kind == "managed"), None)
         return self.path(spec.path) if spec is not None and getattr(spec, "path", None) else None
 
+    @staticmethod
+    def lock(path: str) -> str:
+        """The lock file beside ``path``."""
+        return lock_file(path)
+
+    @staticmethod
+    def aside(path: str) -> str:
+        """Where an unusable file at ``path`` is moved: beside itself, named with the UTC time
+        (``<path>.corrupt-<UTC>``, then ``-2``, ``-3``...: never reused)."""
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        aside, n = f"{path}{ASIDE_INFIX}{stamp}", 1
+        while os.path.lexists(aside):
+            n += 1
+            aside = f"{path}{ASIDE_INFIX}{stamp}-{n}"
+        return aside
+
+    @property
+    def asides_pattern(self) -> str:
+        """A glob for the state file's copies set aside."""
+        import glob
+
+        return glob.escape(self.state_file) + ASIDE_INFIX + "*"
+
     def records_parts(self, *more: str) -> list[str]:
         """The records folder (and ``more`` below it) as folder names under the temporary root, as
         ``usage_consent.files.tempdirs.open_dir`` opens them."""
@@ -126,21 +166,20 @@ class Locations:
     def pending(self) -> str:
         return os.path.join(self.temp, *self.records_parts(PENDING_FOLDER))
 
+    @staticmethod
+    def marker_name(client_id: str, session_id: str) -> str:
+        """A pending report's marker in the pending folder."""
+        return f"{client_id}__{session_id}"
+
+    @property
+    def prune_lock(self) -> str:
+        return os.path.join(self.records_root, PRUNE_LOCK)
+
     def record_file(self, client_id: str, session_id: str, name: str) -> str:
         return os.path.join(self.temp, *self.records_parts(client_id, session_id, name))
 
 
-_maps: dict[tuple[int, str | None, str | None], Locations] = {}
-
-
 def locations(policy: Policy) -> Locations:
-    """The map for ``policy`` under the run configuration's home and temporary folder (built once
-    for each)."""
-    config = current()
-    key = (id(policy), config.home_dir(), config.temp_dir)
-    found = _maps.get(key)
-    if found is None or found.policy is not policy or found.config is not config:
-        if len(_maps) > 32:
-            _maps.clear()
-        found = _maps[key] = Locations(policy, key[1], config)
-    return found
+    """The map for ``policy`` under the run configuration in use here. For the commands and the
+    reporter until they take it from ``decision.context``; the policy package never calls it."""
+    return Locations(policy, current())

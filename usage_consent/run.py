@@ -1,7 +1,8 @@
 """The run configuration: the home folder, the temporary folder, the clock and the HTTP session
-the library uses, with the process's own by default. Tests, benchmarks and the testing helper
-pass one in (``using``) instead of changing module globals such as ``tempfile.tempdir``; caches
-that depend on them (the map of locations, the resolved decisions) are keyed by them.
+the library uses, with the process's own by default. A caller that wants others passes one in
+(``decide(policy, run=RunConfig(...))``); ``decide()`` puts it in the decision's context, and a
+background job runs under the configuration it was made under (``bound``). Nothing switches it
+for the whole process.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["RunConfig", "bound", "current", "using"]
+__all__ = ["PROCESS", "RunConfig", "bound", "current"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,34 +42,22 @@ class RunConfig:
 
 
 PROCESS = RunConfig()
-_current = PROCESS
-_job: ContextVar[RunConfig | None] = ContextVar("usage_consent_job_run_config", default=None)
+# The configuration of the code running in this thread (a background job's, or a block's that
+# ``bound`` one); a ContextVar, so it never leaks into another thread or task.
+_bound: ContextVar[RunConfig | None] = ContextVar("usage_consent_run_config", default=None)
 
 
 def current() -> RunConfig:
-    """The configuration in use: the running background job's (``bound``), else the one ``using``
-    set, else the process's own."""
-    return _job.get() or _current
+    """The configuration in use here: the one ``bound`` in this thread, else the process's own."""
+    return _bound.get() or PROCESS
 
 
 @contextlib.contextmanager
 def bound(config: RunConfig) -> Iterator[RunConfig]:
-    """Use ``config`` in this thread only, for the block: a background job runs under the
-    configuration it was made under, whatever ``using`` says by the time it runs."""
-    token = _job.set(config)
+    """Use ``config`` in this thread (this context) only, for the block: a background job runs under
+    the configuration it was made under; a test binds its own for the calls it makes."""
+    token = _bound.set(config)
     try:
         yield config
     finally:
-        _job.reset(token)
-
-
-@contextlib.contextmanager
-def using(config: RunConfig) -> Iterator[RunConfig]:
-    """Use ``config`` for the duration of the block, in every thread; the previous one afterwards.
-    A background job made inside the block keeps it (see ``bound``)."""
-    global _current
-    before, _current = _current, config
-    try:
-        yield config
-    finally:
-        _current = before
+        _bound.reset(token)

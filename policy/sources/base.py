@@ -1,20 +1,24 @@
-"""The shape every source kind shares: a pydantic-settings source that reads its input when
-pydantic-settings calls it and offers what it saw as a Layer of the trace."""
+"""What every source kind shares: the ``Reading`` one read of its input returns, the ``Inputs``
+it looks at (declared as data, so the decision cache can watch them), and the ``Kind`` row that
+ties a reader to its inputs and its rule. A source kind is a plain function; it decides nothing:
+the resolve loop (policy/resolve.py) applies the precedence, the ceiling and ``on_invalid``."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
-from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from usage_consent.errors import ConsentValueError
 from usage_consent.policy.decision import Layer, Status
-from usage_consent.policy.model import Policy
+from usage_consent.policy.model import Mode, OnInvalid, Policy
+
+if TYPE_CHECKING:
+    from usage_consent._context import Context
 
 RAW_KEPT = 200
 
-__all__ = ["RAW_KEPT", "ConsentSource", "clip", "on_invalid"]
+__all__ = ["NO_INPUTS", "RAW_KEPT", "Inputs", "Kind", "Reading", "clip", "invalid", "reading"]
 
 
 def clip(text: str) -> str:
@@ -25,60 +29,80 @@ def clip(text: str) -> str:
     return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def on_invalid(policy: Policy, spec: Any) -> str:
-    """What an invalid value of this source does: the source's own rule, else the policy's."""
-    return getattr(spec, "on_invalid", None) or policy.on_invalid
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What one source saw, once: where it looked (``location``), the raw value, the mode it stands
+    for (``value``; None: unset) or why it is ``invalid`` (``reason``), and what it parsed on the
+    way (``parsed``: a JSON config file's object, the notice's state), reused by the resolver.
+    For an invalid value, ``path``, ``key``, ``bad`` and ``accepted`` name it (the error that
+    ``decide()`` raises under ``on_invalid = "raise"`` is made from them)."""
+
+    name: str
+    kind: str
+    location: str
+    raw: str | None
+    value: Mode | None = None
+    invalid: bool = False
+    reason: str | None = None
+    parsed: object = None
+    path: str | None = None
+    key: str | None = None
+    bad: object = None
+    accepted: str | None = None
+
+    def layer(self, status: Status | None = None) -> Layer:
+        """This reading as a row of the trace (``status``: the resolver's, e.g. "shadowed")."""
+        own: Status = "invalid" if self.invalid else ("unset" if self.value is None else "decided")
+        return Layer(self.name, self.kind, self.location, self.raw, self.value, status or own, self.reason)
+
+    def error(self) -> ConsentValueError:
+        """The error an invalid value raises where its source's rule is "raise"."""
+        return ConsentValueError(self.reason or "invalid", layer=self.name, path=self.path, key=self.key,
+                                 value=self.bad, accepted=self.accepted)
 
 
-class ConsentSource(PydanticBaseSettingsSource):
-    """Reads one source when called and offers pydantic-settings ``{"mode", "decided_by"}`` (when
-    it decides) beside ``{"layers": {name: Layer}}``; pydantic-settings lets earlier sources win
-    and merges the layers, so the merged settings hold the decision and the whole trace."""
+def reading(spec: Any, location: str, raw: str | None, value: Mode | None, reason: str | None = None,
+            parsed: object = None) -> Reading:
+    """A valid reading (``value`` None: the source is unset)."""
+    return Reading(spec.name, spec.kind, location, raw, value, reason=reason, parsed=parsed)
 
-    kind: ClassVar[str]
 
-    def __init__(self, settings_cls: type[BaseSettings], policy: Policy, spec: Any) -> None:
-        super().__init__(settings_cls)
-        self.policy = policy
-        self.spec = spec
-        self.error: ConsentValueError | None = None
+def invalid(spec: Any, location: str, raw: str | None, reason: str, *, path: str | None = None,
+            key: str | None = None, bad: object = None, accepted: str | None = None,
+            parsed: object = None) -> Reading:
+    """An invalid value: the reading says why and names it."""
+    return Reading(spec.name, spec.kind, location, raw, None, True, reason, parsed, path, key, bad, accepted)
 
-    @classmethod
-    def watches(cls, policy: Policy, spec: Any) -> tuple[tuple[str, str], ...]:
-        """What ``read`` looks at: ``("env", VARIABLE)``, ``("file", PATH)`` (PATH as the policy
-        writes it, ``~`` unexpanded) and ``("file$", VARIABLE)`` (the file a variable names). A
-        cached reading is reused while all of them are unchanged (values, the files' stat)."""
-        return ()
 
-    def read(self) -> Layer:
-        raise NotImplementedError
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What a reading looks at: environment ``variables``, ``files`` (as the policy writes them,
+    ``~`` unexpanded) and ``named_files`` (variables whose value names a file). A cached decision
+    is reused while all of them are unchanged (the values, the files' stat)."""
 
-    def _layer(self, location: str, raw: str | None, value: str | None, reason: str | None = None) -> Layer:
-        status: Status = "unset" if value is None else "decided"
-        return Layer(self.spec.name, self.kind, location, raw, value, status, reason)
+    variables: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    named_files: tuple[str, ...] = ()
 
-    def _invalid(self, location: str, raw: str | None, reason: str, *, path: str | None = None,
-                 key: str | None = None, value: object = None, accepted: str | None = None) -> Layer:
-        """An invalid value: the layer says why; ``self.error`` is what ``decide()`` raises when
-        this source's ``on_invalid`` is "raise" and nothing above it decided."""
-        self.error = ConsentValueError(reason, layer=self.spec.name, path=path, key=key, value=value,
-                                       accepted=accepted)
-        return Layer(self.spec.name, self.kind, location, raw, None, "invalid", reason)
+    def __add__(self, other: Inputs) -> Inputs:
+        def union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(dict.fromkeys((*a, *b)))
 
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return None, field_name, False  # __call__ gives pydantic-settings the whole mapping at once
+        return Inputs(union(self.variables, other.variables), union(self.files, other.files),
+                      union(self.named_files, other.named_files))
 
-    def offer(self, layer: Layer) -> dict[str, Any]:
-        """What this source offers the merge, given what it read."""
-        if layer.status == "decided":
-            return {"mode": layer.value, "decided_by": self.spec.name}
-        if layer.status == "invalid" and on_invalid(self.policy, self.spec) in ("off", "raise"):
-            return {"mode": "off", "decided_by": self.spec.name}
-        return {}
 
-    def __call__(self) -> dict[str, Any]:
-        layer = self.read()
-        state = {**self.offer(layer), "layers": {self.spec.name: layer}}
-        if self.error is not None:
-            state["errors"] = {self.spec.name: self.error}
-        return state
+NO_INPUTS = Inputs()
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One source kind, as data: ``read`` (a plain read of its input), ``inputs`` (what that read
+    looks at), ``ceiling`` (its "local" caps what the sources below may turn on, its "on" changes
+    nothing: an administrator's file) and ``on_invalid`` (a rule of the kind that no policy can
+    loosen; None: the source's own ``on_invalid``, else the policy's)."""
+
+    read: Callable[[Context, Any], Reading]
+    inputs: Callable[[Policy, Any], Inputs] = lambda policy, spec: NO_INPUTS
+    ceiling: bool = False
+    on_invalid: OnInvalid | None = None

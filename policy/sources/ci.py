@@ -4,27 +4,26 @@ the source's value, "off" or "local", for this run only (no notice, no state fil
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from usage_consent.policy.decision import Layer
 from usage_consent.policy.model import CiSource, Policy, strip_blanks
-from usage_consent.policy.sources.base import ConsentSource, clip
+from usage_consent.policy.sources.base import Inputs, Reading, clip, reading
 from usage_consent.policy.sources.do_not_track import NOT_A_REQUEST
 
-__all__ = ["CiConsentSource"]
+if TYPE_CHECKING:
+    from usage_consent._context import Context
+
+__all__ = ["ci_inputs", "read_ci"]
 
 
-class CiConsentSource(ConsentSource):
-    kind = "ci"
-    spec: CiSource
+def ci_inputs(policy: Policy, spec: CiSource) -> Inputs:
+    return Inputs(variables=tuple(spec.variables))
 
-    @classmethod
-    def watches(cls, policy: Policy, spec: CiSource) -> tuple[tuple[str, str], ...]:
-        return tuple(("env", name) for name in spec.variables)
 
-    def read(self) -> Layer:
-        for name in self.spec.variables:
-            raw = os.environ.get(name)
-            if raw is not None and strip_blanks(raw).lower() not in NOT_A_REQUEST:
-                return self._layer(f"${name}", clip(raw), self.spec.value)
-        more = len(self.spec.variables) - 1
-        return self._layer(f"${self.spec.variables[0]}" + (f" and {more} more" if more else ""), None, None)
+def read_ci(context: Context, spec: CiSource) -> Reading:
+    for name in spec.variables:
+        raw = os.environ.get(name)
+        if raw is not None and strip_blanks(raw).lower() not in NOT_A_REQUEST:
+            return reading(spec, f"${name}", clip(raw), spec.value)
+    more = len(spec.variables) - 1
+    return reading(spec, f"${spec.variables[0]}" + (f" and {more} more" if more else ""), None, None)

@@ -9,26 +9,31 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from usage_consent.errors import ConfigAmbiguousError, ConfigFileError
-from usage_consent.locations import display, locations
-from usage_consent.policy.decision import Layer
+from usage_consent.locations import Locations
 from usage_consent.policy.fileformats import UNSET, accepted, file_format, lookup, parse_value, read_mapping
 from usage_consent.policy.model import ConfigFileSource, FileFormat, ManagedSource, Policy
-from usage_consent.policy.sources.base import ConsentSource, clip
+from usage_consent.policy.sources.base import Inputs, Reading, clip, invalid
+from usage_consent.run import current
 
-__all__ = ["ConfigFileConsentSource", "FileReading", "config_target", "file_path", "read_file_value",
+if TYPE_CHECKING:
+    from usage_consent._context import Context
+
+__all__ = ["FileReading", "config_target", "file_inputs", "file_path", "read_config_file", "read_file_value",
            "target_spec"]
 
 FileSpec = ConfigFileSource | ManagedSource
 
 
-def file_path(policy: Policy, spec: FileSpec) -> str:
-    """The expanded path this source reads now."""
+def file_path(policy: Policy, spec: FileSpec, where: Locations | None = None) -> str:
+    """The expanded path this source reads now (``where``: the decision's locations; by default
+    those of the run configuration in use)."""
     variable = getattr(spec, "path_variable", None)  # a managed source has none: its path is fixed
     named = os.environ.get(variable) if variable else None
-    return locations(policy).path(named or spec.path or policy.config_file)
+    where = where or Locations(policy, current())
+    return where.path(named or spec.path or policy.config_file)
 
 
 def target_spec(policy: Policy) -> ConfigFileSource:
@@ -40,10 +45,10 @@ def target_spec(policy: Policy) -> ConfigFileSource:
     return chosen or ConfigFileSource.model_construct(kind="config_file", name="config_file")
 
 
-def config_target(policy: Policy) -> tuple[str, str]:
+def config_target(policy: Policy, where: Locations | None = None) -> tuple[str, str]:
     """The file and key that ``config set`` writes."""
     spec = target_spec(policy)
-    return file_path(policy, spec), spec.key or policy.key
+    return file_path(policy, spec, where), spec.key or policy.key
 
 
 class FileReading(NamedTuple):
@@ -61,8 +66,10 @@ class FileReading(NamedTuple):
     unreadable: bool = False
 
 
-def read_file_value(policy: Policy, spec: FileSpec) -> FileReading:
-    path = file_path(policy, spec)
+def read_file_value(policy: Policy, spec: FileSpec, where: Locations | None = None) -> FileReading:
+    where = where or Locations(policy, current())
+    display = where.display
+    path = file_path(policy, spec, where)
     fmt = file_format(path, spec.format)
     key = spec.key or policy.key
     location = f"{display(path)}: {spec.section + '.' if spec.section else ''}{key}"
@@ -82,35 +89,30 @@ def read_file_value(policy: Policy, spec: FileSpec) -> FileReading:
     mode = parse_value(value, fmt, accept_local)
     if mode is None:
         allowed = accepted(fmt, accept_local)
-        where = f"[{spec.section}] " if spec.section else ""
-        bad = ConfigFileError(f"{display(path)}: {where}key {key!r} must be {allowed}; got {raw}",
+        in_section = f"[{spec.section}] " if spec.section else ""
+        bad = ConfigFileError(f"{display(path)}: {in_section}key {key!r} must be {allowed}; got {raw}",
                               layer=spec.name, path=path, key=key, value=value, accepted=allowed)
         return FileReading(path, fmt, key, location, data, raw, value, problem=bad)
     return FileReading(path, fmt, key, location, data, raw, value, mode)
 
 
-class ConfigFileConsentSource(ConsentSource):
-    kind = "config_file"
-    spec: ConfigFileSource
+def file_inputs(policy: Policy, spec: FileSpec) -> Inputs:
+    variable = getattr(spec, "path_variable", None)
+    named = (variable,) if variable else ()
+    return Inputs(variables=named, files=(spec.path or policy.config_file,), named_files=named)
 
-    @classmethod
-    def watches(cls, policy: Policy, spec: FileSpec) -> tuple[tuple[str, str], ...]:
-        variable = getattr(spec, "path_variable", None)
-        named = (("env", variable), ("file$", variable)) if variable else ()
-        return (("file", spec.path or policy.config_file), *named)
 
-    def read(self) -> Layer:
-        found = self.found = read_file_value(self.policy, self.spec)
-        if found.problem is None:
-            return self._layer(found.location, found.raw, found.mode)
-        if found.unreadable and getattr(self.spec, "on_unreadable", "invalid") == "unset":
-            return self._layer(found.location, None, None, f"{found.problem.message}; counted as unset")
-        problem = found.problem
-        return self._invalid(found.location, found.raw, problem.message, path=found.path, key=found.key,
-                             value=problem.value, accepted=problem.accepted)
-
-    def __call__(self) -> dict[str, Any]:
-        state = super().__call__()
-        if self.found.data is not None:
-            state["files"] = {self.found.path: self.found.data}  # the endpoints are read from it too
-        return state
+def read_config_file(context: Context, spec: FileSpec) -> Reading:
+    """The key of the file, as a Reading; the file's contents are kept as what it parsed: the
+    endpoints are read from it too."""
+    found = read_file_value(context.policy, spec, context.locations)
+    parsed = found.data
+    if found.problem is None:
+        return Reading(spec.name, spec.kind, found.location, found.raw, found.mode,  # type: ignore[arg-type]
+                       parsed=parsed, path=found.path)
+    if found.unreadable and getattr(spec, "on_unreadable", "invalid") == "unset":
+        reason = f"{found.problem.message}; counted as unset"
+        return Reading(spec.name, spec.kind, found.location, None, reason=reason, parsed=parsed, path=found.path)
+    problem = found.problem
+    return invalid(spec, found.location, found.raw, problem.message, path=found.path, key=found.key,
+                   bad=problem.value, accepted=problem.accepted, parsed=parsed)

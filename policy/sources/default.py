@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from usage_consent.policy.decision import Layer
+from typing import TYPE_CHECKING
+
 from usage_consent.policy.model import DefaultSource
-from usage_consent.policy.sources.base import ConsentSource
+from usage_consent.policy.sources.base import Reading, reading
 
-__all__ = ["DefaultConsentSource"]
+if TYPE_CHECKING:
+    from usage_consent._context import Context
+
+__all__ = ["read_default"]
 
 
-class DefaultConsentSource(ConsentSource):
-    kind = "default"
-    spec: DefaultSource
-
-    def read(self) -> Layer:
-        return self._layer("policy", self.spec.value, self.spec.value)
+def read_default(context: Context, spec: DefaultSource) -> Reading:
+    return reading(spec, "policy", spec.value, spec.value)

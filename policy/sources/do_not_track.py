@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from usage_consent.policy.decision import Layer
 from usage_consent.policy.model import DoNotTrackSource, Policy, strip_blanks
-from usage_consent.policy.sources.base import ConsentSource, clip
+from usage_consent.policy.sources.base import Inputs, Reading, clip, reading
 
-__all__ = ["NOT_A_REQUEST", "DoNotTrackConsentSource"]
+if TYPE_CHECKING:
+    from usage_consent._context import Context
+
+__all__ = ["NOT_A_REQUEST", "do_not_track_inputs", "read_do_not_track"]
 
 NOT_A_REQUEST = ("", "0", "false")
 
 
-class DoNotTrackConsentSource(ConsentSource):
-    kind = "do_not_track"
-    spec: DoNotTrackSource
+def do_not_track_inputs(policy: Policy, spec: DoNotTrackSource) -> Inputs:
+    return Inputs(variables=(spec.variable,))
 
-    @classmethod
-    def watches(cls, policy: Policy, spec: DoNotTrackSource) -> tuple[tuple[str, str], ...]:
-        return (("env", spec.variable),)
 
-    def read(self) -> Layer:
-        raw = os.environ.get(self.spec.variable)
-        location = f"${self.spec.variable}"
-        if raw is None or strip_blanks(raw).lower() in NOT_A_REQUEST:
-            return self._layer(location, raw, None)
-        return self._layer(location, clip(raw), "off")
+def read_do_not_track(context: Context, spec: DoNotTrackSource) -> Reading:
+    raw = os.environ.get(spec.variable)
+    location = f"${spec.variable}"
+    if raw is None or strip_blanks(raw).lower() in NOT_A_REQUEST:
+        return reading(spec, location, raw, None)
+    return reading(spec, location, clip(raw), "off")

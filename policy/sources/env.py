@@ -8,36 +8,34 @@ makes an empty value invalid.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from usage_consent.policy.decision import Layer
 from usage_consent.policy.model import EnvSource, Policy, strip_blanks
-from usage_consent.policy.sources.base import ConsentSource, clip
+from usage_consent.policy.sources.base import Inputs, Reading, clip, invalid, reading
 
-__all__ = ["EnvConsentSource"]
+if TYPE_CHECKING:
+    from usage_consent._context import Context
+
+__all__ = ["env_inputs", "read_env"]
 
 
-class EnvConsentSource(ConsentSource):
-    kind = "env"
-    spec: EnvSource
+def env_inputs(policy: Policy, spec: EnvSource) -> Inputs:
+    return Inputs(variables=(spec.variable,))
 
-    @classmethod
-    def watches(cls, policy: Policy, spec: EnvSource) -> tuple[tuple[str, str], ...]:
-        return (("env", spec.variable),)
 
-    def read(self) -> Layer:
-        spec = self.spec
-        raw = os.environ.get(spec.variable)
-        location = f"${spec.variable}"
-        if raw is None:
-            return self._layer(location, raw, None)
-        spellings = spec.spellings or self.policy.spellings
-        empty = raw == "" if not spec.strip else not strip_blanks(raw)
-        mode = None if empty else spellings.parse(raw, exact=not spec.strip)
-        if empty and spec.empty == "unset":
-            return self._layer(location, raw, None)
-        if mode is None:
-            accepted = spellings.accepted() + ("" if spec.strip else " (exactly)")
-            reason = f"${spec.variable} must be one of {accepted}; got {clip(raw)!r}"
-            return self._invalid(location, clip(raw), reason, path=location, key=spec.variable, value=raw,
-                                 accepted=accepted)
-        return self._layer(location, raw, mode)
+def read_env(context: Context, spec: EnvSource) -> Reading:
+    raw = os.environ.get(spec.variable)
+    location = f"${spec.variable}"
+    if raw is None:
+        return reading(spec, location, raw, None)
+    spellings = spec.spellings or context.policy.spellings
+    empty = raw == "" if not spec.strip else not strip_blanks(raw)
+    mode = None if empty else spellings.parse(raw, exact=not spec.strip)
+    if empty and spec.empty == "unset":
+        return reading(spec, location, raw, None)
+    if mode is None:
+        accepted = spellings.accepted() + ("" if spec.strip else " (exactly)")
+        reason = f"${spec.variable} must be one of {accepted}; got {clip(raw)!r}"
+        return invalid(spec, location, clip(raw), reason, path=location, key=spec.variable, bad=raw,
+                       accepted=accepted)
+    return reading(spec, location, raw, mode)

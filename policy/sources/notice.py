@@ -2,47 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from typing import TYPE_CHECKING
 
 from usage_consent.errors import UsageConsentError
-from usage_consent.locations import display, locations
-from usage_consent.policy.decision import Layer
 from usage_consent.policy.model import NoticeSource, Policy
-from usage_consent.policy.notice_state import NoticeState, notice_state, notice_watches
-from usage_consent.policy.sources.base import ConsentSource
+from usage_consent.policy.notice_state import notice_state
+from usage_consent.policy.sources.base import Inputs, Reading, invalid, reading
 from usage_consent.policy.state import StateFile
 
-__all__ = ["NoticeConsentSource"]
+if TYPE_CHECKING:
+    from usage_consent._context import Context
+
+__all__ = ["notice_inputs", "read_notice"]
 
 
-class NoticeConsentSource(ConsentSource):
-    kind = "notice"
-    spec: NoticeSource
-    state: NoticeState | None = None  # what the notice rule made of the state file read here
-    state_path = ""
+def notice_inputs(policy: Policy, spec: object = None) -> Inputs:
+    """What the notice rule reads, with or without a notice source (the decision's ``notice`` is
+    read from them): the state file, and a host's own schemas folder (it can gain a version while
+    we run)."""
+    if policy.schemas_dir:
+        return Inputs(files=(policy.state_file, os.path.join(policy.schemas_dir, policy.schema_name)))
+    return Inputs(files=(policy.state_file,))
 
-    @classmethod
-    def watches(cls, policy: Policy, spec: NoticeSource) -> tuple[tuple[str, str], ...]:
-        return notice_watches(policy)
 
-    def read(self) -> Layer:
-        path = self.state_path = locations(self.policy).state_file
-        name = self.policy.schema_name
-        if not self.policy.notice.enabled:
-            return self._layer("policy: notice.enabled", "false", None, "the policy shows no notice")
-        try:
-            state = self.state = notice_state(self.policy, StateFile(path).read_cached())
-        except UsageConsentError as error:
-            location = f"{display(path)}: {name}"
-            reason = f"{error.message}; the notice counts as not shown"
-            return self._invalid(location, None, reason, path=path, key=name)
-        location = f"{display(path)}: {name} v{state.current_version}"
-        if not state.due:
-            return self._layer(location, f"shown v{state.shown_version}", None)
-        return self._layer(location, "pending", "off")
-
-    def __call__(self) -> dict[str, Any]:
-        offered = super().__call__()
-        if self.state is not None:  # Decision.notice, from this one read
-            offered["files"] = {self.state_path: self.state}
-        return offered
+def read_notice(context: Context, spec: NoticeSource) -> Reading:
+    """The state file's record of the notice, read once; the NoticeState made of it is what this
+    reading parsed (the decision's ``notice``)."""
+    policy, where = context.policy, context.locations
+    path = where.state_file
+    name = policy.schema_name
+    if not policy.notice.enabled:
+        return reading(spec, "policy: notice.enabled", "false", None, "the policy shows no notice")
+    try:
+        state = notice_state(policy, StateFile(path, where).read(), where)
+    except UsageConsentError as error:
+        reason = f"{error.message}; the notice counts as not shown"
+        return invalid(spec, f"{where.display(path)}: {name}", None, reason, path=path, key=name)
+    location = f"{where.display(path)}: {name} v{state.current_version}"
+    if not state.due:
+        return reading(spec, location, f"shown v{state.shown_version}", None, parsed=state)
+    return reading(spec, location, "pending", "off", parsed=state)

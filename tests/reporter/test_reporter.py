@@ -260,7 +260,7 @@ def test_run_configuration_places_dates_and_sends_the_records(home, server, tmp_
         return made[-1]
 
     config = run.RunConfig(temp_dir=str(elsewhere), clock=lambda: 1_700_000_000.0, http_session=http_session)
-    with run.using(config):
+    with run.bound(config):
         assert start_session(decide(), **TRANSFER).report(stats=STATS) == "queued"
         assert wait(5)
     [status] = elsewhere.glob("skyplane/usage/*/*/status.json")

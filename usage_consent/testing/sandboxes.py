@@ -57,8 +57,10 @@ def _settle(config: run.RunConfig) -> None:
 def isolated_home(policy: Policy | None = None, root: Path | None = None) -> Iterator[Path]:
     """HOME=<root>, TMPDIR=<root>/tmp and the policy's consent variables unset, for this process and
     the ones it starts; everything restored afterwards (a root made here is deleted). The library
-    is told through a run configuration that every background job made inside carries: at the end
-    the block waits for them and drops what is left, so none touches the caller's HOME or TMPDIR."""
+    is told through a run configuration, bound for the block in this thread (``run.bound``: nothing
+    is switched for the whole process), that every decision made here and every background job
+    made inside carries: at the end the block waits for them and drops what is left, so none
+    touches the caller's HOME or TMPDIR."""
     made = root is None
     root = Path(tempfile.mkdtemp(prefix="usage-sandbox-")) if root is None else root
     (root / "tmp").mkdir(parents=True, exist_ok=True)
@@ -70,7 +72,7 @@ def isolated_home(policy: Policy | None = None, root: Path | None = None) -> Ite
     tempfile.tempdir = None  # the host's own gettempdir() reads TMPDIR again (the library is told below)
     config = run.RunConfig(home=str(root), temp_dir=str(root / "tmp"))
     try:
-        with run.using(config):
+        with run.bound(config):
             yield root
     finally:
         _settle(config)
