@@ -34,7 +34,6 @@ MAX_CLIENTS = 64  # ids remembered (a policy with a new id per session): the old
 NO_DELETION = (404, 405, 501)
 REMEMBER_WAIT_S = TRANSFER_LOCK_WAIT_S  # a busy lock: the next accepted send of this id tries again
 log = logging.getLogger("usage_consent")
-_retried: set[str] = set()  # state files whose pending deletions this process has retried
 DeletionOutcome = Literal["confirmed", "ask_by_email", "pending", "gave_up"]
 
 
@@ -63,9 +62,9 @@ def _state(policy: Policy) -> StateFile:
     return StateFile(locations(policy).state_file)
 
 
-def remember_accepted(policy: Policy, client_id: str, endpoints: list[str]) -> None:
+def remember_accepted(state_file: str, client_id: str, endpoints: list[str]) -> None:
     """After a send was accepted (in the background): remember the endpoints, once."""
-    state = _state(policy)
+    state = StateFile(state_file)
     with contextlib.suppress(UsageConsentError, OSError):
         known = state.read_cached().get(ACCEPTED)
         if isinstance(known, dict) and set(endpoints) <= set(known.get(client_id) or ()):
@@ -165,12 +164,13 @@ def send_all(policy: Policy, wait: float | None = None) -> list[Deletion]:
     return [result for _, result in results]
 
 
-def retry_once(policy: Policy, state_data: dict[str, Any], submit: Callable[[Callable[[], None]], object]) -> None:
-    """From a session that may send: queue one retry of the pending deletion requests, once per process."""
-    path = locations(policy).state_file
-    if path in _retried or not state_data.get(PENDING):
+def retry_once(policy: Policy, state_file: str, state_data: dict[str, Any], retried: set[str],
+               submit: Callable[[Callable[[], None]], object]) -> None:
+    """From a session that may send: queue one retry of the pending deletion requests, once per
+    process. ``retried``: the process's reporter's state files whose deletions were retried."""
+    if state_file in retried or not state_data.get(PENDING):
         return
-    _retried.add(path)
+    retried.add(state_file)
 
     def job() -> None:
         with contextlib.suppress(UsageConsentError, OSError):

@@ -11,10 +11,12 @@ import math
 import platform
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from usage_consent.clock import now_ms
-from usage_consent.policy import Policy
+
+if TYPE_CHECKING:
+    from usage_consent.policy import Policy
 
 OWNED = ("client_id", "schema_version", "session_id")
 OS_FAMILIES = {"linux": "linux", "darwin": "darwin", "win32": "windows", "cygwin": "windows"}

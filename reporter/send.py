@@ -9,28 +9,33 @@ environment's proxy (HTTPS_PROXY, NO_PROXY), as other https clients on the machi
 .netrc credentials are attached. While the loopback guard of ``usage_consent.testing`` is on, a
 proxy outside 127.0.0.0/8 or ::1 is refused like such an endpoint. An endpoint that timed out or
 refused is rested for REST_S seconds in this process: later reports to it stay pending at once
-instead of waiting again."""
+instead of waiting again.
+
+The state of sending (HTTP sessions per thread, resting endpoints, the reports tried) is one
+``Sender``, held by the process's reporter (``reporter/_process.py``)."""
 
 from __future__ import annotations
 
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from usage_consent import runtime
 from usage_consent.errors import ReportError
-from usage_consent.policy import Decision, Policy, endpoint_problem
 from usage_consent.reporter.deadline import bounded, watched_session
 from usage_consent.reporter.outcomes import SendOutcome
 from usage_consent.run import current
 
-__all__ = ["HEADERS", "MAX_SAME_HOST_REDIRECTS", "REST_S", "Outcome", "resting", "send_deletion", "send_report"]
+if TYPE_CHECKING:
+    from usage_consent.policy import Decision, Policy
+
+__all__ = ["HEADERS", "MAX_SAME_HOST_REDIRECTS", "REST_S", "Outcome", "Sender", "send_deletion", "send_report"]
 
 MAX_SAME_HOST_REDIRECTS = 2
 HEADERS = {"Content-Type": "application/json", "User-Agent": "usage-consent"}
 REST_S = 60.0
-_resting: dict[str, float] = {}  # endpoint -> time.monotonic() until which it is not tried again
 
 
 @dataclass(frozen=True)
@@ -59,23 +64,59 @@ def _read_bounded(response, limit: int) -> int:
     return read
 
 
-_local = threading.local()
+class Sender:
+    """What sending remembers in one process: a requests session per sending thread (and run
+    configuration), the connections the thread's send in progress uses (cut at its deadline), the
+    endpoints resting after a network failure, and the pending reports already tried (each is
+    tried at most once per process). A forked child gets a new one (see ``_process.py``)."""
 
+    __slots__ = ("_resting", "_threads", "attempted")
 
-def _http_session(requests):
-    """One requests session per sending thread (and run configuration): kept-alive connections,
-    less work per report."""
-    factory = current().http_session
-    made = getattr(_local, "http", None)
-    if made is not None and made[0] is factory:
-        return made[1]
-    if factory is not None:
-        http = factory()
-    else:
-        http = watched_session(requests)
-        http.trust_env = False  # no .netrc credentials, no proxy for plain http (see _proxies)
-    _local.http = (factory, http)
-    return http
+    def __init__(self) -> None:
+        self._threads = threading.local()  # .http: (factory, session); .watched: see deadline.py
+        self._resting: dict[str, float] = {}  # endpoint -> time.monotonic() until which it is not tried
+        self.attempted: set[tuple[str, str]] = set()  # (client_id, session_id) tried in this process
+
+    def http_session(self, requests: Any) -> Any:
+        """One requests session per sending thread (and run configuration): kept-alive connections,
+        less work per report."""
+        factory = current().http_session
+        made = getattr(self._threads, "http", None)
+        if made is not None and made[0] is factory:
+            return made[1]
+        if factory is not None:
+            http = factory()
+        else:
+            http = watched_session(requests, self._threads)
+            http.trust_env = False  # no .netrc credentials, no proxy for plain http (see _proxies)
+        self._threads.http = (factory, http)
+        return http
+
+    def bounded(self, seconds: float) -> Any:
+        """The deadline of one send on this thread (deadline.py)."""
+        return bounded(seconds, self._threads)
+
+    def resting(self, url: str) -> bool:
+        """Whether ``url`` failed at the network level in the last REST_S seconds of this process."""
+        until = self._resting.get(url)
+        return until is not None and time.monotonic() < until
+
+    def rest(self, url: str, outcome: Outcome) -> Outcome:
+        """A network-level failure rests the endpoint for REST_S seconds in this process."""
+        if outcome.outcome == "failed" and outcome.code is None:
+            self._resting[url] = time.monotonic() + REST_S
+        return outcome
+
+    def first_try(self, client_id: str, session_id: str) -> bool:
+        """True the first time this process tries a pending report (and remembers it)."""
+        key = (client_id, session_id)
+        if key in self.attempted:
+            return False
+        self.attempted.add(key)
+        return True
+
+    def send(self, decision: Decision, url: str, body: bytes) -> Outcome:
+        return send_report(decision, url, body, self)
 
 
 def _proxies(requests, url: str) -> dict[str, str]:
@@ -83,27 +124,28 @@ def _proxies(requests, url: str) -> dict[str, str]:
     return requests.utils.get_environ_proxies(url) if urlsplit(url).scheme == "https" else {}
 
 
-def resting(url: str) -> bool:
-    """Whether ``url`` failed at the network level in the last REST_S seconds of this process."""
-    until = _resting.get(url)
-    return until is not None and time.monotonic() < until
-
-
-def send_report(decision: Decision, url: str, body: bytes) -> Outcome:
+def send_report(decision: Decision, url: str, body: bytes, sender: Sender | None = None) -> Outcome:
     """POST ``body`` (application/json) to ``url``; raises ReportError when not allowed to. The whole
-    send, answer included, ends within connect_timeout_s + read_timeout_s (see deadline.py)."""
+    send, answer included, ends within connect_timeout_s + read_timeout_s (see deadline.py).
+    ``sender``: whose sessions and resting endpoints to use (the process's by default)."""
     if not decision.send_allowed:
         raise ReportError(f"not sent: usage stats are {decision.mode}", layer="reporter", value=decision.mode)
+    from usage_consent.policy import endpoint_problem
+
     if url not in decision.endpoints or endpoint_problem(url):
         raise ReportError(f"not sent: {url!r} is not an endpoint this decision allows", layer="reporter", value=url)
     import requests
     import urllib3
 
+    if sender is None:
+        from usage_consent.reporter._process import process
+
+        sender = process().sender
     settings = decision.policy.reporter
     timeouts = (settings.connect_timeout_s, settings.read_timeout_s)
     broken = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
-    http, target = _http_session(requests), url
-    with bounded(settings.connect_timeout_s + settings.read_timeout_s) as expired:
+    http, target = sender.http_session(requests), url
+    with sender.bounded(settings.connect_timeout_s + settings.read_timeout_s) as expired:
         for _ in range(MAX_SAME_HOST_REDIRECTS + 1):
             proxies = _proxies(requests, target)
             proxy = requests.utils.select_proxy(target, proxies)
@@ -115,25 +157,18 @@ def send_report(decision: Decision, url: str, body: bytes) -> Outcome:
                 response = http.post(target, data=body, timeout=timeouts, allow_redirects=False, stream=True,
                                      proxies=proxies, headers=HEADERS)
             except broken as error:
-                return _rest(url, Outcome("failed", None, _why(expired, error)))
+                return sender.rest(url, Outcome("failed", None, _why(expired, error)))
             try:
                 outcome, target = _answered(response, url, target, settings.max_response_bytes, expired)
             except broken as error:
-                return _rest(url, Outcome("failed", None, f"answer unreadable: {_why(expired, error)}"))
+                return sender.rest(url, Outcome("failed", None, f"answer unreadable: {_why(expired, error)}"))
             if outcome is not None:
-                return _rest(url, outcome)
+                return sender.rest(url, outcome)
     return Outcome("dropped", None, "too many redirects")
 
 
 def _why(expired: threading.Event, error: BaseException) -> str:
     return "timed out: no whole answer within the bound" if expired.is_set() else type(error).__name__
-
-
-def _rest(url: str, outcome: Outcome) -> Outcome:
-    """A network-level failure rests the endpoint for REST_S seconds in this process."""
-    if outcome.outcome == "failed" and outcome.code is None:
-        _resting[url] = time.monotonic() + REST_S
-    return outcome
 
 
 def _answered(response, url: str, target: str, limit: int, expired: threading.Event) -> tuple[Outcome | None, str]:
@@ -155,21 +190,27 @@ def _answered(response, url: str, target: str, limit: int, expired: threading.Ev
     return Outcome("failed", code, "server error"), target
 
 
-def send_deletion(policy: Policy, url: str) -> tuple[Outcome, bytes]:
+def send_deletion(policy: Policy, url: str, sender: Sender | None = None) -> tuple[Outcome, bytes]:
     """DELETE ``url`` (a collector's ``/clients/{client_id}``, for ``forget``): bounded like a report,
     no redirect followed, no proxy for plain http; returns the outcome and the start of the answer.
     ``sent``: 2xx; ``dropped``: any other answer (the caller tells 404/405 apart) or a refused URL;
-    ``failed``: network error or 5xx, to retry later."""
+    ``failed``: network error or 5xx, to retry later. ``sender``: as for send_report."""
+    from usage_consent.policy import endpoint_problem
+
     problem = endpoint_problem(url)
     if problem:
         return Outcome("dropped", None, f"not a usable URL: {problem}"), b""
     import requests
     import urllib3
 
+    if sender is None:
+        from usage_consent.reporter._process import process
+
+        sender = process().sender
     settings = policy.reporter
     broken = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
-    http = _http_session(requests)
-    with bounded(settings.connect_timeout_s + settings.read_timeout_s) as expired:
+    http = sender.http_session(requests)
+    with sender.bounded(settings.connect_timeout_s + settings.read_timeout_s) as expired:
         proxies = _proxies(requests, url)
         proxy = requests.utils.select_proxy(url, proxies)
         refused = runtime.loopback_problem(urlsplit(url).hostname) or (

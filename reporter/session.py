@@ -7,16 +7,22 @@ import json
 import logging
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from usage_consent import runtime
+from usage_consent._context import Context
 from usage_consent.clock import iso_from_ms, now_ms
 from usage_consent.errors import ReportError, ReportInvalid, UsageConsentError
 from usage_consent.files.tempdirs import UnsafePath
-from usage_consent.locations import locations
-from usage_consent.policy import Decision, NoticeState, StateFile, notice_status
-from usage_consent.reporter import deletion, identity, payload, spool, store, worker
+from usage_consent.policy import StateFile  # the session reads the state file on the transfer's thread
+from usage_consent.reporter import deletion, identity, payload
+from usage_consent.reporter._process import process
 from usage_consent.reporter.outcomes import ReportOutcome
+from usage_consent.reporter.spool import Spool, Written
+from usage_consent.reporter.store import Store, set_outcome
+
+if TYPE_CHECKING:
+    from usage_consent.policy import Decision, NoticeState
 
 __all__ = ["STAGES", "Session", "error_class", "start_session"]
 
@@ -33,12 +39,26 @@ def error_class(error: BaseException) -> str:
     return "Exception"
 
 
+def _context_of(decision: Decision) -> Context:
+    """The decision's context (policy, run configuration, locations). A decision made before
+    decide() carried one gets it built here, the one place that looks them up."""
+    found = getattr(decision, "context", None)
+    if found is not None:
+        return found
+    from usage_consent.locations import locations
+    from usage_consent.run import current
+
+    return Context(decision.policy, current(), locations(decision.policy))
+
+
 class Session:
-    """Bound to one decision for its whole life: it never re-reads settings."""
+    """Bound to one decision (and its context) for its whole life: it never re-reads settings."""
 
     def __init__(self, decision: Decision, client_id: str | None, session_id: str | None,
-                 fields: Mapping[str, Any], notice_status: NoticeState | None = None) -> None:
+                 fields: Mapping[str, Any], notice_status: NoticeState | None = None,
+                 context: Context | None = None) -> None:
         self.decision = decision
+        self.context = context
         self.notice_status = notice_status
         self.mode = decision.mode
         self.client_id = client_id
@@ -125,15 +145,18 @@ class Session:
             return "invalid"
         told = self.notice_status is not None and not self.notice_status.due
         sending = self.mode == "on" and told and bool(self.decision.endpoints)
-        self.path = store.record_path(policy, client_id, session_id)
+        context = self.context or _context_of(self.decision)
+        store = Store(context.locations)
+        self.path = store.record_path(client_id, session_id)
         created_ms = now_ms()
-        job = lambda: self._record(body, session_id, created_ms, told, sending)  # noqa: E731
-        if not worker.submit(job, policy.reporter.exit_wait_s, lane="write"):
+        job = lambda: self._record(store, body, session_id, created_ms, told, sending)  # noqa: E731
+        if not process().lanes.submit(job, policy.reporter.exit_wait_s, "write", report=True, config=context.run):
             self.path = None
             return "dropped"
         return "queued" if sending else "recorded"
 
-    def _record(self, body: bytes, session_id: str, created_ms: int, told: bool, sending: bool) -> None:
+    def _record(self, store: Store, body: bytes, session_id: str, created_ms: int, told: bool,
+                sending: bool) -> None:
         """In the background: validate (the schema is the allowlist), write the local record, then
         hand the send to the send lane. A report that fails validation is neither written nor sent."""
         policy = self.decision.policy
@@ -149,22 +172,23 @@ class Session:
                   "created_ms": created_ms, "mode": self.mode, "schema": policy.schema_name,
                   "schema_version": data["schema_version"], "notice_shown": told, "endpoints": {}}
         for url in self.decision.endpoints if sending else ():
-            store.set_outcome(status, url, "pending", None, "queued")
+            set_outcome(status, url, "pending", None, "queued")
         try:
-            store.write_record(policy, client_id, session_id, body, status)
+            store.write(client_id, session_id, body, status)
             if sending:
-                store.mark(policy, client_id, session_id)
+                store.mark(client_id, session_id)
         except UnsafePath as error:
             self.outcome, self.path = "unsafe", None
             log.warning("usage report not recorded or sent: %s", error.message)
             return
-        wait = policy.reporter.exit_wait_s
+        reporter, wait = process(), policy.reporter.exit_wait_s
         if sending:
             # the send lane gets the bytes and the status (the notice was shown: told) from here
-            written = spool.Written(body, status)
-            worker.submit(lambda: spool.send_locked(self.decision, client_id, session_id, written), wait)
-        if store.prune_due(policy):
-            worker.submit(lambda: store.prune(policy), wait, lane="write")
+            spool, written = Spool(self.decision, store, reporter.sender), Written(body, status)
+            reporter.lanes.submit(lambda: spool.send_locked(client_id, session_id, written), wait, report=True)
+        keep = policy.reporter.keep_sessions
+        if reporter.prune_due(store.root, keep):
+            reporter.lanes.submit(lambda: store.prune(keep), wait, "write")  # housekeeping: not a report
 
     def __enter__(self) -> Session:
         return self
@@ -184,13 +208,18 @@ def start_session(decision: Decision, **fields: Any) -> Session:
     the background, and so is every other write."""
     try:
         policy = decision.policy
-        wait = policy.reporter.exit_wait_s if policy is not None else 0.0
-        if decision.mode != "on" and policy is not None and store.has_pending(policy):
-            worker.submit(lambda: spool.cancel_all(policy), wait, lane="write")
-        if not decision.enabled or policy is None:
+        if policy is None:
             return Session(decision, None, None, fields)
+        context, reporter = _context_of(decision), process()
+        store, wait = Store(context.locations), policy.reporter.exit_wait_s
+        spool = Spool(decision, store, reporter.sender)
+        if decision.mode != "on" and store.has_pending():
+            reporter.lanes.submit(spool.cancel_all, wait, "write", config=context.run)
+        if not decision.enabled:
+            return Session(decision, None, None, fields)
+        state_file = context.locations.state_file
         try:
-            state = StateFile(locations(policy).state_file).read_cached()
+            state = StateFile(state_file).read_cached()
         except UsageConsentError:
             state = {}
         # A CI run's decision holds for that run only: its reports get a client id of their own,
@@ -198,23 +227,45 @@ def start_session(decision: Decision, **fields: Any) -> Session:
         if decision.for_this_run_only:
             client_id, new = identity.new_id(), False
         else:
-            client_id, new = identity.needs_storing(policy, state)
-        session = Session(decision, client_id, identity.new_id(), fields, notice_status(policy, state))
-        if new:
-            worker.submit(lambda: _store_client_id(session, client_id), wait, lane="write")
+            client_id, new = identity.needs_storing(state_file, state, reporter.proposed,
+                                                    policy.reporter.client_id == "per_session")
+        from usage_consent.policy import notice_status
+
+        session = Session(decision, client_id, identity.new_id(), fields, notice_status(policy, state), context)
+        if new and not reporter.lanes.submit(lambda: _store_client_id(session, state_file, client_id), wait, "write",
+                                             config=context.run):
+            reporter.proposed.pop(state_file, None)  # not queued: the next session proposes again
         if decision.mode == "on":
-            spool.retry_soon(decision, lambda job: worker.submit(job, wait))
-            deletion.retry_once(policy, state, lambda job: worker.submit(job, wait))
+            _retry_soon(spool, wait, context)
+            deletion.retry_once(policy, state_file, state, reporter.deletions_retried,
+                                lambda job: reporter.lanes.submit(job, wait, config=context.run))
         return session
     except Exception as error:  # usage reporting must never hurt the host
         log.warning("usage reporting off for this transfer: %s: %s", type(error).__name__, error)
         return Session(_off(decision), None, None, fields)
 
 
-def _store_client_id(session: Session, proposed: str) -> None:
+def _retry_soon(spool: Spool, wait: float, context: Context) -> None:
+    """Queue one retry of earlier pending reports, unless one is already waiting (a burst of
+    sessions queues one retry, not one each), every endpoint is resting or nothing is pending."""
+    queued = process().retry_queued
+    key = (spool.store.root, context.run)  # a job the sandbox drops at its end leaves only its own key
+    if key in queued or not spool.retry_due():
+        return
+    queued.add(key)
+
+    def job() -> None:
+        queued.discard(key)
+        spool.retry_all()
+
+    if not process().lanes.submit(job, wait, config=context.run):
+        queued.discard(key)
+
+
+def _store_client_id(session: Session, state_file: str, proposed: str) -> None:
     """In the background: store the new client id; a concurrent first run's id wins, and this
     session uses it too unless its report is already made."""
-    kept = identity.store_client_id(session.decision.policy, proposed)
+    kept = identity.store_client_id(state_file, proposed, process().proposed)
     if kept != proposed and session.outcome is None:
         session.client_id = kept
 

@@ -1,7 +1,8 @@
-"""Pruning: keep the newest ``keep_sessions`` records of an app (all client ids together, so
-``per_session`` ids are bounded too), never one whose send is still pending. It scans the folder,
-so it runs in the background; one process prunes at a time (others skip), under a flock on
-``usage/.prune.lock``; a record being sent carries its marker, which pruning leaves alone."""
+"""Pruning's rules (``Store.prune``): keep the newest ``keep_sessions`` records of an app (all
+client ids together, so ``per_session`` ids are bounded too), never one whose send is still
+pending. It scans the folder, so it runs in the background; one process prunes at a time (others
+skip), under a flock on ``usage/.prune.lock``; a record being sent carries its marker, which
+pruning leaves alone."""
 
 from __future__ import annotations
 
@@ -9,29 +10,14 @@ import contextlib
 import os
 from collections.abc import Iterator
 
-from usage_consent.files.atomic import lock_descriptor, try_lock
-from usage_consent.files.tempdirs import DIR_FLAGS, UnsafePath, open_dir
-from usage_consent.locations import PRUNE_LOCK
-from usage_consent.policy import Policy
+from usage_consent.files.tempdirs import DIR_FLAGS
 from usage_consent.reporter.outcomes import OPEN_OUTCOMES
-from usage_consent.reporter.store.markers import PENDING, marker_name
-from usage_consent.reporter.store.record import remove_if_empty, remove_session, status_in, usage_parts
+from usage_consent.reporter.store.record import status_in
 
-__all__ = ["prune", "prune_due"]
-
-_since_prune: dict[str, int] = {}
+__all__ = ["folder_names", "sessions_newest_first", "still_open"]
 
 
-def prune_due(policy: Policy) -> bool:
-    """Whether this report should trigger a prune: every keep_sessions/10 reports of a process,
-    so the folder stays within 10% of the bound without being scanned for every report."""
-    count = _since_prune.get(policy.app, 0) + 1
-    due = count == 1 or count > max(1, policy.reporter.keep_sessions // 10)
-    _since_prune[policy.app] = 1 if due and count > 1 else count
-    return due
-
-
-def _still_open(client_fd: int, session_id: str) -> bool:
+def still_open(client_fd: int, session_id: str) -> bool:
     """Whether a record's status says some endpoint is still to be sent (or has no status yet)."""
     status = status_in(client_fd, session_id)
     if status is None:
@@ -56,7 +42,12 @@ def _sessions(root_fd: int) -> Iterator[tuple[int, str, str]]:
                 os.close(client_fd)
 
 
-def _names(parent_fd: int, folder: str) -> set[str]:
+def sessions_newest_first(root_fd: int) -> list[tuple[int, str, str]]:
+    """Every (mtime_ns, client_id, session_id) under the records root, newest first."""
+    return sorted(_sessions(root_fd), reverse=True)
+
+
+def folder_names(parent_fd: int, folder: str) -> set[str]:
     try:
         fd = os.open(folder, DIR_FLAGS, dir_fd=parent_fd)
     except OSError:
@@ -65,39 +56,3 @@ def _names(parent_fd: int, folder: str) -> set[str]:
         return set(os.listdir(fd))
     finally:
         os.close(fd)
-
-
-def prune(policy: Policy) -> int:
-    """Prune the app's records; returns how many were removed (0 when another process prunes)."""
-    try:
-        root = open_dir(usage_parts(policy), create=False)
-    except (OSError, UnsafePath):
-        return 0
-    with contextlib.ExitStack() as stack:
-        stack.callback(os.close, root)
-        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
-        lock = stack.enter_context(lock_descriptor(lambda: os.open(PRUNE_LOCK, flags, 0o600, dir_fd=root)))
-        if not try_lock(lock):
-            return 0  # another process is pruning
-        return _prune_locked(policy, root)
-
-
-def _prune_locked(policy: Policy, root: int) -> int:
-    removed = 0
-    pending = _names(root, PENDING)
-    sessions = sorted(_sessions(root), reverse=True)
-    for _, client_id, session_id in sessions[policy.reporter.keep_sessions:]:
-        if marker_name(client_id, session_id) in pending:
-            continue
-        with contextlib.suppress(OSError, UnsafePath):
-            client_fd = os.open(client_id, DIR_FLAGS, dir_fd=root)
-            try:
-                if _still_open(client_fd, session_id):
-                    continue
-            finally:
-                os.close(client_fd)
-            remove_session(policy, client_id, session_id)
-            removed += 1
-    for client_id in {c for _, c, _ in sessions}:
-        remove_if_empty(policy, client_id)
-    return removed

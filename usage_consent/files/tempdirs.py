@@ -51,11 +51,12 @@ def _open_child(parent_fd: int, name: str, shown: str, create: bool) -> int:
     return child
 
 
-def open_dir(parts: list[str], create: bool = True) -> int:
-    """A descriptor for ``<tempdir>/<parts...>``; the caller closes it. Raises UnsafePath, or
-    FileNotFoundError when ``create`` is false and a folder is missing."""
-    fd = os.open(temp_root(), os.O_RDONLY | os.O_DIRECTORY)
-    shown = temp_root()
+def open_dir(parts: list[str], create: bool = True, root: str | None = None) -> int:
+    """A descriptor for ``<root>/<parts...>`` (``root``: the run configuration's temporary folder
+    unless given); the caller closes it. Raises UnsafePath, or FileNotFoundError when ``create``
+    is false and a folder is missing."""
+    shown = temp_root() if root is None else root
+    fd = os.open(shown, os.O_RDONLY | os.O_DIRECTORY)
     try:
         for part in parts:
             shown = os.path.join(shown, part)
