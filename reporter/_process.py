@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import os
+from typing import Any
 
 from usage_consent.reporter.send import Sender
 from usage_consent.reporter.worker import Lanes
@@ -21,7 +22,7 @@ __all__ = ["Reporter", "at_exit", "process"]
 class Reporter:
     """One process's reporter state (see the module's docstring)."""
 
-    __slots__ = ("deletions_retried", "lanes", "proposed", "retry_queued", "sender", "since_prune")
+    __slots__ = ("deletions_retried", "lanes", "proposed", "retry_queued", "sender", "since_prune", "state_reads")
 
     def __init__(self) -> None:
         self.lanes = Lanes()
@@ -30,6 +31,8 @@ class Reporter:
         self.since_prune: dict[str, int] = {}  # records root -> reports made since its last prune
         self.retry_queued: set[tuple[str, object]] = set()  # (records root, run config): its retry job waits
         self.deletions_retried: set[str] = set()  # state files whose pending deletions this process retried
+        # state file -> (its stat, its contents): a session re-parses it only when it changed
+        self.state_reads: dict[str, tuple[object, dict[str, Any]]] = {}
 
     def prune_due(self, root: str, keep_sessions: int) -> bool:
         """Whether this report should trigger a prune of ``root``: every keep_sessions/10 reports

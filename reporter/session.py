@@ -13,10 +13,11 @@ from usage_consent import runtime
 from usage_consent._context import Context
 from usage_consent.clock import iso_from_ms, now_ms
 from usage_consent.errors import ReportError, ReportInvalid, UsageConsentError
+from usage_consent.files.jsonfile import stat_key
 from usage_consent.files.tempdirs import UnsafePath
 from usage_consent.policy import StateFile  # the session reads the state file on the transfer's thread
 from usage_consent.reporter import deletion, identity, payload
-from usage_consent.reporter._process import process
+from usage_consent.reporter._process import Reporter, process
 from usage_consent.reporter.outcomes import ReportOutcome
 from usage_consent.reporter.spool import Spool, Written
 from usage_consent.reporter.store import Store, set_outcome
@@ -200,6 +201,21 @@ class Session:
         return False  # the transfer's exception continues unchanged
 
 
+def _read_state(reporter: Reporter, state_file: str) -> dict[str, Any]:
+    """The state file's contents, parsed again only when its stat changed (one stat on a
+    transfer's path instead of open, read and parse). The caller must not modify the result."""
+    key = stat_key(state_file)
+    cached = reporter.state_reads.get(state_file)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    data = StateFile(state_file).read()
+    if isinstance(key, tuple):
+        if len(reporter.state_reads) > 32:
+            reporter.state_reads.clear()
+        reporter.state_reads[state_file] = (key, data)
+    return data
+
+
 def start_session(decision: Decision, **fields: Any) -> Session:
     """A session bound to ``decision``. Off: nothing is collected, and reports still pending from
     earlier sessions are deleted unsent (also in local mode), in the background. Never raises.
@@ -219,7 +235,7 @@ def start_session(decision: Decision, **fields: Any) -> Session:
             return Session(decision, None, None, fields)
         state_file = context.locations.state_file
         try:
-            state = StateFile(state_file).read_cached()
+            state = _read_state(reporter, state_file)
         except UsageConsentError:
             state = {}
         # A CI run's decision holds for that run only: its reports get a client id of their own,

@@ -73,3 +73,35 @@ def test_send_lane_sends_the_bytes_the_write_lane_wrote_without_reading_them_bac
     assert (seen["outcome"], seen["waited"], seen["read_back"]) == ("queued", True, [])
     [record] = (home.tmp / "skyplane" / "usage").glob("*/*/usage_stats.json")
     assert [body for _, _, body in server.received] == [record.read_bytes()]
+
+
+SESSIONS = r"""
+import json, os, sys
+home = os.environ["HOME"]
+opened = []
+def hook(event, args):
+    if event == "open" and isinstance(args[0], str) and args[0].startswith(home):
+        opened.append(os.path.basename(args[0]))
+import usage_consent
+from usage_consent.reporter import wait
+usage_consent.start_session(usage_consent.decide())  # the first session may store a client id
+wait(10)
+sys.addaudithook(hook)
+for _ in range(20):
+    usage_consent.start_session(usage_consent.decide())
+sys.stderr.write("\n")
+print(json.dumps({"opened": opened}))
+"""
+
+
+def test_sessions_do_not_parse_an_unchanged_state_file_again(home):
+    """Twenty transfers in one process after the first open the unchanged state file at most twice
+    in all (once for the decision, once for the session), not once per transfer: a session re-reads it
+    only when its stat changed (the transfer's thread pays one stat)."""
+    home.write_config({"usage_stats": "local"})
+    home.mark_notice_shown()
+    result = subprocess.run([sys.executable, "-c", SESSIONS], env=home.env(), capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    opened = json.loads(result.stdout.splitlines()[-1])["opened"]
+    assert opened.count("usage_stats_state.json") <= 2, opened
