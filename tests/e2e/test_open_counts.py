@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-COUNTER = r"""
+OPENS = r"""
 import json, os, sys
 home = os.environ["HOME"]
 opened = []
@@ -17,6 +17,9 @@ def hook(event, args):
     if event == "open" and isinstance(args[0], str) and args[0].startswith(home):
         opened.append(os.path.basename(args[0]))
 import usage_consent
+"""  # counts the files under HOME that the script below it opens
+
+COUNTER = OPENS + r"""
 sys.addaudithook(hook)
 decision = usage_consent.decide()
 sys.stderr.write("\n")
@@ -75,14 +78,7 @@ def test_send_lane_sends_the_bytes_the_write_lane_wrote_without_reading_them_bac
     assert [body for _, _, body in server.received] == [record.read_bytes()]
 
 
-SESSIONS = r"""
-import json, os, sys
-home = os.environ["HOME"]
-opened = []
-def hook(event, args):
-    if event == "open" and isinstance(args[0], str) and args[0].startswith(home):
-        opened.append(os.path.basename(args[0]))
-import usage_consent
+SESSIONS = OPENS + r"""
 from usage_consent.reporter import wait
 usage_consent.start_session(usage_consent.decide())  # the first session may store a client id
 wait(10)
