@@ -57,8 +57,8 @@ def write_config(home: Path, data: dict) -> Path:
 
 
 def mark_notice_shown(home: Path) -> None:
-    from usage_consent.policy.state import StateFile
-    from usage_consent.schemas.versions import current_version
+    from usage_consent.policy._state import StateFile
+    from usage_consent.schemas._versions import current_version
 
     StateFile(str(home / ".skyplane" / "usage_stats_state.json")).record_notice(
         "usage_stats", current_version("usage_stats"), "sha256:bench", "benchmark")

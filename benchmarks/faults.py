@@ -16,7 +16,7 @@ from benchmarks.transfer_cost import FIELDS, SERVER, STATS
 
 MEMORY_SCRIPT = """
 from usage_consent.policy import decide
-from usage_consent.reporter import start_session, worker
+from usage_consent.reporter import start_session, _worker as worker
 fields, stats, count = {fields!r}, {stats!r}, {count}
 def rss_mib():
     with open("/proc/self/status") as status:
@@ -36,7 +36,7 @@ def _burst(threads: int, per_thread: int) -> tuple[int, int, int, float]:
     """Reports received by a healthy server, pending with a record, and lost; and seconds."""
     from usage_consent.policy import decide
     from usage_consent.reporter import start_session, wait
-    from usage_consent.testing.server import ReportServer
+    from usage_consent.testing._server import ReportServer
 
     server = ReportServer()
     try:
@@ -67,8 +67,8 @@ def _burst(threads: int, per_thread: int) -> tuple[int, int, int, float]:
 def _trickle() -> tuple[float, float]:
     """Seconds one send to a server trickling its headers takes, and the policy's bound."""
     from usage_consent.policy import decide
-    from usage_consent.reporter.send import send_report
-    from usage_consent.testing.server import ReportServer
+    from usage_consent.reporter._send import send_report
+    from usage_consent.testing._server import ReportServer
 
     server = ReportServer("trickle-head")
     try:
@@ -108,10 +108,10 @@ def _worst_call(count: int) -> tuple[float, str]:
     """The longest single library call on the transfer's thread over ``count`` transfers, with a
     `forget` half way (the next session creates a new client id)."""
     from usage_consent.policy import decide
-    from usage_consent.policy.load import embedded_policy
+    from usage_consent.policy._load import embedded_policy
     from usage_consent.reporter import start_session, wait
-    from usage_consent.reporter.store import forget
-    from usage_consent.testing.server import ReportServer
+    from usage_consent.reporter._store import forget
+    from usage_consent.testing._server import ReportServer
 
     server = ReportServer()
     worst, where = 0.0, ""

@@ -41,8 +41,8 @@ def _floor(usage) -> int:
 
 def run(quick: bool) -> list[Row]:
     from usage_consent.policy import decide
-    from usage_consent.policy.load import embedded_policy
-    from usage_consent.reporter.store import list_records
+    from usage_consent.policy._load import embedded_policy
+    from usage_consent.reporter._store import list_records
 
     counts = (10, 100) if quick else (10, 1_000, 10_000)
     decide_base = None

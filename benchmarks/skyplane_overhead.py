@@ -43,7 +43,7 @@ def run(runs: int) -> list[Row]:
     skyenv = ensure()
     stock, ours = [str(skyenv.skyplane)], [str(skyenv.python), str(UC)]
     with temp_home() as home:
-        server = subprocess.Popen([str(skyenv.python), "-m", "usage_consent.testing.server", "200"],
+        server = subprocess.Popen([str(skyenv.python), "-m", "usage_consent.testing._server", "200"],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         try:
             url = server.stdout.readline().strip()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from benchmarks.common import Row, mark_notice_shown, percentile, temp_home, write_config
 
-SERVER = ["-m", "usage_consent.testing.server"]  # the loopback collector of the tests and usage_stats_sandbox
+SERVER = ["-m", "usage_consent.testing._server"]  # the loopback collector of the tests and usage_stats_sandbox
 
 FIELDS = {
     "command": "cp", "tool_version": "0.3.2",
@@ -74,7 +74,7 @@ def _exit_wait(env_home: Path) -> float:
 
 
 def run(quick: bool) -> list[Row]:
-    from usage_consent.policy.load import embedded_policy
+    from usage_consent.policy._load import embedded_policy
     from usage_consent.reporter import wait
 
     count = 20 if quick else 200

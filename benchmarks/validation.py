@@ -9,7 +9,7 @@ from benchmarks.common import Row, interleaved
 
 def payload() -> dict:
     """A complete report of the current schema version (v2: Skyplane 0.3.2's fields)."""
-    from usage_consent.schemas.versions import current_version
+    from usage_consent.schemas._versions import current_version
 
     return {
         "schema_version": current_version("usage_stats"),
@@ -28,7 +28,7 @@ def payload() -> dict:
 def run(quick: bool) -> list[Row]:
     import jsonschema
 
-    from usage_consent.schemas import registry
+    from usage_consent.schemas import _registry as registry
 
     report = payload()
     schema = registry.load("usage_stats", report["schema_version"])

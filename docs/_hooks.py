@@ -138,14 +138,14 @@ def _subparsers(parser: argparse.ArgumentParser) -> list[tuple[str, argparse.Arg
 
 def commands_markdown() -> str:
     """``usage-consent --help``, then each command's and each action's, headed by its full name."""
-    from usage_consent.cli.main import build_parser
+    from usage_consent.cli._main import build_parser
 
     parser = build_parser()
     sections = [("usage-consent", parser)]
     for name, sub in _subparsers(parser):
         sections.append((f"usage-consent {name}", sub))
         sections += [(f"usage-consent {name} {action}", leaf) for action, leaf in _subparsers(sub)]
-    lines = ["Generated from the command's own parser (`usage_consent.cli.main.build_parser`) when this",
+    lines = ["Generated from the command's own parser (`usage_consent.cli._main.build_parser`) when this",
              "site was built: each block is that command's `--help`.", ""]
     for title, sub in sections:
         lines += [f"### `{title}`", "", "```text", _help(sub).rstrip(), "```", ""]
@@ -167,7 +167,7 @@ def _api_directive(match: re.Match[str]) -> str:
 
 
 def _shadowed(public: str, name: str, value: Any) -> str:
-    """A function whose module has its name (``policy/decide.py: decide``): griffe sees the module
+    """A function whose module has its name (``policy/_decide.py: decide``): griffe sees the module
     there and cannot reach the function, so its entry is written from ``inspect`` instead."""
     import inspect
 

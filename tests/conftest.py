@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from helpers import BIN
 
-from usage_consent import run
-from usage_consent.policy.model import CI_VARIABLES
-from usage_consent.policy.state import StateFile
-from usage_consent.schemas.versions import current_version
+from usage_consent import _run as run
+from usage_consent.policy._model import CI_VARIABLES
+from usage_consent.policy._state import StateFile
+from usage_consent.schemas._versions import current_version
 
 # The variables a policy reads, unset in every test (the suite itself may run on a CI runner).
 CONSENT_VARIABLES = ("SKYPLANE_USAGE_STATS_ENABLED", "DO_NOT_TRACK", "SKYPLANE_CONFIG", *CI_VARIABLES)
@@ -87,7 +87,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
 @pytest.fixture
 def server():
     """A report server answering 200; set ``server.behaviour`` to change how it answers."""
-    from usage_consent.testing.server import ReportServer
+    from usage_consent.testing._server import ReportServer
 
     running = ReportServer()
     yield running

@@ -17,7 +17,7 @@ from conftest import CONSENT_VARIABLES, Home
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from usage_consent import run
+from usage_consent import _run as run
 
 # USAGE_CONSENT_FUZZ=long multiplies every budget (a long run, outside CI).
 SCALE = 25 if os.environ.get("USAGE_CONSENT_FUZZ") == "long" else 1

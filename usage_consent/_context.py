@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from usage_consent.locations import Locations
-    from usage_consent.policy.model import Policy
-    from usage_consent.run import RunConfig
+    from usage_consent._locations import Locations
+    from usage_consent._run import RunConfig
+    from usage_consent.policy._model import Policy
 
 __all__ = ["Context"]
 

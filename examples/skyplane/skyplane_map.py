@@ -44,7 +44,7 @@ FUNCTION_STAGES = {
 
 @lru_cache(maxsize=1)
 def _schema() -> dict[str, Any]:
-    from usage_consent.schemas import registry  # JSON only; no pydantic
+    from usage_consent.schemas import _registry as registry  # JSON only; no pydantic
 
     return registry.load("usage_stats")
 

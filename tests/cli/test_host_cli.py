@@ -12,7 +12,7 @@ from helpers import REPO, STATS, TRANSFER
 
 from usage_consent.policy import decide, write_consent
 from usage_consent.reporter import start_session, wait
-from usage_consent.reporter.store import list_records
+from usage_consent.reporter._store import list_records
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 HOSTS = {"argparse": EXAMPLES / "host_argparse.py", "click": EXAMPLES / "host_click.py",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from usage_consent.testing.server import ReportServer
+from usage_consent.testing._server import ReportServer
 
 pytestmark = pytest.mark.slow
 

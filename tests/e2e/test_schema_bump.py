@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from usage_consent.policy import embedded_policy, policy_to_toml
-from usage_consent.schemas import model as model_module
-from usage_consent.schemas import registry
-from usage_consent.schemas.versions import current_version
+from usage_consent.schemas import _model as model_module
+from usage_consent.schemas import _registry as registry
+from usage_consent.schemas._versions import current_version
 
 pytestmark = pytest.mark.slow  # the whole bump workflow, a command at each step
 

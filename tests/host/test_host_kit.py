@@ -14,10 +14,10 @@ from helpers import TRANSFER_WITH_STATS as TRANSFER  # the host fields with thei
 from report_server import ReportServer
 
 import usage_consent
-from usage_consent import runtime
+from usage_consent import _runtime as runtime
 from usage_consent.policy import decide
 from usage_consent.reporter import start_session, validate_report, wait
-from usage_consent.reporter.store import list_records, read_record, show_record
+from usage_consent.reporter._store import list_records, read_record, show_record
 
 
 def with_(dotted: str, value: object) -> dict:

@@ -17,7 +17,7 @@ import usage_consent
 from usage_consent.errors import PolicyError, UsageConsentError
 from usage_consent.policy import explain, load_policy
 from usage_consent.reporter import start_session
-from usage_consent.schemas.versions import list_versions
+from usage_consent.schemas._versions import list_versions
 
 pytestmark = pytest.mark.slow  # nearly every test runs the real command or a host in a subprocess
 
@@ -247,8 +247,8 @@ def test_a_model_missing_a_library_field_is_refused_naming_it(home, project, com
 
 def test_bump_of_usage_consents_own_schemas_needs_a_changelog(home, tmp_path):
     """Without --changelog, bump of usage-consent's own schemas writes nothing into its own tree."""
-    from usage_consent.schemas import model as model_module
-    from usage_consent.schemas.versions import PACKAGE_ROOT, current_version
+    from usage_consent.schemas import _model as model_module
+    from usage_consent.schemas._versions import PACKAGE_ROOT, current_version
 
     changed = tmp_path / "model.py"
     changed.write_text(Path(model_module.__file__).read_text().replace(
@@ -268,9 +268,9 @@ def test_bump_of_usage_consents_own_schemas_needs_a_changelog(home, tmp_path):
 
 def test_base_report_holds_the_fields_the_library_fills_in():
     """BaseReport's fields are the library's: the same as Skyplane's model gives them, and what a report gets."""
-    from usage_consent.reporter.payload import build
+    from usage_consent.reporter._payload import build
     from usage_consent.schemas._base_report import LIBRARY_FIELDS
-    from usage_consent.schemas.model import UsageStatsToReport
+    from usage_consent.schemas._model import UsageStatsToReport
 
     base = usage_consent.BaseReport
     assert list(base.model_fields) == list(LIBRARY_FIELDS)

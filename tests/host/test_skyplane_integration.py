@@ -20,7 +20,7 @@ import pytest
 from report_server import ReportServer
 from skyplane_env import Unavailable, ensure
 
-from usage_consent.schemas import registry
+from usage_consent.schemas import _registry as registry
 
 pytestmark = [pytest.mark.skyplane, pytest.mark.slow]  # slow: the real Skyplane in its own virtual environment
 
@@ -324,8 +324,8 @@ def test_init_on_a_fresh_home_shows_and_records_the_notice_and_says_the_real_sta
     assert result.returncode == 0, result.stderr
     assert "Skyplane collects anonymous usage statistics" in result.stderr
     assert "Usage stats collection is disabled." not in result.stdout + result.stderr
-    from usage_consent.policy.state import shown_version_in
-    from usage_consent.schemas.versions import current_version
+    from usage_consent.policy._state import shown_version_in
+    from usage_consent.schemas._versions import current_version
 
     assert shown_version_in(json.loads(sky.home.state.read_text()), "usage_stats") == current_version("usage_stats")
     copied, _ = sky.cp()

@@ -178,7 +178,7 @@ def test_pending_report_is_given_up_after_its_attempts(home, server):
 def test_a_host_run_by_a_test_sends_nowhere_but_loopback(home):
     """A host the tests start inherits the plugin's guard: its report to a non-loopback endpoint is
     dropped before any connection, with the reason in the record's status."""
-    from usage_consent.runtime import LOOPBACK_ENV
+    from usage_consent._runtime import LOOPBACK_ENV
 
     opt_in(home, "https://10.255.255.1/report")
     assert home.env()[LOOPBACK_ENV] == "1"  # the plugin set it for every command a test starts

@@ -11,7 +11,7 @@ import pytest
 from helpers import one_line_error, without_file_override
 
 from usage_consent.policy import decide, parse_policy, policy_to_toml
-from usage_consent.policy.load import embedded_policy
+from usage_consent.policy._load import embedded_policy
 
 BAD_ENV = [
     ("maybe", "maybe"),

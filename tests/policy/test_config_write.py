@@ -14,7 +14,7 @@ from helpers import HUGE, RAY
 
 from usage_consent.errors import UsageConsentError
 from usage_consent.policy import ConfigFileError, ConsentValueError, decide, explain, write_consent
-from usage_consent.policy.load import embedded_policy, policy_to_toml
+from usage_consent.policy._load import embedded_policy, policy_to_toml
 
 SPELLINGS = [
     ("true", True), ("TRUE", True), ("1", True), ("yes", True), ("On", True),
@@ -211,7 +211,7 @@ def test_concurrent_writers_lose_nothing_and_readers_never_see_half_a_file(home)
               "for i in range(40): write_consent(['true', 'false', 'local'][i % 3], policy)\n")
     procs = [subprocess.Popen([sys.executable, "-c", script, str(p)], env=home.env(), stderr=subprocess.PIPE,
                               text=True) for p in policies]
-    procs.append(subprocess.Popen([str(sys.executable), "-m", "usage_consent.cli.main", "config", "set",
+    procs.append(subprocess.Popen([str(sys.executable), "-m", "usage_consent.cli._main", "config", "set",
                                    "usage_stats", "off"], env=home.env(), stderr=subprocess.PIPE, text=True))
     for proc in procs:
         assert proc.wait(timeout=60) == 0, proc.stderr.read()
@@ -426,7 +426,7 @@ def _padded(size: int) -> str:
 def test_config_set_never_writes_a_file_past_the_read_cap(home, size, code):
     """Finding T4: `config set` indents only when the result fits under the 1 MiB read cap, else writes compact,
     and refuses (exit 1, file unchanged, the cap named) when even compact would not fit."""
-    from usage_consent.files.jsonfile import MAX_FILE_BYTES
+    from usage_consent._files.jsonfile import MAX_FILE_BYTES
 
     text = _padded(size)
     assert len(text) <= MAX_FILE_BYTES

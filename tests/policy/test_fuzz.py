@@ -32,7 +32,7 @@ from usage_consent.policy import (
     policy_to_toml,
     write_consent,
 )
-from usage_consent.policy.state import StateFile
+from usage_consent.policy._state import StateFile
 
 pytestmark = pytest.mark.slow  # thousands of hypothesis examples, some through the real command
 

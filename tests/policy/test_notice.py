@@ -8,7 +8,7 @@ import json
 import pytest
 from helpers import RAY
 
-from usage_consent.schemas.versions import current_version
+from usage_consent.schemas._versions import current_version
 
 CURRENT = current_version("usage_stats")
 TITLE = f"Skyplane collects anonymous usage statistics (usage_stats v{CURRENT})"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import HUGE
 
-from usage_consent.cli.policy_cmd import policy_json_schema
+from usage_consent.cli._policy_cmd import policy_json_schema
 from usage_consent.policy import PolicyError, decide, embedded_policy, load_policy, parse_policy, policy_to_toml
 
 GOOD = policy_to_toml(embedded_policy())
@@ -140,7 +140,7 @@ def test_embedded_policy_built_without_validation_equals_the_validated_one():
     must hold exactly the validated TOML document."""
     from pathlib import Path
 
-    from usage_consent.policy import load as load_module
+    from usage_consent.policy import _load as load_module
 
     folder = Path(load_module.__file__).parent
     validated = parse_policy((folder / load_module.EMBEDDED_NAME).read_text(), "skyplane.toml")

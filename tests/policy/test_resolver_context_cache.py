@@ -9,10 +9,10 @@ import threading
 
 import pytest
 
-from usage_consent import run
+from usage_consent import _run as run
 from usage_consent.policy import decide, embedded_policy, explain, parse_policy
-from usage_consent.policy.model import SOURCE_KINDS
-from usage_consent.policy.sources import KINDS
+from usage_consent.policy._model import SOURCE_KINDS
+from usage_consent.policy._sources import KINDS
 
 MANAGED_POLICY = """
 app = "skyplane"

@@ -18,10 +18,10 @@ import pytest
 from helpers import STATS, TRANSFER, opt_in, policy_with, usage
 from report_server import ReportServer
 
-from usage_consent.files.atomic import TRANSFER_LOCK_WAIT_S, exclusive_lock
+from usage_consent._files.atomic import TRANSFER_LOCK_WAIT_S, exclusive_lock
 from usage_consent.policy import decide, explain
 from usage_consent.reporter import start_session, wait
-from usage_consent.reporter.send import send_report
+from usage_consent.reporter._send import send_report
 
 pytestmark = pytest.mark.slow  # locks held by other processes, forks and trickling servers, each waited out
 
@@ -318,7 +318,7 @@ def test_https_uses_the_environments_proxy(monkeypatch):
     """https sends use HTTPS_PROXY, as the machine's other https clients do (NO_PROXY honoured)."""
     import requests
 
-    from usage_consent.reporter.send import _proxies
+    from usage_consent.reporter._send import _proxies
 
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     monkeypatch.setenv("NO_PROXY", "internal.example")

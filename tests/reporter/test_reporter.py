@@ -14,7 +14,7 @@ from helpers import STATS, TRANSFER, one_line_error, opt_in, policy_with, usage
 from usage_consent.errors import ReportError
 from usage_consent.policy import decide, explain, write_consent
 from usage_consent.reporter import start_session, wait
-from usage_consent.reporter.send import send_report
+from usage_consent.reporter._send import send_report
 
 
 def test_decision_before_opt_out_keeps_the_running_session_reporting(home, server):
@@ -247,7 +247,7 @@ def test_run_configuration_places_dates_and_sends_the_records(home, server, tmp_
     """A RunConfig's temporary folder holds the records, its clock dates them and its HTTP session sends them."""
     import requests
 
-    from usage_consent import run
+    from usage_consent import _run as run
 
     opt_in(home, server.url)
     elsewhere = tmp_path / "elsewhere"

@@ -15,17 +15,17 @@ import pytest
 from helpers import STATS, TRANSFER, policy_with
 
 import usage_consent.reporter
-from usage_consent.locations import locations
+from usage_consent._locations import locations
 from usage_consent.policy import embedded_policy
-from usage_consent.policy.load import policy_to_toml
-from usage_consent.reporter.store import Store
+from usage_consent.policy._load import policy_to_toml
+from usage_consent.reporter._store import Store
 
 REPORTER = Path(usage_consent.reporter.__file__).resolve().parent
 
 BURST = """
 import sys, threading
 from usage_consent.policy import decide, load_policy
-from usage_consent.reporter import start_session, worker
+from usage_consent.reporter import start_session, _worker as worker
 
 policy = load_policy(sys.argv[1])
 start_session(decide(policy))  # the client id is stored first
@@ -72,7 +72,7 @@ def test_the_exit_warning_counts_dropped_reports_not_dropped_prune_jobs(home, tm
 FORK = """
 import os, threading
 from usage_consent.policy import decide
-from usage_consent.reporter import start_session, worker
+from usage_consent.reporter import start_session, _worker as worker
 from usage_consent.reporter._process import process
 
 start_session(decide())  # the client id is stored first

@@ -18,9 +18,9 @@ import pytest
 from helpers import BIN, STATS, TRANSFER, opt_in, policy_with, usage
 
 from usage_consent.policy import decide
-from usage_consent.policy.load import policy_to_toml
+from usage_consent.policy._load import policy_to_toml
 from usage_consent.reporter import start_session, wait
-from usage_consent.reporter.store import prune
+from usage_consent.reporter._store import prune
 
 pytestmark = pytest.mark.slow  # forked children, multiprocessing pools and retries waited out
 
@@ -188,7 +188,7 @@ def test_a_pending_record_with_a_wrong_typed_status_field_does_not_stop_the_othe
 FULL_LANE = """
 import threading
 from usage_consent.policy import decide
-from usage_consent.reporter import start_session, worker
+from usage_consent.reporter import start_session, _worker as worker
 start_session(decide())  # the client id is stored first
 assert worker.wait(10)
 blocked = threading.Event()
@@ -215,7 +215,7 @@ def test_a_full_queue_drops_with_one_warning_and_counts_at_exit(home, server):
 CHILDREN = """
 import multiprocessing, sys
 from usage_consent.policy import decide, load_policy
-from usage_consent.reporter import start_session, worker
+from usage_consent.reporter import start_session, _worker as worker
 
 policy = load_policy(sys.argv[2])
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from usage_consent.schemas import registry
-from usage_consent.schemas.diff import Field, SchemaDiff, diff
+from usage_consent.schemas import _registry as registry
+from usage_consent.schemas._diff import Field, SchemaDiff, diff
 
 SHIPPED = Path(registry.__file__).parent / "usage_stats"
 WIDTH = 100

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from usage_consent.schemas import registry
+from usage_consent.schemas import _registry as registry
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 sys.path.insert(0, str(EXAMPLES / "skyplane"))

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from usage_consent.schemas import registry
-from usage_consent.schemas.build import fingerprint
-from usage_consent.schemas.diff import diff
-from usage_consent.schemas.versions import list_versions
+from usage_consent.schemas import _registry as registry
+from usage_consent.schemas._build import fingerprint
+from usage_consent.schemas._diff import diff
+from usage_consent.schemas._versions import list_versions
 
 SHIPPED = sorted((Path(registry.__file__).parent / "usage_stats").glob("v*.json"))
 

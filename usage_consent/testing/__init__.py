@@ -20,7 +20,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from usage_consent.testing.sandboxes import Sandbox, isolated_home, sandbox
+    from usage_consent.testing._sandboxes import Sandbox, isolated_home, sandbox
 
 
 def __getattr__(name: str) -> object:
@@ -28,7 +28,7 @@ def __getattr__(name: str) -> object:
     if name in __all__:
         from importlib import import_module
 
-        module = import_module("usage_consent.testing.sandboxes")
+        module = import_module("usage_consent.testing._sandboxes")
         globals().update((public, getattr(module, public)) for public in __all__)
         return globals()[name]
     raise AttributeError(f"module 'usage_consent.testing' has no attribute {name!r}")

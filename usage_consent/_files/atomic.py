@@ -1,0 +1,206 @@
+"""Safe writes: a bounded exclusive lock beside the file, then a temporary file renamed over it,
+so concurrent writers lose nothing, readers never see half a file, and nobody waits forever."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import importlib
+import os
+import re
+import secrets
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from types import ModuleType
+
+from usage_consent._locations import display, lock_file
+from usage_consent.errors import ConfigFileError
+
+__all__ = ["COMMAND_LOCK_WAIT_S", "PRIVATE_DIR", "PRIVATE_FILE", "TRANSFER_LOCK_WAIT_S", "LockBusy",
+           "ensure_private_dir", "exclusive_lock", "lock_descriptor", "platform_problem", "real_target",
+           "remove_temporaries", "replace_at", "try_lock", "write_atomic"]
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+TRANSFER_LOCK_WAIT_S = 0.2  # decide(), start_session(), report(): then fail closed
+COMMAND_LOCK_WAIT_S = 5.0  # usage-consent commands and write_consent(): then exit 1
+_held: dict[object, int] = {}  # every lock descriptor open in this process, by the token of its block
+_held_guard = threading.Lock()  # held while one is opened or closed, and across fork
+
+
+def _file_locks() -> ModuleType | None:
+    """``fcntl``, or None where it is missing (Windows): then nothing is locked and decide() is off."""
+    try:
+        return importlib.import_module("fcntl")
+    except ImportError:
+        return None
+
+
+_fcntl = _file_locks()
+
+
+def platform_problem() -> str | None:
+    """Why this platform cannot run usage-consent (no ``fcntl`` file locks), or None on Linux and macOS."""
+    if _fcntl is None:
+        return (f"platform {sys.platform!r} is not supported: it has no fcntl file locks (usage-consent supports "
+                "Linux and macOS)")
+    return None
+
+
+class LockBusy(ConfigFileError):
+    """Another process held a lock file for longer than the caller may wait."""
+
+
+def real_target(path: str) -> str:
+    """Where a write to ``path`` should land: through a symlink (a dotfiles manager's) to its target."""
+    return os.path.realpath(path)
+
+
+def ensure_private_dir(folder: str) -> None:
+    """Create ``folder`` (and parents) as 0700 when missing; an existing folder keeps its mode."""
+    if not os.path.isdir(folder):
+        os.makedirs(folder, mode=PRIVATE_DIR, exist_ok=True)
+
+
+def _open_lock(lock: str) -> int:
+    """The lock file, created 0600; a symlink at its name is refused, never followed."""
+    try:
+        return os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, PRIVATE_FILE)
+    except OSError as error:
+        reason = "is a symlink; not followed" if error.errno == errno.ELOOP else f"cannot be opened: {error.strerror}"
+        raise ConfigFileError(f"{display(lock)}: {reason}", layer="lock", path=lock) from None
+
+
+@contextlib.contextmanager
+def lock_descriptor(opener: Callable[[], int]) -> Iterator[int]:
+    """The one way a lock file is opened (config, state, pending markers, prune): ``opener()``'s
+    descriptor, closed at the end of the block. Opening and registering, unregistering and
+    closing, each happen under a guard that fork waits for, so every lock descriptor a forked
+    child inherits is registered, and the child closes them all at once (``_after_fork_in_child``):
+    a child never holds, nor keeps after the parent lets go, a lock of its parent."""
+    token = object()
+    with _held_guard:
+        fd = opener()
+        _held[token] = fd
+    try:
+        yield fd
+    finally:
+        with _held_guard:
+            mine = _held.pop(token, None)  # None in a forked child: closed there already
+            if mine is not None:
+                os.close(mine)
+
+
+def try_lock(fd: int) -> bool:
+    """Take the exclusive flock on ``fd`` without waiting: False when someone else holds it (or
+    this platform has no file locks)."""
+    if _fcntl is None:
+        return False
+    try:
+        _fcntl.flock(fd, _fcntl.LOCK_EX | _fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str, wait: float = COMMAND_LOCK_WAIT_S) -> Iterator[None]:
+    """Hold an exclusive lock on a hidden lock file beside ``path`` (the file itself is replaced
+    by every write, so it cannot carry the lock). Raises LockBusy, naming the lock file, when
+    another process holds it for more than ``wait`` seconds."""
+    unsupported = platform_problem()
+    if unsupported:
+        raise ConfigFileError(f"{display(path)}: not written: {unsupported}", layer="platform", path=path)
+    folder = os.path.dirname(path)
+    ensure_private_dir(folder)
+    lock = lock_file(path)
+    with lock_descriptor(lambda: _open_lock(lock)) as fd:
+        deadline = time.monotonic() + wait
+        pause = 0.002
+        while not try_lock(fd):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise LockBusy(f"{display(lock)}: held by another process for more than {wait:g} s",
+                               layer="lock", path=lock) from None
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.05)
+        yield
+
+
+def _before_fork() -> None:
+    _held_guard.acquire()  # no lock descriptor is half opened or half closed while the process is copied
+
+
+def _after_fork_in_parent() -> None:
+    _held_guard.release()
+
+
+def _after_fork_in_child() -> None:
+    """In a forked child: every lock descriptor copied from the parent is closed (all are
+    registered: see lock_descriptor), so the child never holds the parent's locks."""
+    for fd in _held.values():
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held.clear()
+    _held_guard.release()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                        after_in_child=_after_fork_in_child)
+
+
+def remove_temporaries(dir_fd: int, name: str) -> int:
+    """Delete every temporary copy of ``name`` of our own naming, whatever its age; returns how
+    many. Called under the file's write lock, where no writer can be holding one: any found is
+    left over from a crash."""
+    pattern = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]{{12}}\.tmp")
+    removed = 0
+    for entry in os.listdir(dir_fd):
+        if pattern.fullmatch(entry):
+            with contextlib.suppress(OSError):
+                os.unlink(entry, dir_fd=dir_fd)
+                removed += 1
+    return removed
+
+
+def replace_at(dir_fd: int, name: str, data: bytes, *, mode: int = PRIVATE_FILE, durable: bool = True) -> None:
+    """Replace ``name`` in the folder ``dir_fd`` with ``data`` in one step (a temporary file renamed
+    over it, never written through a symlink): readers see the old file or the new one, never
+    half of one. The temporary file is 0600 until it is complete; ``mode`` is set just before the
+    rename. ``durable`` also flushes both to disk before returning."""
+    temporary = f".{name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, PRIVATE_FILE,
+                 dir_fd=dir_fd)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), mode)  # os.open's mode passes through the umask
+            if durable:
+                os.fsync(handle.fileno())
+        os.replace(temporary, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary, dir_fd=dir_fd)
+        raise
+    if durable:
+        with contextlib.suppress(OSError):
+            os.fsync(dir_fd)
+
+
+def write_atomic(path: str, text: str, *, mode: int = PRIVATE_FILE) -> None:
+    """Replace ``path`` with ``text`` in one step, durably; an existing file keeps its permission
+    bits. Called under ``exclusive_lock(path)``: every temporary copy of it (left by a crash) is
+    removed."""
+    folder, name = os.path.split(path)
+    ensure_private_dir(folder)
+    with contextlib.suppress(FileNotFoundError):
+        mode = os.stat(path).st_mode & 0o777
+    dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        remove_temporaries(dir_fd, name)
+        replace_at(dir_fd, name, text.encode("utf-8"), mode=mode)
+    finally:
+        os.close(dir_fd)

@@ -1,0 +1,185 @@
+"""Where usage-consent's files are, in one map: paths as users write them (``~`` is HOME) made
+absolute in one place (``expand``), shown back with ``~`` (``display``), and, for one policy and
+one run configuration, the ``Locations`` every other module is handed (``decide()`` builds it once,
+in the decision's context): the config file, the state file and the copies set aside beside it, the
+managed file, the records root, its pending folder and markers, and the lock file beside each.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from usage_consent._run import RunConfig, current
+
+TYPE_CHECKING = False  # not typing's: importing typing costs a bare import 7 ms
+if TYPE_CHECKING:
+    from usage_consent.policy._model import Policy
+
+__all__ = ["ASIDE_INFIX", "LOCK_SUFFIX", "PENDING_FOLDER", "PRUNE_LOCK", "RECORDS_FOLDER", "Locations", "display",
+           "expand", "home_problem", "locations", "lock_file"]
+RECORDS_FOLDER = "usage"  # <tempdir>/<app>/usage/<client id>/<session id>/report.json
+PENDING_FOLDER = ".pending"  # <records root>/.pending/<client id>__<session id>: still to be sent
+PRUNE_LOCK = ".prune.lock"  # <records root>/.prune.lock: one pruning at a time
+LOCK_SUFFIX = ".lock"  # the lock beside a file: .<name>.lock
+ASIDE_INFIX = ".corrupt-"  # an unusable state file set aside: <state file>.corrupt-<UTC>[-n]
+
+
+def home_problem(run: RunConfig | None = None) -> str | None:
+    """Why HOME cannot hold the user's files (empty or relative), or None when it can (or is unset:
+    the account's home is then used)."""
+    home = (run or current()).home_dir()
+    if home is None or os.path.isabs(home):
+        return None
+    return f"$HOME is {'empty' if not home else f'relative ({home!r})'}; no file is read or written there"
+
+
+def expand(path: str, run: RunConfig | None = None) -> str:
+    """``~`` means the user's home, taken from the run configuration (HOME by default) at the time of
+    the call. Raises ConfigFileError for an empty or relative HOME, and for a path that is not
+    absolute once expanded (``~nosuchuser/x``, ``x``): such files would be shared, or follow the
+    current folder."""
+    from usage_consent.errors import ConfigFileError
+
+    run = run or current()
+    if path.startswith("~"):
+        problem = home_problem(run)
+        if problem:
+            raise ConfigFileError(problem, layer="home", path="$HOME", value=run.home_dir())
+    expanded = _expanduser(path, run)
+    if not os.path.isabs(expanded):
+        raise ConfigFileError(f"{path!r} is not an absolute path (write ~/... or /...); no file is read or written "
+                              "there", layer="policy", path=path)
+    return expanded
+
+
+def _expanduser(path: str, run: RunConfig) -> str:
+    """``os.path.expanduser``, with the run configuration's home when it gives one."""
+    if run.home is not None and (path == "~" or path.startswith("~/")):
+        return run.home + path[1:]
+    return os.path.expanduser(path)
+
+
+def display(path: str, run: RunConfig | None = None) -> str:
+    """A path shown with the user's home as ``~``."""
+    home = (run or current()).home_dir() or ""
+    if home and home != "/" and (path == home or path.startswith(home.rstrip("/") + "/")):
+        return "~" + path[len(home.rstrip("/")) :]
+    return path
+
+
+def lock_file(path: str) -> str:
+    """The lock file beside ``path`` (the file itself is replaced by every write)."""
+    folder, name = os.path.split(path)
+    return os.path.join(folder, f".{name}{LOCK_SUFFIX}")
+
+
+class Locations:
+    """The files of one policy under one run configuration (its HOME and temporary folder). A path
+    is expanded when first asked for (a bad HOME fails only the paths under ``~``), then kept: a
+    Locations lives as long as the decision whose context holds it."""
+
+    __slots__ = ("_expanded", "_temp", "home", "policy", "run")
+
+    def __init__(self, policy: Policy, run: RunConfig) -> None:
+        self.policy = policy
+        self.run = run
+        self.home = run.home_dir()
+        self._expanded: dict[str, str] = {}
+        self._temp: str | None = None
+
+    @property
+    def config(self) -> RunConfig:
+        """The run configuration (the name the reporter used before the context)."""
+        return self.run
+
+    @property
+    def temp(self) -> str:
+        """The temporary folder records are kept under (the run configuration's, looked up once)."""
+        if self._temp is None:
+            self._temp = self.run.temp()
+        return self._temp
+
+    def path(self, written: str) -> str:
+        """``written`` (as a policy or variable gives it) made absolute: ``expand``, kept."""
+        found = self._expanded.get(written)
+        if found is None:
+            found = self._expanded[written] = expand(written, self.run)
+        return found
+
+    def display(self, path: str) -> str:
+        """``path`` shown with this run's home as ``~``."""
+        return display(path, self.run)
+
+    @property
+    def config_file(self) -> str:
+        return self.path(self.policy.config_file)
+
+    @property
+    def state_file(self) -> str:
+        return self.path(self.policy.state_file)
+
+    @property
+    def schemas_dir(self) -> str | None:
+        return self.path(self.policy.schemas_dir) if self.policy.schemas_dir else None
+
+    @property
+    def managed_file(self) -> str | None:
+        """The administrator's file, when the policy has a managed source."""
+        spec = next((s for s in self.policy.sources if s.kind == "managed"), None)
+        return self.path(spec.path) if spec is not None and getattr(spec, "path", None) else None
+
+    @staticmethod
+    def lock(path: str) -> str:
+        """The lock file beside ``path``."""
+        return lock_file(path)
+
+    @staticmethod
+    def aside(path: str) -> str:
+        """Where an unusable file at ``path`` is moved: beside itself, named with the UTC time
+        (``<path>.corrupt-<UTC>``, then ``-2``, ``-3``...: never reused)."""
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        aside, n = f"{path}{ASIDE_INFIX}{stamp}", 1
+        while os.path.lexists(aside):
+            n += 1
+            aside = f"{path}{ASIDE_INFIX}{stamp}-{n}"
+        return aside
+
+    @property
+    def asides_pattern(self) -> str:
+        """A glob for the state file's copies set aside."""
+        import glob
+
+        return glob.escape(self.state_file) + ASIDE_INFIX + "*"
+
+    def records_parts(self, *more: str) -> list[str]:
+        """The records folder (and ``more`` below it) as folder names under the temporary root, as
+        ``usage_consent._files.tempdirs.open_dir`` opens them."""
+        return [self.policy.app, RECORDS_FOLDER, *more]
+
+    @property
+    def records_root(self) -> str:
+        """``<tempdir>/<app>/usage``: every report kept, exactly as sent."""
+        return os.path.join(self.temp, *self.records_parts())
+
+    @property
+    def pending(self) -> str:
+        return os.path.join(self.temp, *self.records_parts(PENDING_FOLDER))
+
+    @staticmethod
+    def marker_name(client_id: str, session_id: str) -> str:
+        """A pending report's marker in the pending folder."""
+        return f"{client_id}__{session_id}"
+
+    @property
+    def prune_lock(self) -> str:
+        return os.path.join(self.records_root, PRUNE_LOCK)
+
+    def record_file(self, client_id: str, session_id: str, name: str) -> str:
+        return os.path.join(self.temp, *self.records_parts(client_id, session_id, name))
+
+
+def locations(policy: Policy) -> Locations:
+    """The map for ``policy`` under the run configuration in use here. For the commands and the
+    reporter until they take it from ``decision.context``; the policy package never calls it."""
+    return Locations(policy, current())

@@ -1,0 +1,208 @@
+"""Resolution: the policy's sources read in the declared order, then one loop that applies the
+precedence, an administrator's ceiling, ``on_invalid`` (off, skip, raise), the fail-closed cap
+and the notice.
+
+pydantic-settings calls the sources: the settings class's ``settings_customise_sources`` (its
+documented hook) returns one settings source per source of the policy, highest first, and each
+gives pydantic-settings nothing but its ``Reading`` (policy/_sources/base.py), a value. Which source
+decides is this module's rule alone (``resolve_readings``), not the merge's.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from usage_consent.errors import ConfigFileError
+from usage_consent.policy._decision import Decision, Layer, Trace
+from usage_consent.policy._fileformats import file_format, read_mapping
+from usage_consent.policy._model import FileFormat, Mode, OnInvalid
+from usage_consent.policy._notice_state import NoticeState, read_notice_state
+from usage_consent.policy._sources import KINDS, Reading, on_invalid
+from usage_consent.policy._sources.config_file import file_path, target_spec
+
+if TYPE_CHECKING:
+    from usage_consent._context import Context
+
+__all__ = ["ConsentSettings", "notice_is_due", "read_sources", "resolve", "resolve_readings"]
+
+log = logging.getLogger("usage_consent")
+# The context whose sources the settings class is reading now (set around one instantiation, in
+# this thread only): settings_customise_sources is a class method and takes no argument of ours.
+_reading: ContextVar[Context] = ContextVar("usage_consent_reading")
+
+
+class _ReadingSource(PydanticBaseSettingsSource):
+    """One source of the policy, as pydantic-settings calls it: the kind's plain read, offered as
+    ``{"readings": {name: Reading}}``."""
+
+    def __init__(self, settings_cls: type[BaseSettings], context: Context, spec: Any) -> None:
+        super().__init__(settings_cls)
+        self.context = context
+        self.spec = spec
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # __call__ gives pydantic-settings the whole mapping at once
+
+    def __call__(self) -> dict[str, Any]:
+        return {"readings": {self.spec.name: KINDS[self.spec.kind].read(self.context, self.spec)}}
+
+
+class ConsentSettings(BaseSettings):
+    """What the policy's sources read, by source name (pydantic-settings merges the mappings)."""
+
+    # Case-sensitive: the environment pydantic-settings copies for its own (unused) env source is
+    # then taken as it is, not lowercased key by key.
+    model_config = SettingsConfigDict(case_sensitive=True)
+
+    readings: dict[str, Any] = {}
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        context = _reading.get()
+        return tuple(_ReadingSource(settings_cls, context, spec) for spec in context.policy.sources)
+
+
+def read_sources(context: Context) -> tuple[Reading, ...]:
+    """Every source of the context's policy, read once, in the declared order."""
+    token = _reading.set(context)
+    try:
+        merged = ConsentSettings()
+    finally:
+        _reading.reset(token)
+    return tuple(merged.readings[spec.name] for spec in context.policy.sources)
+
+
+def resolve_readings(context: Context, readings: tuple[Reading, ...]) -> Decision:
+    """The one resolve loop. Highest source first, the first valid value decides; a ceiling source's
+    "local" caps an "on" decided below it; an invalid value counts by its rule (``_offer``): "off"
+    makes the decision off wherever the source stands (the first such source decides it), "skip"
+    passes over it but never lets collection send, "raise" decides off and makes ``decide()``
+    raise, but only when nothing above it decided (what a peer reads only then)."""
+    policy = context.policy
+    rules = {spec.name: on_invalid(policy, spec) for spec in policy.sources}
+    mode: Mode | None = None
+    decided_by: str | None = None
+    ceiling_by: str | None = None
+    counted: list[Reading] = []  # the invalid readings that count
+    for spec, found in zip(policy.sources, readings, strict=True):
+        role, offered = _offer(found, KINDS[spec.kind].ceiling, rules[found.name], decided_by is None)
+        if role == "invalid":
+            counted.append(found)
+        if role == "ceiling":
+            ceiling_by = ceiling_by or found.name
+        if offered is not None and decided_by is None:
+            mode, decided_by = offered, found.name
+    if ceiling_by and mode == "on":
+        mode, decided_by = "local", ceiling_by
+    closing = next((found.name for found in counted if rules[found.name] == "off"), None)
+    if closing and mode in ("on", "local"):
+        mode, decided_by = "off", closing  # fails closed: the first invalid "off" source decides
+    elif mode == "on" and counted:
+        mode = "off"  # skipped, but a bad value never lets collection send
+    error = _raised(counted, decided_by, rules)
+    return Decision(policy.app, policy.key, mode or "off", decided_by, _trace(readings, decided_by),
+                    notice=_notice(context, readings), endpoints=_endpoints(context, readings) if mode == "on" else (),
+                    policy=policy, error=error, context=context)
+
+
+def _offer(found: Reading, ceiling: bool, rule: OnInvalid, free: bool) -> tuple[str, Mode | None]:
+    """What one reading offers the loop: its role ("invalid" when it counts, "ceiling", "value" or
+    "none") and the mode it decides when nothing above decided (``free``)."""
+    if found.invalid:
+        if rule == "raise" and not free:
+            return "none", None  # read only when nothing above decided
+        return "invalid", None if rule == "skip" else "off"
+    if found.value == "local" and ceiling:
+        return "ceiling", None
+    if found.value == "off" or (found.value is not None and not ceiling):
+        return "value", found.value
+    return "none", None
+
+
+def _raised(counted: list[Reading], decided_by: str | None, rules: dict[str, OnInvalid]) -> Exception | None:
+    """The error ``decide()`` raises (the deciding source is invalid and its rule is "raise"); every
+    other counted invalid value is logged."""
+    error = next((found.error() for found in counted if found.name == decided_by and rules[found.name] == "raise"),
+                 None)
+    for found in counted:
+        if found.name != decided_by or error is None:
+            log.warning("usage stats off: %s", found.reason)
+    return error
+
+
+def _trace(readings: tuple[Reading, ...], decided_by: str | None) -> Trace:
+    """Every reading as a row; a value that did not decide is "shadowed"."""
+    def row(found: Reading) -> Layer:
+        shadowed = found.value is not None and not found.invalid and found.name != decided_by
+        return found.layer("shadowed" if shadowed else None)
+
+    return Trace(tuple(map(row, readings)))
+
+
+def _notice(context: Context, readings: tuple[Reading, ...]) -> NoticeState:
+    """The notice's state, as the notice source read it, else (no notice source) read here."""
+    read = next((found.parsed for found in readings if isinstance(found.parsed, NoticeState)), None)
+    return read if read is not None else read_notice_state(context.policy, context.locations)
+
+
+def _endpoints(context: Context, readings: tuple[Reading, ...]) -> tuple[str, ...]:
+    """The endpoints, from the file ``config set`` writes (the policy's writable config file), in its
+    format and section beside the consent key, else from the top level of the policy's
+    ``config_file``; a file's contents are reused when a source has read it (a file that did not
+    parse has already been reported by that source)."""
+    from usage_consent.policy._endpoints import resolve_endpoints
+
+    policy, where = context.policy, context.locations
+    read = {found.path: found.parsed for found in readings if isinstance(found.parsed, dict)}
+    spec = target_spec(policy)
+    target = file_path(policy, spec, where)
+    places = [(target, file_format(target, spec.format), spec.name, spec.section)]
+    if where.config_file != target:
+        places.append((where.config_file, "json", "config_file", None))
+    keys = {policy.reporter.endpoint_key, policy.reporter.additional_endpoints_key}
+    found: list[tuple[str, FileFormat, dict[str, Any] | None]] = []
+    for path, fmt, layer, section in places:
+        config = read[path] if path in read else _read_tolerantly(path, fmt, layer)
+        table = config.get(section) if config is not None and section is not None else config
+        found.append((path, fmt, table if isinstance(table, dict) else None))
+    ini_keys = {key.lower() for key in keys}
+    path, fmt, table = next((place for place in found if place[2] and set(place[2]) & (
+        ini_keys if place[1] == "ini" else keys)), found[0])
+    return resolve_endpoints(policy, table, path, fmt)
+
+
+def _read_tolerantly(path: str, fmt: FileFormat, layer: str) -> dict[str, Any] | None:
+    try:
+        return read_mapping(path, fmt, layer=layer)
+    except ConfigFileError:
+        return None
+
+
+def notice_is_due(decision: Decision) -> bool:
+    """Whether ``decide()`` shows the notice now: when collection would happen, or is held back only
+    by the notice itself; never to users who opted out, never for a decision for this run only,
+    never when the trace already says it was shown or the state is unusable."""
+    if decision.for_this_run_only or decision.notice is None:
+        return False
+    notice_layers = [layer for layer in decision.trace if layer.kind == "notice"]
+    if notice_layers and notice_layers[0].status in ("unset", "invalid"):
+        return False  # shown already; or the state file cannot record it (this run is off anyway)
+    held_by_notice = bool(notice_layers) and decision.decided_by == notice_layers[0].name
+    return (decision.enabled or held_by_notice) and decision.notice.due
+
+
+def resolve(context: Context) -> Decision:
+    """The decision for a transfer started now under ``context``, without side effects."""
+    return resolve_readings(context, read_sources(context))

@@ -1,0 +1,108 @@
+"""What every source kind shares: the ``Reading`` one read of its input returns, the ``Inputs``
+it looks at (declared as data, so the decision cache can watch them), and the ``Kind`` row that
+ties a reader to its inputs and its rule. A source kind is a plain function; it decides nothing:
+the resolve loop (policy/_resolve.py) applies the precedence, the ceiling and ``on_invalid``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from usage_consent.errors import ConsentValueError
+from usage_consent.policy._decision import Layer, Status
+from usage_consent.policy._model import Mode, OnInvalid, Policy
+
+if TYPE_CHECKING:
+    from usage_consent._context import Context
+
+RAW_KEPT = 200
+
+__all__ = ["NO_INPUTS", "RAW_KEPT", "Inputs", "Kind", "Reading", "clip", "invalid", "reading"]
+
+
+def clip(text: str) -> str:
+    """Raw values are user input of any length; the trace keeps a bounded prefix, with a lone surrogate
+    (a non-UTF-8 byte in a variable, an escape in a file) written as its escape, so it can be printed
+    and logged anywhere."""
+    text = text if len(text) <= RAW_KEPT else text[: RAW_KEPT - 1] + "…"
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What one source saw, once: where it looked (``location``), the raw value, the mode it stands
+    for (``value``; None: unset) or why it is ``invalid`` (``reason``), and what it parsed on the
+    way (``parsed``: a JSON config file's object, the notice's state), reused by the resolver.
+    For an invalid value, ``path``, ``key``, ``bad`` and ``accepted`` name it (the error that
+    ``decide()`` raises under ``on_invalid = "raise"`` is made from them)."""
+
+    name: str
+    kind: str
+    location: str
+    raw: str | None
+    value: Mode | None = None
+    invalid: bool = False
+    reason: str | None = None
+    parsed: object = None
+    path: str | None = None
+    key: str | None = None
+    bad: object = None
+    accepted: str | None = None
+
+    def layer(self, status: Status | None = None) -> Layer:
+        """This reading as a row of the trace (``status``: the resolver's, e.g. "shadowed")."""
+        own: Status = "invalid" if self.invalid else ("unset" if self.value is None else "decided")
+        return Layer(self.name, self.kind, self.location, self.raw, self.value, status or own, self.reason)
+
+    def error(self) -> ConsentValueError:
+        """The error an invalid value raises where its source's rule is "raise"."""
+        return ConsentValueError(self.reason or "invalid", layer=self.name, path=self.path, key=self.key,
+                                 value=self.bad, accepted=self.accepted)
+
+
+def reading(spec: Any, location: str, raw: str | None, value: Mode | None, reason: str | None = None,
+            parsed: object = None) -> Reading:
+    """A valid reading (``value`` None: the source is unset)."""
+    return Reading(spec.name, spec.kind, location, raw, value, reason=reason, parsed=parsed)
+
+
+def invalid(spec: Any, location: str, raw: str | None, reason: str, *, path: str | None = None,
+            key: str | None = None, bad: object = None, accepted: str | None = None,
+            parsed: object = None) -> Reading:
+    """An invalid value: the reading says why and names it."""
+    return Reading(spec.name, spec.kind, location, raw, None, True, reason, parsed, path, key, bad, accepted)
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What a reading looks at: environment ``variables``, ``files`` (as the policy writes them,
+    ``~`` unexpanded) and ``named_files`` (variables whose value names a file). A cached decision
+    is reused while all of them are unchanged (the values, the files' stat)."""
+
+    variables: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    named_files: tuple[str, ...] = ()
+
+    def __add__(self, other: Inputs) -> Inputs:
+        def union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(dict.fromkeys((*a, *b)))
+
+        return Inputs(union(self.variables, other.variables), union(self.files, other.files),
+                      union(self.named_files, other.named_files))
+
+
+NO_INPUTS = Inputs()
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One source kind, as data: ``read`` (a plain read of its input), ``inputs`` (what that read
+    looks at), ``ceiling`` (its "local" caps what the sources below may turn on, its "on" changes
+    nothing: an administrator's file) and ``on_invalid`` (a rule of the kind that no policy can
+    loosen; None: the source's own ``on_invalid``, else the policy's)."""
+
+    read: Callable[[Context, Any], Reading]
+    inputs: Callable[[Policy, Any], Inputs] = lambda policy, spec: NO_INPUTS
+    ceiling: bool = False
+    on_invalid: OnInvalid | None = None

@@ -1,0 +1,89 @@
+"""One report's fields: what the host gives, what the library fills in, and every problem with it.
+
+The library fills in only what the host did not give (``tool_version``, ``python_version``,
+``os``, ``session_start_timestamp_ms``). Three fields are the library's alone (``OWNED``); a host
+that gives one gets an invalid report naming the field, never a silent overwrite.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from usage_consent._clock import now_ms
+
+if TYPE_CHECKING:
+    from usage_consent.policy import Policy
+
+OWNED = ("client_id", "schema_version", "session_id")
+OS_FAMILIES = {"linux": "linux", "darwin": "darwin", "win32": "windows", "cygwin": "windows"}
+
+
+def _plain(value: Any) -> Any:
+    return value.model_dump(exclude_none=True) if hasattr(value, "model_dump") else value
+
+
+def host_fields(*parts: Any) -> dict[str, Any]:
+    """The host's fields, merged left to right from mappings or pydantic models; None values dropped."""
+    merged: dict[str, Any] = {}
+    for part in parts:
+        merged.update(_plain(part) if hasattr(part, "model_dump") else dict(part or {}))
+    return {key: _plain(value) for key, value in merged.items() if value is not None}
+
+
+def build(host: Mapping[str, Any], *, client_id: str | None, session_id: str | None, schema_version: int,
+          started_ms: int) -> dict[str, Any]:
+    """The report: the library's defaults, then the host's fields, then the owned fields."""
+    defaults = {"tool_version": "unknown", "python_version": platform.python_version(),
+                "os": OS_FAMILIES.get(sys.platform, "other"), "session_start_timestamp_ms": started_ms}
+    return {**defaults, **host, "schema_version": schema_version, "client_id": client_id, "session_id": session_id}
+
+
+def owned_problems(host: Mapping[str, Any]) -> list[str]:
+    """A problem for each field the host gave that only usage-consent fills in."""
+    return [f"{key}: filled in by usage-consent; a host may not give it (got {host[key]!r:.60})"
+            for key in OWNED if key in host]
+
+
+def schema_problems(report: Mapping[str, Any], policy: Policy) -> list[str]:
+    """Every way ``report`` breaks the policy's schema (the version it names), each with its JSON path."""
+    from usage_consent.policy import schemas_root
+    from usage_consent.schemas import _registry as registry
+
+    return registry.problems(dict(report), policy.schema_name, report.get("schema_version"), schemas_root(policy))
+
+
+def non_finite_problems(data: Any, path: str = "") -> list[str]:
+    """A problem for each NaN or infinity in a report: they are not JSON, so such a report is invalid."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return [f"{path or '(top level)'}: {data} is not a finite number (NaN and infinities are not JSON)"]
+    items = data.items() if isinstance(data, Mapping) else enumerate(data) if isinstance(data, list | tuple) else ()
+    return [problem for key, value in items
+            for problem in non_finite_problems(value, f"{path}.{key}" if path else str(key))]
+
+
+def problems(host: Mapping[str, Any], report: Mapping[str, Any], policy: Policy) -> list[str]:
+    return sorted(owned_problems(host) + non_finite_problems(report) + schema_problems(report, policy))
+
+
+def validate_report(fields: Any = None, policy: Policy | None = None, **more: Any) -> list[str]:
+    """Every problem a host's report would have, each with its JSON path
+    (``options.solver: 'x' is not one of [...]``); ``[]`` when it is valid. Synchronous; writes
+    and sends nothing. ``fields`` is what the host would pass to ``session.report()``."""
+    from usage_consent.policy import embedded_policy, schemas_root
+    from usage_consent.reporter._identity import new_id
+    from usage_consent.schemas._versions import current_version
+
+    policy = embedded_policy() if policy is None else policy
+    host = host_fields(fields, more)
+    report = build(host, client_id=new_id(), session_id=new_id(),
+                   schema_version=current_version(policy.schema_name, schemas_root(policy)),
+                   started_ms=now_ms())
+    return problems(host, report, policy)
+
+
+__all__ = ["OWNED", "build", "host_fields", "non_finite_problems", "owned_problems", "problems", "schema_problems",
+           "validate_report"]

@@ -1,0 +1,72 @@
+"""The process's reporter: the one object that holds the reporter's state in a process.
+
+It holds the background ``Lanes``, the ``Sender``, the new client ids being stored, the count of
+reports since the last prune, the retry jobs waiting and the state files whose pending deletion
+requests were retried. A forked child replaces it (one ``os.register_at_fork``): the parent's
+queued jobs, HTTP connections and memories are the parent's. The records themselves are on disk
+(``store.Store``), so nothing else needs resetting.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+from typing import Any
+
+from usage_consent.reporter._send import Sender
+from usage_consent.reporter._worker import Lanes
+
+__all__ = ["Reporter", "at_exit", "process"]
+
+
+class Reporter:
+    """One process's reporter state (see the module's docstring)."""
+
+    __slots__ = ("deletions_retried", "lanes", "proposed", "retry_queued", "sender", "since_prune", "state_reads")
+
+    def __init__(self) -> None:
+        self.lanes = Lanes()
+        self.sender = Sender()
+        self.proposed: dict[str, str] = {}  # state file -> the new client id this process is storing
+        self.since_prune: dict[str, int] = {}  # records root -> reports made since its last prune
+        self.retry_queued: set[tuple[str, object]] = set()  # (records root, run config): its retry job waits
+        self.deletions_retried: set[str] = set()  # state files whose pending deletions this process retried
+        # state file -> (its stat, its contents): a session re-parses it only when it changed
+        self.state_reads: dict[str, tuple[object, dict[str, Any]]] = {}
+
+    def prune_due(self, root: str, keep_sessions: int) -> bool:
+        """Whether this report should trigger a prune of ``root``: every keep_sessions/10 reports
+        of a process, so the folder stays within 10% of the bound without being scanned for
+        every report."""
+        count = self.since_prune.get(root, 0) + 1
+        due = count == 1 or count > max(1, keep_sessions // 10)
+        self.since_prune[root] = 1 if due and count > 1 else count
+        return due
+
+
+# The reporter's only module-level mutable state: the process-wide Reporter. It is made when the
+# reporter is first imported (cheap: lane threads start with the first job) and replaced in a
+# forked child; every job, send and exit wait reaches it through process(), so there is exactly
+# one per process and a child never acts on its parent's queues or connections.
+_process = Reporter()
+
+
+def process() -> Reporter:
+    """This process's reporter."""
+    return _process
+
+
+def _replace_in_child() -> None:
+    global _process
+    _process = Reporter()
+
+
+def at_exit() -> None:
+    """Wait for this process's lanes within the bound and count what is left (once per process:
+    atexit and a multiprocessing finalizer may both call it)."""
+    _process.lanes.at_exit()
+
+
+atexit.register(at_exit)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_replace_in_child)

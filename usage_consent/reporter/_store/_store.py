@@ -1,0 +1,261 @@
+"""The records store: one object over one records root, ``<tempdir>/<app>/usage/``.
+
+Built from a ``Locations`` (which names the app's folders under one temporary folder), it holds
+nothing but where it is, so making one is cheap and two stores over the same root agree: every
+fact lives on disk (the record, its ``status.json``, its pending marker and that marker's flock).
+The fd-level helpers it uses are in ``record.py``, ``markers.py``, ``listing.py`` and ``pruning.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from usage_consent._files.atomic import lock_descriptor, try_lock
+from usage_consent._files.tempdirs import DIR_FLAGS, UnsafePath, open_dir, read_at, write_at
+from usage_consent._locations import PRUNE_LOCK, RECORDS_FOLDER
+from usage_consent.errors import ReportError
+from usage_consent.reporter._store.listing import RecordInfo, record_info
+from usage_consent.reporter._store.markers import PENDING, marker_name
+from usage_consent.reporter._store.pruning import folder_names, sessions_newest_first, still_open
+from usage_consent.reporter._store.record import RECORD, STATUS, status_at, status_in
+
+if TYPE_CHECKING:
+    from usage_consent._locations import Locations
+
+__all__ = ["Store"]
+
+
+class Store:
+    """Every local record of one app under one temporary folder: write, read, update a status,
+    mark pending, list pending, take a marker's lock, list, show, prune and forget."""
+
+    __slots__ = ("_temp", "where")
+
+    def __init__(self, where: Locations) -> None:
+        self.where = where
+        self._temp = where.temp
+
+    def _open(self, *more: str, create: bool = True) -> int:
+        return open_dir(self.where.records_parts(*more), create=create, root=self._temp)
+
+    # -- where ------------------------------------------------------------------------------------
+
+    @property
+    def root(self) -> str:
+        """``<tempdir>/<app>/usage``: every report kept, exactly as sent."""
+        return self.where.records_root
+
+    def record_path(self, client_id: str, session_id: str) -> str:
+        return self.where.record_file(client_id, session_id, RECORD)
+
+    def status_path(self, client_id: str, session_id: str) -> str:
+        return self.where.record_file(client_id, session_id, STATUS)
+
+    # -- one record -------------------------------------------------------------------------------
+
+    def write(self, client_id: str, session_id: str, body: bytes, status: dict[str, Any]) -> str:
+        """Write the report and its status; returns the report's path. Raises UnsafePath or OSError."""
+        try:
+            fd = self._open(client_id, session_id)
+        except FileNotFoundError:  # its client folder was removed, empty, just now: made again
+            fd = self._open(client_id, session_id)
+        try:
+            write_at(fd, RECORD, body)
+            write_at(fd, STATUS, json.dumps(status, indent=2, allow_nan=False).encode())
+        finally:
+            os.close(fd)
+        return self.record_path(client_id, session_id)
+
+    def read(self, client_id: str, session_id: str) -> tuple[bytes, dict[str, Any]]:
+        """The report's bytes and its status (read tolerantly: {} when unusable)."""
+        fd = self._open(client_id, session_id, create=False)
+        try:
+            return read_at(fd, RECORD), status_at(fd)
+        finally:
+            os.close(fd)
+
+    def update_status(self, client_id: str, session_id: str, change: Callable[[dict[str, Any]], None]) -> None:
+        fd = self._open(client_id, session_id, create=False)
+        try:
+            status = status_at(fd)
+            change(status)
+            write_at(fd, STATUS, json.dumps(status, indent=2, allow_nan=False).encode())
+        finally:
+            os.close(fd)
+
+    def remove(self, client_id: str, session_id: str) -> None:
+        """Delete one session's record folder (after checking the way to it is safe), and its
+        client's folder when that is left empty."""
+        fd = self._open(client_id, create=False)
+        try:
+            shutil.rmtree(session_id, dir_fd=fd)
+        finally:
+            os.close(fd)
+        self._remove_if_empty(client_id)
+
+    def _remove_if_empty(self, client_id: str) -> None:
+        with contextlib.suppress(OSError, UnsafePath):
+            fd = self._open(create=False)
+            try:
+                os.rmdir(client_id, dir_fd=fd)  # fails, harmlessly, while it holds anything
+            finally:
+                os.close(fd)
+
+    # -- pending markers --------------------------------------------------------------------------
+
+    def mark(self, client_id: str, session_id: str) -> None:
+        """An empty marker file: nothing to write atomically, so it is simply created."""
+        fd = self._open(PENDING)
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+            os.close(os.open(marker_name(client_id, session_id), flags, 0o600, dir_fd=fd))
+        finally:
+            os.close(fd)
+
+    def unmark(self, client_id: str, session_id: str) -> None:
+        """Remove a report's marker, if it is there."""
+        with contextlib.suppress(OSError, UnsafePath):
+            fd = self._open(PENDING, create=False)
+            try:
+                os.unlink(marker_name(client_id, session_id), dir_fd=fd)
+            finally:
+                os.close(fd)
+
+    def has_pending(self) -> bool:
+        """Cheap (one folder opened, one entry read): whether any report is pending."""
+        try:
+            with os.scandir(os.path.join(self.root, PENDING)) as found:
+                return any(True for _ in found)
+        except OSError:
+            return False
+
+    def pending(self, skip: set[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+        """Every pending (client_id, session_id) pair, oldest marker first, leaving out ``skip``; []
+        when there are none."""
+        try:
+            fd = self._open(PENDING, create=False)
+        except (OSError, UnsafePath):
+            return []
+        try:
+            dated = []
+            for name in os.listdir(fd):
+                pair = tuple(name.split("__", 1))
+                if len(pair) != 2 or (skip and pair in skip):
+                    continue
+                with contextlib.suppress(OSError):
+                    dated.append((os.stat(name, dir_fd=fd, follow_symlinks=False).st_mtime_ns, pair))
+        finally:
+            os.close(fd)
+        dated.sort()
+        return [(client_id, session_id) for _, (client_id, session_id) in dated]
+
+    @contextlib.contextmanager
+    def marker_lock(self, client_id: str, session_id: str, linked: bool = False) -> Iterator[bool]:
+        """Try (never wait) to take the marker's flock: yields True when taken, False when another
+        thread or process holds it or the marker is gone (with ``linked``, also when it was removed,
+        by a cancel or forget, between its opening and the flock). A forked child never keeps it."""
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        with contextlib.ExitStack() as stack:
+            try:
+                folder = self._open(PENDING, create=False)
+                try:
+                    lock = stack.enter_context(lock_descriptor(
+                        lambda: os.open(marker_name(client_id, session_id), flags, dir_fd=folder)))
+                finally:
+                    os.close(folder)
+            except (OSError, UnsafePath):
+                yield False
+                return
+            yield try_lock(lock) and (not linked or os.fstat(lock).st_nlink > 0)
+
+    # -- what a user sees and erases --------------------------------------------------------------
+
+    def records(self) -> list[RecordInfo]:
+        """Every record, oldest first (reads one small status file each)."""
+        try:
+            root = self._open(create=False)
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        try:
+            clients = sorted(n for n in os.listdir(root) if not n.startswith("."))
+        finally:
+            os.close(root)
+        found = []
+        for client_id in clients:
+            try:
+                client_fd = self._open(client_id, create=False)
+            except (OSError, UnsafePath):
+                continue
+            try:
+                found += [record_info(client_id, session_id, status_in(client_fd, session_id) or {})
+                          for session_id in os.listdir(client_fd)]
+            finally:
+                os.close(client_fd)
+        return sorted(found, key=lambda r: (r.created_ms, r.created_at, r.session_id))
+
+    def show(self, session_id: str | None = None) -> tuple[RecordInfo, bytes]:
+        """The exact bytes of one report: the newest when no session id is given."""
+        matching = [r for r in self.records() if session_id in (None, r.session_id)]
+        if not matching:
+            what = f"no record of session {session_id!r}" if session_id else "no records yet"
+            raise ReportError(f"{what} under {self.root}", layer="records", value=session_id)
+        chosen = matching[-1]
+        body, _ = self.read(chosen.client_id, chosen.session_id)
+        return chosen, body
+
+    def forget(self) -> int:
+        """Delete every record and pending marker; returns how many records went."""
+        count = len(self.records())
+        try:
+            parent = open_dir(self.where.records_parts()[:1], create=False, root=self._temp)
+        except (FileNotFoundError, NotADirectoryError):
+            return count
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                shutil.rmtree(RECORDS_FOLDER, dir_fd=parent)
+        finally:
+            os.close(parent)
+        return count
+
+    # -- pruning ----------------------------------------------------------------------------------
+
+    def prune(self, keep: int) -> int:
+        """Keep the newest ``keep`` records (all client ids together), never a pending one nor one
+        whose status says a send is still open; returns how many were removed (0 when another
+        process prunes: one at a time, under a flock on ``usage/.prune.lock``)."""
+        try:
+            root = self._open(create=False)
+        except (OSError, UnsafePath):
+            return 0
+        with contextlib.ExitStack() as stack:
+            stack.callback(os.close, root)
+            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+            lock = stack.enter_context(lock_descriptor(lambda: os.open(PRUNE_LOCK, flags, 0o600, dir_fd=root)))
+            if not try_lock(lock):
+                return 0  # another process is pruning
+            return self._prune_locked(root, keep)
+
+    def _prune_locked(self, root: int, keep: int) -> int:
+        removed = 0
+        pending = folder_names(root, PENDING)
+        sessions = sessions_newest_first(root)
+        for _, client_id, session_id in sessions[keep:]:
+            if marker_name(client_id, session_id) in pending:
+                continue
+            with contextlib.suppress(OSError, UnsafePath):
+                client_fd = os.open(client_id, DIR_FLAGS, dir_fd=root)
+                try:
+                    if still_open(client_fd, session_id):
+                        continue
+                finally:
+                    os.close(client_fd)
+                self.remove(client_id, session_id)
+                removed += 1
+        for client_id in {c for _, c, _ in sessions}:
+            self._remove_if_empty(client_id)
+        return removed

@@ -1,0 +1,58 @@
+"""Pruning's rules (``Store.prune``): keep the newest ``keep_sessions`` records of an app (all
+client ids together, so ``per_session`` ids are bounded too), never one whose send is still
+pending. It scans the folder, so it runs in the background; one process prunes at a time (others
+skip), under a flock on ``usage/.prune.lock``; a record being sent carries its marker, which
+pruning leaves alone."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+from usage_consent._files.tempdirs import DIR_FLAGS
+from usage_consent.reporter._outcomes import OPEN_OUTCOMES
+from usage_consent.reporter._store.record import status_in
+
+__all__ = ["folder_names", "sessions_newest_first", "still_open"]
+
+
+def still_open(client_fd: int, session_id: str) -> bool:
+    """Whether a record's status says some endpoint is still to be sent (or has no status yet)."""
+    status = status_in(client_fd, session_id)
+    if status is None:
+        return False
+    if not status:
+        return True  # being written right now
+    endpoints = status.get("endpoints")
+    return isinstance(endpoints, dict) and any(
+        isinstance(e, dict) and e.get("outcome") in OPEN_OUTCOMES for e in endpoints.values())
+
+
+def _sessions(root_fd: int) -> Iterator[tuple[int, str, str]]:
+    for client_id in os.listdir(root_fd):
+        if client_id.startswith("."):
+            continue
+        with contextlib.suppress(OSError):
+            client_fd = os.open(client_id, DIR_FLAGS, dir_fd=root_fd)
+            try:
+                for entry in os.scandir(client_fd):
+                    yield entry.stat(follow_symlinks=False).st_mtime_ns, client_id, entry.name
+            finally:
+                os.close(client_fd)
+
+
+def sessions_newest_first(root_fd: int) -> list[tuple[int, str, str]]:
+    """Every (mtime_ns, client_id, session_id) under the records root, newest first."""
+    return sorted(_sessions(root_fd), reverse=True)
+
+
+def folder_names(parent_fd: int, folder: str) -> set[str]:
+    try:
+        fd = os.open(folder, DIR_FLAGS, dir_fd=parent_fd)
+    except OSError:
+        return set()
+    try:
+        return set(os.listdir(fd))
+    finally:
+        os.close(fd)
