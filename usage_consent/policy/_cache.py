@@ -16,6 +16,9 @@ kinds, policy/_sources/__init__.py, and those of the notice):
   rewrite with the same size and a restored mtime still changes ctime): the config files, the
   managed file, the state file, a host's own schemas folder, and each file a variable names.
 
+A policy with a ``volatile`` source (its inputs cannot all be declared: the working folder,
+today's date, ...) is not cached at all.
+
 A cache hit therefore costs one stat per watched file and a few comparisons. The disk memo of a
 later version (a decision kept beside the state file for the next process) is meant to extend
 ``DecisionCache`` with the same key plus the package version; only ``Slot.key`` needs to be
@@ -110,6 +113,8 @@ class DecisionCache:
         slot = self._slots.get((id(policy), run))
         if slot is None or slot.policy is not policy:
             slot = Slot(policy, run)
+        if slot.inputs.volatile:  # its key cannot be written down: resolved afresh, never kept
+            return resolve(Context(policy, run, Locations(policy, run)))
         key = slot.key_now(self._variables(slot))
         decision = slot.decision
         if decision is None or key != slot.key:

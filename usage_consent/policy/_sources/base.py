@@ -78,18 +78,22 @@ def invalid(spec: Any, location: str, raw: str | None, reason: str, *, path: str
 class Inputs:
     """What a reading looks at: environment ``variables``, ``files`` (as the policy writes them,
     ``~`` unexpanded) and ``named_files`` (variables whose value names a file). A cached decision
-    is reused while all of them are unchanged (the values, the files' stat)."""
+    is reused while all of them are unchanged (the values, the files' stat). ``volatile``: the read
+    also depends on what cannot be declared here (the working folder, a walk up from it, today's
+    date, a container's markers, a path expanded from the environment): a decision of a policy with
+    such a source is resolved afresh every time, never cached."""
 
     variables: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
     named_files: tuple[str, ...] = ()
+    volatile: bool = False
 
     def __add__(self, other: Inputs) -> Inputs:
         def union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
             return tuple(dict.fromkeys((*a, *b)))
 
         return Inputs(union(self.variables, other.variables), union(self.files, other.files),
-                      union(self.named_files, other.named_files))
+                      union(self.named_files, other.named_files), self.volatile or other.volatile)
 
 
 NO_INPUTS = Inputs()
