@@ -38,9 +38,13 @@ class Layer:
     value: str | None
     status: Status
     reason: str | None = None
+    # What the source's rules found on the way, one line each, for ``explain`` (e.g. the path a
+    # template expanded to, the value-map entry that matched): what, not whether.
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {f.name: list(value) if isinstance(value := getattr(self, f.name), tuple) else value
+                for f in dataclasses.fields(self)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +81,7 @@ class Trace:
         widths = [max(len(row[c]) for row in rows) for c in range(len(header))]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
                  for row in rows]
-        lines += [f"   {x.name}: {x.reason}" for x in self.layers if x.reason]
+        lines += [f"   {x.name}: {text}" for x in self.layers for text in ((x.reason,) if x.reason else ()) + x.notes]
         return "\n".join(lines)
 
 

@@ -49,11 +49,13 @@ class Reading:
     key: str | None = None
     bad: object = None
     accepted: str | None = None
+    notes: tuple[str, ...] = ()  # what the source's rules found on the way (Layer.notes)
 
     def layer(self, status: Status | None = None) -> Layer:
         """This reading as a row of the trace (``status``: the resolver's, e.g. "shadowed")."""
         own: Status = "invalid" if self.invalid else ("unset" if self.value is None else "decided")
-        return Layer(self.name, self.kind, self.location, self.raw, self.value, status or own, self.reason)
+        return Layer(self.name, self.kind, self.location, self.raw, self.value, status or own, self.reason,
+                     self.notes)
 
     def error(self) -> ConsentValueError:
         """The error an invalid value raises where its source's rule is "raise"."""
