@@ -6,7 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from usage_consent.policy import embedded_policy, parse_policy
+from usage_consent.policy import embedded_policy
+from usage_consent.policy._load import parse_policy
 
 BIN = Path(sys.executable).parent / "usage-consent"  # the real command, beside this Python
 REPO = Path(__file__).resolve().parent.parent

@@ -27,7 +27,19 @@ from usage_consent.errors import (
 
 TYPE_CHECKING = False  # not typing's: importing typing costs a bare import 7 ms
 if TYPE_CHECKING:
-    from usage_consent.policy import Decision, Policy, decide, embedded_policy, explain, load_policy, write_consent
+    from usage_consent._run import RunConfig
+    from usage_consent.policy import (
+        Decision,
+        FileChange,
+        Policy,
+        decide,
+        embedded_policy,
+        explain,
+        load_policy,
+        remove_consent,
+        set_consent,
+        write_consent,
+    )
     from usage_consent.reporter import Session, start_session, validate_report
     from usage_consent.schemas._base_report import BaseReport
 
@@ -40,6 +52,10 @@ _LAZY = {
     "embedded_policy": "usage_consent.policy",
     "Decision": "usage_consent.policy",
     "Policy": "usage_consent.policy",
+    "RunConfig": "usage_consent._run",
+    "set_consent": "usage_consent.policy",
+    "remove_consent": "usage_consent.policy",
+    "FileChange": "usage_consent.policy",
     "start_session": "usage_consent.reporter",
     "validate_report": "usage_consent.reporter",
     "Session": "usage_consent.reporter",
@@ -65,10 +81,12 @@ __all__ = [
     "ConfigFileError",
     "ConsentValueError",
     "Decision",
+    "FileChange",
     "Policy",
     "PolicyError",
     "ReportError",
     "ReportInvalid",
+    "RunConfig",
     "SchemaError",
     "Session",
     "UsageConsentError",
@@ -76,6 +94,8 @@ __all__ = [
     "embedded_policy",
     "explain",
     "load_policy",
+    "remove_consent",
+    "set_consent",
     "start_session",
     "validate_report",
     "write_consent",

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from usage_consent.policy import embedded_policy, policy_to_toml
+from usage_consent.policy import embedded_policy
+from usage_consent.policy._load import policy_to_toml
 from usage_consent.schemas import _model as model_module
 from usage_consent.schemas import _registry as registry
 from usage_consent.schemas._versions import current_version

@@ -322,7 +322,7 @@ def test_the_sandbox_writes_in_the_hosts_format_and_its_reports_arrive(home, pro
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_the_endpoint_key_is_read_from_the_config_file_whatever_its_format(home, project, fmt):
     """A user's endpoint override in a TOML, INI or JSON config file (in the consent key's section) is used."""
-    from usage_consent.policy import write_config_keys
+    from usage_consent.policy._config_write import write_config_keys
 
     policy_file = released(home, project)
     policy_file.write_text(policy_text(fmt))

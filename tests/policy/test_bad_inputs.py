@@ -10,8 +10,8 @@ import os
 import pytest
 from helpers import one_line_error, without_file_override
 
-from usage_consent.policy import decide, parse_policy, policy_to_toml
-from usage_consent.policy._load import embedded_policy
+from usage_consent.policy import decide
+from usage_consent.policy._load import embedded_policy, parse_policy, policy_to_toml
 
 BAD_ENV = [
     ("maybe", "maybe"),

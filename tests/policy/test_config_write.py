@@ -345,7 +345,7 @@ enabled = false
 def test_a_config_file_too_deep_to_write_back_is_unusable(home):
     """A TOML config with a 400-deep array is unusable (decide off), and `config set`/`write_consent` name it with
     a ConfigFileError, never a RecursionError."""
-    from usage_consent.policy import parse_policy
+    from usage_consent.policy._load import parse_policy
 
     policy_file = home.root / "policy.toml"
     only_toml = TWO_FILES.replace('[[sources]]\nname = "config_file"\nkind = "config_file"\nwritable = true\n', "")

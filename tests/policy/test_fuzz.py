@@ -23,15 +23,8 @@ from fuzz_inputs import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from usage_consent.policy import (
-    PolicyError,
-    UsageConsentError,
-    decide,
-    embedded_policy,
-    parse_policy,
-    policy_to_toml,
-    write_consent,
-)
+from usage_consent.policy import PolicyError, UsageConsentError, decide, embedded_policy, write_consent
+from usage_consent.policy._load import parse_policy, policy_to_toml
 from usage_consent.policy._state import StateFile
 
 pytestmark = pytest.mark.slow  # thousands of hypothesis examples, some through the real command

@@ -179,7 +179,8 @@ def test_first_notice_is_short_and_names_the_hosts_commands(home):
 @pytest.mark.slow
 def test_notice_disabled_by_the_policy(home, tmp_path):
     """[notice] enabled = false: nothing is shown or recorded, and the notice source is unset."""
-    from usage_consent.policy import embedded_policy, policy_to_toml
+    from usage_consent.policy import embedded_policy
+    from usage_consent.policy._load import policy_to_toml
 
     text = policy_to_toml(embedded_policy()).replace("[notice]\nenabled = true", "[notice]\nenabled = false")
     policy = tmp_path / "silent.toml"
@@ -194,7 +195,8 @@ def test_notice_disabled_by_the_policy(home, tmp_path):
 @pytest.mark.slow
 def test_policy_without_commands_names_usage_consent(home, tmp_path):
     """A policy without [commands] names the usage-consent command's own equivalents."""
-    from usage_consent.policy import embedded_policy, policy_to_toml
+    from usage_consent.policy import embedded_policy
+    from usage_consent.policy._load import policy_to_toml
 
     text = policy_to_toml(embedded_policy())
     start = text.index("\n[commands]\n")

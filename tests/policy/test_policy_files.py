@@ -9,7 +9,8 @@ import pytest
 from helpers import HUGE
 
 from usage_consent.cli._policy_cmd import policy_json_schema
-from usage_consent.policy import PolicyError, decide, embedded_policy, load_policy, parse_policy, policy_to_toml
+from usage_consent.policy import PolicyError, decide, embedded_policy, load_policy
+from usage_consent.policy._load import parse_policy, policy_to_toml
 
 GOOD = policy_to_toml(embedded_policy())
 REPO = Path(__file__).resolve().parents[2]
@@ -178,7 +179,8 @@ def test_policy_check_names_the_file_without_a_traceback(home, content, text):
 def test_policy_path_that_is_not_absolute_is_refused(home, tmp_path, monkeypatch, path):
     """Issue 8 reproduction: A policy whose state file is not absolute once expanded is off, names the path, writes
     nothing in the cwd."""
-    from usage_consent.policy import embedded_policy, parse_policy, policy_to_toml
+    from usage_consent.policy import embedded_policy
+    from usage_consent.policy._load import parse_policy, policy_to_toml
 
     text = policy_to_toml(embedded_policy()).replace('"~/.skyplane/usage_stats_state.json"', json.dumps(path))
     policy = parse_policy(text, "relative.toml")

@@ -10,7 +10,8 @@ import threading
 import pytest
 
 from usage_consent import _run as run
-from usage_consent.policy import decide, embedded_policy, explain, parse_policy
+from usage_consent.policy import decide, embedded_policy, explain
+from usage_consent.policy._load import parse_policy
 from usage_consent.policy._model import SOURCE_KINDS
 from usage_consent.policy._sources import KINDS
 

@@ -10,7 +10,8 @@ import tomllib
 
 import pytest
 
-from usage_consent.policy import ConsentValueError, decide, embedded_policy, explain, parse_policy, policy_to_toml
+from usage_consent.policy import ConsentValueError, decide, embedded_policy, explain
+from usage_consent.policy._load import parse_policy, policy_to_toml
 
 BASE = """
 app = "demo"

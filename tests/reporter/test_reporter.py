@@ -172,6 +172,47 @@ def test_endpoints_from_the_config_file(home, server, config, expected):
         second.stop()
 
 
+def _without_endpoint():
+    """The embedded policy as a host that wrote no ``[reporter]`` endpoint nor deletion contact."""
+    import tomli_w
+
+    from usage_consent.policy import embedded_policy
+    from usage_consent.policy._load import parse_policy
+
+    data = embedded_policy().model_dump(mode="json", exclude_none=True)
+    for key in ("endpoint", "deletion_contact"):
+        data["reporter"].pop(key)
+    return parse_policy(tomli_w.dumps(data), "host.toml")
+
+
+def test_a_policy_without_an_endpoint_sends_nowhere_and_keeps_the_record(home, connections):
+    """A host policy that names no endpoint sends nothing (no connection at all, Skyplane's collector
+    least of all) and still keeps the local copy of every report."""
+    policy = _without_endpoint()
+    assert policy.reporter.endpoint is None and policy.reporter.deletion_contact is None
+    home.write_config({"usage_stats": True})
+    home.mark_notice_shown()
+    with connections.watch():
+        decision = decide(policy)
+        assert decision.mode == "on" and decision.endpoints == ()
+        session = start_session(decision, **TRANSFER)
+        session.report(stats=STATS)
+        wait(5)
+    assert list(connections) == []
+    record = usage(home) / session.client_id / session.session_id / "usage_stats.json"
+    assert json.loads(record.read_text())["stats"] == STATS
+
+
+def test_a_policy_without_an_endpoint_sends_where_the_user_config_says(home, server):
+    """Without a policy endpoint, an endpoint the user's config file names is still used."""
+    opt_in(home, server.url)
+    decision = decide(_without_endpoint())
+    assert decision.endpoints == (server.url,)
+    start_session(decision, **TRANSFER).report(stats=STATS)
+    wait(5)
+    assert server.connections == 1
+
+
 def test_records_are_kept_for_a_bounded_number_of_sessions(home, server):
     """With keep_sessions = 3, the oldest records are removed as new ones come."""
     policy = policy_with(keep_sessions=3)

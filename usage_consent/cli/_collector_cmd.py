@@ -60,7 +60,7 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = collector.CollectorSettings(
         db_url=args.db or defaults.db_url, host=args.host, port=args.port, schema_name=policy.schema_name,
         schemas_dir=locations(policy).schemas_dir,
-        deletion_contact=policy.reporter.deletion_contact, max_body=args.max_body, min_clients=args.min_clients,
+        max_body=args.max_body, min_clients=args.min_clients,
         retain_days=args.retain_days, request_timeout_s=args.request_timeout)
     return collector.serve(settings)
 

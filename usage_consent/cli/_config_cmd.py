@@ -8,17 +8,10 @@ import sys
 
 from usage_consent._locations import display, locations
 from usage_consent.errors import ConsentValueError, UsageConsentError
-from usage_consent.policy import (
-    MODE_TO_JSON,
-    Decision,
-    StateFile,
-    config_target,
-    explain,
-    read_consent,
-    remove_consent,
-    set_consent,
-    target_spec,
-)
+from usage_consent.policy import Decision, explain, remove_consent, set_consent
+from usage_consent.policy._config_write import MODE_TO_JSON, read_consent
+from usage_consent.policy._sources.config_file import config_target, target_spec
+from usage_consent.policy._state import StateFile
 
 __all__ = ["register", "run_get", "run_set", "run_unset"]
 

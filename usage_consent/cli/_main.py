@@ -30,7 +30,7 @@ def _policy_argument(value: str) -> str:
     """``--policy``'s value: a file or a shipped name; an empty one is bad usage (it would silently
     mean the embedded policy)."""
     if not value.strip():
-        from usage_consent.policy import SHIPPED
+        from usage_consent.policy._load import SHIPPED
 
         raise argparse.ArgumentTypeError(f"must name a policy file or a shipped policy ({', '.join(SHIPPED)}); "
                                          f"got {value!r}")

@@ -7,21 +7,14 @@ import json
 import sys
 
 from usage_consent._locations import display, locations
-from usage_consent.policy import (
-    MODE_TO_JSON,
-    UNCHANGED,
-    Decision,
-    Policy,
-    StateFile,
-    config_target,
-    explain,
-    notice_commands,
-    notice_status,
-    read_consent,
-    render_notice,
-    show_notice,
-    write_consent,
-)
+from usage_consent.policy import Decision, Policy, explain, write_consent
+from usage_consent.policy._config_write import MODE_TO_JSON, read_consent
+from usage_consent.policy._notice import commands as notice_commands
+from usage_consent.policy._notice import render as render_notice
+from usage_consent.policy._notice import show as show_notice
+from usage_consent.policy._notice import status as notice_status
+from usage_consent.policy._sources.config_file import config_target
+from usage_consent.policy._state import UNCHANGED, StateFile
 
 __all__ = ["register", "run_history", "run_init", "run_notice"]
 

@@ -7,7 +7,8 @@ import json
 import sys
 
 from usage_consent.errors import PolicyError
-from usage_consent.policy import Policy, load_policy, policy_to_toml
+from usage_consent.policy import Policy, load_policy
+from usage_consent.policy._load import policy_to_toml
 
 __all__ = ["policy_json_schema", "register", "run_check", "run_json_schema", "run_show"]
 
@@ -52,7 +53,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def _missing_relative_paths(file: str, policy: Policy) -> list[tuple[str, str]]:
     """Each path the file writes relative to itself that does not exist (a shipped policy has none)."""
-    from usage_consent.policy import SHIPPED
+    from usage_consent.policy._load import SHIPPED
     from usage_consent.policy._paths import missing_relative, relative_paths
 
     if file in SHIPPED:

@@ -80,8 +80,12 @@ def run_forget(args: argparse.Namespace) -> int:
                   "it will be retried, keeping the old id until then")
         else:
             print(f"no deletion at {deletion.endpoint}: {deletion.detail}; ask by email (below)")
-    if done.old_id and (not done.deletions or any(d.outcome != "confirmed" for d in done.deletions)):
+    unconfirmed = not done.deletions or any(d.outcome != "confirmed" for d in done.deletions)
+    if done.old_id and unconfirmed and policy.reporter.deletion_contact:
         print(f"to have data sent under it deleted where no deletion was confirmed, email "
               f"{policy.reporter.deletion_contact} quoting that id")
+    elif done.old_id and unconfirmed:
+        print(f"to have data sent under it deleted where no deletion was confirmed, ask {policy.app}'s "
+              "maintainers quoting that id (the policy names no deletion contact)")
     print("a new client_id will be used from now on")
     return 0

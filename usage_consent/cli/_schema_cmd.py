@@ -49,7 +49,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _root(args: argparse.Namespace) -> Path | None:
     if args.schemas_dir:
         return args.schemas_dir
-    from usage_consent.policy import schemas_root
+    from usage_consent.policy._notice_state import schemas_root
 
     return schemas_root(args.policy_model)
 

@@ -76,7 +76,7 @@ GROUP_HELP = "anonymous usage statistics: why they are on or off, what was sent,
 
 
 def _load(policy: PolicyLike) -> Policy:
-    from usage_consent.policy import policy_from
+    from usage_consent.policy._load import policy_from
 
     return policy_from(policy)
 

@@ -23,7 +23,6 @@ class CollectorSettings:
     port: int = 8080
     schema_name: str = "usage_stats"
     schemas_dir: str | None = None  # a host's own schemas folder (the policy's); None: the packaged ones
-    deletion_contact: str = "admin@skyplane.org"
     max_body: int = 1 << 20
     min_clients: int = 5
     retain_days: int = 365

@@ -73,8 +73,10 @@ def resolve_endpoints(policy: Policy, config: dict | None, config_path: str,
         where = f"{shown}: key {settings.endpoint_key!r}"
     else:
         where = "policy: reporter.endpoint"
-    problem = endpoint_problem(primary)
-    if problem:
+    problem = None if primary is None else endpoint_problem(primary)
+    if primary is None:
+        pass  # the policy names no endpoint (and the config file none): nothing to send to
+    elif problem:
         log.warning("%s %s; got %.80r; reports are not sent there", where, problem, redacted(primary))
     else:
         chosen.append(primary)

@@ -249,7 +249,9 @@ class Commands(_Strict):
 class ReporterSettings(_Strict):
     """Where and how reports are sent, and how long local records and pending reports are kept."""
 
-    endpoint: str = Field(default="https://usage-stats.skyplane.org/v1/report", min_length=1, max_length=2048)
+    endpoint: str | None = Field(default=None, min_length=1, max_length=2048, description=(
+        "Where reports are sent (https://; http:// only to loopback). None: the policy names no endpoint "
+        "and nothing is sent unless the user's config file names one (endpoint_key); records are kept."))
     connect_timeout_s: float = Field(default=1.0, gt=0, le=30)
     read_timeout_s: float = Field(default=2.0, gt=0, le=60)
     exit_wait_s: float = Field(default=2.0, ge=0, le=30)
@@ -258,7 +260,9 @@ class ReporterSettings(_Strict):
     retry_max_age_days: float = Field(default=7.0, gt=0, le=365)
     max_response_bytes: int = Field(default=65536, ge=0, le=1 << 24)
     client_id: Literal["persistent", "per_session"] = "persistent"
-    deletion_contact: str = Field(default="admin@skyplane.org", min_length=1, max_length=200)
+    deletion_contact: str | None = Field(default=None, min_length=1, max_length=200, description=(
+        "Whom `forget` tells the user to ask where no collector confirmed a deletion (an email address "
+        "or a page). None: the host names none."))
     endpoint_key: str = "usage_stats_endpoint"
     additional_endpoints_key: str = "usage_stats_additional_endpoints"
 

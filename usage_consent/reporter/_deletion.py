@@ -23,7 +23,8 @@ from usage_consent._clock import now_ms
 from usage_consent._files.atomic import TRANSFER_LOCK_WAIT_S
 from usage_consent._locations import locations
 from usage_consent.errors import UsageConsentError
-from usage_consent.policy import UNCHANGED, Policy, StateFile
+from usage_consent.policy import Policy
+from usage_consent.policy._state import UNCHANGED, StateFile
 
 __all__ = ["ACCEPTED", "MAX_CLIENTS", "PENDING", "Deletion", "deletion_url", "queue_all", "remember_accepted",
            "retry_once", "send_all"]

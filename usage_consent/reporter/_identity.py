@@ -46,7 +46,7 @@ def store_client_id(state_file: str, chosen: str, proposed: dict[str, str],
                     wait: float = TRANSFER_LOCK_WAIT_S) -> str:
     """Store ``chosen`` as this installation's id unless another run stored one first; returns
     the id that is kept. Raises LockBusy when the state file's lock is busy beyond ``wait``."""
-    from usage_consent.policy import StateFile
+    from usage_consent.policy._state import StateFile
 
     def create(data: dict[str, Any]) -> str:
         kept = known_client_id(data)
@@ -63,7 +63,7 @@ def store_client_id(state_file: str, chosen: str, proposed: dict[str, str],
 def rotate_client_id(state_file: str, also: Callable[[dict[str, Any]], None] | None = None) -> str | None:
     """Replace the client id with a new one; returns the old one (None if there was none).
     ``also`` changes the state in the same write (forget queues its deletion requests)."""
-    from usage_consent.policy import StateFile
+    from usage_consent.policy._state import StateFile
 
     old: list[Any] = []
 

@@ -50,7 +50,7 @@ def owned_problems(host: Mapping[str, Any]) -> list[str]:
 
 def schema_problems(report: Mapping[str, Any], policy: Policy) -> list[str]:
     """Every way ``report`` breaks the policy's schema (the version it names), each with its JSON path."""
-    from usage_consent.policy import schemas_root
+    from usage_consent.policy._notice_state import schemas_root
     from usage_consent.schemas import _registry as registry
 
     return registry.problems(dict(report), policy.schema_name, report.get("schema_version"), schemas_root(policy))
@@ -73,7 +73,8 @@ def validate_report(fields: Any = None, policy: Policy | None = None, **more: An
     """Every problem a host's report would have, each with its JSON path
     (``options.solver: 'x' is not one of [...]``); ``[]`` when it is valid. Synchronous; writes
     and sends nothing. ``fields`` is what the host would pass to ``session.report()``."""
-    from usage_consent.policy import embedded_policy, schemas_root
+    from usage_consent.policy import embedded_policy
+    from usage_consent.policy._notice_state import schemas_root
     from usage_consent.reporter._identity import new_id
     from usage_consent.schemas._versions import current_version
 

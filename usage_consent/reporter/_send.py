@@ -130,7 +130,7 @@ def send_report(decision: Decision, url: str, body: bytes, sender: Sender | None
     ``sender``: whose sessions and resting endpoints to use (the process's by default)."""
     if not decision.send_allowed:
         raise ReportError(f"not sent: usage stats are {decision.mode}", layer="reporter", value=decision.mode)
-    from usage_consent.policy import endpoint_problem
+    from usage_consent.policy._endpoints import endpoint_problem
 
     if url not in decision.endpoints or endpoint_problem(url):
         raise ReportError(f"not sent: {url!r} is not an endpoint this decision allows", layer="reporter", value=url)
@@ -195,7 +195,7 @@ def send_deletion(policy: Policy, url: str, sender: Sender | None = None) -> tup
     no redirect followed, no proxy for plain http; returns the outcome and the start of the answer.
     ``sent``: 2xx; ``dropped``: any other answer (the caller tells 404/405 apart) or a refused URL;
     ``failed``: network error or 5xx, to retry later. ``sender``: as for send_report."""
-    from usage_consent.policy import endpoint_problem
+    from usage_consent.policy._endpoints import endpoint_problem
 
     problem = endpoint_problem(url)
     if problem:

@@ -15,7 +15,7 @@ from usage_consent._context import Context
 from usage_consent._files.jsonfile import stat_key
 from usage_consent._files.tempdirs import UnsafePath
 from usage_consent.errors import ReportError, ReportInvalid, UsageConsentError
-from usage_consent.policy import StateFile  # the session reads the state file on the transfer's thread
+from usage_consent.policy._state import StateFile  # the session reads the state file on the transfer's thread
 from usage_consent.reporter import _deletion as deletion
 from usage_consent.reporter import _identity as identity
 from usage_consent.reporter import _payload as payload
@@ -25,7 +25,8 @@ from usage_consent.reporter._spool import Spool, Written
 from usage_consent.reporter._store import Store, set_outcome
 
 if TYPE_CHECKING:
-    from usage_consent.policy import Decision, NoticeState
+    from usage_consent.policy import Decision
+    from usage_consent.policy._notice_state import NoticeState
 
 __all__ = ["STAGES", "Session", "error_class", "start_session"]
 
@@ -247,7 +248,7 @@ def start_session(decision: Decision, **fields: Any) -> Session:
         else:
             client_id, new = identity.needs_storing(state_file, state, reporter.proposed,
                                                     policy.reporter.client_id == "per_session")
-        from usage_consent.policy import notice_status
+        from usage_consent.policy._notice import status as notice_status
 
         session = Session(decision, client_id, identity.new_id(), fields, notice_status(policy, state), context)
         if new and not reporter.lanes.submit(lambda: _store_client_id(session, state_file, client_id), wait, "write",

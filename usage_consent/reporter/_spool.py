@@ -111,7 +111,7 @@ class Spool:
             self.clear(client_id, session_id)
             return False
         if not fresh:
-            from usage_consent.policy import notice_status
+            from usage_consent.policy._notice import status as notice_status
 
             version = status.get("schema_version")
             shown = notice_status(self.decision.policy).shown_version

@@ -26,7 +26,7 @@ SETTLE_S = 10.0  # at its end a sandbox waits this long for its background jobs,
 
 
 def _policy(policy: Policy | PolicySource | None) -> Policy:
-    from usage_consent.policy import policy_from
+    from usage_consent.policy._load import policy_from
 
     return policy_from(policy)
 
@@ -111,14 +111,14 @@ class Sandbox:
     @property
     def config_file(self) -> Path:
         """The policy's writable config file (the one ``config set`` writes)."""
-        from usage_consent.policy import config_target
+        from usage_consent.policy._sources.config_file import config_target
 
         return Path(config_target(self.policy)[0])
 
     def write_config(self, **keys: Any) -> Path:
         """Set keys in the policy's writable config file, in its format (JSON, INI or TOML) and in
         the section that holds the consent key; the others are kept."""
-        from usage_consent.policy import write_config_keys
+        from usage_consent.policy._config_write import write_config_keys
 
         return Path(write_config_keys(keys, self.policy))
 
