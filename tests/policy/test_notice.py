@@ -220,3 +220,20 @@ def test_policy_without_notice_says_so(home, command, said, not_said):
     result = home.run("--policy", RAY, *command)
     assert result.returncode == 0, result.stderr
     assert said in result.stdout and not_said not in result.stdout
+
+
+def test_a_one_paragraph_body_names_where_reports_are_kept_in_the_short_notice(home):
+    """A notice without a summary whose body is one paragraph naming ``{record_dir}``: the short
+    notice shows the folder, never the placeholder."""
+    import tomli_w
+
+    from usage_consent.policy import embedded_policy
+    from usage_consent.policy._load import parse_policy
+    from usage_consent.policy._notice import render_short
+
+    data = embedded_policy().model_dump(mode="json", exclude_none=True)
+    data["notice"].pop("summary", None)
+    data["notice"]["body"] = "Anonymous usage statistics are collected; every report is kept under {record_dir}."
+    text = render_short(parse_policy(tomli_w.dumps(data), "host.toml"))
+    assert "{record_dir}" not in text
+    assert "kept under ~/tmp/skyplane/usage." in " ".join(text.split())

@@ -80,6 +80,11 @@ def _changes(policy: Policy, since: int | None, version: int, where: Locations) 
             *(changes.lines() if changes else ["  (the list of changes is not available)"])]
 
 
+def _body(policy: Policy, record_dir: str) -> str:
+    """The notice's body with ``{record_dir}`` replaced by where reports are kept."""
+    return policy.notice.body.strip("\n").replace("{record_dir}", record_dir)
+
+
 def render_short(policy: Policy, since: int | None = None, where: Locations | None = None) -> str:
     """The notice a user first sees: at most 15 lines of at most 100 columns (then, on a re-notice,
     what changed): what is collected and why, how to opt out, where every report is kept, and the
@@ -90,7 +95,7 @@ def render_short(policy: Policy, since: int | None = None, where: Locations | No
 
     where = _where(policy, where)
     head, version = _head(policy, where)
-    said = policy.notice.summary or policy.notice.body.strip("\n").split("\n\n")[0]
+    said = policy.notice.summary or _body(policy, where.display(where.records_root)).split("\n\n")[0]
     summary = textwrap.wrap(" ".join(said.split()), WIDTH)[:3]
     named = commands(policy)
     written = where.display(config_target(policy, where)[0])
@@ -115,7 +120,7 @@ def render(policy: Policy, since: int | None = None, where: Locations | None = N
     head, version = _head(policy, where)
     listed = fields(load(policy.schema_name, None, schemas_root(policy, where)))
     width = min(max(len(path) for path in listed), 34)
-    lines = [head, "", policy.notice.body.strip("\n").replace("{record_dir}", where.records_root), "",
+    lines = [head, "", _body(policy, where.records_root), "",
              f"What is collected ({policy.schema_name} v{version}):"]
     lines += [f"  {path.ljust(width)}  {description}" for path, (description, _) in listed.items()]
     return "\n".join(lines + _changes(policy, since, version, where)) + "\n"
