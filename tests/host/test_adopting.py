@@ -1,4 +1,4 @@
-"""Adopting usage-consent in a host (issue 18): policy-relative paths, a policy given as a path, str or
+"""Adopting usage-consent in a host: policy-relative paths, a policy given as a path, str or
 resource, schema_model and schema init, BaseReport, the sandbox in the host's config format, new-host."""
 
 from __future__ import annotations
