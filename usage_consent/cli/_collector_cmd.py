@@ -8,30 +8,7 @@ import sys
 
 from usage_consent.errors import UsageConsentError
 
-__all__ = ["register", "run_migrate", "run_serve"]
-
-DB_HELP = "sqlite:///PATH (default: sqlite:///usage-collector.sqlite3 here) or postgresql://USER@HOST/DB"
-
-
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("collector", help="run a collector: ingest, deletion, the open map")
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    serve = actions.add_parser("serve", help="serve the collector (migrates the database first)")
-    serve.add_argument("--db", help=DB_HELP)
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0: any free port)")
-    serve.add_argument("--policy", dest="serve_policy", metavar="FILE|NAME",
-                       help="the policy whose schemas reports must follow (default: the embedded one)")
-    serve.add_argument("--max-body", type=int, default=1 << 20, help="bytes of one request body (default 1 MiB)")
-    serve.add_argument("--min-clients", type=int, default=5,
-                       help="the map shows a pair once this many distinct clients sent it (default 5)")
-    serve.add_argument("--retain-days", type=int, default=365, help="raw reports are kept this long (default 365)")
-    serve.add_argument("--request-timeout", type=float, default=10.0,
-                       help="seconds for a request to arrive whole, else its connection is cut (default 10)")
-    serve.set_defaults(run=run_serve)
-    migrate = actions.add_parser("migrate", help="bring the database to the newest schema revision")
-    migrate.add_argument("--db", help=DB_HELP)
-    migrate.set_defaults(run=run_migrate)
+__all__ = ["run_migrate", "run_serve"]
 
 
 def _collector():  # -> the usage_consent.collector package, its extra checked

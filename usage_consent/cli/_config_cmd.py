@@ -13,22 +13,7 @@ from usage_consent.policy._config_write import MODE_TO_JSON, read_consent
 from usage_consent.policy._sources.config_file import config_target, target_spec
 from usage_consent.policy._state import StateFile
 
-__all__ = ["register", "run_get", "run_set", "run_unset"]
-
-
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("config", help="read or change the consent key in the config file")
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    setter = actions.add_parser("set", help="write the key (true/false, 1/0, yes/no, on/off, local)")
-    setter.add_argument("key")
-    setter.add_argument("value")
-    setter.set_defaults(run=run_set)
-    getter = actions.add_parser("get", help="print the file's value, or unset")
-    getter.add_argument("key")
-    getter.set_defaults(run=run_get)
-    unsetter = actions.add_parser("unset", help="remove the key from the file")
-    unsetter.add_argument("key")
-    unsetter.set_defaults(run=run_unset)
+__all__ = ["run_get", "run_set", "run_unset"]
 
 
 def _check_key(args: argparse.Namespace) -> None:

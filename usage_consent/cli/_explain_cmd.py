@@ -10,17 +10,7 @@ import sys
 
 from usage_consent.policy import ConsentValueError, decide, explain
 
-__all__ = ["register", "run_decide", "run_explain"]
-
-
-def register(commands: argparse._SubParsersAction) -> None:
-    for name, helptext, run in (
-        ("explain", "show the decision and what every source said; changes no file", run_explain),
-        ("decide", "take the decision for a transfer starting now; print on, off or local", run_decide),
-    ):
-        parser = commands.add_parser(name, help=helptext)
-        parser.add_argument("--json", action="store_true", help="print one JSON object")
-        parser.set_defaults(run=run)
+__all__ = ["run_decide", "run_explain"]
 
 
 def run_decide(args: argparse.Namespace) -> int:

@@ -16,18 +16,7 @@ from usage_consent.policy._notice import status as notice_status
 from usage_consent.policy._sources.config_file import config_target
 from usage_consent.policy._state import UNCHANGED, StateFile
 
-__all__ = ["register", "run_history", "run_init", "run_notice"]
-
-
-def register(commands: argparse._SubParsersAction) -> None:
-    commands.add_parser("notice", help="print the notice for the current schema (not recorded)").set_defaults(
-        run=run_notice)
-    commands.add_parser("init", help="first run: show and record the notice, default usage_stats to true, "
-                        "say the state").set_defaults(
-        run=run_init)
-    history = commands.add_parser("history", help="the notices shown and choices made, oldest first")
-    history.add_argument("--json", action="store_true", help="print a JSON list")
-    history.set_defaults(run=run_history)
+__all__ = ["run_history", "run_init", "run_notice"]
 
 
 def run_notice(args: argparse.Namespace) -> int:

@@ -10,21 +10,7 @@ from usage_consent.errors import PolicyError
 from usage_consent.policy import Policy, load_policy
 from usage_consent.policy._load import policy_to_toml
 
-__all__ = ["policy_json_schema", "register", "run_check", "run_json_schema", "run_show"]
-
-
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("policy", help="show or check a consent policy")
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    shower = actions.add_parser("show", help="print the effective policy as TOML")
-    shower.add_argument("--json", action="store_true", help="print it as JSON instead")
-    shower.set_defaults(run=run_show)
-    checker = actions.add_parser("check", help="validate a policy file")
-    checker.add_argument("file")
-    checker.set_defaults(run=run_check)
-    actions.add_parser(
-        "json-schema", help="print the JSON Schema of policy files (for editors)"
-    ).set_defaults(run=run_json_schema)
+__all__ = ["policy_json_schema", "run_check", "run_json_schema", "run_show"]
 
 
 def run_show(args: argparse.Namespace) -> int:

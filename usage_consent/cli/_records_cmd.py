@@ -9,22 +9,7 @@ import sys
 from usage_consent.errors import ReportError
 from usage_consent.reporter._store import forget, list_records, record_path, show_record, usage_root
 
-__all__ = ["register", "run_forget", "run_list", "run_path", "run_show"]
-
-
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("records", help="the local copy of every report")
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    lister = actions.add_parser("list", help="sessions with time, mode and send status")
-    lister.add_argument("--json", action="store_true")
-    lister.set_defaults(run=run_list)
-    shower = actions.add_parser("show", help="the exact JSON of one report (the newest by default)")
-    shower.add_argument("session_id", nargs="?")
-    shower.set_defaults(run=run_show)
-    actions.add_parser("path", help="where reports are kept").set_defaults(run=run_path)
-    commands.add_parser(
-        "forget", help="delete local records and pending reports; start a new client id"
-    ).set_defaults(run=run_forget)
+__all__ = ["run_forget", "run_list", "run_path", "run_show"]
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -18,32 +18,7 @@ from usage_consent.schemas._versions import current_version, list_versions
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["register", "run_bump", "run_check", "run_diff", "run_init", "run_list", "run_show"]
-
-
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("schema", help="list, show, compare and release usage-stats schemas")
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--schemas-dir", type=Path, metavar="DIR", help="folder holding <name>/v<N>.json")
-    actions.add_parser("list", parents=[common], help="released versions").set_defaults(run=run_list)
-    show = actions.add_parser("show", parents=[common], help="one version's JSON Schema")
-    show.add_argument("version", nargs="?", type=int)
-    show.set_defaults(run=run_show)
-    differ = actions.add_parser("diff", parents=[common], help="fields added, removed, changed from A to B")
-    differ.add_argument("a", type=int)
-    differ.add_argument("b", type=int)
-    differ.set_defaults(run=run_diff)
-    for action, helptext, run in (("init", "release the host's model as v1 (refused when one exists)", run_init),
-                                  ("check", "fail when the model differs from the newest release", run_check),
-                                  ("bump", "release the model as the next version", run_bump)):
-        sub = actions.add_parser(action, parents=[common], help=helptext)
-        sub.add_argument("--model", metavar="MODULE:CLASS",
-                         help="the model (MODULE:CLASS or FILE.py:CLASS; default: the policy's schema_model)")
-        if action == "bump":
-            sub.add_argument("--changelog", type=Path, metavar="FILE",
-                             help="where the release is recorded (default: CHANGELOG.md in the schemas folder)")
-        sub.set_defaults(run=run)
+__all__ = ["run_bump", "run_check", "run_diff", "run_init", "run_list", "run_show"]
 
 
 def _root(args: argparse.Namespace) -> Path | None:

@@ -21,11 +21,11 @@ import sys
 from pathlib import Path
 from string import Template
 
+from usage_consent.cli._commands import CLIS
 from usage_consent.errors import UsageConsentError
 
-__all__ = ["CLIS", "name_problem", "register", "run_new_host", "write_host"]
+__all__ = ["CLIS", "name_problem", "run_new_host", "write_host"]
 
-CLIS = ("argparse", "click", "typer")
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 MAX_NAME = 40
 TEMPLATES = Path(__file__).parent / "templates"
@@ -56,15 +56,6 @@ def name_problem(name: str) -> str | None:
     if keyword.iskeyword(package) or package in sys.stdlib_module_names or package in TAKEN:
         return f"{name!r} is not a tool name here: its package {package!r} would hide a Python module of that name"
     return None
-
-
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("new-host", help="write a complete, working host package for a tool called NAME")
-    parser.add_argument("name", metavar="NAME", help="the tool's command (its package: NAME with - as _)")
-    parser.add_argument("--dir", type=Path, metavar="DIR", help="where to write it (default: ./NAME); must not exist "
-                        "or be empty")
-    parser.add_argument("--cli", choices=CLIS, default="argparse", help="the command-line library (default: argparse)")
-    parser.set_defaults(run=run_new_host)
 
 
 def run_new_host(args: argparse.Namespace) -> int:
