@@ -138,16 +138,26 @@ def _values(node: dict[str, Any]) -> tuple[Any, ...] | None:
     return None
 
 
-def _shape(node: dict[str, Any]) -> _Shape:
-    options = [option for option in node.get("anyOf", []) if isinstance(option, dict)]
-    kept = [option for option in options if option.get("type") != "null"]
+def _nullable(node: dict[str, Any], options: list[dict[str, Any]], kept: list[dict[str, Any]]) -> bool:
+    """Whether ``node`` allows null: a null alternative, null among its values, or "null" in its types."""
     named = node.get("type")
-    nullable = len(kept) < len(options) or None in node.get("enum", ()) or (isinstance(named, list) and "null" in named)
+    return len(kept) < len(options) or None in node.get("enum", ()) or (isinstance(named, list) and "null" in named)
+
+
+def _merged(node: dict[str, Any], kept: list[dict[str, Any]]) -> dict[str, Any]:
+    """``node`` with its one non-null alternative folded in (or its non-null alternatives kept)."""
     merged = {k: v for k, v in node.items() if k != "anyOf"}
     if len(kept) == 1:
         merged.update(kept[0])
     elif kept:
         merged["anyOf"] = kept
+    return merged
+
+
+def _shape(node: dict[str, Any]) -> _Shape:
+    options = [option for option in node.get("anyOf", []) if isinstance(option, dict)]
+    kept = [option for option in options if option.get("type") != "null"]
+    merged = _merged(node, kept)
     alternatives = merged.get("anyOf", [])
     kind = " | ".join(dict.fromkeys(t for t in map(_type, alternatives) if t)) or _type(merged)
     values = _values(merged)
@@ -155,7 +165,7 @@ def _shape(node: dict[str, Any]) -> _Shape:
     if alternatives and values is None:
         other["anyOf"] = alternatives
     items = merged.get("items")
-    return _Shape(kind, values, bool(nullable), {k: merged[k] for k in BOUNDS if k in merged},
+    return _Shape(kind, values, _nullable(node, options, kept), {k: merged[k] for k in BOUNDS if k in merged},
                   _shape(items) if isinstance(items, dict) else None, json.dumps(other, sort_keys=True))
 
 
