@@ -127,7 +127,8 @@ def test_relative_cwd_reads_from_the_working_folder(home, monkeypatch, tmp_path)
 
 
 @pytest.mark.parametrize("key", ['path = "${X}/m.json"', 'path = "{config_dir}/m.json"',
-                                 'path = "/m"\nrelative = "cwd"', 'path = "/m"\nwhen = { env_present = "X" }', 'path = "/m"\nunless = { ci = true }'],
+                                 'path = "/m"\nrelative = "cwd"',
+                                 'path = "/m"\nwhen = { env_present = "X" }', 'path = "/m"\nunless = { ci = true }'],
                          ids=["variable", "config-dir", "relative-cwd", "when-variable", "unless-ci"])
 def test_managed_source_takes_nothing_a_user_controls(key):
     """A managed source with a variable, the working folder or a condition on a variable is refused."""

@@ -91,11 +91,9 @@ def read_file_value(policy: Policy, spec: FileSpec, where: Locations | None = No
     located = located or locate(policy, spec, where)
     path = located.path or ""
     fmt = file_format(path, spec.format)
-    key = MODE_LINE_VALUE if fmt == "mode_line" else spec.key or policy.key
+    key, location = _key_and_location(policy, spec, fmt, display(path))
     options = options_of(spec)
     section = section_name(spec.section, options.ini) if spec.section else None
-    shown_key = "" if fmt == "mode_line" else f": {spec.section + '.' if spec.section else ''}{key}"
-    location = f"{display(path)}{shown_key}"
     notes = located.notes
     try:
         data = read_mapping(path, fmt, layer=spec.name, unique=(spec.section, key) if spec.section else (key,),
@@ -116,13 +114,26 @@ def read_file_value(policy: Policy, spec: FileSpec, where: Locations | None = No
     mode = parse_value(value, fmt, accept_local)
     date = data.get(MODE_LINE_DATE) if fmt == "mode_line" and data else None
     if mode is None:
-        allowed = accepted(fmt, accept_local)
-        in_section = f"[{spec.section}] " if spec.section else ""
-        named = "its value" if fmt == "mode_line" else f"{in_section}key {key!r}"
-        bad = ConfigFileError(f"{display(path)}: {named} must be {allowed}; got {raw}",
-                              layer=spec.name, path=path, key=key, value=value, accepted=allowed)
+        bad = _bad_value(spec, fmt, key, display(path), path, value, raw, accept_local)
         return FileReading(path, fmt, key, location, data, raw, value, problem=bad, notes=notes)
     return FileReading(path, fmt, key, location, data, raw, value, mode, notes=notes, date=date)
+
+
+def _key_and_location(policy: Policy, spec: FileSpec, fmt: FileFormat, shown: str) -> tuple[str, str]:
+    """The key read (a mode_line file has one value) and the location the trace shows."""
+    key = MODE_LINE_VALUE if fmt == "mode_line" else spec.key or policy.key
+    shown_key = "" if fmt == "mode_line" else f": {spec.section + '.' if spec.section else ''}{key}"
+    return key, f"{shown}{shown_key}"
+
+
+def _bad_value(spec: FileSpec, fmt: FileFormat, key: str, shown: str, path: str, value: object, raw: str,
+               accept_local: bool) -> ConfigFileError:
+    """The error of a value the format does not accept, naming the file, the key and what is accepted."""
+    allowed = accepted(fmt, accept_local)
+    in_section = f"[{spec.section}] " if spec.section else ""
+    named = "its value" if fmt == "mode_line" else f"{in_section}key {key!r}"
+    return ConfigFileError(f"{shown}: {named} must be {allowed}; got {raw}",
+                           layer=spec.name, path=path, key=key, value=value, accepted=allowed)
 
 
 def file_inputs(policy: Policy, spec: FileSpec) -> Inputs:
