@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from usage_consent.errors import PolicyError
-from usage_consent.policy import decide, explain, parse_policy
+from usage_consent.policy import decide, explain
 from usage_consent.policy._fileformats import Options, read_mapping, strip_jsonc
+from usage_consent.policy._load import parse_policy
 from usage_consent.policy._model import KeyLines
 from usage_consent.policy._template import TemplateError, expand, parse
 
