@@ -24,7 +24,7 @@ def _with(old: str, new: str) -> str:
 BAD_POLICIES = [
     ("unknown-kind", _with('kind = "notice"', 'kind = "envv"'),
      ('sources[4].kind: unknown kind "envv"; expected one of env, do_not_track, config_file, ci, managed, notice, '
-     'default')),
+     'fixed, default')),
     ("missing-kind", _with('kind = "notice", ', ""), "sources[4].kind: missing; expected one of env"),
     ("duplicate-names", _with('name = "notice"', 'name = "env"'),
      'sources[4].name: "env" is already the name of sources[0]; names must be unique'),

@@ -43,7 +43,7 @@ CASES = [
      "sources[0].on_invalid: unknown key"),
     ("format-good", 'kind = "config_file"\nformat = "toml"', None),
     ("format-bad", 'kind = "config_file"\nformat = "yaml"',
-     "sources[0].format: Input should be 'json', 'ini' or 'toml'; got 'yaml'"),
+     "sources[0].format: Input should be 'json', 'ini', 'toml', 'mode_line', 'key_lines' or 'jsonc'; got 'yaml'"),
     ("ini-with-section", 'kind = "config_file"\nformat = "ini"\nsection = "flags"', None),
     ("ini-without-section", 'kind = "config_file"\nformat = "ini"',
      "sources[0].section: missing; an INI file needs the section that holds the key"),

@@ -1,4 +1,6 @@
-"""The config file formats a host may keep its consent key in: JSON, INI and TOML.
+"""The config file formats a host may keep its consent key in, one row each in ``FORMATS``: JSON,
+INI and TOML (read and written), and three read only: JSON with comments (``jsonc``), ``key=value``
+lines (``key_lines``) and a one-line mode file with an optional date (``mode_line``).
 
 Reading is tolerant (a missing file is no data; anything else bad is a ConfigFileError that
 names the file and the problem, never the file's contents). Writing keeps every other key,
@@ -8,19 +10,22 @@ section and value. An INI value is written as ``True``/``False``, as Python's co
 
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import Any
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from usage_consent._files.jsonfile import (
     MAX_FILE_BYTES,
     dump_json_object,
     parse_json_object,
-    read_json_object,
     read_text,
 )
 from usage_consent._locations import display
 from usage_consent.errors import ConfigAmbiguousError, ConfigContentError, ConfigFileError
-from usage_consent.policy._model import FileFormat, Mode
+from usage_consent.policy._model import BLANKS, FileFormat, IniOptions, KeyLines, Mode
 
 EXTENSIONS: dict[str, FileFormat] = {".ini": "ini", ".cfg": "ini", ".conf": "ini", ".toml": "toml"}
 # configparser's booleans (RawConfigParser.BOOLEAN_STATES), written once here so that reading an
@@ -38,7 +43,9 @@ _OTHER_BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c 
 _KEEP_BLANKS = str.maketrans({c: chr(0xF0000 + ord(c)) for c in _OTHER_BLANKS})
 _BLANKS_BACK = str.maketrans({chr(0xF0000 + ord(c)): c for c in _OTHER_BLANKS})
 
-__all__ = ["UNSET", "accepted", "file_format", "lookup", "parse_value", "read_mapping", "update_text", "written"]
+__all__ = ["FORMATS", "MODE_LINE_DATE", "MODE_LINE_VALUE", "UNSET", "Options", "Repeated", "accepted", "conservative",
+           "file_format", "lookup", "options_of", "parse_value", "read_mapping", "section_name", "strip_jsonc",
+           "unwritable", "update_text", "written"]
 
 
 def file_format(path: str, declared: FileFormat | None) -> FileFormat:
@@ -46,30 +53,67 @@ def file_format(path: str, declared: FileFormat | None) -> FileFormat:
     return declared or EXTENSIONS.get(os.path.splitext(path)[1].lower(), "json")
 
 
-def _ini_parser() -> Any:
+def _ini_parser(ini: IniOptions | None = None) -> Any:
     import configparser
 
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.optionxform = str  # type: ignore[assignment,method-assign]  # keys are written back as they were
+    ini = ini or IniOptions.model_construct()
+    parser = configparser.ConfigParser(interpolation=None, strict=ini.repeated == "ambiguous",
+                                       inline_comment_prefixes=ini.inline_comments or None)
+    # keys are written back as they were; read as the tool's own reader (the last in any case wins)
+    parser.optionxform = str if ini.repeated == "ambiguous" else str.lower  # type: ignore[assignment,method-assign]
     return parser
 
 
-def read_mapping(path: str, fmt: FileFormat, *, layer: str,
-                 unique: tuple[str, ...] = ()) -> dict[str, Any] | None:
-    """The file's contents as a mapping (INI: ``{section: {key: value}}``, keys lowercased);
+class Options(NamedTuple):
+    """A file source's format options (policy/_model.py: ``key_lines``, ``ini``)."""
+
+    key_lines: KeyLines | None = None
+    ini: IniOptions | None = None
+
+
+NO_OPTIONS = Options()
+
+
+def options_of(spec: object) -> Options:
+    """The format options a source (or a marker, an overlay) gives."""
+    return Options(getattr(spec, "key_lines", None), getattr(spec, "ini", None))
+
+
+class Repeated(tuple[str, ...]):
+    """A key_lines key given on several lines, read with ``repeated = "conservative"``: every value,
+    in order (``conservative`` picks the one that counts)."""
+
+
+def read_mapping(path: str, fmt: FileFormat, *, layer: str, unique: tuple[str, ...] = (),
+                 options: Options | None = None) -> dict[str, Any] | None:
+    """The file's contents as a mapping (INI: ``{section: {key: value}}``, keys lowercased;
+    mode_line: ``{"value": word, "date": "YYYY-MM-DD"}``; key_lines: ``{key: value}``);
     None when it does not exist, {} when it is empty. A ConfigAmbiguousError (which one counts
-    would be a guess) for JSON: a key on the path ``unique`` more than once; INI: any section, or
-    any key of a section (in any case, as configparser compares them), more than once."""
-    if fmt == "json":
-        return read_json_object(path, layer=layer, unique=unique)
-    text = read_text(path, layer=layer, what=fmt.upper())
+    would be a guess) for JSON: a key on the path ``unique`` more than once; INI (by default): any
+    section, or any key of a section (in any case, as configparser compares them), more than once."""
+    text = read_text(path, layer=layer, what=FORMATS[fmt].name)
     if text is None:
         return None
-    if fmt == "toml":
-        return _toml(text, path, layer)
+    return FORMATS[fmt].parse(text, path, layer, unique, options or NO_OPTIONS)
+
+
+def _parse_json(text: str, path: str, layer: str, unique: tuple[str, ...], options: Options) -> dict[str, Any]:
+    return parse_json_object(text, path, layer=layer, unique=unique)
+
+
+def _parse_toml(text: str, path: str, layer: str, unique: tuple[str, ...], options: Options) -> dict[str, Any]:
+    return _toml(text, path, layer)
+
+
+def _parse_jsonc(text: str, path: str, layer: str, unique: tuple[str, ...], options: Options) -> dict[str, Any]:
+    return parse_json_object(strip_jsonc(text), path, layer=layer, unique=unique)
+
+
+def _parse_ini(text: str, path: str, layer: str, unique: tuple[str, ...], options: Options) -> dict[str, Any]:
     import configparser
 
-    parser = _ini_parser()
+    ini = options.ini or IniOptions.model_construct()
+    parser = _ini_parser(ini)
     try:
         parser.read_string(text.translate(_KEEP_BLANKS), display(path))
     except (configparser.DuplicateSectionError, configparser.DuplicateOptionError) as error:
@@ -81,14 +125,128 @@ def read_mapping(path: str, fmt: FileFormat, *, layer: str,
         raise ConfigFileError(f"{display(path)}: not a valid INI file: {first}", layer=layer, path=path) from None
     mapping: dict[str, Any] = {}
     for section in parser.sections():
-        table = mapping[section] = {}
+        table = mapping.setdefault(section_name(section, ini), {})
         for name, value in parser[section].items():
-            if name.lower() in table:  # configparser's own reader refuses such a file
+            if name.lower() in table and ini.repeated == "ambiguous":  # configparser's own reader refuses it
                 raise ConfigAmbiguousError(f"{display(path)}: [{section}] key {name.lower()!r} appears more than "
                                            "once (in any case); which one counts is unclear",
                                            layer=layer, path=path, key=name.lower())
             table[name.lower()] = value.translate(_BLANKS_BACK)
     return mapping
+
+
+def section_name(section: str, ini: IniOptions | None) -> str:
+    """A section's name as the mapping keys it (lowercased when sections are read in any case)."""
+    return section.lower() if ini is not None and ini.section_case == "insensitive" else section
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+MODE_LINE_VALUE, MODE_LINE_DATE = "value", "date"
+
+
+def _parse_mode_line(text: str, path: str, layer: str, unique: tuple[str, ...], options: Options) -> dict[str, Any]:
+    """Go's mode file: the text trimmed of Unicode white space, split at the first ASCII space; the
+    rest is the value's date when it is one (YYYY-MM-DD), else there is no date."""
+    import datetime
+
+    value, _, rest = text.strip().partition(" ")
+    if not value:
+        return {}
+    found: dict[str, Any] = {MODE_LINE_VALUE: value}
+    if _DATE.fullmatch(rest):
+        with contextlib.suppress(ValueError):  # no such day: no date
+            found[MODE_LINE_DATE] = datetime.date.fromisoformat(rest).isoformat()
+    return found
+
+
+def _parse_key_lines(text: str, path: str, layer: str, unique: tuple[str, ...], options: Options) -> dict[str, Any]:
+    """``key=value`` lines (no sections): each line split at its first ``=``; a line without one,
+    with an empty key, or starting with the comment prefix is skipped."""
+    rules = options.key_lines or KeyLines.model_construct()
+    found: dict[str, list[str]] = {}
+    for written_line in _LINE_END.split(text):
+        line = written_line.strip(BLANKS) if rules.strip == "line" else written_line
+        if rules.comment and line.startswith(rules.comment):
+            continue
+        key, sep, value = line.partition("=")
+        if sep and key:
+            found.setdefault(key, []).append(value.rstrip(BLANKS) if rules.trailing_blanks else value)
+    if rules.repeated == "conservative":
+        return {key: values[0] if len(values) == 1 else Repeated(values) for key, values in found.items()}
+    return {key: values[-1] for key, values in found.items()}
+
+
+def strip_jsonc(text: str) -> str:
+    """JSON with comments (``//``, ``/* */``) and trailing commas made JSON (as Angular's
+    jsonc-parser reads it); text inside strings is kept as it is. An unclosed comment runs to the end."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == '"':
+            end = _string_end(text, i)
+            out.append(text[i:end])
+            i = end
+        elif text.startswith(("//", "/*"), i):
+            i = _comment_end(text, i)
+            out.append(" ")
+        elif char == "," and _next_significant(text, i + 1) in ("}", "]"):
+            i += 1  # a trailing comma
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def _comment_end(text: str, i: int) -> int:
+    """The index after the comment starting at ``i`` (a line comment ends before its line end)."""
+    if text.startswith("//", i):
+        found = _LINE_END.search(text, i)
+        return found.start() if found else len(text)
+    end = text.find("*/", i + 2)
+    return len(text) if end < 0 else end + 2
+
+
+def _next_significant(text: str, i: int) -> str:
+    """The first character at or after ``i`` that is not white space or in a comment ("" at the end)."""
+    while i < len(text):
+        if text[i] in JSON_SPACE:
+            i += 1
+        elif text.startswith(("//", "/*"), i):
+            i = _comment_end(text, i)
+        else:
+            return text[i]
+    return ""
+
+
+JSON_SPACE = " \t\r\n"
+
+
+def _string_end(text: str, start: int) -> int:
+    """The index after the JSON string starting at ``start`` (or the end of the text)."""
+    i = start + 1
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+        elif text[i] == '"':
+            return i + 1
+        else:
+            i += 1
+    return len(text)
+
+
+def conservative(value: object, parse: Callable[[object], Mode | None]) -> object:
+    """The value that counts: for a key given on several lines (``Repeated``), the most
+    conservative one ``parse`` recognises (off, then local, then on), else the last; any other
+    value is itself."""
+    if not isinstance(value, Repeated):
+        return value
+    ranked = [(CONSERVATIVE.index(mode), item) for item in value if (mode := parse(item)) is not None]
+    return min(ranked, key=lambda pair: pair[0])[1] if ranked else value[-1]
+
+
+CONSERVATIVE: tuple[Mode, ...] = ("off", "local", "on")
 
 
 def lookup(data: dict[str, Any], section: str | None, key: str, fmt: FileFormat) -> object:
@@ -102,8 +260,9 @@ def lookup(data: dict[str, Any], section: str | None, key: str, fmt: FileFormat)
 
 def parse_value(value: object, fmt: FileFormat, accept_local: bool = True) -> Mode | None:
     """The mode a file value stands for, or None when the format does not accept it."""
-    if fmt == "ini":
-        mode = INI_WORDS.get(value.lower()) if isinstance(value, str) else None
+    words = FORMATS[fmt].words
+    if words is not None:  # a format of text: its words
+        mode = words(value) if isinstance(value, str) else None
     elif isinstance(value, bool):
         mode = "on" if value else "off"
     else:
@@ -113,10 +272,12 @@ def parse_value(value: object, fmt: FileFormat, accept_local: bool = True) -> Mo
 
 def accepted(fmt: FileFormat, accept_local: bool = True) -> str:
     """What ``parse_value`` accepts, as the error messages say it."""
-    if fmt == "ini":
-        words = "true, false, yes, no, on, off, 1 or 0 (any case)"
+    words = FORMATS[fmt].accepted
+    if fmt == "mode_line":
+        return words if accept_local else "on or off (exactly)"
+    if FORMATS[fmt].words is not None:
         return words.replace(" or 0", ", 0 or local") if accept_local else words
-    return 'true, false or "local"' if accept_local else "true or false"
+    return words if accept_local else "true or false"
 
 
 def written(mode: Mode, fmt: FileFormat) -> Any:
@@ -124,11 +285,25 @@ def written(mode: Mode, fmt: FileFormat) -> Any:
     return INI_WRITTEN[mode] if fmt == "ini" else TYPED_WRITTEN[mode]
 
 
+def unwritable(fmt: FileFormat, options: Options | None = None) -> str | None:
+    """Why a file of this format (read with these options) is never written, or None: only JSON,
+    TOML and INI read as configparser reads it are written back without losing anything."""
+    if not FORMATS[fmt].writable:
+        return f"usage-consent does not write {fmt} files (it would lose what it does not read)"
+    if options is not None and options.ini is not None:
+        return "usage-consent does not write an INI file read with a tool's own ini options (it is that tool's file)"
+    return None
+
+
 def update_text(text: str | None, path: str, fmt: FileFormat, section: str | None, key: str,
                 value: Any) -> tuple[str, bool]:
     """The file's new text with ``key`` set to ``value`` (UNSET: removed), and whether it
     changed; every other key, section and value is kept. ConfigFileError when ``text`` cannot
-    be parsed (the file is then left as it is)."""
+    be parsed, or the format is never written (the file is then left as it is)."""
+    problem = unwritable(fmt)
+    if problem:
+        raise ConfigFileError(f"{display(path)}: {problem}; nothing was changed: change it with its tool's own "
+                              "command", path=path, value=fmt)
     if fmt == "ini":
         return _update_ini(text or "", path, section or "", key, value)
     if fmt == "toml":
@@ -227,3 +402,30 @@ def _toml(text: str, path: str, layer: str | None) -> dict[str, Any]:
                                  f"({depth} levels; at most {TOML_MAX_NESTING})", layer=layer, path=path)
     return data
 
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """One file format: its name in messages, its parser (text to mapping), the words its text
+    values spell (None: typed values, true, false and "local"), what it accepts, and whether
+    ``config set`` writes it."""
+
+    name: str
+    parse: Callable[[str, str, str, tuple[str, ...], Options], dict[str, Any]]
+    words: Callable[[str], Mode | None] | None
+    accepted: str
+    writable: bool
+
+
+MODE_WORDS: dict[str, Mode] = {"on": "on", "off": "off", "local": "local"}
+_TYPED = 'true, false or "local"'
+_INI = "true, false, yes, no, on, off, 1 or 0 (any case)"
+FORMATS: dict[FileFormat, Format] = {
+    "json": Format("JSON", _parse_json, None, _TYPED, writable=True),
+    "toml": Format("TOML", _parse_toml, None, _TYPED, writable=True),
+    "ini": Format("INI", _parse_ini, lambda text: INI_WORDS.get(text.lower()), _INI, writable=True),
+    "jsonc": Format("JSONC", _parse_jsonc, None, _TYPED, writable=False),
+    "key_lines": Format("key_lines", _parse_key_lines, lambda text: INI_WORDS.get(text.lower()), _INI,
+                        writable=False),
+    "mode_line": Format("mode_line", _parse_mode_line, MODE_WORDS.get, "on, off or local (exactly)", writable=False),
+}

@@ -5,9 +5,10 @@ placed after the ``default`` source (which could never decide) is rejected, and 
 source (an administrator's ceiling) must come first.
 """
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "BLANKS",
@@ -39,8 +40,10 @@ __all__ = [
 
 Mode = Literal["on", "off", "local"]
 OnInvalid = Literal["off", "skip", "raise"]
-FileFormat = Literal["json", "ini", "toml"]
-SOURCE_KINDS = ("env", "do_not_track", "config_file", "ci", "managed", "notice", "default")
+FileFormat = Literal["json", "ini", "toml", "mode_line", "key_lines", "jsonc"]
+SOURCE_KINDS = ("env", "do_not_track", "config_file", "ci", "managed", "notice", "fixed", "default")
+MANAGED_FREE = ("a managed source takes nothing a user controls (a variable, the working folder): the users it "
+                "caps could move the administrator's ceiling")
 VARIABLE = r"^[A-Za-z_][A-Za-z0-9_]*$"
 MANAGED_FIRST = "a managed source must be the first source"
 MANAGED_FIXED_PATH = ("a managed source has no path_variable: the users it caps could set the variable to a file "
@@ -121,7 +124,222 @@ class Spellings(_Strict):
         return ", ".join(s for mode in ("on", "off", "local") for s in getattr(self, mode))
 
 
-class EnvSource(_Strict):
+def _tuple(value: object) -> object:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _template(text: str) -> str:
+    from usage_consent.policy._template import TemplateError, parse
+
+    try:
+        parse(text)
+    except TemplateError as error:
+        raise ValueError(f"not a valid path template: {error}") from None
+    return text
+
+
+class PlatformPath(_Strict):
+    """A path by platform (``sys.platform``: linux, darwin, windows; any other: ``default``)."""
+
+    linux: str | None = Field(default=None, min_length=1)
+    darwin: str | None = Field(default=None, min_length=1)
+    windows: str | None = Field(default=None, min_length=1)
+    default: str | None = Field(default=None, min_length=1)
+
+
+def _for_this_platform(value: object) -> object:
+    """A table by platform becomes this platform's path (or its default) when the policy is loaded:
+    a policy is used where it is loaded, and a path stays a string for everything that reads it."""
+    if not isinstance(value, dict):
+        return value
+    from usage_consent.policy._template import PLATFORMS, platform_name
+
+    table = PlatformPath.model_validate(value)
+    name = platform_name()
+    chosen = (getattr(table, name) if name in PLATFORMS else None) or table.default
+    if chosen is None:
+        raise ValueError(f"no path for this platform ({name}) and no default; give {name} or default")
+    return chosen
+
+
+PathSpec = Annotated[str, Field(min_length=1, max_length=1024), AfterValidator(_template),
+                     BeforeValidator(_for_this_platform, json_schema_input_type=str | PlatformPath)]
+
+
+class CiCondition(_Strict):
+    """CI, as a tool's own list of variables tells it."""
+
+    variables: tuple[Annotated[str, Field(pattern=VARIABLE)], ...] = Field(min_length=1, max_length=32)
+    non_empty: bool = Field(default=False, description=(
+        "true: any non-empty value counts (ci-info counts CI=false); false: set, not empty, 0 or false"))
+
+    _lists = field_validator("variables", mode="before")(classmethod(lambda cls, value: _tuple(value)))
+
+
+class Condition(_Strict):
+    """One test of the machine or the environment; exactly one key."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True, populate_by_name=False)
+
+    ci: bool | CiCondition | None = Field(default=None, description=(
+        "true: on a CI runner (one of the documented CI variables set, not empty, 0 or false); false: not; "
+        "or a table naming the variables"))
+    container: bool | None = Field(default=None, description=(
+        "true: in a container (/.dockerenv exists or /proc/self/cgroup names docker, as is-docker checks)"))
+    env_present: str | None = Field(default=None, pattern=VARIABLE,
+                                     description="The variable is set and not empty.")
+    home_writable: bool | None = Field(default=None, description=(
+        "true: HOME exists and its owner-write bit is on; false: not"))
+    any: tuple["Condition", ...] | None = Field(default=None, min_length=1, max_length=16,
+                                                description="Any of these holds.")
+    all: tuple["Condition", ...] | None = Field(default=None, min_length=1, max_length=16,
+                                                description="All of these hold.")
+    not_: "Condition | None" = Field(default=None, alias="not", description="This does not hold.")
+
+    _lists = field_validator("any", "all", mode="before")(classmethod(lambda cls, value: _tuple(value)))
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "Condition":
+        given = [name for name in ("ci", "container", "env_present", "home_writable", "any", "all", "not_")
+                 if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("a condition has exactly one of ci, container, env_present, home_writable, any, all, "
+                             f"not; got {len(given)}")
+        return self
+
+    def reads_user_input(self) -> bool:
+        """Whether it reads a variable (a user could make it hold): not allowed on a managed source."""
+        if self.ci is not None or self.env_present is not None:
+            return True
+        inner = (self.any or ()) + (self.all or ()) + ((self.not_,) if self.not_ else ())
+        return any(condition.reads_user_input() for condition in inner)
+
+
+class _Conditional(_Strict):
+    """Keys every source takes: when it reads at all."""
+
+    when: Condition | None = Field(default=None, description=(
+        "The source reads only when this holds; else its status is skipped (the trace names the condition)."))
+    unless: Condition | None = Field(default=None, description="The source reads only when this does not hold.")
+
+
+class KeyLines(_Strict):
+    """How a key_lines file is read (``key=value`` lines, no sections)."""
+
+    strip: Literal["line", "none"] = Field(default="none", description=(
+        "line: blanks around each line are removed (bash's read); none: a line must start with the key"))
+    trailing_blanks: bool = Field(default=False, description="Blanks after the value are allowed (and dropped).")
+    comment: str | None = Field(default=None, min_length=1, max_length=8,
+                                description="Lines starting with this are comments (any line not key=value is "
+                                            "skipped anyway).")
+    repeated: Literal["last", "conservative"] = Field(default="last", description=(
+        "A key on several lines: the last line counts, or the most conservative value (off, then local, then on)"))
+
+
+class IniOptions(_Strict):
+    """How an INI file is read when a tool's own reader differs from configparser's."""
+
+    section_case: Literal["insensitive", "sensitive"] = Field(default="sensitive", description=(
+        "insensitive: [Homebrew] and [homebrew] are one section"))
+    inline_comments: tuple[Annotated[str, Field(min_length=1, max_length=4)], ...] = Field(
+        default=(), max_length=4, description="Prefixes of a comment after a value (after a blank), dropped.")
+    repeated: Literal["last", "ambiguous"] = Field(default="ambiguous", description=(
+        "A key or section given twice: the last counts, or the file is ambiguous (invalid)"))
+
+    _lists = field_validator("inline_comments", mode="before")(classmethod(lambda cls, value: _tuple(value)))
+
+
+class ProjectFiles(_Strict):
+    """Files relative to the working folder at decide time (and, walking up, each parent's)."""
+
+    names: tuple[Annotated[str, Field(min_length=1, max_length=256)], ...] = Field(min_length=1, max_length=8)
+    walk_up: bool = Field(default=False, description="Also look in each parent folder, up to the root.")
+
+    _lists = field_validator("names", mode="before")(classmethod(lambda cls, value: _tuple(value)))
+
+    @field_validator("names")
+    @classmethod
+    def _relative_names(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        for name in names:
+            parts = name.replace("\\", "/").split("/")
+            if name.startswith(("/", "~", "$")) or ".." in parts or "" in parts:
+                raise ValueError(f"{name!r} must be a relative path inside the folder (no /, ~, $ or ..)")
+        return names
+
+
+class AsOf(_Strict):
+    """On only once ``days`` full days have passed since the date stored with the value (UTC)."""
+
+    days: int = Field(ge=0, le=3650)
+    until: Literal["local", "off"] = Field(default="local", description="The mode before then.")
+
+
+class _Location(_Strict):
+    """Where a file is: ``path`` (a template, or a table by platform), or ``paths``."""
+
+    path: PathSpec | None = Field(default=None, description=(
+        "The file: ~, ${VAR}, ${VAR:-alt}, ${VAR-alt}, ${VAR:+text}, {config_dir}; or a table by platform "
+        "(linux, darwin, windows, default). A relative path is relative to the policy file's folder."))
+    paths: tuple[PathSpec, ...] | None = Field(default=None, min_length=1, max_length=8, description=(
+        "Candidate files, in order (instead of path): see first."))
+    first: Literal["existing", "resolved"] = Field(default="existing", description=(
+        "With paths: the first whose file exists (none: unset), or the first that resolves."))
+    relative: Literal["unresolved", "cwd"] = Field(default="unresolved", description=(
+        "A template that expands to a relative path (an empty or relative variable): resolves nothing, or is "
+        "relative to the working folder."))
+    on_unresolved: Literal["unset", "invalid", "on", "off", "local"] = Field(default="unset", description=(
+        "A path that does not resolve: the source is unset, invalid (its on_invalid applies), or decides that mode."))
+    format: FileFormat | None = Field(default=None, description=(
+        "json, ini, toml, mode_line, key_lines, jsonc; default: from the extension (.ini, .cfg, .conf, .toml), "
+        "else json."))
+    key_lines: KeyLines | None = Field(default=None, description="Options of the key_lines format.")
+    ini: IniOptions | None = Field(default=None, description="Options of the ini format.")
+
+    _lists = field_validator("paths", mode="before")(classmethod(lambda cls, value: _tuple(value)))
+
+    @model_validator(mode="after")
+    def _location_is_coherent(self) -> "_Location":
+        if self.path is not None and self.paths is not None:
+            raise ValueError("paths: give path or paths, not both")
+        if self.key_lines is not None and self.format != "key_lines":
+            raise ValueError('key_lines: only with format = "key_lines"')
+        if self.ini is not None and self.format != "ini":
+            raise ValueError('ini: only with format = "ini"')
+        return self
+
+    def templates(self) -> tuple[str, ...]:
+        """The path templates written (this platform's, from a table by platform)."""
+        return (self.path,) if self.path is not None else self.paths or ()
+
+    def user_controlled(self) -> str | None:
+        """The key that lets a user move this file (a variable or the working folder), or None."""
+        from usage_consent.policy._template import is_template
+
+        if any(is_template(t) for t in self.templates()):
+            return "path" if self.path is not None else "paths"
+        return "relative" if self.relative == "cwd" else None
+
+
+class _FileLocation(_Location):
+    """Where a file source reads: the file, its format, the section and the key."""
+
+    section: str | None = Field(default=None, min_length=1)
+    key: str | None = Field(default=None, min_length=1)
+    project: ProjectFiles | None = Field(default=None, description=(
+        "Files relative to the working folder instead of path/paths (e.g. a project's own config)."))
+
+    @model_validator(mode="after")
+    def _ini_needs_a_section(self) -> "_FileLocation":
+        if self.format == "ini" and self.section is None:
+            raise ValueError("section: missing; an INI file needs the section that holds the key")
+        if self.format == "mode_line" and (self.section is not None or self.key is not None):
+            raise ValueError("format: a mode_line file holds one value: it has no section or key")
+        if self.project is not None and (self.path is not None or self.paths is not None):
+            raise ValueError("project: give project, path or paths, not two of them")
+        return self
+
+
+class EnvSource(_Conditional):
     """An environment variable holding one of the policy's spellings."""
 
     kind: Literal["env"]
@@ -131,9 +349,27 @@ class EnvSource(_Strict):
     strip: bool = True  # False: compared exactly, no stripping, case kept
     empty: Literal["unset", "invalid"] = "unset"
     on_invalid: OnInvalid | None = None
+    overlays: tuple["Overlay", ...] | None = Field(default=None, min_length=1, max_length=8, description=(
+        "key_lines files loaded over the environment, in order: the variable's last assignment in them wins "
+        "(an empty one sets it empty), as Homebrew's brew.env files."))
+    key_lines: KeyLines | None = Field(default=None, description="The key_lines options of overlays that give none.")
+
+    _lists = field_validator("overlays", mode="before")(classmethod(lambda cls, value: _tuple(value)))
 
 
-class DoNotTrackSource(_Strict):
+class Overlay(_Location):
+    """A key_lines file of variables loaded over the environment (format key_lines)."""
+
+    format: Literal["key_lines"] | None = Field(default="key_lines", description="key_lines (the only one).")
+
+    @model_validator(mode="after")
+    def _located(self) -> "Overlay":
+        if self.path is None and self.paths is None:
+            raise ValueError("path: missing; an overlay names its file with path or paths")
+        return self
+
+
+class DoNotTrackSource(_Conditional):
     """The DO_NOT_TRACK convention: set and not empty, 0 or false turns collection off, never on."""
 
     kind: Literal["do_not_track"]
@@ -142,22 +378,7 @@ class DoNotTrackSource(_Strict):
     on_invalid: OnInvalid | None = None
 
 
-class _FileLocation(_Strict):
-    """Where a file source reads: path, format, section, key."""
-
-    path: str | None = Field(default=None, min_length=1)
-    format: FileFormat | None = None  # default: from the extension (.ini, .cfg, .toml), else json
-    section: str | None = Field(default=None, min_length=1)
-    key: str | None = Field(default=None, min_length=1)
-
-    @model_validator(mode="after")
-    def _ini_needs_a_section(self) -> "_FileLocation":
-        if self.format == "ini" and self.section is None:
-            raise ValueError("section: missing; an INI file needs the section that holds the key")
-        return self
-
-
-class ConfigFileSource(_FileLocation):
+class ConfigFileSource(_FileLocation, _Conditional):
     """A key in the user's config file; path and key default to the policy's ``config_file`` and ``key``."""
 
     kind: Literal["config_file"]
@@ -167,9 +388,20 @@ class ConfigFileSource(_FileLocation):
     on_invalid: OnInvalid | None = None
     on_unreadable: Literal["invalid", "unset"] = "invalid"
     writable: bool = False  # config get reads, config set writes first, the first writable one (default: the first)
+    as_of: AsOf | None = Field(default=None, description=(
+        "mode_line only: a value meaning on with a date is on only once days full days have passed since it "
+        "(UTC), until before."))
+
+    @model_validator(mode="after")
+    def _as_of_needs_dates(self) -> "ConfigFileSource":
+        if self.as_of is not None and self.format != "mode_line":
+            raise ValueError('as_of: only on format = "mode_line" (the only format whose values carry a date)')
+        if self.project is not None and self.path_variable is not None:
+            raise ValueError("project: give project or path_variable, not both")
+        return self
 
 
-class CiSource(_Strict):
+class CiSource(_Conditional):
     """On a CI runner (one of ``variables`` set, not empty, 0 or false): ``value`` for this run only."""
 
     kind: Literal["ci"]
@@ -185,23 +417,90 @@ class CiSource(_Strict):
         return tuple(value) if isinstance(value, list) else value
 
 
-class ManagedSource(_FileLocation):
+class ManagedSource(_FileLocation, _Conditional):
     """An administrator's machine-wide file: a ceiling (off, local or on) that users cannot raise."""
 
     kind: Literal["managed"]
     name: str = Field(min_length=1)
-    path: str = Field(min_length=1)
+    path: PathSpec = Field(description="The administrator's file: ~ and a table by platform; no variable.")
+
+    @model_validator(mode="after")
+    def _nothing_a_user_controls(self) -> "ManagedSource":
+        key = self.user_controlled() or ("project" if self.project is not None else None)
+        key = key or next((name for name in ("when", "unless")
+                           if (c := getattr(self, name)) is not None and c.reads_user_input()), None)
+        if key:
+            raise ValueError(f"{key}: {MANAGED_FREE}")
+        return self
 
 
-class NoticeSource(_Strict):
-    """Off while the user has not been shown the notice for the current schema version."""
+class NoticeMarker(_FileLocation):
+    """The host's own first-run marker: a file, and what must hold of it (exactly one of exists, equals,
+    version)."""
+
+    exists: Literal[True] | None = Field(default=None, description="The file exists (a sentinel).")
+    equals: str | bool | int | float | None = Field(default=None, description=(
+        "The key holds exactly this value (typed: true is not the string true)."))
+    version: "MarkerVersion | None" = Field(default=None, description=(
+        "The key's value matches pattern and its one group is a number at least at_least."))
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> "NoticeMarker":
+        given = [name for name in ("exists", "equals", "version") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"a marker holds exactly one of exists, equals, version; got {len(given)}")
+        if self.path is None and self.paths is None and self.project is None:
+            raise ValueError("path: missing; a marker names its file with path, paths or project")
+        return self
+
+
+class MarkerVersion(_Strict):
+    """A version line: the value matches ``pattern`` (one group) and the group is at least ``at_least``."""
+
+    pattern: str = Field(min_length=1, max_length=256)
+    at_least: int = Field(ge=0)
+
+    @field_validator("pattern")
+    @classmethod
+    def _one_group(cls, pattern: str) -> str:
+        try:
+            groups = re.compile(pattern).groups
+        except re.error as error:
+            raise ValueError(f"not a regular expression: {error}") from None
+        if groups != 1:
+            raise ValueError(f"needs exactly one group (the number); has {groups}")
+        return pattern
+
+
+class NoticeSource(_Conditional):
+    """Off while the user has not been shown the notice for the current schema version; with a
+    ``marker``, off until the host's own marker holds (the host shows its own notice)."""
 
     kind: Literal["notice"]
     name: str = Field(min_length=1)
     on_invalid: OnInvalid | None = None
+    marker: NoticeMarker | None = Field(default=None, description=(
+        "The host's own first-run marker instead of usage-consent's state file; needs show = false."))
+    show: bool = Field(default=True, description=(
+        "false (required with marker): usage-consent never shows or records its own notice for this source."))
+
+    @model_validator(mode="after")
+    def _marker_is_not_shown(self) -> "NoticeSource":
+        if (self.marker is not None) == self.show:
+            raise ValueError("show: a marker needs show = false (the host shows its own notice), and show = false "
+                             "needs a marker")
+        return self
 
 
-class DefaultSource(_Strict):
+class FixedSource(_Conditional):
+    """A fixed value, decided whenever its conditions hold (``when``/``unless``)."""
+
+    kind: Literal["fixed"]
+    name: str = Field(min_length=1)
+    value: Mode
+
+
+class DefaultSource(_Conditional):
     """The value used when no source above has one."""
 
     kind: Literal["default"]
@@ -211,10 +510,11 @@ class DefaultSource(_Strict):
 
 SOURCE_MODELS: dict[str, type[_Strict]] = {
     "env": EnvSource, "do_not_track": DoNotTrackSource, "config_file": ConfigFileSource, "ci": CiSource,
-    "managed": ManagedSource, "notice": NoticeSource, "default": DefaultSource}
+    "managed": ManagedSource, "notice": NoticeSource, "fixed": FixedSource, "default": DefaultSource}
 
 Source = Annotated[
-    EnvSource | DoNotTrackSource | ConfigFileSource | CiSource | ManagedSource | NoticeSource | DefaultSource,
+    EnvSource | DoNotTrackSource | ConfigFileSource | CiSource | ManagedSource | NoticeSource | FixedSource
+    | DefaultSource,
     Field(discriminator="kind"),
 ]
 

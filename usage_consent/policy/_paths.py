@@ -24,8 +24,10 @@ PATH_KEYS = ("config_file", "state_file", "schemas_dir")  # top-level keys holdi
 
 
 def is_relative(path: object) -> bool:
-    """A path that is neither absolute nor under ``~`` (such paths follow the policy file)."""
-    return isinstance(path, str) and bool(path) and not path.startswith("~") and not os.path.isabs(path)
+    """A path that is neither absolute, nor under ``~``, nor a template (``${VAR}``, ``{config_dir}``:
+    expanded at decide time): such paths follow the policy file."""
+    return (isinstance(path, str) and bool(path) and not path.startswith("~") and not os.path.isabs(path)
+            and "$" not in path and "{" not in path)
 
 
 def _is_resource(source: object) -> bool:
@@ -53,7 +55,7 @@ def resolve_relative(data: dict[str, Any], folder: str | None, origin: str) -> l
     the problems when there is no folder to resolve them against."""
     problems: list[tuple[str, str]] = []
 
-    def fix(table: dict[str, Any], key: str, where: str) -> None:
+    def fix(table: dict[Any, Any], key: Any, where: str) -> None:
         value = table.get(key)
         if not isinstance(value, str) or not is_relative(value):
             return
@@ -70,6 +72,12 @@ def resolve_relative(data: dict[str, Any], folder: str | None, origin: str) -> l
     for index, source in enumerate(sources if isinstance(sources, list) else []):
         if isinstance(source, dict):
             fix(source, "path", f"sources[{index}].path")
+            listed = source.get("paths")
+            if isinstance(listed, list):  # candidates: each as a path of its own
+                holder = dict(enumerate(listed))
+                for item in holder:
+                    fix(holder, item, f"sources[{index}].paths[{item}]")
+                source["paths"] = [holder[item] for item in range(len(listed))]
     return problems
 
 

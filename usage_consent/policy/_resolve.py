@@ -167,7 +167,10 @@ def _endpoints(context: Context, readings: tuple[Reading, ...]) -> tuple[str, ..
     policy, where = context.policy, context.locations
     read = {found.path: found.parsed for found in readings if isinstance(found.parsed, dict)}
     spec = target_spec(policy)
-    target = file_path(policy, spec, where)
+    try:
+        target = file_path(policy, spec, where)
+    except ConfigFileError:  # its file does not resolve now: the policy's config file alone
+        target = where.config_file
     places = [(target, file_format(target, spec.format), spec.name, spec.section)]
     if where.config_file != target:
         places.append((where.config_file, "json", "config_file", None))

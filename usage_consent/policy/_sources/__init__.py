@@ -4,6 +4,7 @@ resolve loop (policy/_resolve.py)."""
 
 from typing import Any
 
+from usage_consent.policy._conditions import condition_inputs, describe, holds
 from usage_consent.policy._model import OnInvalid, Policy
 from usage_consent.policy._sources.base import NO_INPUTS, Inputs, Kind, Reading
 from usage_consent.policy._sources.ci import ci_inputs, read_ci
@@ -11,9 +12,32 @@ from usage_consent.policy._sources.config_file import file_inputs, read_config_f
 from usage_consent.policy._sources.default import read_default
 from usage_consent.policy._sources.do_not_track import do_not_track_inputs, read_do_not_track
 from usage_consent.policy._sources.env import env_inputs, read_env
-from usage_consent.policy._sources.notice import notice_inputs, read_notice
+from usage_consent.policy._sources.notice import marker_inputs, read_marker
 
-KINDS: dict[str, Kind] = {
+
+def _conditioned(kind: Kind) -> Kind:
+    """The row with the keys every source takes (``when``, ``unless``): the source reads only when
+    ``when`` holds and ``unless`` does not, else it is skipped (unset), the condition in its trace."""
+    read, inputs = kind.read, kind.inputs
+
+    def read_when(context: Any, spec: Any) -> Reading:
+        when, unless = getattr(spec, "when", None), getattr(spec, "unless", None)
+        if when is not None and not holds(when, context.run):
+            return Reading(spec.name, spec.kind, "when", None, reason=f"skipped: when {describe(when)} does not hold",
+                           notes=(f"skipped: when {describe(when)} does not hold",), status="skipped")
+        if unless is not None and holds(unless, context.run):
+            return Reading(spec.name, spec.kind, "unless", None, reason=f"skipped: unless {describe(unless)} holds",
+                           notes=(f"skipped: unless {describe(unless)} holds",), status="skipped")
+        return read(context, spec)
+
+    def inputs_when(policy: Policy, spec: Any) -> Inputs:
+        return (inputs(policy, spec) + condition_inputs(getattr(spec, "when", None))
+                + condition_inputs(getattr(spec, "unless", None)))
+
+    return Kind(read_when, inputs_when, kind.ceiling, kind.on_invalid)
+
+
+KINDS: dict[str, Kind] = {name: _conditioned(kind) for name, kind in {
     "env": Kind(read_env, env_inputs),
     "do_not_track": Kind(read_do_not_track, do_not_track_inputs),
     "config_file": Kind(read_config_file, file_inputs),
@@ -23,9 +47,11 @@ KINDS: dict[str, Kind] = {
     # nothing; a file that cannot be read or holds a bad value fails closed, whatever the policy's
     # on_invalid says.
     "managed": Kind(read_config_file, file_inputs, ceiling=True, on_invalid="off"),
-    "notice": Kind(read_notice, notice_inputs),
+    "notice": Kind(read_marker, marker_inputs),
+    # A fixed value whenever its conditions hold (``when``/``unless``).
+    "fixed": Kind(read_default),
     "default": Kind(read_default),
-}
+}.items()}
 
 
 

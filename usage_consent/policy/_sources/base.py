@@ -50,10 +50,11 @@ class Reading:
     bad: object = None
     accepted: str | None = None
     notes: tuple[str, ...] = ()  # what the source's rules found on the way (Layer.notes)
+    status: Status | None = None  # its own status when not the value's ("skipped": its condition did not hold)
 
     def layer(self, status: Status | None = None) -> Layer:
         """This reading as a row of the trace (``status``: the resolver's, e.g. "shadowed")."""
-        own: Status = "invalid" if self.invalid else ("unset" if self.value is None else "decided")
+        own: Status = self.status or ("invalid" if self.invalid else ("unset" if self.value is None else "decided"))
         return Layer(self.name, self.kind, self.location, self.raw, self.value, status or own, self.reason,
                      self.notes)
 
