@@ -1,6 +1,9 @@
-"""A fresh process that imports the consent check and decides, against one that only imports
-pydantic_settings (the floor the required library sets); runs interleaved in pairs, and the
-ratio is the median of the pairs' CPU-time ratios (a busy machine moves both runs of a pair).
+"""Fresh processes, each beside its baseline in the same run, interleaved in pairs (the ratio is the
+median of the pairs' CPU-time ratios: a busy machine moves both runs of a pair): a decision
+answered from the memo against ``python -c pass``; the ``usage-consent`` commands on a memo hit
+against ``python -c pass``; a decision resolved in full (a memo miss) against ``import
+pydantic_settings`` (the floor the required library sets); a process that also reports, against
+one that only decides.
 
 Both run in a throwaway virtual environment where usage_consent is laid out as a wheel installs
 it (the four packages copied into site-packages) and the dependencies come from this
@@ -23,17 +26,33 @@ from pathlib import Path
 from benchmarks.common import Row, mark_notice_shown, temp_home, write_config
 
 FLOOR = "import pydantic_settings"
-CASES = [
-    ("cold start: import usage_consent.policy + decide()", "import usage_consent.policy as p; p.decide()"),
-]
+PASS = "pass"
+HIT = "import usage_consent; usage_consent.decide()"
+# A miss in every run: the variable takes another spelling of "on" each time (the memo then holds
+# the last one only), so each process resolves in full through pydantic-settings.
+MISS = "import os, usage_consent; os.environ['SKYPLANE_USAGE_STATS_ENABLED'] = ' ' * {n} + '1'; usage_consent.decide()"
+_MISSING = "import os, usage_consent; os.environ['SKYPLANE_USAGE_STATS_ENABLED'] = ' ' * {n} + 'local';"
+REPORT = ("import usage_consent; d = usage_consent.decide(); "
+          "usage_consent.start_session(d, **{fields!r}).report(stats={stats!r})")
 IMPORT = ("import usage_consent (the public face, before any call)", "import usage_consent", "pass")
+# The console script pip writes for `usage-consent` (pyproject.toml, [project.scripts]).
+SCRIPT = """import re
+import sys
+from usage_consent.cli._fast import main
+if __name__ == '__main__':
+    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
+    sys.exit(main())
+"""
+COMMANDS = [("decide",), ("explain",), ("config", "get", "usage_stats")]
 
 
-def _time(code: str, python: str = sys.executable) -> tuple[float, float]:
-    """Wall and CPU (user + system) seconds of one fresh process. The ratio is taken on CPU time,
-    which a busy 2-core machine disturbs far less than wall time."""
+def _time(code: str | list[str], python: str = sys.executable) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one fresh process (``python -c code``, or ``python
+    *code``). The ratio is taken on CPU time, which a busy 2-core machine disturbs far less than wall
+    time."""
     started = time.perf_counter()
-    process = subprocess.Popen([python, "-c", code], env=os.environ.copy(), cwd=os.path.dirname(python),
+    command = [python, *code] if isinstance(code, list) else [python, "-c", code]
+    process = subprocess.Popen(command, env=os.environ.copy(), cwd=os.path.dirname(python),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -44,17 +63,15 @@ def _time(code: str, python: str = sys.executable) -> tuple[float, float]:
 
 def installed_layout(root: Path) -> str:
     """A venv whose site-packages holds usage_consent as a wheel lays it out; returns its python."""
-    import usage_consent.policy
+    import usage_consent
 
     venv.EnvBuilder(with_pip=False).create(root)
     python = root / "bin" / "python"
     purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                              capture_output=True, text=True, check=True).stdout.strip()
     (Path(purelib) / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    source = Path(usage_consent.policy.__file__).resolve().parent.parent
-    # usage_consent/policy, /schemas, /reporter and /cli are links to the top-level folders: copied
-    # through them, as a wheel holds them.
-    shutil.copytree(source / "usage_consent", Path(purelib) / "usage_consent",
+    source = Path(usage_consent.__file__).resolve().parent  # the package folder, as a wheel holds it
+    shutil.copytree(source, Path(purelib) / "usage_consent",
                     ignore=shutil.ignore_patterns("__pycache__"))
     # pip compiles a wheel's modules when it installs them; so does this layout (PYTHONDONTWRITEBYTECODE,
     # set on some machines, would otherwise make every fresh process compile our sources again).
@@ -62,29 +79,58 @@ def installed_layout(root: Path) -> str:
     return str(python)
 
 
+def _paired(name: str, ours_code, floor_code, python: str, rounds: int, floor_name: str,
+            target: float | None = None, layout: str = "installed") -> Row:
+    """``ours_code`` against ``floor_code``, run interleaved in pairs; the ratio is the median of the
+    pairs' CPU-time ratios. A callable code is called with the run's index (a new input each run)."""
+    def code(which, index: int):
+        return which(index) if callable(which) else which
+
+    _time(code(ours_code, 0), python), _time(code(floor_code, 0), python)  # warm the file cache and .pyc files
+    ours, floor = [], []
+    for index in range(1, rounds + 1):
+        ours.append(_time(code(ours_code, index), python))
+        floor.append(_time(code(floor_code, index), python))
+    wall = statistics.median(w for w, _ in ours), statistics.median(w for w, _ in floor)
+    return Row(f"{name} ({layout})", statistics.median(c for _, c in ours) * 1e3,
+               statistics.median(c for _, c in floor) * 1e3, "ms cpu", target=target,
+               paired_ratio=statistics.median(a[1] / b[1] for a, b in zip(ours, floor, strict=True)),
+               note=f"baseline: {floor_name}; {rounds} runs each, interleaved; "
+                    f"wall {wall[0] * 1e3:.0f} vs {wall[1] * 1e3:.0f} ms")
+
+
 def run(quick: bool) -> list[Row]:
+    from benchmarks.transfer_cost import FIELDS, STATS
+
     rounds = 3 if quick else 21
     rows = []
     with temp_home() as home:
-        write_config(home, {"usage_stats": True})
+        write_config(home, {"usage_stats": "local"})  # recorded, not sent: no network in these figures
         mark_notice_shown(home)
         installed = installed_layout(home / "venv")
-        for layout, python in (("installed", installed), ("editable", sys.executable)):
-            for name, code in CASES:
-                if layout == "editable" and "decide" not in code:
-                    continue
-                _time(code, python), _time(FLOOR, python)  # warm the file cache and the .pyc files
-                ours, floor = [], []
-                for _ in range(rounds):
-                    ours.append(_time(code, python))
-                    floor.append(_time(FLOOR, python))
-                wall = statistics.median(w for w, _ in ours), statistics.median(w for w, _ in floor)
-                rows.append(Row(f"{name} ({layout})", statistics.median(c for _, c in ours) * 1e3,
-                                statistics.median(c for _, c in floor) * 1e3, "ms cpu",
-                                target=1.10 if "decide" in code and layout == "installed" else None,
-                                paired_ratio=statistics.median(a[1] / b[1] for a, b in zip(ours, floor, strict=True)),
-                                note=f"baseline: python -c '{FLOOR}'; {rounds} runs each, interleaved; "
-                                     f"wall {wall[0] * 1e3:.0f} vs {wall[1] * 1e3:.0f} ms"))
+        script = home / "venv" / "bin" / "usage-consent"
+        script.write_text(SCRIPT)
+        _time(HIT, installed)  # the first decision is resolved in full and memoized
+        rows.append(_paired("cold decide(), memo hit: import usage_consent + decide()", HIT, PASS, installed, rounds,
+                            "python -c pass", target=2.0))
+        for words in COMMANDS:
+            rows.append(_paired(f"usage-consent {' '.join(words)}, memo hit", [str(script), *words], PASS, installed,
+                                rounds, "python -c pass", target=3.0))
+        miss = lambda n: MISS.format(n=n % 50)  # noqa: E731 - a new spelling of "on" in every run
+        rows.append(_paired("cold decide(), memo miss: import usage_consent + decide()", miss, FLOOR, installed,
+                            rounds, f"python -c '{FLOOR}'", target=1.10))
+        rows.append(_paired("cold decide(), memo miss (editable)", miss, FLOOR, sys.executable, rounds,
+                            f"python -c '{FLOOR}'", layout="editable"))
+        _time(HIT, installed)
+        rows.append(_paired("decide + start_session + report process, memo hit",
+                            REPORT.format(fields=FIELDS, stats=STATS), HIT, installed, rounds,
+                            "a decide-only process (memo hit)", target=1.3))
+        report = REPORT.format(fields=FIELDS, stats=STATS)
+        rows.append(_paired("decide + start_session + report process, memo miss",
+                            lambda n: report.replace("import usage_consent;", _MISSING.format(n=2 * (n % 25))),
+                            lambda n: HIT.replace("import usage_consent;", _MISSING.format(n=2 * (n % 25) + 1)),
+                            installed,
+                            rounds, "a decide-only process (memo miss)"))
         rows.append(_import_row(installed, rounds))
     return rows
 

@@ -13,8 +13,6 @@ imported on first use (module ``__getattr__``), so a host's ``--help`` pays noth
 
 from __future__ import annotations
 
-from importlib import import_module
-
 from usage_consent.errors import (
     ConfigFileError,
     ConsentValueError,
@@ -67,7 +65,7 @@ def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'usage_consent' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    value = getattr(__import__(module, fromlist=[name]), name)  # not importlib's: it costs a cold start
     globals()[name] = value  # later look-ups skip this function
     return value
 

@@ -1,11 +1,15 @@
 """One run's context: the policy, the run configuration and the map of locations, built once by
-decide() and carried by the Decision to the session, so nothing looks HOME or TMPDIR up twice."""
+decide() and carried by the Decision to the session, so nothing looks HOME or TMPDIR up twice.
+
+The policy is the locations' own (``Locations.policy``), loaded on first use when the decision
+was answered from the memo (policy/_cache.py): such a decision needs no pydantic until something
+asks for the policy itself."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from usage_consent._frozen import Frozen
 
+TYPE_CHECKING = False  # not typing's: a cold decide() answered from the memo must not pay for it
 if TYPE_CHECKING:
     from usage_consent._locations import Locations
     from usage_consent._run import RunConfig
@@ -14,8 +18,17 @@ if TYPE_CHECKING:
 __all__ = ["Context"]
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
-    policy: Policy
+class Context(Frozen):
+    """The run configuration and the locations of one resolution; ``policy`` is the locations'."""
+
+    __slots__ = ("locations", "run")
     run: RunConfig
     locations: Locations
+
+    def __init__(self, run: RunConfig, locations: Locations) -> None:
+        self._set(run=run, locations=locations)
+
+    @property
+    def policy(self) -> Policy:
+        """The policy (loaded now if the decision came from the memo)."""
+        return self.locations.policy

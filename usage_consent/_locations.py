@@ -14,15 +14,18 @@ from usage_consent._run import RunConfig, current
 
 TYPE_CHECKING = False  # not typing's: importing typing costs a bare import 7 ms
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from usage_consent.policy._model import Policy
 
 __all__ = ["ASIDE_INFIX", "LOCK_SUFFIX", "PENDING_FOLDER", "PRUNE_LOCK", "RECORDS_FOLDER", "Locations", "display",
-           "expand", "home_problem", "locations", "lock_file"]
+           "expand", "home_problem", "locations", "lock_file", "memo_file"]
 RECORDS_FOLDER = "usage"  # <tempdir>/<app>/usage/<client id>/<session id>/report.json
 PENDING_FOLDER = ".pending"  # <records root>/.pending/<client id>__<session id>: still to be sent
 PRUNE_LOCK = ".prune.lock"  # <records root>/.prune.lock: one pruning at a time
 LOCK_SUFFIX = ".lock"  # the lock beside a file: .<name>.lock
 ASIDE_INFIX = ".corrupt-"  # an unusable state file set aside: <state file>.corrupt-<UTC>[-n]
+MEMO_SUFFIX = ".memo"  # the decision memo beside the state file: .<state file name>.memo (policy/_cache.py)
 
 
 def home_problem(run: RunConfig | None = None) -> str | None:
@@ -74,19 +77,37 @@ def lock_file(path: str) -> str:
     return os.path.join(folder, f".{name}{LOCK_SUFFIX}")
 
 
+def memo_file(state_file: str) -> str:
+    """The decision memo beside the state file ``state_file`` (policy/_cache.py)."""
+    folder, name = os.path.split(state_file)
+    return os.path.join(folder, f".{name}{MEMO_SUFFIX}")
+
+
 class Locations:
     """The files of one policy under one run configuration (its HOME and temporary folder). A path
     is expanded when first asked for (a bad HOME fails only the paths under ``~``), then kept: a
-    Locations lives as long as the decision whose context holds it."""
+    Locations lives as long as the decision whose context holds it. ``load``: how to get the policy
+    when ``policy`` is None (a decision answered from the memo: loaded on first use)."""
 
-    __slots__ = ("_expanded", "_temp", "home", "policy", "run")
+    __slots__ = ("_expanded", "_load", "_policy", "_temp", "home", "run")
 
-    def __init__(self, policy: Policy, run: RunConfig) -> None:
-        self.policy = policy
+    def __init__(self, policy: Policy | None, run: RunConfig, *, load: Callable[[], Policy] | None = None) -> None:
+        if policy is None and load is None:
+            raise TypeError("Locations needs a policy or a way to load it")
+        self._policy = policy
+        self._load = load
         self.run = run
         self.home = run.home_dir()
         self._expanded: dict[str, str] = {}
         self._temp: str | None = None
+
+    @property
+    def policy(self) -> Policy:
+        """The policy (loaded on first use when this map was made from the memo)."""
+        if self._policy is None:
+            assert self._load is not None
+            self._policy = self._load()
+        return self._policy
 
     @property
     def config(self) -> RunConfig:
@@ -118,6 +139,11 @@ class Locations:
     @property
     def state_file(self) -> str:
         return self.path(self.policy.state_file)
+
+    @property
+    def memo_file(self) -> str:
+        """The decision memo beside the state file."""
+        return memo_file(self.state_file)
 
     @property
     def schemas_dir(self) -> str | None:

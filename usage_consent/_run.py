@@ -7,28 +7,37 @@ for the whole process.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
-from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Any
+
+from usage_consent._frozen import Frozen
+
+TYPE_CHECKING = False  # not typing's: a cold decide() answered from the memo must not pay for it
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from contextvars import Token
+    from typing import Any
 
 __all__ = ["PROCESS", "RunConfig", "bound", "current"]
 
 
-@dataclass(frozen=True, slots=True)
-class RunConfig:
+class RunConfig(Frozen):
     """``home``: the user's home (None: $HOME when used). ``temp_dir``: where records are kept
     (None: ``tempfile.gettempdir()``, which honours TMPDIR). ``clock``: seconds since the epoch.
     ``http_session``: makes the HTTP session reports are sent with (None: a requests session
-    whose connections ``bounded`` can cut; one per sending thread either way)."""
+    whose connections ``bounded`` can cut; one per sending thread either way). Frozen; equal (and
+    the same key of the decision cache) when its four fields are."""
 
-    home: str | None = None
-    temp_dir: str | None = None
-    clock: Callable[[], float] = time.time
-    http_session: Callable[[], Any] | None = None
+    __slots__ = ("clock", "home", "http_session", "temp_dir")
+    home: str | None
+    temp_dir: str | None
+    clock: Callable[[], float]
+    http_session: Callable[[], Any] | None
+
+    def __init__(self, home: str | None = None, temp_dir: str | None = None, clock: Callable[[], float] = time.time,
+                 http_session: Callable[[], Any] | None = None) -> None:
+        self._set(home=home, temp_dir=temp_dir, clock=clock, http_session=http_session)
 
     def home_dir(self) -> str | None:
         return self.home if self.home is not None else os.environ.get("HOME")
@@ -52,12 +61,25 @@ def current() -> RunConfig:
     return _bound.get() or PROCESS
 
 
-@contextlib.contextmanager
-def bound(config: RunConfig) -> Iterator[RunConfig]:
+class _Bound:
+    """``bound``'s block (a class, not contextlib's decorator: contextlib costs a cold start)."""
+
+    __slots__ = ("config", "token")
+
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self.token: Token[RunConfig | None] | None = None
+
+    def __enter__(self) -> RunConfig:
+        self.token = _bound.set(self.config)
+        return self.config
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.token is not None
+        _bound.reset(self.token)
+
+
+def bound(config: RunConfig) -> _Bound:
     """Use ``config`` in this thread (this context) only, for the block: a background job runs under
     the configuration it was made under; a test binds its own for the calls it makes."""
-    token = _bound.set(config)
-    try:
-        yield config
-    finally:
-        _bound.reset(token)
+    return _Bound(config)

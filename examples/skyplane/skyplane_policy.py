@@ -27,7 +27,7 @@ def decide_transfer() -> Any:
     """The decision for a transfer starting now (the notice, when due, printed first)."""
     from usage_consent.policy import decide
 
-    return decide(host_policy())
+    return decide(POLICY_NAME)  # by name: a later run answers from the decision memo, without pydantic
 
 
 def usage_stats_status(cls: Any) -> Any:

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import importlib
 import os
-import re
-import secrets
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from types import ModuleType
 
+from usage_consent._files._platform import file_locks, platform_problem
 from usage_consent._locations import display, lock_file
 from usage_consent.errors import ConfigFileError
+
+TYPE_CHECKING = False  # not typing's: decide() imports this module (platform_problem) on every cold start
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 __all__ = ["COMMAND_LOCK_WAIT_S", "PRIVATE_DIR", "PRIVATE_FILE", "TRANSFER_LOCK_WAIT_S", "LockBusy",
            "ensure_private_dir", "exclusive_lock", "lock_descriptor", "platform_problem", "real_target",
@@ -29,23 +28,7 @@ _held: dict[object, int] = {}  # every lock descriptor open in this process, by 
 _held_guard = threading.Lock()  # held while one is opened or closed, and across fork
 
 
-def _file_locks() -> ModuleType | None:
-    """``fcntl``, or None where it is missing (Windows): then nothing is locked and decide() is off."""
-    try:
-        return importlib.import_module("fcntl")
-    except ImportError:
-        return None
-
-
-_fcntl = _file_locks()
-
-
-def platform_problem() -> str | None:
-    """Why this platform cannot run usage-consent (no ``fcntl`` file locks), or None on Linux and macOS."""
-    if _fcntl is None:
-        return (f"platform {sys.platform!r} is not supported: it has no fcntl file locks (usage-consent supports "
-                "Linux and macOS)")
-    return None
+_fcntl = file_locks  # None where the platform has none (then platform_problem() says so)
 
 
 class LockBusy(ConfigFileError):
@@ -155,6 +138,8 @@ def remove_temporaries(dir_fd: int, name: str) -> int:
     """Delete every temporary copy of ``name`` of our own naming, whatever its age; returns how
     many. Called under the file's write lock, where no writer can be holding one: any found is
     left over from a crash."""
+    import re
+
     pattern = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]{{12}}\.tmp")
     removed = 0
     for entry in os.listdir(dir_fd):
@@ -170,6 +155,8 @@ def replace_at(dir_fd: int, name: str, data: bytes, *, mode: int = PRIVATE_FILE,
     over it, never written through a symlink): readers see the old file or the new one, never
     half of one. The temporary file is 0600 until it is complete; ``mode`` is set just before the
     rename. ``durable`` also flushes both to disk before returning."""
+    import secrets  # here: decide() answered from the memo never writes
+
     temporary = f".{name}.{secrets.token_hex(6)}.tmp"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, PRIVATE_FILE,
                  dir_fd=dir_fd)

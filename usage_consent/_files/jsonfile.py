@@ -13,10 +13,13 @@ import errno
 import json
 import os
 import stat
-from typing import Any
 
 from usage_consent._locations import display
 from usage_consent.errors import ConfigAmbiguousError, ConfigContentError, ConfigFileError
+
+TYPE_CHECKING = False  # not typing's: a cold decide() answered from the memo must not pay for it
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["dump_json_object", "parse_json_object", "read_json_object", "read_regular", "read_text", "stat_key"]
 JSON_BLANKS = " \t\r\n"  # the whitespace JSON allows; a file of only these is empty
@@ -28,7 +31,7 @@ def stat_key(path: str) -> tuple[int, ...] | str:
         st = os.stat(path)
     except OSError as error:
         return f"error:{error.errno}"
-    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_mode, st.st_ctime_ns)
+    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev, st.st_mode, st.st_ctime_ns)
 
 
 MAX_FILE_BYTES = 1 << 20  # a config, state, policy or record file larger than 1 MiB is invalid

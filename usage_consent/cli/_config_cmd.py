@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from usage_consent._locations import display, locations
 from usage_consent.errors import ConsentValueError, UsageConsentError
 from usage_consent.policy import Decision, explain, remove_consent, set_consent
 from usage_consent.policy._config_write import MODE_TO_JSON, read_consent
+from usage_consent.policy._fileformats import shown_consent
 from usage_consent.policy._sources.config_file import config_target, target_spec
 from usage_consent.policy._state import StateFile
 
@@ -79,8 +79,7 @@ def _what_stays(args: argparse.Namespace) -> None:
 
 def run_get(args: argparse.Namespace) -> int:
     _check_key(args)
-    mode = read_consent(args.policy_model)
-    print("unset" if mode is None else json.dumps(MODE_TO_JSON[mode]).strip('"'))
+    print(shown_consent(read_consent(args.policy_model)))
     return 0
 
 

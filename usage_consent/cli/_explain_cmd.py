@@ -8,29 +8,51 @@ import argparse
 import json
 import sys
 
-from usage_consent.policy import ConsentValueError, decide, explain
+from usage_consent.errors import ConsentValueError
+from usage_consent.policy._decide import decide, explain
 
-__all__ = ["run_decide", "run_explain"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from usage_consent.policy._decision import Decision
+
+__all__ = ["run_decide", "run_explain", "show_decision", "show_explanation"]
+
+
+def _given(args: argparse.Namespace) -> object:
+    """The policy as the command was given it (a file, a shipped name, None: the embedded one), so
+    that the decision memo, keyed by the policy's file, answers; else the loaded policy."""
+    return args.policy_source if hasattr(args, "policy_source") else args.policy_model
 
 
 def run_decide(args: argparse.Namespace) -> int:
     try:
-        decision = decide(args.policy_model)
+        decision = decide(_given(args))  # type: ignore[arg-type]
     except ConsentValueError as error:  # the policy asks the caller to see this value's error
         print(f"usage-consent: {error}", file=sys.stderr)
         return 1
-    print(json.dumps(decision.to_dict(), indent=2, ensure_ascii=False) if args.json else decision.mode)
+    show_decision(decision, args.json)
     return 0
 
 
+def show_decision(decision: Decision, as_json: bool) -> None:
+    """What ``decide`` prints (also answered from the memo by usage_consent/cli/_fast.py)."""
+    print(json.dumps(decision.to_dict(), indent=2, ensure_ascii=False) if as_json else decision.mode)
+
+
 def run_explain(args: argparse.Namespace) -> int:
-    decision = explain(args.policy_model)
-    if args.json:
+    decision = explain(_given(args))  # type: ignore[arg-type]
+    show_explanation(decision, args.policy_model.notice.enabled, args.json)
+    return 0
+
+
+def show_explanation(decision: Decision, notice_enabled: bool, as_json: bool) -> None:
+    """What ``explain`` prints (also answered from the memo by usage_consent/cli/_fast.py)."""
+    if as_json:
         print(json.dumps(decision.to_dict(), indent=2, ensure_ascii=False))
-        return 0
+        return
     print(decision)
     state = decision.notice
-    if not args.policy_model.notice.enabled:
+    if not notice_enabled:
         print("notice: none (this policy shows no notice)")
     elif state is not None:
         last = f"v{state.shown_version}" if state.shown_version else "never"
@@ -38,4 +60,3 @@ def run_explain(args: argparse.Namespace) -> int:
         print(f"notice: {verb} (current v{state.current_version}; last shown: {last})")
     if decision.mode == "on":
         print("endpoints: " + (", ".join(decision.endpoints) or "none (reports are recorded, not sent)"))
-    return 0

@@ -38,6 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from usage_consent.policy import embedded_policy, load_policy
 
         args.policy_model = load_policy(args.policy) if args.policy is not None else embedded_policy()
+        args.policy_source = args.policy  # decide/explain pass it on: the decision memo is keyed by the file
         return args.run(args)
 
     return execute(run, args, "usage-consent")

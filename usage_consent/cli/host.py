@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -55,6 +56,8 @@ def runner(command: Command, policy: PolicyLike, prog: str) -> Callable[[argpars
 
     def run(args: argparse.Namespace) -> int | None:
         args.policy_model = _load(policy)
+        if policy is None or isinstance(policy, str | os.PathLike):
+            args.policy_source = policy  # decide/explain pass it on: the decision memo is keyed by the file
         args.key = args.policy_model.key  # set/get/unset manage the policy's one key
         args.command_prefix = prog
         return command.run(args)

@@ -1,58 +1,85 @@
-"""The one cache in front of ``decide()`` and ``explain()``: the last decision resolved for each
-policy and run configuration, reused while nothing it was resolved from has changed.
+"""The one cache in front of ``decide()`` and ``explain()``, in two tiers of one mechanism: the last
+decision of each policy and run configuration kept in the process (a *slot*), and the same slot
+written to disk after a full resolution (the *memo*, beside the state file), which a later process
+reads with the standard library alone: no pydantic, no policy model, no resolution.
 
-Its key is exactly what a resolution reads (the inputs each source kind declares in the table of
-kinds, policy/_sources/__init__.py, and those of the notice):
+The key is exactly what a resolution reads (the inputs each source kind declares in the table of
+kinds, policy/_sources/__init__.py, and those of the notice and the endpoints):
 
-- the policy's identity (the object: a policy loaded again is another key) and the run
-  configuration (``RunConfig``, by value: its home, temporary folder, clock and HTTP session);
-- HOME, as the run configuration gives it (every ``~`` path is expanded again when it changes);
+- the policy: the file it is read from (the embedded policy's JSON twin, a shipped policy's TOML
+  file, a policy file: its stat) — a loaded ``Policy`` object is kept in the process only, by
+  identity;
+- the run configuration: its home and temporary folder (a non-volatile resolution never reads its
+  clock or HTTP session), and HOME as it gives it (every ``~`` path is expanded again when it
+  changes);
 - the value, set or unset, of every watched environment variable (a source's variable, the CI
-  markers, a variable naming a file). They are read again only after the process's environment
-  changed: ``os.environ`` reports each change as the audit events ``os.putenv`` and
+  markers, a variable naming a file); in the process they are read again only after the
+  environment changed: ``os.environ`` reports each change as the audit events ``os.putenv`` and
   ``os.unsetenv`` (PEP 578), which bump a counter here; where that hook cannot be added, they are
   read on every call;
 - the stat of every watched file (device, inode, size, mode, ``mtime_ns`` and ``ctime_ns``: a
   rewrite with the same size and a restored mtime still changes ctime): the config files, the
-  managed file, the state file, a host's own schemas folder, and each file a variable names.
+  managed file, the state file, the schemas folder of the policy's schema (the host's or the
+  packaged one: a new version changes the notice), and each file a variable names;
+- on disk, the package's version (``usage_consent/_version.py``): another version may resolve
+  differently.
 
-A policy with a ``volatile`` source (its inputs cannot all be declared: the working folder,
-today's date, ...) is not cached at all.
+A policy with a ``volatile`` source (its inputs cannot all be declared: the working folder, a walk
+up from it, today's date, a container's markers) is neither cached nor memoized.
 
-A cache hit therefore costs one stat per watched file and a few comparisons. The disk memo of a
-later version (a decision kept beside the state file for the next process) is meant to extend
-``DecisionCache`` with the same key plus the package version; only ``Slot.key`` needs to be
-written to disk for it.
+The memo is written only for a clean result: no invalid source (an invalid value is warned about on
+every call, and may raise), no error, no notice due (showing it changes the state file), nothing set
+aside, not decided for this run only (a CI run writes nothing), and only into a folder that exists
+(it never creates the user's). It is written 0600 and atomically (a temporary file renamed over it),
+holding the last few policies and run configurations. It is read only when it is a regular file,
+not a link, owned by this user, readable by nobody else, of this package's version and well formed,
+and then only used when every input of its key is unchanged; anything else is a miss, and the
+decision is resolved afresh. See docs/design.md, "The decision memo".
 """
 
 from __future__ import annotations
 
+import _thread
 import itertools
+import json
 import os
+import stat
 import sys
-import threading
-from collections.abc import Callable
-from typing import Any
 
 from usage_consent._context import Context
 from usage_consent._files.jsonfile import stat_key
-from usage_consent._locations import Locations
-from usage_consent._run import RunConfig
-from usage_consent.policy._decision import Decision
-from usage_consent.policy._model import Policy
-from usage_consent.policy._sources import KINDS, Inputs
-from usage_consent.policy._sources.config_file import target_spec
-from usage_consent.policy._sources.notice import notice_inputs
+from usage_consent._locations import Locations, expand, memo_file
+from usage_consent._version import VERSION
+from usage_consent.policy._decision import MODES, STATUSES, Decision, Layer, Trace, notice_is_due
+from usage_consent.policy._notice_state import NoticeState
+from usage_consent.policy._paths import is_relative, policy_file
 
-__all__ = ["CACHE", "DecisionCache", "Slot", "inputs_of"]
+TYPE_CHECKING = False  # not typing's: a cold decide() answered from the memo must not pay for it
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from usage_consent._run import RunConfig
+    from usage_consent.policy._model import Policy
+    from usage_consent.policy._sources.base import Inputs
+
+__all__ = ["CACHE", "MEMO_ENTRIES", "MEMO_FORMAT", "DecisionCache", "Slot", "inputs_of", "read_memo"]
 SLOTS = 32  # policies x run configurations kept; more is a test suite, not a host: start afresh
+MEMO_FORMAT = 1
+MEMO_ENTRIES = 8  # (policy, run configuration) pairs one memo file holds, the latest first
+MEMO_LIMIT = 1 << 20  # a memo file larger than this is not read
 _ENVIRONMENT_EVENTS = frozenset(("os.putenv", "os.unsetenv"))
 _PROBE_EVENT = "usage_consent.cache.hooked"
+_SCHEMAS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "schemas")
 
 
 def inputs_of(policy: Policy) -> Inputs:
     """Everything a resolution of ``policy`` reads: each source's declared inputs, the written config
     file and the policy's config file (the endpoints are read from them) and the notice's."""
+    from usage_consent.policy._sources import KINDS, Inputs
+    from usage_consent.policy._sources.config_file import target_spec
+    from usage_consent.policy._sources.notice import notice_inputs
+
     endpoints = Inputs(files=(target_spec(policy).path or policy.config_file, policy.config_file))
     declared = endpoints + notice_inputs(policy)
     for spec in policy.sources:
@@ -61,43 +88,121 @@ def inputs_of(policy: Policy) -> Inputs:
 
 
 class Slot:
-    """The last decision for one policy and run configuration, with the key it was resolved at."""
+    """One policy under one run configuration: what its key is made of (the watched variables, the
+    files by absolute path, the variables naming a file), the key it was resolved at and the
+    decision. Made from the policy after a full resolution, or from a memo entry."""
 
-    __slots__ = ("decision", "generation", "home", "inputs", "key", "paths", "policy", "run", "values", "where")
+    __slots__ = ("decision", "files", "generation", "home", "key", "memo_seen", "named", "paths", "plain", "policy",
+                 "run", "source", "state_file", "values", "variables", "volatile", "written")
 
-    def __init__(self, policy: Policy, run: RunConfig) -> None:
-        self.policy = policy
+    def __init__(self, run: RunConfig, source: str | None, variables: tuple[str, ...], files: tuple[str, ...],
+                 named: tuple[str, ...], *, policy: Policy | None = None, volatile: bool = False) -> None:
         self.run = run
-        self.inputs = inputs_of(policy)
-        self.home: str | None = None
-        self.where = Locations(policy, run)  # expands the watched paths (again when HOME changes)
-        self.paths: tuple[str, ...] = ()
+        self.source = source  # the policy's file (None: a Policy object, kept in the process only)
+        self.policy = policy
+        self.home = run.home_dir()
+        self.variables, self.files, self.named = variables, files, named
+        self.volatile = volatile
+        self.state_file: str | None = None
+        self.paths: dict[str, str] = {}  # a variable's value -> the file it names, expanded
         self.generation = -1  # the environment's generation ``values`` were read at
         self.values: tuple[str | None, ...] = ()
-        self.key: tuple[Any, ...] | None = None
+        self.key: list[Any] | None = None
         self.decision: Decision | None = None
+        self.memo_seen: object = None  # the memo file's stat when this process last read or wrote it
+        self.written: list[Any] | None = None  # the key's part that other processes share, as last memoized
+        self.plain: dict[str, Any] = {}  # what the commands print beside the decision (``plain_values``)
 
-    def key_now(self, values: tuple[str | None, ...]) -> tuple[Any, ...]:
-        """The key as the inputs are now (``values``: the watched variables', in ``inputs`` order)."""
-        home = self.run.home_dir()
-        if home != self.home or not self.paths:
-            self.where = Locations(self.policy, self.run)
-            self.paths = tuple(map(self.where.path, self.inputs.files))
-            self.home = home
-        named: tuple[object, ...] = ()
-        if self.inputs.named_files:
-            value_of = dict(zip(self.inputs.variables, values, strict=True))
-            named = tuple(stat_key(self.where.path(path)) if (path := value_of[name]) else None
-                          for name in self.inputs.named_files)
-        return home, values, tuple(map(stat_key, self.paths)), named
+    @classmethod
+    def of(cls, policy: Policy, run: RunConfig, source: str | None) -> Slot:
+        """The slot of a loaded policy: its inputs, expanded under ``run``."""
+        inputs = inputs_of(policy)
+        where = Locations(policy, run)
+        files = tuple(map(where.path, inputs.files))
+        if not policy.schemas_dir:  # the packaged schemas: a new version there changes the notice
+            files += (os.path.join(_SCHEMAS, policy.schema_name),)
+        slot = cls(run, source, inputs.variables, files, inputs.named_files, policy=policy, volatile=inputs.volatile)
+        slot.state_file = where.state_file
+        return slot
+
+    def again(self) -> Slot:
+        """A new slot over the same inputs (to be resolved again), remembering what the memo holds."""
+        slot = Slot(self.run, self.source, self.variables, self.files, self.named, policy=self.policy,
+                    volatile=self.volatile)
+        slot.state_file, slot.paths, slot.memo_seen, slot.written = (self.state_file, self.paths, self.memo_seen,
+                                                                    self.written)
+        slot.plain = {}
+        return slot
+
+    def key_now(self, values: tuple[str | None, ...]) -> list[Any]:
+        """The key as the inputs are now (``values``: the watched variables', in ``variables`` order),
+        as JSON holds it (lists), so that a memo entry's key compares equal."""
+        named: list[Any] = []
+        if self.named:
+            value_of = dict(zip(self.variables, values, strict=True))
+            named = [_stat(self._named_path(value)) if (value := value_of[name]) else None for name in self.named]
+        source = _stat(self.source) if self.source is not None else None
+        return [self.home, source, list(values), [_stat(path) for path in self.files], named]
+
+    def _named_path(self, value: str) -> str:
+        path = self.paths.get(value)
+        if path is None:
+            path = self.paths[value] = expand(value, self.run)
+        return path
+
+    def shared(self) -> list[Any]:
+        """The part of the key another process can share (all but the variables: this process's)."""
+        assert self.key is not None
+        return [*self.key[:2], *self.key[3:]]
+
+    def entry(self) -> dict[str, Any]:
+        """This slot as a memo entry."""
+        assert self.decision is not None and self.policy is not None
+        self.plain = plain_values(self.policy, self.decision)
+        return {"policy": self.source, "run": _run_key(self.run), "variables": list(self.variables),
+                "files": list(self.files), "named": list(self.named), "key": self.key, "plain": self.plain,
+                "decision": _decision_to_dict(self.decision)}
+
+
+def plain_values(policy: Policy, decision: Decision) -> dict[str, Any]:
+    """What the ``usage-consent`` commands print beside a decision, as plain values, so that a memo
+    hit answers them without the policy model: whether the policy shows a notice (``explain``) and,
+    when the trace tells it, ``config get``'s key and answer (the writable file's own value)."""
+    from usage_consent.policy._fileformats import shown_consent
+    from usage_consent.policy._sources.config_file import config_target, target_spec
+
+    config_get = None
+    where = decision.context.locations if decision.context else None
+    name, key = target_spec(policy).name, config_target(policy, where)[1]
+    layer = next((layer for layer in decision.trace if layer.name == name and layer.kind == "config_file"), None)
+    if layer is not None and layer.status in ("decided", "shadowed"):
+        config_get = [key, shown_consent(layer.value)]  # type: ignore[arg-type]
+    elif layer is not None and layer.status == "unset" and not layer.reason:  # not a file read as unset
+        config_get = [key, shown_consent(None)]
+    return {"notice_enabled": policy.notice.enabled, "config_get": config_get}
+
+
+def _stat(path: str) -> list[int] | str:
+    found = stat_key(path)
+    return found if isinstance(found, str) else list(found)
+
+
+def _run_key(run: RunConfig) -> list[str | None]:
+    return [run.home, run.temp_dir]
+
+
+def _clean(decision: Decision) -> bool:
+    """Whether a decision may be memoized: nothing in it is for this call only."""
+    return (decision.error is None and not decision.for_this_run_only and not notice_is_due(decision)
+            and all(layer.status != "invalid" for layer in decision.trace))
 
 
 class DecisionCache:
-    """The slots, by policy and run configuration; see the module's docstring for the key."""
+    """The slots, by policy and run configuration, and the memo; see the module's docstring."""
 
     def __init__(self) -> None:
-        self._slots: dict[tuple[int, RunConfig], Slot] = {}
-        self._lock = threading.Lock()
+        self._slots: dict[tuple[object, RunConfig], Slot] = {}
+        self._lock = _thread.allocate_lock()  # not threading's: a cold start does not need threading
         self._ticks = itertools.count(1)
         self._generation = 0  # bumped by every change of the environment (when hooked)
         self._hooked: bool | None = None  # None: not tried yet
@@ -105,26 +210,74 @@ class DecisionCache:
         os.register_at_fork(after_in_child=self._fresh_lock)
 
     def _fresh_lock(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()  # not threading's: a cold start does not need threading
 
-    def decision(self, policy: Policy, run: RunConfig, resolve: Callable[[Context], Decision]) -> Decision:
-        """The cached decision for ``policy`` under ``run`` when its inputs are unchanged, else
-        ``resolve``'s for a new context (then kept)."""
-        slot = self._slots.get((id(policy), run))
-        if slot is None or slot.policy is not policy:
-            slot = Slot(policy, run)
-        if slot.inputs.volatile:  # its key cannot be written down: resolved afresh, never kept
-            return resolve(Context(policy, run, Locations(policy, run)))
-        key = slot.key_now(self._variables(slot))
-        decision = slot.decision
-        if decision is None or key != slot.key:
-            decision = resolve(Context(policy, run, Locations(policy, run)))
-            with self._lock:
-                if len(self._slots) >= SLOTS:
-                    self._slots.clear()
-                slot.key, slot.decision = key, decision
-                self._slots[(id(policy), run)] = slot
-        return decision
+    def clear(self) -> None:
+        """Forget every slot (the memo on disk stays): the next call reads the memo or resolves."""
+        with self._lock:
+            self._slots.clear()
+
+    def decision(self, given: object, run: RunConfig, resolve: Callable[[Context], Decision]) -> Decision:
+        """The decision for the policy ``given`` (as ``decide()`` takes it) under ``run``, resolved
+        now by ``resolve`` for a new context (then kept, and memoized when clean): ``known`` first."""
+        from usage_consent.policy._load import policy_from
+
+        source = policy_file(given)
+        policy = policy_from(given)  # type: ignore[arg-type]
+        earlier = self._slots.get((source or id(policy), run))
+        if earlier is not None and earlier.policy is policy and earlier.home == run.home_dir():
+            slot = earlier.again()  # the same inputs: only the key and the decision are new
+        else:
+            slot = Slot.of(policy, run, source)
+            if earlier is not None and earlier.source == source:
+                slot.memo_seen, slot.written = earlier.memo_seen, earlier.written
+        if slot.volatile:  # its key cannot be written down: resolved afresh, never kept
+            self._keep((source or id(policy), run), slot)  # remembered so, while the policy's file is unchanged
+            slot.key = [slot.home, _stat(source) if source is not None else None]
+            return resolve(Context(run, Locations(policy, run)))
+        slot.key = slot.key_now(self._variables(slot))  # before the read: a change during it is a miss next time
+        slot.decision = resolve(Context(run, Locations(policy, run)))
+        self._keep((source or id(policy), run), slot)
+        # Memoized for the next process; again in this one only when what another process shares
+        # changed (a process whose variables change on every call does not rewrite it every call).
+        if source is not None and _clean(slot.decision) and slot.written != slot.shared():
+            slot.written = slot.shared()
+            slot.memo_seen = _write_memo(slot)
+        return slot.decision
+
+    def known(self, given: object, run: RunConfig) -> Decision | None:
+        """The decision for ``given`` under ``run`` when the slot or the memo has it at the key of
+        the inputs as they are now; None otherwise (nothing is resolved, nothing written)."""
+        slot = self.known_slot(given, run)
+        return None if slot is None else slot.decision
+
+    def known_slot(self, given: object, run: RunConfig) -> Slot | None:
+        """``known``'s slot (its ``plain`` values are the memo's when it came from there)."""
+        source = policy_file(given)
+        slot = self._slots.get((source or id(given), run))
+        if slot is not None and (source is not None or slot.policy is given) and slot.home == run.home_dir():
+            if slot.volatile:
+                if source is not None and slot.key == [slot.home, _stat(source)]:
+                    return None  # resolved afresh every time; its memo is not looked for
+            elif slot.decision is not None and slot.key == slot.key_now(self._variables(slot)):
+                return slot
+        if source is None:
+            return None
+        if slot is not None and slot.state_file is not None and slot.memo_seen == stat_key(memo_file(slot.state_file)):
+            return None  # the memo is as this process last saw it: nothing new there
+        found = _from_memo(source, given, run)
+        if found is not None:
+            self._keep((source, run), found)
+            return found
+        if slot is not None and slot.state_file is not None:
+            slot.memo_seen = stat_key(memo_file(slot.state_file))
+        return None
+
+    def _keep(self, key: tuple[object, RunConfig], slot: Slot) -> None:
+        with self._lock:
+            if len(self._slots) >= SLOTS:
+                self._slots.clear()
+            self._slots[key] = slot
 
     def _variables(self, slot: Slot) -> tuple[str | None, ...]:
         """The slot's watched variables' values: read again only when the environment has changed
@@ -136,7 +289,7 @@ class DecisionCache:
         generation = self._generation  # before the read: a change during it bumps it again
         if self._hooked and slot.generation == generation:
             return slot.values
-        values = tuple(map(os.environ.get, slot.inputs.variables))
+        values = tuple(map(os.environ.get, slot.variables))
         slot.generation, slot.values = generation, values
         return values
 
@@ -152,6 +305,167 @@ class DecisionCache:
             self._generation = next(self._ticks)
         elif event == _PROBE_EVENT:
             self._hooked = True
+
+
+# ---------------------------------------------------------------------------------------------
+# The memo on disk
+
+
+def _state_file_of(source: str, run: RunConfig) -> str | None:
+    """The state file the policy document at ``source`` names, expanded under ``run``, read without
+    the policy model (JSON for the embedded policy's twin, else TOML); None when it cannot be told
+    (the full resolution then says why)."""
+    from usage_consent._files.jsonfile import MAX_FILE_BYTES, read_regular
+
+    try:
+        text = read_regular(source, limit=MAX_FILE_BYTES).decode("utf-8")
+        if source.endswith(".json"):
+            data = json.loads(text)
+        else:
+            import tomllib
+
+            data = tomllib.loads(text)
+        state = data["state_file"]
+        if not isinstance(state, str) or not state:
+            return None
+        if is_relative(state):
+            state = os.path.normpath(os.path.join(os.path.dirname(source), state))
+        return expand(state, run)
+    except Exception:
+        return None
+
+
+def read_memo(path: str) -> list[Any]:
+    """The entries of the memo file at ``path``; none unless it is a regular file (not a link),
+    owned by this user, readable and writable by nobody else, of this package's version and well
+    formed."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:  # missing, or a link (ELOOP)
+        return []
+    try:
+        found = os.fstat(fd)
+        if (not stat.S_ISREG(found.st_mode) or found.st_uid != os.geteuid() or found.st_mode & 0o077
+                or found.st_size > MEMO_LIMIT):
+            return []
+        data = os.read(fd, MEMO_LIMIT + 1)
+    except OSError:
+        return []
+    finally:
+        os.close(fd)
+    try:
+        memo = json.loads(data)
+    except (ValueError, RecursionError):
+        return []
+    if (not isinstance(memo, dict) or memo.get("format") != MEMO_FORMAT or memo.get("version") != VERSION
+            or not isinstance(memo.get("entries"), list)):
+        return []
+    return memo["entries"]
+
+
+def _from_memo(source: str, given: object, run: RunConfig) -> Slot | None:
+    """The slot of the memo entry for the policy at ``source`` under ``run``, when its key is the key
+    of the inputs as they are now; else None."""
+    state_file = _state_file_of(source, run)
+    if state_file is None:
+        return None
+    for entry in read_memo(memo_file(state_file)):
+        try:
+            if not isinstance(entry, dict) or entry.get("policy") != source or entry.get("run") != _run_key(run):
+                continue
+            slot = Slot(run, source, _strings(entry["variables"]), _strings(entry["files"]), _strings(entry["named"]))
+            slot.values = tuple(map(os.environ.get, slot.variables))
+            if slot.key_now(slot.values) != entry["key"]:
+                return None
+            slot.key, slot.state_file, slot.written = entry["key"], state_file, None
+            slot.plain = entry["plain"] if isinstance(entry["plain"], dict) else {}
+            slot.memo_seen = stat_key(memo_file(state_file))
+            slot.decision = _decision_from_dict(entry["decision"], run, given)
+            return slot
+        except (KeyError, TypeError, ValueError):
+            return None
+    return None
+
+
+def _write_memo(slot: Slot) -> object:
+    """Write the slot into the memo beside its state file (with the other entries still there), 0600
+    and atomically; never creates a folder, never fails the decision. Returns the memo's stat."""
+    assert slot.state_file is not None
+    path = memo_file(slot.state_file)
+    folder, name = os.path.split(path)
+    try:
+        if not os.path.isdir(folder):
+            return None
+        entries = [entry for entry in read_memo(path)
+                   if isinstance(entry, dict) and (entry.get("policy"), entry.get("run")) != (
+                       slot.source, _run_key(slot.run))]
+        memo = {"format": MEMO_FORMAT, "version": VERSION, "entries": [slot.entry(), *entries][:MEMO_ENTRIES]}
+        data = json.dumps(memo, separators=(",", ":")).encode("ascii")
+        from usage_consent._files.atomic import PRIVATE_FILE, replace_at
+
+        dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            replace_at(dir_fd, name, data, mode=PRIVATE_FILE, durable=False)
+        finally:
+            os.close(dir_fd)
+    except (OSError, ValueError):
+        return None  # a cache: the next process resolves in full
+    return stat_key(path)
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError("not a list of strings")
+    return tuple(value)
+
+
+def _text(value: object, optional: bool = True) -> str | None:
+    if isinstance(value, str) or (optional and value is None):
+        return value
+    raise ValueError(f"not a string: {value!r}")
+
+
+def _decision_to_dict(decision: Decision) -> dict[str, Any]:
+    notice = decision.notice
+    return {"app": decision.app, "key": decision.key, "mode": decision.mode, "decided_by": decision.decided_by,
+            "layers": decision.trace.to_dict(), "endpoints": list(decision.endpoints),
+            "notice": None if notice is None else notice.__getstate__()}
+
+
+def _layer_from_dict(data: dict[str, Any]) -> Layer:
+    status = data["status"]
+    if status not in STATUSES:
+        raise ValueError(f"status {status!r}")
+    name, kind, location = (_text(data[field], False) or "" for field in ("name", "kind", "location"))
+    return Layer(name, kind, location, _text(data["raw"]), _text(data["value"]), status, _text(data["reason"]),
+                 _strings(data["notes"]))
+
+
+def _notice_from_dict(data: dict[str, Any] | None) -> NoticeState | None:
+    if data is None:
+        return None
+    current, shown = data["current_version"], data["shown_version"]
+    if not isinstance(current, int) or not (shown is None or isinstance(shown, int)) or not isinstance(
+            data["due"], bool) or not isinstance(data["shown"], bool):
+        raise ValueError("not a notice state")
+    return NoticeState(current, shown, _text(data["shown_at"]), data["due"], _text(data["why"], False) or "",
+                       data["shown"])
+
+
+def _decision_from_dict(data: dict[str, Any], run: RunConfig, given: object) -> Decision:
+    """A memo entry's decision; its context's policy is loaded on first use (pydantic only then)."""
+    mode = data["mode"]
+    if mode not in MODES:
+        raise ValueError(f"mode {mode!r}")
+
+    def load() -> Policy:
+        from usage_consent.policy._load import policy_from
+
+        return policy_from(given)  # type: ignore[arg-type]
+
+    return Decision(_text(data["app"], False) or "", _text(data["key"], False) or "", mode, _text(data["decided_by"]),
+                    Trace(tuple(map(_layer_from_dict, data["layers"]))), _notice_from_dict(data["notice"]),
+                    _strings(data["endpoints"]), context=Context(run, Locations(None, run, load=load)))
 
 
 # The one module-level store of policy/: decisions must outlive a call to be reused, and the

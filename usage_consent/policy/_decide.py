@@ -7,26 +7,29 @@ and resolve it, or take the cached decision for it (policy/_cache.py); the decis
 
 from __future__ import annotations
 
-import logging
 import sys
 
-from usage_consent._files.atomic import TRANSFER_LOCK_WAIT_S, LockBusy, platform_problem
+from usage_consent._files._platform import platform_problem
 from usage_consent._locations import home_problem
-from usage_consent._run import RunConfig, current
+from usage_consent._run import current
 from usage_consent.errors import ConfigFileError, UsageConsentError
 from usage_consent.policy._cache import CACHE
-from usage_consent.policy._decision import Decision, Layer, Trace
-from usage_consent.policy._load import policy_from
-from usage_consent.policy._model import Policy
-from usage_consent.policy._resolve import notice_is_due, resolve
+from usage_consent.policy._decision import Decision, Layer, Trace, notice_is_due
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # not typing's: a cold decide() answered from the memo must not pay for it
 if TYPE_CHECKING:
+    from usage_consent._run import RunConfig
+    from usage_consent.policy._model import Policy
     from usage_consent.policy._paths import PolicySource
 
 __all__ = ["decide", "explain"]
 
-log = logging.getLogger("usage_consent")
+
+def _warn(message: str) -> None:
+    """One warning on the library's logger (``logging`` is loaded only when there is one)."""
+    import logging
+
+    logging.getLogger("usage_consent").warning("%s", message)
 
 
 def _failed_closed(policy: Policy | None, error: BaseException) -> Decision:
@@ -37,16 +40,16 @@ def _failed_closed(policy: Policy | None, error: BaseException) -> Decision:
     else:
         reason = f"internal error, usage stats off: {type(error).__name__}: {error}"
         layer = Layer("usage-consent", "internal", "usage_consent", None, None, "invalid", reason)
-    log.warning("%s", reason)
+    _warn(reason)
     app, key = (policy.app, policy.key) if policy else ("unknown", "usage_stats")
-    return Decision(app, key, "off", None, Trace((layer,)), policy=policy)
+    return Decision(app, key, "off", None, Trace((layer,)), policy_given=policy)
 
 
 def _not_shown(decision: Decision, error: BaseException) -> Decision:
     """The notice could not be shown and recorded now (the state file's lock is busy beyond the
     transfer's bound): nothing is collected this time; the notice is shown by a later run."""
     reason = f"usage stats off for this transfer: the notice could not be shown and recorded: {error}"
-    log.warning("%s", reason)
+    _warn(reason)
     layer = Layer("usage-consent", "notice", "usage_consent", None, None, "invalid", reason)
     return decision.replace(mode="off", endpoints=(), decided_by=layer.name,
                             trace=Trace((*decision.trace, layer)))
@@ -66,6 +69,7 @@ def _set_aside_unusable_state(decision: Decision) -> None:
     next run works (this one stays as decided: off, with the trace naming the file)."""
     if decision.context is not None and any(
             layer.kind == "notice" and layer.status == "invalid" for layer in decision.trace):
+        from usage_consent._files.atomic import TRANSFER_LOCK_WAIT_S
         from usage_consent.policy._state import StateFile
 
         where = decision.context.locations
@@ -74,13 +78,28 @@ def _set_aside_unusable_state(decision: Decision) -> None:
         except UsageConsentError:
             pass  # not a matter of contents (a link, unreadable): the trace already says why
         except OSError as error:
-            log.warning("%s: cannot be set aside: %s", error.filename, error.strerror)
+            _warn(f"{error.filename}: cannot be set aside: {error.strerror}")
 
 
-def _resolved(policy: Policy, run: RunConfig | None) -> Decision:
+def _resolved(given: Policy | PolicySource | None, run: RunConfig | None) -> Decision:
+    """The decision for ``given`` under ``run``: cached, from the memo, or resolved now."""
     run = run or current()
     _check_home(run)
-    return CACHE.decision(policy, run, resolve)
+    if (found := CACHE.known(given, run)) is not None:
+        return found
+    from usage_consent.policy._resolve import resolve  # only for a full resolution: pydantic-settings
+
+    return CACHE.decision(given, run, resolve)
+
+
+def _policy_or_none(given: Policy | PolicySource | None) -> Policy | None:
+    """The policy ``given`` stands for, for a decision that failed closed; None if it cannot be loaded."""
+    try:
+        from usage_consent.policy._load import policy_from
+
+        return policy_from(given)
+    except Exception:
+        return None
 
 
 def explain(given: Policy | PolicySource | None = None, *, run: RunConfig | None = None) -> Decision:
@@ -88,15 +107,13 @@ def explain(given: Policy | PolicySource | None = None, *, run: RunConfig | None
     a policy, or its file or resource as ``load_policy`` takes it (default: the embedded one).
     ``run``: the run configuration (home, temporary folder, clock, HTTP session; by default the
     one in use)."""
-    policy: Policy | None = None
     try:
-        policy = policy_from(given)
-        decision = _resolved(policy, run)
+        decision = _resolved(given, run)
         if decision.for_this_run_only and decision.notice is not None:
             return decision.replace(notice=decision.notice.replace(due=False, why="decided for this run only"))
         return decision
     except Exception as error:  # usage reporting must never hurt the host
-        return _failed_closed(policy, error)
+        return _failed_closed(_policy_or_none(given), error)
 
 
 def decide(given: Policy | PolicySource | None = None, *, run: RunConfig | None = None) -> Decision:
@@ -113,21 +130,20 @@ def decide(given: Policy | PolicySource | None = None, *, run: RunConfig | None 
     ``run``: the run configuration (home, temporary folder, clock, HTTP session) the decision's
     context carries; by default the one in use (the process's own).
     """
-    policy: Policy | None = None
     try:
-        policy = policy_from(given)
-        decision = _resolved(policy, run)
+        decision = _resolved(given, run)
         _set_aside_unusable_state(decision)
         if decision.error is None and notice_is_due(decision):
+            from usage_consent._files.atomic import LockBusy
             from usage_consent.policy import _notice as notice
 
             try:
-                shown = notice.show(policy, how="decide", state=decision.notice, context=decision.context)
+                shown = notice.show(decision.policy, how="decide", state=decision.notice, context=decision.context)
                 decision = decision.replace(notice=shown)
             except LockBusy as error:
                 return _not_shown(decision, error)
     except Exception as error:  # usage reporting must never hurt the host
-        return _failed_closed(policy, error)
+        return _failed_closed(_policy_or_none(given), error)
     if decision.error is not None:
         raise _fresh(decision.error)
     return decision

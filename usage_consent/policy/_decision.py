@@ -1,21 +1,31 @@
-"""The outcome of resolution: an immutable Decision and the Trace of every source."""
+"""The outcome of resolution: an immutable Decision and the Trace of every source.
+
+Frozen value objects (usage_consent/_frozen.py), not dataclasses, and no ``typing`` at run time: a
+decision answered from the memo (policy/_cache.py) is built in a fresh process that has imported
+nothing else."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
 
-from usage_consent.policy._model import Mode
-from usage_consent.policy._notice_state import NoticeState
+from usage_consent._frozen import Frozen
 
+TYPE_CHECKING = False  # not typing's: a cold decide() answered from the memo must not pay for it
 if TYPE_CHECKING:
-    from usage_consent._context import Context
+    from collections.abc import Iterator
+    from typing import Any, Literal
 
-__all__ = ["RAW_SHOWN", "Decision", "Layer", "Status", "Trace"]
-Status = Literal["unset", "decided", "shadowed", "invalid", "skipped"]
+    from usage_consent._context import Context
+    from usage_consent.policy._model import Mode, Policy
+    from usage_consent.policy._notice_state import NoticeState
+
+    Status = Literal["unset", "decided", "shadowed", "invalid", "skipped"]
+else:
+    Status = str  # at run time only a name for the modules that import it (the type checker sees the Literal)
+
+__all__ = ["MODES", "RAW_SHOWN", "STATUSES", "Decision", "Layer", "Status", "Trace", "notice_is_due"]
+MODES = ("on", "off", "local")  # policy/_model.py's Mode, as values
+STATUSES = ("unset", "decided", "shadowed", "invalid", "skipped")  # Status, as values
 RAW_SHOWN = 60
 
 
@@ -27,31 +37,39 @@ def _shown(raw: str | None) -> str:
     return json.dumps(raw, ensure_ascii=False) if raw != raw.strip() or not raw else raw
 
 
-@dataclass(frozen=True, slots=True)
-class Layer:
-    """What one source said: where it looked, the raw value seen, the parsed value, its status."""
+class Layer(Frozen):
+    """What one source said: where it looked, the raw value seen, the parsed value, its status;
+    ``notes``: what the source's rules found on the way, one line each, for ``explain`` (e.g. the
+    path a template expanded to, the value-map entry that matched): what, not whether."""
 
+    __slots__ = ("kind", "location", "name", "notes", "raw", "reason", "status", "value")
     name: str
     kind: str
     location: str
     raw: str | None
     value: str | None
     status: Status
-    reason: str | None = None
-    # What the source's rules found on the way, one line each, for ``explain`` (e.g. the path a
-    # template expanded to, the value-map entry that matched): what, not whether.
-    notes: tuple[str, ...] = ()
+    reason: str | None
+    notes: tuple[str, ...]
+
+    def __init__(self, name: str, kind: str, location: str, raw: str | None, value: str | None, status: Status,
+                 reason: str | None = None, notes: tuple[str, ...] = ()) -> None:
+        self._set(name=name, kind=kind, location=location, raw=raw, value=value, status=status, reason=reason,
+                  notes=notes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: list(value) if isinstance(value := getattr(self, f.name), tuple) else value
-                for f in dataclasses.fields(self)}
+        return {name: list(value) if isinstance(value, tuple) else value
+                for name, value in self.__getstate__().items()}
 
 
-@dataclass(frozen=True, slots=True)
-class Trace:
+class Trace(Frozen):
     """Every source of the policy, highest first, with what it said."""
 
+    __slots__ = ("layers",)
     layers: tuple[Layer, ...]
+
+    def __init__(self, layers: tuple[Layer, ...]) -> None:
+        self._set(layers=layers)
 
     def __iter__(self) -> Iterator[Layer]:
         return iter(self.layers)
@@ -85,28 +103,56 @@ class Trace:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
-class Decision:
+class Decision(Frozen):
     """Whether usage stats may be collected for one transfer; fixed once taken (immutable).
 
     ``mode`` is "on" (record and send), "local" (record only) or "off". Code that sends
     must test ``send_allowed``; ``enabled`` is true whenever anything is collected.
+    ``notice`` is None only when the decision failed closed; ``error`` is what decide() raises (the
+    deciding source is invalid with on_invalid "raise"); ``context`` holds the policy, run
+    configuration and locations (None: failed closed early, then ``policy`` is given, if known).
+    Two decisions are equal only when they are the same object.
     """
 
+    __slots__ = (
+        "app",
+        "context",
+        "decided_by",
+        "endpoints",
+        "error",
+        "key",
+        "mode",
+        "notice",
+        "policy_given",
+        "trace",
+    )
     app: str
     key: str
     mode: Mode
     decided_by: str | None
     trace: Trace
-    notice: NoticeState | None = None  # None only when the decision failed closed
-    endpoints: tuple[str, ...] = ()
-    policy: Any = None
-    error: Exception | None = None  # what decide() raises: the deciding source is invalid with on_invalid "raise"
-    context: Context | None = None  # the policy, run configuration and locations (None: failed closed early)
+    notice: NoticeState | None
+    endpoints: tuple[str, ...]
+    policy_given: Policy | None
+    error: Exception | None
+    context: Context | None
 
-    def replace(self, **changes: Any) -> Decision:
-        """A new decision with some fields changed (this one stays as it is)."""
-        return dataclasses.replace(self, **changes)
+    def __init__(self, app: str, key: str, mode: Mode, decided_by: str | None, trace: Trace,
+                 notice: NoticeState | None = None, endpoints: tuple[str, ...] = (), policy_given: Policy | None = None,
+                 error: Exception | None = None, context: Context | None = None) -> None:
+        self._set(app=app, key=key, mode=mode, decided_by=decided_by, trace=trace, notice=notice, endpoints=endpoints,
+                  policy_given=policy_given, error=error, context=context)
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    @property
+    def policy(self) -> Any:
+        """The policy decided under: the context's (loaded now if the decision came from the memo),
+        else the one given when it failed closed (None if it could not be loaded)."""
+        if self.context is not None:
+            return self.context.policy
+        return self.policy_given
 
     def __repr__(self) -> str:
         return f"Decision(app={self.app!r}, mode={self.mode!r}, decided_by={self.decided_by!r})"
@@ -143,3 +189,16 @@ class Decision:
     def __str__(self) -> str:
         by = f"decided by {self.decided_by}" if self.decided_by else "no source had a value"
         return f"{self.app} {self.key}: {self.mode} ({by})\n{self.trace}"
+
+
+def notice_is_due(decision: Decision) -> bool:
+    """Whether ``decide()`` shows the notice now: when collection would happen, or is held back only
+    by the notice itself; never to users who opted out, never for a decision for this run only,
+    never when the trace already says it was shown or the state is unusable."""
+    if decision.for_this_run_only or decision.notice is None:
+        return False
+    notice_layers = [layer for layer in decision.trace if layer.kind == "notice"]
+    if notice_layers and notice_layers[0].status in ("unset", "invalid"):
+        return False  # shown already; or the state file cannot record it (this run is off anyway)
+    held_by_notice = bool(notice_layers) and decision.decided_by == notice_layers[0].name
+    return (decision.enabled or held_by_notice) and decision.notice.due

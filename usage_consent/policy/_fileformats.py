@@ -11,6 +11,7 @@ section and value. An INI value is written as ``True``/``False``, as Python's co
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 from collections.abc import Callable
@@ -278,6 +279,11 @@ def accepted(fmt: FileFormat, accept_local: bool = True) -> str:
     if FORMATS[fmt].words is not None:
         return words.replace(" or 0", ", 0 or local") if accept_local else words
     return words if accept_local else "true or false"
+
+
+def shown_consent(mode: Mode | None) -> str:
+    """The consent value as ``config get`` prints it: true, false, local or unset."""
+    return "unset" if mode is None else str(json.dumps(TYPED_WRITTEN[mode])).strip('"')
 
 
 def written(mode: Mode, fmt: FileFormat) -> Any:

@@ -24,7 +24,7 @@ from usage_consent.policy._model import (
     Spellings,
     duplicate_names,
 )
-from usage_consent.policy._paths import read_source, resolve_relative
+from usage_consent.policy._paths import EMBEDDED_COMPILED, EMBEDDED_NAME, SHIPPED, read_source, resolve_relative
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,14 +42,6 @@ __all__ = [
     "trusted_policy",
 ]
 
-EMBEDDED_NAME = "skyplane.toml"
-# Policies shipped with the package, selected by name (``--policy skyplane-0.3``).
-SHIPPED = {"skyplane": EMBEDDED_NAME, "skyplane-0.3": "skyplane-0.3.toml"}
-# The same policy as JSON, read on the hot path (json is loaded already; tomllib would not be, and
-# tests/test_imports.py holds decide() to that). Generated, never edited by hand:
-#   usage-consent policy show --json > policy/skyplane.json
-# .ci/run regenerates it and fails on any difference; tests/test_policy_files.py checks it too.
-EMBEDDED_COMPILED = "skyplane.json"
 
 
 def _toml_path(loc: tuple[Any, ...]) -> str:

@@ -7,34 +7,38 @@ carries the result (``Decision.notice``) in this one shape.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
+from usage_consent._frozen import Frozen
 from usage_consent._locations import Locations
 from usage_consent._run import current
 from usage_consent.errors import UsageConsentError
-from usage_consent.policy._state import StateFile, shown_in, shown_version_in
 
+TYPE_CHECKING = False  # not typing's: a decision answered from the memo is built without it
 if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
     from usage_consent.policy._model import Policy
 
 __all__ = ["NoticeState", "notice_state", "read_notice_state", "schemas_root"]
 _NAMES = {"would_show": "due"}  # the JSON name of a field (Decision.to_dict, explain --json)
 
 
-@dataclass(frozen=True, slots=True)
-class NoticeState:
+class NoticeState(Frozen):
     """The notice for one policy: the current schema version, the version last shown (None:
     never) and when, whether it is due and why; ``shown`` when this decide() showed it."""
 
+    __slots__ = ("current_version", "due", "shown", "shown_at", "shown_version", "why")
     current_version: int
     shown_version: int | None
     shown_at: str | None
     due: bool
     why: str
-    shown: bool = False
+    shown: bool
+
+    def __init__(self, current_version: int, shown_version: int | None, shown_at: str | None, due: bool, why: str,
+                 shown: bool = False) -> None:
+        self._set(current_version=current_version, shown_version=shown_version, shown_at=shown_at, due=due, why=why,
+                  shown=shown)
 
     def __bool__(self) -> bool:
         """True when there is a notice to speak of now: due, or shown by this call."""
@@ -43,7 +47,7 @@ class NoticeState:
     def __getitem__(self, name: str) -> Any:
         """A field by name, also by its JSON name (``would_show``), as a mapping would give it."""
         name = _NAMES.get(name, name)
-        if name not in self.__dataclass_fields__:
+        if name not in self.field_names():
             raise KeyError(name)
         return getattr(self, name)
 
@@ -51,20 +55,20 @@ class NoticeState:
         """What ``explain --json`` prints: would_show, shown_version, current_version."""
         return {"would_show": self.due, "shown_version": self.shown_version, "current_version": self.current_version}
 
-    def replace(self, **changes: Any) -> NoticeState:
-        return dataclasses.replace(self, **changes)
-
 
 def schemas_root(policy: Policy, where: Locations | None = None) -> Path | None:
     """The host's own schemas folder, when the policy names one (else the packaged schemas)."""
     if not policy.schemas_dir:
         return None
+    from pathlib import Path
+
     return Path((where or Locations(policy, current())).path(policy.schemas_dir))
 
 
 def notice_state(policy: Policy, data: dict[str, Any], where: Locations | None = None) -> NoticeState:
     """The rule: the notice is due when the policy shows one and the version last shown (in
     ``data``, the state file's contents) is older than the current one, or none was shown."""
+    from usage_consent.policy._state import shown_in, shown_version_in
     from usage_consent.schemas._versions import current_version
 
     version = current_version(policy.schema_name, schemas_root(policy, where))
@@ -84,6 +88,8 @@ def notice_state(policy: Policy, data: dict[str, Any], where: Locations | None =
 def read_notice_state(policy: Policy, where: Locations | None = None) -> NoticeState:
     """``notice_state`` from the state file as it is now; a state file that cannot be used counts
     as never shown."""
+    from usage_consent.policy._state import StateFile
+
     where = where or Locations(policy, current())
     try:
         data = StateFile(where.state_file, where).read()

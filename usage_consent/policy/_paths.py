@@ -7,19 +7,29 @@ folder (so a packaged host's ``schemas_dir = "schemas"`` means the folder beside
 from __future__ import annotations
 
 import os
-from typing import Any
+import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
-    from typing import TypeAlias
+    from typing import Any, TypeAlias
 
     from usage_consent.policy._model import Policy
 
     PolicySource: TypeAlias = str | os.PathLike[str] | Traversable
 
-__all__ = ["PATH_KEYS", "is_relative", "read_source", "relative_paths", "resolve_relative"]
+__all__ = ["EMBEDDED_COMPILED", "EMBEDDED_NAME", "PATH_KEYS", "SHIPPED", "is_relative", "policy_file", "read_source",
+           "relative_paths", "resolve_relative"]
 
+EMBEDDED_NAME = "skyplane.toml"
+# Policies shipped with the package, selected by name (``--policy skyplane-0.3``).
+SHIPPED = {"skyplane": EMBEDDED_NAME, "skyplane-0.3": "skyplane-0.3.toml"}
+# The same policy as JSON, read on the hot path (json is loaded already; tomllib would not be, and
+# tests/test_imports.py holds decide() to that). Generated, never edited by hand:
+#   usage-consent policy show --json > policy/skyplane.json
+# .ci/run regenerates it and fails on any difference; tests/test_policy_files.py checks it too.
+EMBEDDED_COMPILED = "skyplane.json"
+_HERE = os.path.dirname(os.path.abspath(__file__))
 PATH_KEYS = ("config_file", "state_file", "schemas_dir")  # top-level keys holding a path; and sources[].path
 
 
@@ -28,6 +38,22 @@ def is_relative(path: object) -> bool:
     expanded at decide time): such paths follow the policy file."""
     return (isinstance(path, str) and bool(path) and not path.startswith("~") and not os.path.isabs(path)
             and "$" not in path and "{" not in path)
+
+
+def policy_file(given: object) -> str | None:
+    """The file a policy given as ``decide()`` takes it is read from: the embedded policy's JSON twin
+    (None), a shipped policy's file (its name), a file's absolute path (a ``str`` or a path); None
+    for a loaded ``Policy`` or a resource that is not a file (the decision memo is keyed by it,
+    policy/_cache.py)."""
+    if given is None:
+        return os.path.join(_HERE, EMBEDDED_COMPILED)
+    if not isinstance(given, str | os.PathLike):
+        loader = sys.modules.get("usage_consent.policy._load")  # loaded wherever a Policy object exists
+        if loader is not None and given is loader.embedded_policy():
+            return os.path.join(_HERE, EMBEDDED_COMPILED)  # the embedded policy itself
+        return None
+    name = os.fsdecode(os.fspath(given))
+    return os.path.join(_HERE, SHIPPED[name]) if name in SHIPPED else os.path.abspath(name)
 
 
 def _is_resource(source: object) -> bool:

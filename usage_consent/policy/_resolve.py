@@ -18,7 +18,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from usage_consent.errors import ConfigFileError
-from usage_consent.policy._decision import Decision, Layer, Trace
+from usage_consent.policy._decision import Decision, Layer, Trace, notice_is_due
 from usage_consent.policy._fileformats import file_format, read_mapping
 from usage_consent.policy._model import FileFormat, Mode, OnInvalid
 from usage_consent.policy._notice_state import NoticeState, read_notice_state
@@ -114,7 +114,7 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...]) -> Decisio
     error = _raised(counted, decided_by, rules)
     return Decision(policy.app, policy.key, mode or "off", decided_by, _trace(readings, decided_by),
                     notice=_notice(context, readings), endpoints=_endpoints(context, readings) if mode == "on" else (),
-                    policy=policy, error=error, context=context)
+                    error=error, context=context)
 
 
 def _offer(found: Reading, ceiling: bool, rule: OnInvalid, free: bool) -> tuple[str, Mode | None]:
@@ -191,19 +191,6 @@ def _read_tolerantly(path: str, fmt: FileFormat, layer: str) -> dict[str, Any] |
         return read_mapping(path, fmt, layer=layer)
     except ConfigFileError:
         return None
-
-
-def notice_is_due(decision: Decision) -> bool:
-    """Whether ``decide()`` shows the notice now: when collection would happen, or is held back only
-    by the notice itself; never to users who opted out, never for a decision for this run only,
-    never when the trace already says it was shown or the state is unusable."""
-    if decision.for_this_run_only or decision.notice is None:
-        return False
-    notice_layers = [layer for layer in decision.trace if layer.kind == "notice"]
-    if notice_layers and notice_layers[0].status in ("unset", "invalid"):
-        return False  # shown already; or the state file cannot record it (this run is off anyway)
-    held_by_notice = bool(notice_layers) and decision.decided_by == notice_layers[0].name
-    return (decision.enabled or held_by_notice) and decision.notice.due
 
 
 def resolve(context: Context) -> Decision:

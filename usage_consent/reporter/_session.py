@@ -52,7 +52,7 @@ def _context_of(decision: Decision) -> Context:
     from usage_consent._locations import locations
     from usage_consent._run import current
 
-    return Context(decision.policy, current(), locations(decision.policy))
+    return Context(current(), locations(decision.policy))
 
 
 class Session:

@@ -1,0 +1,355 @@
+"""The decision memo (policy/_cache.py): a later process answers from it only while every input of
+its key is unchanged, never more permissively than a fresh resolution, and never from a memo it
+cannot trust (foreign, readable by others, corrupt, a link, another version)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from usage_consent import _run as run
+from usage_consent._context import Context
+from usage_consent._locations import Locations, memo_file
+from usage_consent._version import VERSION
+from usage_consent.errors import UsageConsentError
+from usage_consent.policy import (
+    decide,
+    embedded_policy,
+    explain,
+    policy_to_toml,
+    remove_consent,
+    set_consent,
+    write_config_keys,
+)
+from usage_consent.policy._cache import CACHE, read_memo
+from usage_consent.policy._resolve import resolve
+from usage_consent.policy._sources import KINDS, Inputs, Kind
+from usage_consent.policy._state import StateFile
+from usage_consent.schemas._versions import current_version
+
+CURRENT = current_version("usage_stats")
+VARIABLES = ("SKYPLANE_USAGE_STATS_ENABLED", "DO_NOT_TRACK", "GITHUB_ACTIONS")
+
+
+def fresh(policy=None, config: run.RunConfig | None = None):
+    """The decision resolved now, through no cache and no memo."""
+    config = config or run.current()
+    return resolve(Context(config, Locations(policy or embedded_policy(), config)))
+
+
+def same(memoized, resolved) -> bool:
+    """Two decisions say the same: mode, source, endpoints, every trace row and the notice."""
+    return (memoized.to_dict() == resolved.to_dict() and str(memoized) == str(resolved)
+            and memoized.notice == resolved.notice)
+
+
+def memoized(given=None):
+    """What a later process would answer from the memo (None: it would resolve)."""
+    CACHE.clear()
+    return CACHE.known(given, run.current())
+
+
+def the_memo(home) -> Path:
+    return Path(memo_file(str(home.state)))
+
+
+def clean_home(home) -> None:
+    """A user who opted in and saw the notice: a clean decision, memoized by the next call."""
+    home.write_config({"usage_stats": True})
+    home.mark_notice_shown()
+    assert explain().mode == "on" and the_memo(home).exists()
+
+
+# ---- the property: after any sequence of changes, the memo answers as a fresh resolution ----
+
+STEPS = st.one_of(
+    st.tuples(st.just("variable"), st.sampled_from(VARIABLES),
+              st.sampled_from([None, "1", "0", "local", "", "yes", "garbage", "true"])),
+    st.tuples(st.just("config set"), st.sampled_from([True, False, "local", "on", "off"])),
+    st.tuples(st.just("config unset")),
+    st.tuples(st.just("config keys"), st.sampled_from(["http://127.0.0.1:9/v1/report", "not a url"])),
+    st.tuples(st.just("config raw"), st.sampled_from(['{"usage_stats": true}', '{"usage_stats":false}',
+                                                      "{not json", "[]", '{"usage_stats": "yes"}'])),
+    st.tuples(st.just("same size"), st.sampled_from(['{"usage_stats": true}', '{"usage_stats":false}'])),
+    st.tuples(st.just("state"), st.sampled_from(["shown", "older", "gone", "corrupt"])),
+    st.tuples(st.just("home"), st.sampled_from([0, 1])),
+    st.tuples(st.just("decide")),
+)
+
+
+def _variable(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+def _write(kind: str, value: object = None) -> None:
+    with contextlib.suppress(UsageConsentError):  # refused (a file it cannot read): nothing changed
+        if kind == "config set":
+            set_consent(value)  # type: ignore[arg-type]
+        elif kind == "config unset":
+            remove_consent()
+        else:
+            write_config_keys({"usage_stats_endpoint": value})
+
+
+def _raw(text: str) -> None:
+    config = Path(os.environ["HOME"]) / ".skyplane" / "config.json"
+    config.parent.mkdir(exist_ok=True)
+    config.write_text(text)
+
+
+def _same_size(text: str) -> None:
+    config = Path(os.environ["HOME"]) / ".skyplane" / "config.json"
+    if not config.exists() or len(config.read_bytes()) != len(text):
+        return
+    before = os.stat(config)
+    time.sleep(0.02)  # a new tick of the file system's clock (see docs/design.md, "The decision memo")
+    with open(config, "r+") as handle:  # in place: the same inode, the same size
+        handle.write(text)
+    os.utime(config, ns=(before.st_atime_ns, before.st_mtime_ns))  # the mtime restored: only ctime says
+
+
+def _state(change: str) -> None:
+    state = Path(os.environ["HOME"]) / ".skyplane" / "usage_stats_state.json"
+    if change == "gone":
+        state.unlink(missing_ok=True)
+    elif change == "corrupt":
+        state.parent.mkdir(exist_ok=True)
+        state.write_text("{not json")
+    else:
+        StateFile(str(state)).record_notice("usage_stats", CURRENT if change == "shown" else CURRENT - 1,
+                                            "sha256:test", "test")
+
+
+def apply(step: tuple, homes: list[Path]) -> None:
+    """One change of the inputs, made as a user or a host makes it (the real write functions)."""
+    kind, *args = step
+    changes = {
+        "variable": lambda: _variable(*args),
+        "config set": lambda: _write(kind, *args),
+        "config unset": lambda: _write(kind),
+        "config keys": lambda: _write(kind, *args),
+        "config raw": lambda: _raw(*args),
+        "same size": lambda: _same_size(*args),
+        "state": lambda: _state(*args),
+        "home": lambda: os.environ.__setitem__("HOME", str(homes[args[0]])),
+        "decide": decide,
+    }
+    changes[kind]()
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(STEPS, min_size=1, max_size=14))
+def test_the_memo_answers_as_a_fresh_resolution_after_any_changes(home, steps):
+    """Property: after every step of a random sequence of changes to the inputs (variables, config
+    writes of every kind, state changes, HOME switches, same-size rewrites with a restored mtime),
+    the decision answered from the memo (its in-process slots cleared) and from the process's
+    cache each equal a fresh resolution; the memo never answers more permissively."""
+    saved = {name: os.environ.get(name) for name in (*VARIABLES, "HOME")}
+    root = Path(tempfile.mkdtemp(dir=home.root))
+    homes = [root / "a", root / "b"]
+    for folder in homes:
+        folder.mkdir()
+    os.environ["HOME"] = str(homes[0])
+    try:
+        for step in steps:
+            apply(step, homes)
+            explain()  # resolves (and memoizes a clean result), or answers from the cache
+            truth = fresh()
+            cached = CACHE.known(None, run.current())
+            assert cached is None or same(cached, truth), step
+            answered = memoized()
+            assert answered is None or same(answered, truth), step
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        CACHE.clear()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+# ---- what is memoized, and where ----
+
+def test_a_clean_decision_is_memoized_beside_the_state_file_0600(home):
+    """After a clean full resolution the memo is beside the state file, 0600, of this version; a
+    process whose inputs are unchanged answers from it the same decision."""
+    clean_home(home)
+    memo = the_memo(home)
+    assert memo.parent == home.state.parent and (os.stat(memo).st_mode & 0o777) == 0o600
+    assert json.loads(memo.read_text())["version"] == VERSION
+    answered = memoized()
+    assert answered is not None and same(answered, fresh()) and answered.mode == "on"
+
+
+@pytest.mark.parametrize(("config", "shown", "env"), [
+    pytest.param({"usage_stats": "yes"}, True, {}, id="invalid-config-value"),
+    pytest.param("{not json", True, {}, id="unreadable-config"),
+    pytest.param({"usage_stats": True}, False, {}, id="notice-due"),
+    pytest.param({}, False, {"GITHUB_ACTIONS": "true"}, id="ci-run-with-nothing-chosen"),
+])
+def test_a_dirty_result_is_not_memoized(home, monkeypatch, config, shown, env):
+    """An invalid source, a notice due or a decision for this run only (CI) writes no memo entry."""
+    home.write_config(config)
+    if shown:
+        home.mark_notice_shown()
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    explain()
+    assert read_memo(str(the_memo(home))) == []
+
+
+def test_the_memo_never_creates_the_users_folder(home, monkeypatch):
+    """A user with no folder yet who opted out by variable: the decision is clean, nothing is written."""
+    monkeypatch.setenv("SKYPLANE_USAGE_STATS_ENABLED", "0")
+    assert explain().mode == "off"
+    assert not home.skyplane.exists()
+
+
+def test_a_volatile_policy_is_neither_memoized_nor_cached(home, monkeypatch):
+    """A policy with a source whose inputs cannot all be declared (volatile) writes no memo and is
+    resolved afresh on every call. (A row of the table of kinds declared volatile stands in for the
+    working-folder and date sources.)"""
+    home.write_config({"usage_stats": True})
+    home.mark_notice_shown()
+    default = KINDS["default"]
+    monkeypatch.setitem(KINDS, "default", Kind(default.read, lambda policy, spec: Inputs(volatile=True)))
+    CACHE.clear()
+    first, second = explain(), explain()
+    assert first.mode == second.mode == "on" and first is not second
+    assert read_memo(str(the_memo(home))) == []
+
+
+def test_a_custom_policy_file_is_memoized_keyed_by_its_file(home, tmp_path):
+    """A policy given as a file is memoized like the embedded one; a change of that file (even one
+    of the same size) is a miss."""
+    home.write_config({"usage_stats": True})
+    home.mark_notice_shown()
+    path = tmp_path / "custom.toml"
+    text = policy_to_toml(embedded_policy())
+    path.write_text(text)
+    assert explain(str(path)).mode == "on"
+    answered = memoized(str(path))
+    assert answered is not None and answered.mode == "on"
+    time.sleep(0.02)  # a new tick of the file system's clock
+    before = os.stat(path)
+    changed = text.replace("Skyplane", "Skyplanf", 1)
+    assert len(changed) == len(text) and changed != text
+    with open(path, "r+") as handle:  # in place, the same size, the mtime restored
+        handle.write(changed)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert memoized(str(path)) is None
+
+
+# ---- one test per guard: a memo that cannot be trusted is a miss ----
+
+def _tamper(memo: Path, change) -> None:
+    data = json.loads(memo.read_text())
+    change(data)
+    memo.write_text(json.dumps(data))
+    os.chmod(memo, 0o600)
+
+
+GUARDS = [
+    pytest.param(lambda memo: os.chmod(memo, 0o644), id="readable-by-others"),
+    pytest.param(lambda memo: memo.write_text("{not json"), id="corrupt"),
+    pytest.param(lambda memo: memo.write_bytes(b"\x00" * 64), id="binary"),
+    pytest.param(lambda memo: _tamper(memo, lambda d: d.update(version="0.0.0-other")), id="other-version"),
+    pytest.param(lambda memo: _tamper(memo, lambda d: d.update(format=99)), id="other-format"),
+    pytest.param(lambda memo: _tamper(memo, lambda d: d["entries"][0]["decision"].update(mode="always")),
+                 id="unknown-mode"),
+    pytest.param(lambda memo: _tamper(memo, lambda d: d["entries"][0]["decision"].update(layers="x")),
+                 id="malformed-trace"),
+    pytest.param(lambda memo: _tamper(memo, lambda d: d["entries"][0]["key"].__setitem__(0, "/elsewhere")),
+                 id="another-key"),
+]
+
+
+@pytest.mark.parametrize("tamper", GUARDS)
+def test_a_memo_that_cannot_be_trusted_is_a_miss(home, tamper):
+    """A memo readable by others, corrupt, of another version or format, or holding what no
+    resolution makes, is not used: the decision is resolved afresh (and equals a fresh one)."""
+    clean_home(home)
+    tamper(the_memo(home))
+    assert memoized() is None
+    assert same(explain(), fresh())
+
+
+def test_a_memo_that_is_a_link_is_a_miss(home, tmp_path):
+    """A memo that is a symbolic link (even to a valid memo) is not followed."""
+    clean_home(home)
+    memo = the_memo(home)
+    elsewhere = tmp_path / "elsewhere.memo"
+    shutil.copy2(memo, elsewhere)
+    memo.unlink()
+    memo.symlink_to(elsewhere)
+    assert memoized() is None
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another owner needs root")
+def test_a_memo_owned_by_another_user_is_a_miss(home):
+    """A memo owned by another user is not used."""
+    clean_home(home)
+    os.chown(the_memo(home), 12345, -1)
+    assert memoized() is None
+
+
+def test_a_changed_input_is_a_miss(home, monkeypatch):
+    """A variable set, the config rewritten (a new file), HOME changed: each makes the memo miss."""
+    clean_home(home)
+    monkeypatch.setenv("DO_NOT_TRACK", "1")
+    assert memoized() is None
+    monkeypatch.delenv("DO_NOT_TRACK")
+    assert memoized() is not None
+    set_consent("local")
+    assert memoized() is None
+
+
+# ---- a later process: the standard library alone ----
+
+HIT = ("import json, sys, usage_consent; d = usage_consent.decide(); "
+       "print(json.dumps([d.mode, sorted(m for m in ('pydantic', 'pydantic_settings', 'jsonschema', 'requests') "
+       "if m in sys.modules)]))")
+
+
+@pytest.mark.slow
+def test_a_later_process_answers_from_the_memo_without_pydantic(home):
+    """A fresh process whose inputs are unchanged answers from the memo and imports neither pydantic
+    nor pydantic_settings; with a variable changed it resolves in full (and imports them)."""
+    home.write_config({"usage_stats": True})
+    home.mark_notice_shown()
+    env = {k: v for k, v in home.env().items() if k != "PYTHONPATH"}
+    first = subprocess.run([sys.executable, "-c", HIT], env=env, capture_output=True, text=True, check=True)
+    assert json.loads(first.stdout) == ["on", ["pydantic", "pydantic_settings"]]
+    again = subprocess.run([sys.executable, "-c", HIT], env=env, capture_output=True, text=True, check=True)
+    assert json.loads(again.stdout) == ["on", []]
+    changed = subprocess.run([sys.executable, "-c", HIT], env={**env, "SKYPLANE_USAGE_STATS_ENABLED": "0"},
+                             capture_output=True, text=True, check=True)
+    assert json.loads(changed.stdout) == ["off", ["pydantic", "pydantic_settings"]]
+
+
+@pytest.mark.slow
+def test_a_decision_from_the_memo_loads_its_policy_when_asked(home):
+    """The decision answered from the memo carries a context whose policy loads on first use."""
+    home.write_config({"usage_stats": True})
+    home.mark_notice_shown()
+    code = ("import sys, usage_consent; usage_consent.decide(); d = usage_consent.decide(); "
+            "print('pydantic' in sys.modules, d.context.policy.app, 'pydantic' in sys.modules)")
+    subprocess.run([sys.executable, "-c", code], env=home.env(), capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], env=home.env(), capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "skyplane", "True"]

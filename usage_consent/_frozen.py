@@ -1,0 +1,63 @@
+"""Frozen value objects without the ``dataclasses`` module.
+
+``dataclasses`` imports ``inspect`` (and with it ``ast``, ``dis``, ``tokenize``, ``enum``): about a
+third of a fresh interpreter's start-up, more than a cold ``decide()`` answered from the memo costs
+in all (benchmarks/cold.py). The value objects on that path (``RunConfig``, ``Context``,
+``Decision``, ``Trace``, ``Layer``, ``NoticeState``) derive from ``Frozen`` instead: their fields are
+their ``__slots__``, in the order of their ``__init__``'s parameters, set once by ``_set``.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # not typing's: a cold decide() must not pay for it
+if TYPE_CHECKING:
+    from typing import Any, Self
+
+__all__ = ["Frozen"]
+
+
+class Frozen:
+    """Equal when of one class with equal fields, hashable by its fields, immutable after
+    ``__init__``; ``replace(**changes)`` makes a changed copy. A subclass lists its fields in
+    ``__slots__`` in the order (and under the names) of its ``__init__``'s parameters."""
+
+    __slots__ = ()
+
+    def _set(self, **fields: Any) -> None:
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(cls.__slots__)
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.field_names())
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is frozen: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is frozen: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.field_names())
+        return f"{type(self).__name__}({shown})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return dict(zip(self.field_names(), self._values(), strict=True))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._set(**state)
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with some fields changed (this one stays as it is)."""
+        return type(self)(**{**self.__getstate__(), **changes})
