@@ -23,16 +23,10 @@ from usage_consent._context import Context
 from usage_consent._locations import Locations, memo_file
 from usage_consent._version import VERSION
 from usage_consent.errors import UsageConsentError
-from usage_consent.policy import (
-    decide,
-    embedded_policy,
-    explain,
-    policy_to_toml,
-    remove_consent,
-    set_consent,
-    write_config_keys,
-)
+from usage_consent.policy import decide, embedded_policy, explain, remove_consent, set_consent
 from usage_consent.policy._cache import CACHE, read_memo
+from usage_consent.policy._config_write import write_config_keys
+from usage_consent.policy._load import policy_to_toml
 from usage_consent.policy._resolve import resolve
 from usage_consent.policy._sources import KINDS, Inputs, Kind
 from usage_consent.policy._state import StateFile

@@ -117,6 +117,8 @@ class Slot:
     def of(cls, policy: Policy, run: RunConfig, source: str | None) -> Slot:
         """The slot of a loaded policy: its inputs, expanded under ``run``."""
         inputs = inputs_of(policy)
+        if inputs.volatile:  # its inputs cannot be written down (a path may be a template): nothing expanded
+            return cls(run, source, (), (), (), policy=policy, volatile=True)
         where = Locations(policy, run)
         files = tuple(map(where.path, inputs.files))
         if not policy.schemas_dir:  # the packaged schemas: a new version there changes the notice
