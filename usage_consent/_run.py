@@ -39,6 +39,15 @@ class RunConfig(Frozen):
                  http_session: Callable[[], Any] | None = None) -> None:
         self._set(home=home, temp_dir=temp_dir, clock=clock, http_session=http_session)
 
+    def __hash__(self) -> int:  # on every decide() (the cache's key): spelt out, not Frozen's loop
+        return hash((self.home, self.temp_dir, self.clock, self.http_session))
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not RunConfig:
+            return NotImplemented
+        return (self.home == other.home and self.temp_dir == other.temp_dir and self.clock == other.clock
+                and self.http_session == other.http_session)
+
     def home_dir(self) -> str | None:
         return self.home if self.home is not None else os.environ.get("HOME")
 

@@ -107,10 +107,10 @@ class Slot:
         self.paths: dict[str, str] = {}  # a variable's value -> the file it names, expanded
         self.generation = -1  # the environment's generation ``values`` were read at
         self.values: tuple[str | None, ...] = ()
-        self.key: list[Any] | None = None
+        self.key: tuple[Any, ...] | None = None
         self.decision: Decision | None = None
         self.memo_seen: object = None  # the memo file's stat when this process last read or wrote it
-        self.written: list[Any] | None = None  # the key's part that other processes share, as last memoized
+        self.written: tuple[Any, ...] | None = None  # the key's part that other processes share, as last memoized
         self.plain: dict[str, Any] = {}  # what the commands print beside the decision (``plain_values``)
 
     @classmethod
@@ -136,15 +136,16 @@ class Slot:
         slot.plain = {}
         return slot
 
-    def key_now(self, values: tuple[str | None, ...]) -> list[Any]:
-        """The key as the inputs are now (``values``: the watched variables', in ``variables`` order),
-        as JSON holds it (lists), so that a memo entry's key compares equal."""
-        named: list[Any] = []
+    def key_now(self, values: tuple[str | None, ...]) -> tuple[Any, ...]:
+        """The key as the inputs are now (``values``: the watched variables', in ``variables`` order);
+        a memo entry's key (JSON lists) is compared as tuples (``_tuples``)."""
+        named: tuple[Any, ...] = ()
         if self.named:
             value_of = dict(zip(self.variables, values, strict=True))
-            named = [_stat(self._named_path(value)) if (value := value_of[name]) else None for name in self.named]
-        source = _stat(self.source) if self.source is not None else None
-        return [self.home, source, list(values), [_stat(path) for path in self.files], named]
+            named = tuple(stat_key(self._named_path(value)) if (value := value_of[name]) else None
+                          for name in self.named)
+        source = stat_key(self.source) if self.source is not None else None
+        return self.home, source, values, tuple(map(stat_key, self.files)), named
 
     def _named_path(self, value: str) -> str:
         path = self.paths.get(value)
@@ -152,10 +153,10 @@ class Slot:
             path = self.paths[value] = expand(value, self.run)
         return path
 
-    def shared(self) -> list[Any]:
+    def shared(self) -> tuple[Any, ...]:
         """The part of the key another process can share (all but the variables: this process's)."""
         assert self.key is not None
-        return [*self.key[:2], *self.key[3:]]
+        return (*self.key[:2], *self.key[3:])
 
     def entry(self) -> dict[str, Any]:
         """This slot as a memo entry."""
@@ -184,9 +185,9 @@ def plain_values(policy: Policy, decision: Decision) -> dict[str, Any]:
     return {"notice_enabled": policy.notice.enabled, "config_get": config_get}
 
 
-def _stat(path: str) -> list[int] | str:
-    found = stat_key(path)
-    return found if isinstance(found, str) else list(found)
+def _tuples(value: object) -> object:
+    """A key as JSON gave it back (lists), as the process makes it (tuples)."""
+    return tuple(map(_tuples, value)) if isinstance(value, list) else value
 
 
 def _run_key(run: RunConfig) -> list[str | None]:
@@ -235,7 +236,7 @@ class DecisionCache:
                 slot.memo_seen, slot.written = earlier.memo_seen, earlier.written
         if slot.volatile:  # its key cannot be written down: resolved afresh, never kept
             self._keep((source or id(policy), run), slot)  # remembered so, while the policy's file is unchanged
-            slot.key = [slot.home, _stat(source) if source is not None else None]
+            slot.key = (slot.home, stat_key(source) if source is not None else None)
             return resolve(Context(run, Locations(policy, run)))
         slot.key = slot.key_now(self._variables(slot))  # before the read: a change during it is a miss next time
         slot.decision = resolve(Context(run, Locations(policy, run)))
@@ -259,7 +260,7 @@ class DecisionCache:
         slot = self._slots.get((source or id(given), run))
         if slot is not None and (source is not None or slot.policy is given) and slot.home == run.home_dir():
             if slot.volatile:
-                if source is not None and slot.key == [slot.home, _stat(source)]:
+                if source is not None and slot.key == (slot.home, stat_key(source)):
                     return None  # resolved afresh every time; its memo is not looked for
             elif slot.decision is not None and slot.key == slot.key_now(self._variables(slot)):
                 return slot
@@ -377,9 +378,10 @@ def _from_memo(source: str, given: object, run: RunConfig) -> Slot | None:
                 continue
             slot = Slot(run, source, _strings(entry["variables"]), _strings(entry["files"]), _strings(entry["named"]))
             slot.values = tuple(map(os.environ.get, slot.variables))
-            if slot.key_now(slot.values) != entry["key"]:
+            key = _tuples(entry["key"])
+            if slot.key_now(slot.values) != key:
                 return None
-            slot.key, slot.state_file, slot.written = entry["key"], state_file, None
+            slot.key, slot.state_file, slot.written = key, state_file, None
             slot.plain = entry["plain"] if isinstance(entry["plain"], dict) else {}
             slot.memo_seen = stat_key(memo_file(state_file))
             slot.decision = _decision_from_dict(entry["decision"], run, given)

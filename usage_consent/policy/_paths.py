@@ -30,6 +30,7 @@ SHIPPED = {"skyplane": EMBEDDED_NAME, "skyplane-0.3": "skyplane-0.3.toml"}
 # .ci/run regenerates it and fails on any difference; tests/test_policy_files.py checks it too.
 EMBEDDED_COMPILED = "skyplane.json"
 _HERE = os.path.dirname(os.path.abspath(__file__))
+_EMBEDDED_FILE = os.path.join(_HERE, EMBEDDED_COMPILED)
 PATH_KEYS = ("config_file", "state_file", "schemas_dir")  # top-level keys holding a path; and sources[].path
 
 
@@ -46,11 +47,11 @@ def policy_file(given: object) -> str | None:
     for a loaded ``Policy`` or a resource that is not a file (the decision memo is keyed by it,
     policy/_cache.py)."""
     if given is None:
-        return os.path.join(_HERE, EMBEDDED_COMPILED)
+        return _EMBEDDED_FILE
     if not isinstance(given, str | os.PathLike):
         loader = sys.modules.get("usage_consent.policy._load")  # loaded wherever a Policy object exists
         if loader is not None and given is loader.embedded_policy():
-            return os.path.join(_HERE, EMBEDDED_COMPILED)  # the embedded policy itself
+            return _EMBEDDED_FILE  # the embedded policy itself
         return None
     name = os.fsdecode(os.fspath(given))
     return os.path.join(_HERE, SHIPPED[name]) if name in SHIPPED else os.path.abspath(name)
