@@ -52,15 +52,16 @@ def answer(args: list[str]) -> int | None:
     from usage_consent.policy._cache import CACHE
 
     run = current()
-    if platform_problem() or home_problem(run):
-        return None
     try:
-        slot = CACHE.known_slot(policy, run)
-    except Exception:
-        return None
+        slot = None if platform_problem() or home_problem(run) else CACHE.known_slot(policy, run)
+    except Exception:  # the full command reports it
+        slot = None
     if slot is None or slot.decision is None or not slot.plain:
         return None
-    return _print(words, slot.decision, slot.plain)
+    try:
+        return _print(words, slot.decision, slot.plain)
+    except BrokenPipeError:  # as the full command: `usage-consent explain | head -1`
+        return 1
 
 
 def _print(words: list[str], decision: object, plain: dict[str, object]) -> int | None:

@@ -103,7 +103,8 @@ def _policy_or_none(given: Policy | PolicySource | None) -> Policy | None:
 
 
 def explain(given: Policy | PolicySource | None = None, *, run: RunConfig | None = None) -> Decision:
-    """The decision a transfer started now would get, with its trace; changes no file. ``given``:
+    """The decision a transfer started now would get, with its trace; changes none of the user's
+    files (a clean decision is kept in the decision memo, a cache beside the state file). ``given``:
     a policy, or its file or resource as ``load_policy`` takes it (default: the embedded one).
     ``run``: the run configuration (home, temporary folder, clock, HTTP session; by default the
     one in use)."""
