@@ -89,13 +89,15 @@ class Locations:
     Locations lives as long as the decision whose context holds it. ``load``: how to get the policy
     when ``policy`` is None (a decision answered from the memo: loaded on first use)."""
 
-    __slots__ = ("_expanded", "_load", "_policy", "_temp", "home", "run")
+    __slots__ = ("_app", "_expanded", "_load", "_policy", "_temp", "home", "run")
 
-    def __init__(self, policy: Policy | None, run: RunConfig, *, load: Callable[[], Policy] | None = None) -> None:
+    def __init__(self, policy: Policy | None, run: RunConfig, *, load: Callable[[], Policy] | None = None,
+                 app: str | None = None) -> None:
         if policy is None and load is None:
             raise TypeError("Locations needs a policy or a way to load it")
         self._policy = policy
         self._load = load
+        self._app = app  # the policy's app, when known without loading it (a decision from the memo)
         self.run = run
         self.home = run.home_dir()
         self._expanded: dict[str, str] = {}
@@ -181,7 +183,7 @@ class Locations:
     def records_parts(self, *more: str) -> list[str]:
         """The records folder (and ``more`` below it) as folder names under the temporary root, as
         ``usage_consent._files.tempdirs.open_dir`` opens them."""
-        return [self.policy.app, RECORDS_FOLDER, *more]
+        return [self._app or self.policy.app, RECORDS_FOLDER, *more]
 
     @property
     def records_root(self) -> str:

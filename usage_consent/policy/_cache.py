@@ -467,9 +467,10 @@ def _decision_from_dict(data: dict[str, Any], run: RunConfig, given: object) -> 
 
         return policy_from(given)  # type: ignore[arg-type]
 
-    return Decision(_text(data["app"], False) or "", _text(data["key"], False) or "", mode, _text(data["decided_by"]),
+    app = _text(data["app"], False) or ""
+    return Decision(app, _text(data["key"], False) or "", mode, _text(data["decided_by"]),
                     Trace(tuple(map(_layer_from_dict, data["layers"]))), _notice_from_dict(data["notice"]),
-                    _strings(data["endpoints"]), context=Context(run, Locations(None, run, load=load)))
+                    _strings(data["endpoints"]), context=Context(run, Locations(None, run, load=load, app=app)))
 
 
 # The one module-level store of policy/: decisions must outlive a call to be reused, and the

@@ -23,8 +23,11 @@ from usage_consent._clock import now_ms
 from usage_consent._files.atomic import TRANSFER_LOCK_WAIT_S
 from usage_consent._locations import locations
 from usage_consent.errors import UsageConsentError
-from usage_consent.policy import Policy
 from usage_consent.policy._state import UNCHANGED, StateFile
+
+TYPE_CHECKING = False  # the policy model (pydantic) is not loaded to import the reporter
+if TYPE_CHECKING:
+    from usage_consent.policy._model import Policy
 
 __all__ = ["ACCEPTED", "MAX_CLIENTS", "PENDING", "Deletion", "deletion_url", "queue_all", "remember_accepted",
            "retry_once", "send_all"]

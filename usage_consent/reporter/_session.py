@@ -226,16 +226,18 @@ def start_session(decision: Decision, **fields: Any) -> Session:
     On the transfer's thread this reads (at most) the state file; a new client id is stored in
     the background, and so is every other write."""
     try:
-        policy = decision.policy
-        if policy is None:
+        if decision.context is None and decision.policy_given is None:
             return Session(decision, None, None, fields)
         context, reporter = _context_of(decision), process()
-        store, wait = Store(context.locations), policy.reporter.exit_wait_s
-        spool = Spool(decision, store, reporter.sender)
+        store = Store(context.locations)
         if decision.mode != "on" and store.has_pending():
-            reporter.lanes.submit(spool.cancel_all, wait, "write", config=context.run)
-        if not decision.enabled:
+            reporter.lanes.submit(Spool(decision, store, reporter.sender).cancel_all,
+                                  decision.policy.reporter.exit_wait_s, "write", config=context.run)
+        if not decision.enabled:  # nothing collected: the policy (from the memo: not loaded) is not needed
             return Session(decision, None, None, fields)
+        policy = decision.policy
+        wait = policy.reporter.exit_wait_s
+        spool = Spool(decision, store, reporter.sender)
         state_file = context.locations.state_file
         try:
             state = _read_state(reporter, state_file)
