@@ -347,3 +347,17 @@ def test_a_decision_from_the_memo_loads_its_policy_when_asked(home):
     subprocess.run([sys.executable, "-c", code], env=home.env(), capture_output=True, text=True, check=True)
     out = subprocess.run([sys.executable, "-c", code], env=home.env(), capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "skyplane", "True"]
+
+
+@pytest.mark.slow
+def test_an_off_session_after_a_memo_hit_loads_no_policy_model(home):
+    """A process whose decision is off and comes from the memo starts a session and reports (nothing)
+    without loading pydantic: the policy is not needed when nothing is collected."""
+    home.write_config({"usage_stats": False})
+    code = ("import sys, usage_consent; d = usage_consent.decide(); "
+            "s = usage_consent.start_session(d, command='cp'); "
+            "print(d.mode, s.report(stats={}), 'pydantic' in sys.modules)")
+    first = subprocess.run([sys.executable, "-c", code], env=home.env(), capture_output=True, text=True, check=True)
+    assert first.stdout.split() == ["off", "off", "True"]  # resolved in full, then memoized
+    again = subprocess.run([sys.executable, "-c", code], env=home.env(), capture_output=True, text=True, check=True)
+    assert again.stdout.split() == ["off", "off", "False"]
