@@ -32,7 +32,7 @@ def scan(folder: Path) -> tuple[int, list[dict]]:
 def copy_of_the_reporter(tmp_path: Path, without_gate: bool) -> Path:
     copy = tmp_path / "reporter"
     shutil.copytree(REPORTER, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    send = copy / "send.py"
+    send = copy / "_send.py"
     text = send.read_text()
     if without_gate:
         text, removed = GATE.subn("\n", text)
@@ -46,10 +46,10 @@ def copy_of_the_reporter(tmp_path: Path, without_gate: bool) -> Path:
     pytest.param(True, "UNGUARDED", 1, id="gate-removed"),
 ])
 def test_the_send_is_reported_guarded_and_only_while_the_gate_is_there(tmp_path, without_gate, expected, exit_code):
-    """The scanner sees one send of the report, in send.py, guarded by decision.send_allowed; without the gate it
+    """The scanner sees one send of the report, in _send.py, guarded by decision.send_allowed; without the gate it
     reports it unguarded and fails."""
     code, findings = scan(copy_of_the_reporter(tmp_path, without_gate))
-    assert [(f["rule_id"], f["file"], f["guard_status"]) for f in findings] == [("UC-001", "send.py", expected)]
+    assert [(f["rule_id"], f["file"], f["guard_status"]) for f in findings] == [("UC-001", "_send.py", expected)]
     assert code == exit_code
     if not without_gate:
         assert "decision.send_allowed" in findings[0]["guard_detail"]
