@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from usage_consent._context import Context
 
 __all__ = ["RAW_SHOWN", "Decision", "Layer", "Status", "Trace"]
-Status = Literal["unset", "decided", "shadowed", "invalid", "skipped"]
+Status = Literal["unset", "decided", "shadowed", "invalid", "skipped", "ignored"]
 RAW_SHOWN = 60
 
 
