@@ -17,6 +17,7 @@ A host with its own ``config set`` command (``skyplane config set usage_stats fa
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -27,12 +28,14 @@ from usage_consent._locations import display
 from usage_consent.errors import ConfigFileError, ConsentValueError
 from usage_consent.policy._fileformats import TYPED_WRITTEN, UNSET, file_format, update_text, written
 from usage_consent.policy._load import embedded_policy
-from usage_consent.policy._model import ConfigFileSource, EnvSource, Mode, Policy
+from usage_consent.policy._model import ConfigFileSource, EnvSource, FileFormat, Mode, Policy
 from usage_consent.policy._sources import on_invalid
 from usage_consent.policy._sources.config_file import (
     FileReading,
     config_target,
     file_path,
+    holds,
+    placed,
     read_file_value,
     target_spec,
 )
@@ -82,13 +85,22 @@ def normalize_consent(value: str | bool, policy: Policy) -> Mode:
     return mode
 
 
+def _spelling(policy: Policy, source: EnvSource, mode: Mode) -> str | None:
+    """A value of the variable that stands for ``mode``: its first spelling, or the first string
+    its value map compares with that maps to it."""
+    if source.values is None:
+        return next(iter(getattr(source.spellings or policy.spellings, mode)), None)
+    return next((entry.equals for entry in source.values if isinstance(entry.equals, str) and entry.mode == mode),
+                None)
+
+
 def _env_advice(policy: Policy, mode: Mode) -> str:
     """How to get ``mode`` for one run: the first env source that accepts a spelling of it."""
     for source in policy.sources:
-        spellings = (source.spellings or policy.spellings) if isinstance(source, EnvSource) else None
-        if isinstance(source, EnvSource) and spellings is not None and getattr(spellings, mode):
+        spelling = _spelling(policy, source, mode) if isinstance(source, EnvSource) else None
+        if isinstance(source, EnvSource) and spelling is not None:
             verb = "keep reports on this machine" if mode == "local" else f"turn usage stats {mode}"
-            return f"To {verb} for one run, set {source.variable}={getattr(spellings, mode)[0]}"
+            return f"To {verb} for one run, set {source.names[0]}={spelling}"
     return f"No source of this policy accepts {mode}"
 
 
@@ -130,11 +142,29 @@ def _plan(policy: Policy, mode: Mode | None) -> list[ConfigFileSource]:
         advice = _env_advice(policy, mode or "off") if mode else ""
         if found.unreadable:
             raise _refused(found, mode, found.problem.message if found.problem else display(found.path), advice)
-        if mode == "local" and not spec.accept_local:
-            raise _refused(found, mode, f"{display(found.path)}: cannot hold \"local\" (the programs that read it "
-                           f"accept only true or false) and holds {found.raw}", _env_advice(policy, "local"))
+        if mode is not None and not holds(spec, mode, found.fmt):
+            raise _refused(found, mode, f"{display(found.path)}: {_cannot_hold(spec, mode, found.fmt)} and holds "
+                           f"{found.raw}", _env_advice(policy, mode))
         chosen.append(spec)
     return chosen
+
+
+def _cannot_hold(spec: ConfigFileSource, mode: Mode, fmt: FileFormat) -> str:
+    """Why this file cannot hold ``mode`` (``holds`` is false)."""
+    if not spec.values:
+        return "cannot hold \"local\" (the programs that read it accept only true or false)"
+    return (f"cannot hold {mode}: its values do not read {json.dumps(written(mode, fmt))} (what is written for "
+            f"{mode}) as {mode}")
+
+
+def _where(policy: Policy, spec: ConfigFileSource, path: str) -> tuple[str | None, str]:
+    """Where the key is written in this file; ConfigFileError for a key path deeper than two steps."""
+    place = placed(policy, spec)
+    if place is None:
+        raise ConfigFileError(f"{display(path)}: its key {'.'.join(spec.key_path or ())} is read, never written "
+                              "(config set writes a key at most two steps deep); nothing was changed",
+                              layer=spec.name, path=path)
+    return place
 
 
 def _no_folder_through_a_link(path: str, layer: str) -> None:
@@ -175,12 +205,12 @@ def _apply(policy: Policy, specs: list[ConfigFileSource], mode: Mode | None) -> 
                 changed_file = False
                 for spec, path in entries:
                     fmt = file_format(path, spec.format)
-                    key = spec.key or policy.key
+                    section, key = _where(policy, spec, path)
                     value = UNSET if mode is None else written(mode, fmt)
-                    new, changed = update_text(text, target, fmt, spec.section, key, value)
+                    new, changed = update_text(text, target, fmt, section, key, value)
                     text, changed_file = new, changed_file or changed
                     if changed:
-                        changes.append(FileChange(spec.name, path, spec.section, key, None if mode is None else value,
+                        changes.append(FileChange(spec.name, path, section, key, None if mode is None else value,
                                                   removed=mode is None))
                 if changed_file and text is not None:
                     texts[target] = text
@@ -199,11 +229,11 @@ def set_consent(value: str | bool, policy: Policy | None = None) -> tuple[Mode, 
     mode = normalize_consent(value, policy)
     spec = target_spec(policy)
     path, key = config_target(policy)
-    if mode == "local" and not spec.accept_local:
+    fmt = file_format(path, spec.format)
+    if not holds(spec, mode, fmt):
         raise ConfigFileError(
-            f"{display(path)}: cannot hold \"local\" (the programs that read it accept only true or false); "
-            f"nothing was changed. {_env_advice(policy, 'local')}",
-            layer=spec.name, path=path, key=key, value="local", accepted="true, false",
+            f"{display(path)}: {_cannot_hold(spec, mode, fmt)}; nothing was changed. {_env_advice(policy, mode)}",
+            layer=spec.name, path=path, key=key, value=mode, accepted="true, false" if not spec.values else None,
         )
     return mode, _apply(policy, _plan(policy, mode), mode)
 
@@ -251,11 +281,12 @@ def write_config_keys(values: dict[str, Any], policy: Policy | None = None) -> s
     path = config_target(policy)[0]
     fmt = file_format(path, spec.format)
     target = real_target(path)
+    section = _where(policy, spec, path)[0]
     try:
         with exclusive_lock(target):
             text = read_text(target, layer=spec.name, what=fmt.upper())
             for key, value in values.items():
-                text = update_text(text, target, fmt, spec.section, key, _as_written(value, fmt))[0]
+                text = update_text(text, target, fmt, section, key, _as_written(value, fmt))[0]
             write_atomic(target, text or "")
     except OSError as error:  # only UsageConsentError leaves this module
         raise ConfigFileError(f"{display(path)}: cannot be written: {error.strerror or error}; left as it is",

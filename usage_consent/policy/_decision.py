@@ -19,13 +19,13 @@ if TYPE_CHECKING:
     from usage_consent.policy._model import Mode, Policy
     from usage_consent.policy._notice_state import NoticeState
 
-    Status = Literal["unset", "decided", "shadowed", "invalid", "skipped"]
+    Status = Literal["unset", "decided", "shadowed", "invalid", "skipped", "ignored"]
 else:
     Status = str  # at run time only a name for the modules that import it (the type checker sees the Literal)
 
 __all__ = ["MODES", "RAW_SHOWN", "STATUSES", "Decision", "Layer", "Status", "Trace", "notice_is_due"]
 MODES = ("on", "off", "local")  # policy/_model.py's Mode, as values
-STATUSES = ("unset", "decided", "shadowed", "invalid", "skipped")  # Status, as values
+STATUSES = ("unset", "decided", "shadowed", "invalid", "skipped", "ignored")  # Status, as values
 RAW_SHOWN = 60
 
 

@@ -45,8 +45,8 @@ _KEEP_BLANKS = str.maketrans({c: chr(0xF0000 + ord(c)) for c in _OTHER_BLANKS})
 _BLANKS_BACK = str.maketrans({chr(0xF0000 + ord(c)): c for c in _OTHER_BLANKS})
 
 __all__ = ["FORMATS", "MODE_LINE_DATE", "MODE_LINE_VALUE", "UNSET", "Options", "Repeated", "accepted", "conservative",
-           "file_format", "lookup", "options_of", "parse_value", "read_mapping", "section_name", "strip_jsonc",
-           "unwritable", "update_text", "written"]
+           "file_format", "lookup", "lookup_path", "options_of", "parse_value", "read_mapping", "section_name",
+           "strip_jsonc", "unwritable", "update_text", "written"]
 
 
 def file_format(path: str, declared: FileFormat | None) -> FileFormat:
@@ -257,6 +257,17 @@ def lookup(data: dict[str, Any], section: str | None, key: str, fmt: FileFormat)
     if not isinstance(table, dict):
         raise ConfigFileError(f"{section!r} is not a table", key=section)
     return table.get(key.lower() if fmt == "ini" else key, UNSET)
+
+
+def lookup_path(data: dict[str, Any], steps: tuple[str, ...], fmt: FileFormat) -> object:
+    """The value at the key path ``steps``, or UNSET when a step is missing or its parent is not a
+    table (an INI file's key, its last step, is matched lowercased, as configparser keeps it)."""
+    value: object = data
+    for index, step in enumerate(steps):
+        if not isinstance(value, dict):
+            return UNSET
+        value = value.get(step.lower() if fmt == "ini" and index == len(steps) - 1 else step, UNSET)
+    return value
 
 
 def parse_value(value: object, fmt: FileFormat, accept_local: bool = True) -> Mode | None:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from usage_consent.errors import PolicyError
 from usage_consent.policy._model import (
+    MANAGED_FAIL_OPEN,
     MANAGED_FIRST,
     MANAGED_FIXED_PATH,
     SOURCE_KINDS,
@@ -98,6 +99,8 @@ def _raw_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
     problems = [(f"sources[{index}].kind", MANAGED_FIRST) for index, _ in managed if index]
     problems += [(f"sources[{index}].path_variable", MANAGED_FIXED_PATH) for index, source in managed
                  if "path_variable" in source]
+    problems += [(f"sources[{index}].on_unrecognised", MANAGED_FAIL_OPEN) for index, source in managed
+                 if "on_unrecognised" in source]
     names = [source.get("name") if isinstance(source, dict) else None for source in listed]
     problems += [(f"sources[{index}].name", problem) for index, problem in duplicate_names(names)]
     return sorted(problems, key=_source_index)

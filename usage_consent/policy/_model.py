@@ -13,10 +13,13 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 __all__ = [
     "BLANKS",
     "CI_VARIABLES",
+    "EXACT",
+    "MANAGED_FAIL_OPEN",
     "MANAGED_FIRST",
     "MANAGED_FIXED_PATH",
     "SOURCE_KINDS",
     "SOURCE_MODELS",
+    "TODAY",
     "VARIABLE",
     "CiSource",
     "Commands",
@@ -25,15 +28,22 @@ __all__ = [
     "DoNotTrackSource",
     "EnvSource",
     "FileFormat",
+    "KeyPath",
     "ManagedSource",
+    "Match",
+    "Member",
     "Mode",
     "NoticeSource",
     "NoticeText",
     "OnInvalid",
+    "OnUnrecognised",
     "Policy",
     "ReporterSettings",
+    "Requirement",
     "Source",
     "Spellings",
+    "ValueEntry",
+    "ValueType",
     "duplicate_names",
     "strip_blanks",
 ]
@@ -44,8 +54,13 @@ FileFormat = Literal["json", "ini", "toml", "mode_line", "key_lines", "jsonc"]
 SOURCE_KINDS = ("env", "do_not_track", "config_file", "ci", "managed", "notice", "fixed", "default")
 MANAGED_FREE = ("a managed source takes nothing a user controls (a variable, the working folder): the users it "
                 "caps could move the administrator's ceiling")
+OnUnrecognised = Literal["invalid", "ignore", "on", "off", "local"]
+ValueType = Literal["string", "boolean", "integer", "float", "null", "table", "array"]
+Typed = str | bool | int | float  # a TOML value a file key is compared with (typed: true is not 1)
 VARIABLE = r"^[A-Za-z_][A-Za-z0-9_]*$"
 MANAGED_FIRST = "a managed source must be the first source"
+MANAGED_FAIL_OPEN = ("a managed source takes no on_unrecognised: a value the administrator's file does not map "
+                     "fails closed (off), so that no value can lift the ceiling; remove it")
 MANAGED_FIXED_PATH = ("a managed source has no path_variable: the users it caps could set the variable to a file "
                       "of their own and lift the administrator's ceiling; remove it")
 # The CI systems whose runners set one of these (GitHub Actions, GitLab, Buildkite, CircleCI,
@@ -123,9 +138,96 @@ class Spellings(_Strict):
     def accepted(self) -> str:
         return ", ".join(s for mode in ("on", "off", "local") for s in getattr(self, mode))
 
-
 def _tuple(value: object) -> object:
+    """TOML arrays arrive as lists; the model keeps tuples (frozen, hashable)."""
     return tuple(value) if isinstance(value, list) else value
+
+
+VariableName = Annotated[str, Field(pattern=VARIABLE)]
+KeyPath = Annotated[tuple[Annotated[str, Field(min_length=1)], ...], Field(min_length=1, max_length=8)]
+MATCHERS = ("equals", "type", "non_empty", "contains", "member")
+
+
+class Match(_Strict):
+    """How a text value is compared with a spelling or a value-map entry."""
+
+    case: Literal["insensitive", "sensitive"] = Field(default="insensitive", description=(
+        "insensitive: ASCII letters in any case (no other character is folded); sensitive: exactly."))
+    trim: Literal["none", "blanks", "whitespace"] = Field(default="blanks", description=(
+        "What is removed around the value before it is compared: nothing, ASCII spaces and tabs, or every "
+        "Unicode white space character (Python's str.strip()). A value empty after trimming is empty."))
+
+
+EXACT = Match.model_construct(case="sensitive", trim="none")  # what strip = false means
+TODAY = Match.model_construct(case="insensitive", trim="blanks")  # the default: today's rule
+
+
+class Member(_Strict):
+    """A table whose member ``key`` has the given type (Angular's ``{"uid": "..."}``)."""
+
+    key: str = Field(min_length=1, description="The member's name.")
+    type: ValueType = Field(description="The type the member must have.")
+
+
+class ValueEntry(_Strict):
+    """One entry of a value map: exactly one matcher, the mode it stands for and why."""
+
+    equals: Typed | None = Field(default=None, description=(
+        "Typed equality: true is not 1 is not \"true\", 0 is not 0.0; strings compare as `match` says."))
+    type: ValueType | None = Field(default=None, description="The value has this type.")
+    non_empty: Literal[True] | None = Field(default=None, description=(
+        "A string with at least one character after `match.trim` (any non-empty value: 0 and false too)."))
+    contains: str | None = Field(default=None, min_length=1, description=(
+        "A string containing this text (in any case when `match.case` is insensitive)."))
+    member: Member | None = Field(default=None, description="A table whose member has a type.")
+    mode: Literal["on", "off", "local", "unset"] = Field(description=(
+        "What a value this entry matches stands for; \"unset\": the source says nothing."))
+    why: str | None = Field(default=None, min_length=1, max_length=80, description=(
+        "Shown by explain beside the entry that matched, e.g. \"printed, never sent\"."))
+
+    @model_validator(mode="after")
+    def _one_matcher(self) -> "ValueEntry":
+        given = [name for name in MATCHERS if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one matcher of {', '.join(MATCHERS)}; got "
+                             + (", ".join(given) if given else "none"))
+        return self
+
+    def matcher(self) -> str:
+        """The entry's matcher as the policy writes it, e.g. ``non_empty = true``."""
+        import json
+
+        name = next(name for name in MATCHERS if getattr(self, name) is not None)
+        value = getattr(self, name)
+        shown = (f"{{ key = {json.dumps(value.key)}, type = {json.dumps(value.type)} }}" if name == "member"
+                 else json.dumps(value, ensure_ascii=False))
+        return f"{name} = {shown}"
+
+
+ValueMap = Annotated[tuple[ValueEntry, ...], Field(min_length=1, max_length=32)]
+
+
+class Requirement(_Strict):
+    """What a file must hold for the tool to run at all (Angular's ``"version": 1``)."""
+
+    key_path: KeyPath = Field(description="The path to the key inside the file.")
+    equals: Typed = Field(description="The value it must hold (typed, as a value map's equals).")
+    always: bool = Field(default=False, description=(
+        "true: a file that does not meet it is an error whatever the other sources decide (decide exits 1); "
+        "false: the source is invalid and its on_invalid applies."))
+
+    @field_validator("key_path", mode="before")
+    @classmethod
+    def _list_is_tuple(cls, value: object) -> object:
+        return _tuple(value)
+
+
+_VALUES_DOC = ("The value map: the first entry whose matcher matches decides the mode (or \"unset\"); a value no entry "
+               "matches is unrecognised (see on_unrecognised). Replaces spellings (env) or the format's own values.")
+_MATCH_DOC = "How text values are compared (default: { case = \"insensitive\", trim = \"blanks\" })."
+_UNRECOGNISED_DOC = ("A value no spelling or entry maps: \"invalid\" (on_invalid applies; never sends), "
+                     "\"ignore\" (the explicit fail-open choice: the source is unset, status ignored, the "
+                     "decision may be on), or a mode the value then stands for.")
 
 
 def _template(text: str) -> str:
@@ -330,7 +432,7 @@ class _FileLocation(_Location):
 
     @model_validator(mode="after")
     def _ini_needs_a_section(self) -> "_FileLocation":
-        if self.format == "ini" and self.section is None:
+        if self.format == "ini" and self.section is None and getattr(self, "key_path", None) is None:
             raise ValueError("section: missing; an INI file needs the section that holds the key")
         if self.format == "mode_line" and (self.section is not None or self.key is not None):
             raise ValueError("format: a mode_line file holds one value: it has no section or key")
@@ -344,10 +446,18 @@ class EnvSource(_Conditional):
 
     kind: Literal["env"]
     name: str = Field(min_length=1)
-    variable: str = Field(min_length=1, pattern=VARIABLE)
+    variable: str | None = Field(default=None, min_length=1, pattern=VARIABLE, description=(
+        "The variable read (or give variables)."))
+    variables: tuple[VariableName, ...] | None = Field(default=None, min_length=2, max_length=8, description=(
+        "Instead of variable: the first of these that is set and not empty is read (Python's "
+        "os.environ.get(A) or os.environ.get(B)); explain names the one read."))
     spellings: Spellings | None = None  # this variable's own spellings (default: the policy's)
+    values: ValueMap | None = Field(default=None, description=_VALUES_DOC)
     strip: bool = True  # False: compared exactly, no stripping, case kept
+    match: Match | None = Field(default=None, description=_MATCH_DOC + " strip = false means "
+                                "{ case = \"sensitive\", trim = \"none\" }.")
     empty: Literal["unset", "invalid"] = "unset"
+    on_unrecognised: OnUnrecognised = Field(default="invalid", description=_UNRECOGNISED_DOC)
     on_invalid: OnInvalid | None = None
     overlays: tuple["Overlay", ...] | None = Field(default=None, min_length=1, max_length=8, description=(
         "key_lines files loaded over the environment, in order: the variable's last assignment in them wins "
@@ -355,6 +465,41 @@ class EnvSource(_Conditional):
     key_lines: KeyLines | None = Field(default=None, description="The key_lines options of overlays that give none.")
 
     _lists = field_validator("overlays", mode="before")(classmethod(lambda cls, value: _tuple(value)))
+
+    @field_validator("variables", "values", mode="before")
+    @classmethod
+    def _lists_are_tuples(cls, value: object) -> object:
+        return _tuple(value)
+
+    @model_validator(mode="after")
+    def _one_form_each(self) -> "EnvSource":
+        if (self.variable is None) == (self.variables is None):
+            raise ValueError("variables: give variable or variables (a fallback between several), not both"
+                             if self.variable else "variable: missing; this field is required (or give variables, a "
+                             "fallback between several)")
+        if self.variables is not None and len(set(self.variables)) != len(self.variables):
+            raise ValueError("variables: a variable is listed twice")
+        if self.values is not None and self.spellings is not None:
+            raise ValueError("values: give values or spellings, not both")
+        if self.match is not None and "strip" in self.model_fields_set:
+            raise ValueError('match: give match or strip, not both (strip = false is match = { case = "sensitive", '
+                             'trim = "none" })')
+        for index, entry in enumerate(self.values or ()):
+            if entry.member is not None or (entry.type or "string") != "string" or not isinstance(
+                    entry.equals if entry.equals is not None else "", str):
+                raise ValueError(f"values[{index}]: a variable's value is text: equals takes a string, type only "
+                                 f'"string", and member never matches; got {entry.matcher()}')
+        return self
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The variables this source reads, in order."""
+        return self.variables or (self.variable or "",)
+
+    @property
+    def compared(self) -> Match:
+        """How its value is compared: ``match``, else what ``strip`` says."""
+        return self.match or (TODAY if self.strip else EXACT)
 
 
 class Overlay(_Location):
@@ -378,7 +523,40 @@ class DoNotTrackSource(_Conditional):
     on_invalid: OnInvalid | None = None
 
 
-class ConfigFileSource(_FileLocation, _Conditional):
+class _ValueRules(_Strict):
+    """How a file source reads its value: at a nested key path, by a value map, after its requirements."""
+
+    key_path: KeyPath | None = Field(default=None, description=(
+        "The path to the value inside the file (tables of JSON or TOML; an INI file's [section, key]), instead of "
+        "section and key. A step that is missing, or whose parent is not a table, means unset."))
+    values: ValueMap | None = Field(default=None, description=_VALUES_DOC + " With values a JSON null is offered "
+                                    "to the map too (type = \"null\").")
+    match: Match | None = Field(default=None, description=_MATCH_DOC + " Only with values.")
+    requires: tuple[Requirement, ...] | None = Field(default=None, min_length=1, max_length=8, description=(
+        "What a file that exists must hold, else the source is invalid naming the file, the key, the value required "
+        "and the value found (a file that does not parse fails it too)."))
+
+    @field_validator("key_path", "values", "requires", mode="before")
+    @classmethod
+    def _lists_are_tuples(cls, value: object) -> object:
+        return _tuple(value)
+
+    @model_validator(mode="after")
+    def _value_rules_are_coherent(self) -> "_ValueRules":
+        section, key, fmt = (getattr(self, name, None) for name in ("section", "key", "format"))
+        if self.key_path is not None and (section is not None or key is not None):
+            raise ValueError("key_path: replaces section and key; give one form or the other")
+        if self.key_path is not None and fmt in ("ini", "mode_line", "key_lines") and len(self.key_path) != (
+                2 if fmt == "ini" else 1 if fmt == "key_lines" else 0):
+            raise ValueError("key_path: an INI file's key is two steps, [section, key]; a key_lines file's one step; "
+                             "a mode_line file has none")
+        if self.match is not None and self.values is None:
+            raise ValueError("match: only with values (without them a file's values are read as its format reads "
+                             "them)")
+        return self
+
+
+class ConfigFileSource(_FileLocation, _ValueRules, _Conditional):
     """A key in the user's config file; path and key default to the policy's ``config_file`` and ``key``."""
 
     kind: Literal["config_file"]
@@ -387,6 +565,7 @@ class ConfigFileSource(_FileLocation, _Conditional):
     accept_local: bool = True
     on_invalid: OnInvalid | None = None
     on_unreadable: Literal["invalid", "unset"] = "invalid"
+    on_unrecognised: OnUnrecognised = Field(default="invalid", description=_UNRECOGNISED_DOC)
     writable: bool = False  # config get reads, config set writes first, the first writable one (default: the first)
     as_of: AsOf | None = Field(default=None, description=(
         "mode_line only: a value meaning on with a date is on only once days full days have passed since it "
@@ -398,6 +577,15 @@ class ConfigFileSource(_FileLocation, _Conditional):
             raise ValueError('as_of: only on format = "mode_line" (the only format whose values carry a date)')
         if self.project is not None and self.path_variable is not None:
             raise ValueError("project: give project or path_variable, not both")
+        return self
+
+    @model_validator(mode="after")
+    def _value_rules_fit(self) -> "ConfigFileSource":
+        if self.values is not None and "accept_local" in self.model_fields_set:
+            raise ValueError('accept_local: only without values (the value map says what "local" is)')
+        if self.key_path is not None and len(self.key_path) > 2 and self.writable:
+            raise ValueError("writable: config set writes a key at most two steps deep; this key_path has "
+                             f"{len(self.key_path)}")
         return self
 
 
@@ -417,7 +605,7 @@ class CiSource(_Conditional):
         return tuple(value) if isinstance(value, list) else value
 
 
-class ManagedSource(_FileLocation, _Conditional):
+class ManagedSource(_FileLocation, _ValueRules, _Conditional):
     """An administrator's machine-wide file: a ceiling (off, local or on) that users cannot raise."""
 
     kind: Literal["managed"]

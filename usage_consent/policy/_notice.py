@@ -41,7 +41,7 @@ def commands(policy: Policy) -> dict[str, str]:
     """The commands the notice names: the policy's ``[commands]``, else usage-consent's own."""
     from usage_consent.policy._model import DoNotTrackSource, EnvSource
 
-    env = next((s.variable for s in policy.sources if isinstance(s, EnvSource)), None)
+    env = next((s.names[0] for s in policy.sources if isinstance(s, EnvSource)), None)
     dnt = next((s.variable for s in policy.sources if isinstance(s, DoNotTrackSource)), "DO_NOT_TRACK")
     fallback = {
         "opt_out": f"usage-consent config set {policy.key} false",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -20,15 +20,15 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from usage_consent.errors import ConfigFileError
 from usage_consent.policy._decision import Decision, Layer, Trace, notice_is_due
 from usage_consent.policy._fileformats import file_format, read_mapping
-from usage_consent.policy._model import FileFormat, Mode, OnInvalid
+from usage_consent.policy._model import FileFormat, Mode
 from usage_consent.policy._notice_state import NoticeState, read_notice_state
 from usage_consent.policy._sources import KINDS, Reading, on_invalid
-from usage_consent.policy._sources.config_file import file_path, target_spec
+from usage_consent.policy._sources.config_file import file_path, placed, target_spec
 
 if TYPE_CHECKING:
     from usage_consent._context import Context
 
-__all__ = ["ConsentSettings", "notice_is_due", "read_sources", "resolve", "resolve_readings"]
+__all__ = ["RULES", "ConsentSettings", "notice_is_due", "read_sources", "resolve", "resolve_readings"]
 
 log = logging.getLogger("usage_consent")
 # The context whose sources the settings class is reading now (set around one instantiation, in
@@ -84,14 +84,38 @@ def read_sources(context: Context) -> tuple[Reading, ...]:
     return tuple(merged.readings[spec.name] for spec in context.policy.sources)
 
 
+class _Rule(NamedTuple):
+    """What an invalid value does, by its rule: whether it counts wherever its source stands
+    (``anywhere``) or only when nothing above decided, the mode it decides when nothing above
+    did, whether it fails closed (the decision is off whatever decided it), and when ``decide()``
+    raises its error: "never", when its source is the one that "decides", or "always"."""
+
+    anywhere: bool
+    offers: Mode | None
+    closes: bool
+    raises: str
+
+
+# The rules of invalid values, as data (an "ignored" value is not invalid: it counts nowhere).
+RULES: dict[str, _Rule] = {
+    "off": _Rule(anywhere=True, offers="off", closes=True, raises="never"),
+    "skip": _Rule(anywhere=True, offers=None, closes=False, raises="never"),
+    "raise": _Rule(anywhere=False, offers="off", closes=False, raises="decides"),
+    "always": _Rule(anywhere=True, offers="off", closes=True, raises="always"),
+}
+
+
 def resolve_readings(context: Context, readings: tuple[Reading, ...]) -> Decision:
     """The one resolve loop. Highest source first, the first valid value decides; a ceiling source's
-    "local" caps an "on" decided below it; an invalid value counts by its rule (``_offer``): "off"
+    "local" caps an "on" decided below it; an invalid value counts by its rule (``RULES``): "off"
     makes the decision off wherever the source stands (the first such source decides it), "skip"
     passes over it but never lets collection send, "raise" decides off and makes ``decide()``
-    raise, but only when nothing above it decided (what a peer reads only then)."""
+    raise, but only when nothing above it decided (what a peer reads only then), "always" (a
+    requirement a file does not meet) decides off and makes ``decide()`` raise wherever it stands.
+    An ignored value (the explicit fail-open) is unset here."""
     policy = context.policy
-    rules = {spec.name: on_invalid(policy, spec) for spec in policy.sources}
+    rules = {found.name: RULES[found.rule or on_invalid(policy, spec)]
+             for spec, found in zip(policy.sources, readings, strict=True)}
     mode: Mode | None = None
     decided_by: str | None = None
     ceiling_by: str | None = None
@@ -106,9 +130,9 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...]) -> Decisio
             mode, decided_by = offered, found.name
     if ceiling_by and mode == "on":
         mode, decided_by = "local", ceiling_by
-    closing = next((found.name for found in counted if rules[found.name] == "off"), None)
+    closing = next((found.name for found in counted if rules[found.name].closes), None)
     if closing and mode in ("on", "local"):
-        mode, decided_by = "off", closing  # fails closed: the first invalid "off" source decides
+        mode, decided_by = "off", closing  # fails closed: the first closing invalid source decides
     elif mode == "on" and counted:
         mode = "off"  # skipped, but a bad value never lets collection send
     error = _raised(counted, decided_by, rules)
@@ -117,13 +141,13 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...]) -> Decisio
                     error=error, context=context)
 
 
-def _offer(found: Reading, ceiling: bool, rule: OnInvalid, free: bool) -> tuple[str, Mode | None]:
+def _offer(found: Reading, ceiling: bool, rule: _Rule, free: bool) -> tuple[str, Mode | None]:
     """What one reading offers the loop: its role ("invalid" when it counts, "ceiling", "value" or
     "none") and the mode it decides when nothing above decided (``free``)."""
     if found.invalid:
-        if rule == "raise" and not free:
+        if not (rule.anywhere or free):
             return "none", None  # read only when nothing above decided
-        return "invalid", None if rule == "skip" else "off"
+        return "invalid", rule.offers
     if found.value == "local" and ceiling:
         return "ceiling", None
     if found.value == "off" or (found.value is not None and not ceiling):
@@ -131,15 +155,15 @@ def _offer(found: Reading, ceiling: bool, rule: OnInvalid, free: bool) -> tuple[
     return "none", None
 
 
-def _raised(counted: list[Reading], decided_by: str | None, rules: dict[str, OnInvalid]) -> Exception | None:
-    """The error ``decide()`` raises (the deciding source is invalid and its rule is "raise"); every
-    other counted invalid value is logged."""
-    error = next((found.error() for found in counted if found.name == decided_by and rules[found.name] == "raise"),
-                 None)
+def _raised(counted: list[Reading], decided_by: str | None, rules: dict[str, _Rule]) -> Exception | None:
+    """The error ``decide()`` raises: the first counted invalid value whose rule raises always, or
+    raises when its source decides and it did; every other counted invalid value is logged."""
+    raising = next((found for found in counted if rules[found.name].raises == "always" or (
+        rules[found.name].raises == "decides" and found.name == decided_by)), None)
     for found in counted:
-        if found.name != decided_by or error is None:
+        if found is not raising:
             log.warning("usage stats off: %s", found.reason)
-    return error
+    return raising.error() if raising is not None else None
 
 
 def _trace(readings: tuple[Reading, ...], decided_by: str | None) -> Trace:
@@ -171,7 +195,7 @@ def _endpoints(context: Context, readings: tuple[Reading, ...]) -> tuple[str, ..
         target = file_path(policy, spec, where)
     except ConfigFileError:  # its file does not resolve now: the policy's config file alone
         target = where.config_file
-    places = [(target, file_format(target, spec.format), spec.name, spec.section)]
+    places = [(target, file_format(target, spec.format), spec.name, (placed(policy, spec) or (None, ""))[0])]
     if where.config_file != target:
         places.append((where.config_file, "json", "config_file", None))
     keys = {policy.reporter.endpoint_key, policy.reporter.additional_endpoints_key}

@@ -38,7 +38,7 @@ def consent_variables(policy: Policy) -> list[str]:
     names: list[str | None] = []
     for source in policy.sources:
         names += [getattr(source, "variable", None), getattr(source, "path_variable", None),
-                  *getattr(source, "variables", ())]
+                  *(getattr(source, "variables", None) or ())]
     return list(dict.fromkeys(name for name in names if name))
 
 

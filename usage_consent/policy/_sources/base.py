@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from usage_consent.errors import ConsentValueError
 from usage_consent.policy._decision import Layer, Status
@@ -17,8 +17,11 @@ if TYPE_CHECKING:
     from usage_consent._context import Context
 
 RAW_KEPT = 200
+# What an invalid value does in the resolve loop: a source's on_invalid, or "always" (a file that
+# does not meet a requirement with always = true: an error whatever the other sources decide).
+InvalidRule = OnInvalid | Literal["always"]
 
-__all__ = ["NO_INPUTS", "RAW_KEPT", "Inputs", "Kind", "Reading", "clip", "invalid", "reading"]
+__all__ = ["NO_INPUTS", "RAW_KEPT", "Inputs", "InvalidRule", "Kind", "Reading", "clip", "invalid", "reading"]
 
 
 def clip(text: str) -> str:
@@ -35,7 +38,10 @@ class Reading:
     for (``value``; None: unset) or why it is ``invalid`` (``reason``), and what it parsed on the
     way (``parsed``: a JSON config file's object, the notice's state), reused by the resolver.
     For an invalid value, ``path``, ``key``, ``bad`` and ``accepted`` name it (the error that
-    ``decide()`` raises under ``on_invalid = "raise"`` is made from them)."""
+    ``decide()`` raises under ``on_invalid = "raise"`` is made from them), and ``rule`` is the
+    rule it carries itself (None: its source's ``on_invalid``). ``status`` "ignored": a value the
+    source does not map, passed over as the policy's explicit fail-open choice (``on_unrecognised =
+    "ignore"``): unset for the decision, never a cap."""
 
     name: str
     kind: str
@@ -50,7 +56,8 @@ class Reading:
     bad: object = None
     accepted: str | None = None
     notes: tuple[str, ...] = ()  # what the source's rules found on the way (Layer.notes)
-    status: Status | None = None  # its own status when not the value's ("skipped": its condition did not hold)
+    status: Status | None = None  # its own status when not the value's ("skipped", "ignored")
+    rule: InvalidRule | None = None
 
     def layer(self, status: Status | None = None) -> Layer:
         """This reading as a row of the trace (``status``: the resolver's, e.g. "shadowed")."""
@@ -65,16 +72,18 @@ class Reading:
 
 
 def reading(spec: Any, location: str, raw: str | None, value: Mode | None, reason: str | None = None,
-            parsed: object = None) -> Reading:
-    """A valid reading (``value`` None: the source is unset)."""
-    return Reading(spec.name, spec.kind, location, raw, value, reason=reason, parsed=parsed)
+            parsed: object = None, *, notes: tuple[str, ...] = (), ignored: bool = False) -> Reading:
+    """A valid reading (``value`` None: the source is unset, or ``ignored``)."""
+    return Reading(spec.name, spec.kind, location, raw, value, reason=reason, parsed=parsed, notes=notes,
+                   status="ignored" if ignored else None)
 
 
 def invalid(spec: Any, location: str, raw: str | None, reason: str, *, path: str | None = None,
             key: str | None = None, bad: object = None, accepted: str | None = None,
-            parsed: object = None) -> Reading:
+            parsed: object = None, notes: tuple[str, ...] = (), rule: InvalidRule | None = None) -> Reading:
     """An invalid value: the reading says why and names it."""
-    return Reading(spec.name, spec.kind, location, raw, None, True, reason, parsed, path, key, bad, accepted)
+    return Reading(spec.name, spec.kind, location, raw, None, True, reason, parsed, path, key, bad, accepted,
+                   notes, rule=rule)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,22 +25,27 @@ from usage_consent.policy._fileformats import (
     conservative,
     file_format,
     lookup,
+    lookup_path,
     options_of,
     parse_value,
     read_mapping,
     section_name,
+    written,
 )
 from usage_consent.policy._locate import Located, locate, location_inputs
-from usage_consent.policy._model import AsOf, ConfigFileSource, FileFormat, ManagedSource, Mode, Policy
+from usage_consent.policy._model import EXACT, TODAY, AsOf, ConfigFileSource, FileFormat, ManagedSource, Mode, Policy
+from usage_consent.policy._sources import _values as values
+from usage_consent.policy._sources._values import equal
 from usage_consent.policy._sources.base import Inputs, Reading, clip, invalid
 
 if TYPE_CHECKING:
     from usage_consent._context import Context
 
-__all__ = ["FileReading", "config_target", "file_inputs", "file_path", "read_config_file", "read_file_value",
-           "target_spec"]
+__all__ = ["FileReading", "config_target", "file_inputs", "file_path", "holds", "key_named", "placed",
+           "read_config_file", "read_file_value", "target_spec"]
 
 FileSpec = ConfigFileSource | ManagedSource
+ALWAYS = "a requirement with always = true: an error whatever the other sources decide (decide exits 1)"
 
 
 def file_path(policy: Policy, spec: FileSpec, where: Locations | None = None) -> str:
@@ -62,14 +67,38 @@ def target_spec(policy: Policy) -> ConfigFileSource:
     return chosen or ConfigFileSource.model_construct(kind="config_file", name="config_file")
 
 
+def placed(policy: Policy, spec: FileSpec) -> tuple[str | None, str] | None:
+    """Where ``config set`` writes this source's key: ``[section] key``, or its key path's one or
+    two steps; None for a deeper key path (it is read, never written)."""
+    steps = spec.key_path
+    if steps is None:
+        return spec.section, spec.key or policy.key
+    return (None, steps[0]) if len(steps) == 1 else (steps[0], steps[1]) if len(steps) == 2 else None
+
+
+def holds(spec: FileSpec, mode: Mode, fmt: FileFormat) -> bool:
+    """Whether the value ``config set`` writes for ``mode`` reads back as ``mode`` from this source:
+    by its value map, else unless it is "local" where ``accept_local = false``."""
+    if spec.values:
+        return values.map_value(written(mode, fmt), spec.values, spec.match or TODAY).mode == mode
+    return mode != "local" or getattr(spec, "accept_local", True)
+
+
+def key_named(policy: Policy, spec: FileSpec) -> str:
+    """The key as messages name it: its key path joined with dots, else ``key``."""
+    return ".".join(spec.key_path) if spec.key_path else spec.key or policy.key
+
+
 def config_target(policy: Policy, where: Locations | None = None) -> tuple[str, str]:
     """The file and key that ``config set`` writes."""
     spec = target_spec(policy)
-    return file_path(policy, spec, where), spec.key or policy.key
+    return file_path(policy, spec, where), key_named(policy, spec)
 
 
 class FileReading(NamedTuple):
-    """What one file source found: where, the raw value, its mode, and why it is not usable."""
+    """What one file source found: where, the raw value, its mode, and why it is not usable
+    (``always``: a requirement with ``always = true`` is not met); the notes of its rules
+    (``ignored``: the value map's explicit fail-open passed over its value)."""
 
     path: str
     fmt: FileFormat
@@ -83,57 +112,118 @@ class FileReading(NamedTuple):
     unreadable: bool = False
     notes: tuple[str, ...] = ()
     date: str | None = None  # a mode_line value's date
+    ignored: bool = False
+    always: bool = False
+
+
+def _unmet(spec: FileSpec, data: dict[str, Any], fmt: FileFormat, shown: str) -> ConfigFileError | None:
+    """The first requirement the file's contents do not meet, as an error naming the file, the key,
+    the value required and the value found."""
+    for need in spec.requires or ():
+        found = lookup_path(data, need.key_path, fmt)
+        if not equal(need.equals, found, EXACT):
+            key = ".".join(need.key_path)
+            got = "nothing (the key is missing)" if found is UNSET else values.shown(found)
+            return ConfigFileError(f"{shown}: key {key!r} must be {values.shown(need.equals)} (the file is refused "
+                                   f"otherwise); got {got}", layer=spec.name, key=key,
+                                   value=None if found is UNSET else found, accepted=values.shown(need.equals))
+    return None
+
+
+def _unreadable(spec: FileSpec, error: ConfigFileError, found: FileReading, shown: str) -> FileReading:
+    """A file that cannot be read or parsed (or whose section is not a table): unreadable, unless
+    its reading is ambiguous (invalid, never "unset") or it must meet a requirement (it fails it)."""
+    problem = error
+    if error.path is None:  # the section is not a table
+        problem = ConfigFileError(f"{shown}: {error.message}", layer=spec.name, path=found.path, key=found.key)
+    if spec.requires:
+        wanted = ", ".join(f"{'.'.join(need.key_path)} = {values.shown(need.equals)}" for need in spec.requires)
+        problem = ConfigFileError(f"{problem.message}; it must hold {wanted}", layer=spec.name, path=found.path,
+                                  key=found.key)
+        return found._replace(problem=problem, always=any(need.always for need in spec.requires))
+    return found._replace(problem=problem, unreadable=not isinstance(error, ConfigAmbiguousError))
+
+
+def _mapped(policy: Policy, spec: FileSpec, value: object, fmt: FileFormat, raw: str) -> values.Mapped:
+    """The mode ``value`` stands for: by the source's value map, else by the format's own values;
+    an unrecognised value as ``on_unrecognised`` says (a managed source has none: invalid)."""
+    if spec.values:
+        found = values.map_value(value, spec.values, spec.match or TODAY)
+    else:
+        mode = parse_value(value, fmt, getattr(spec, "accept_local", True))
+        found = values.Mapped(mode, recognised=mode is not None)
+    if found.recognised:
+        return found
+    return values.unrecognised(getattr(spec, "on_unrecognised", "invalid"), policy.app, raw) or found
+
+
+def _contents(spec: FileSpec, found: FileReading, shown: str) -> tuple[dict[str, Any] | None, object,
+                                                                       ConfigFileError | None]:
+    """The file's contents, the value at the source's key (UNSET: none), and the first requirement
+    they do not meet (the value is then not looked up)."""
+    options = options_of(spec)
+    steps = spec.key_path
+    if steps and found.fmt == "ini":
+        steps = (section_name(steps[0], options.ini), *steps[1:])
+    unique = steps or ((spec.section, found.key) if spec.section else (found.key,))
+    data = read_mapping(found.path, found.fmt, layer=spec.name, unique=unique, options=options)
+    unmet = None if data is None else _unmet(spec, data, found.fmt, shown)
+    if data is None or unmet is not None:
+        return data, UNSET, unmet
+    if steps:
+        return data, lookup_path(data, steps, found.fmt), None
+    section = section_name(spec.section, options.ini) if spec.section else None
+    return data, lookup(data, section, found.key, found.fmt), None
 
 def read_file_value(policy: Policy, spec: FileSpec, where: Locations | None = None,
                     located: Located | None = None) -> FileReading:
     where = where or Locations(policy, current())
-    display = where.display
     located = located or locate(policy, spec, where)
-    path = located.path or ""
+    shown = where.display(path := located.path or "")
     fmt = file_format(path, spec.format)
-    key, location = _key_and_location(policy, spec, fmt, display(path))
-    options = options_of(spec)
-    section = section_name(spec.section, options.ini) if spec.section else None
-    notes = located.notes
+    key, location = _key_and_location(policy, spec, fmt, shown)
+    found = FileReading(path, fmt, key, location, None, notes=located.notes)
     try:
-        data = read_mapping(path, fmt, layer=spec.name, unique=(spec.section, key) if spec.section else (key,),
-                            options=options)
-        value = UNSET if data is None else lookup(data, section, key, fmt)
+        data, value, unmet = _contents(spec, found, shown)
     except ConfigFileError as error:
-        problem = error
-        if error.path is None:  # the section is not a table
-            problem = ConfigFileError(f"{display(path)}: {error.message}", layer=spec.name, path=path, key=key)
-        unreadable = not isinstance(error, ConfigAmbiguousError)  # ambiguous is invalid, never "unset"
-        return FileReading(path, fmt, key, location, None, problem=problem, unreadable=unreadable, notes=notes)
-    if value is UNSET or value is None:  # a JSON null is unset
-        return FileReading(path, fmt, key, location, data, "null" if value is None else None, notes=notes)
-    accept_local = getattr(spec, "accept_local", True)
-    value = conservative(value, lambda item: parse_value(item, fmt, accept_local))
+        return _unreadable(spec, error, found, shown)
+    found = found._replace(data=data)
+    if unmet is not None:
+        problem = ConfigFileError(unmet.message, layer=spec.name, path=path, key=unmet.key, value=unmet.value,
+                                  accepted=unmet.accepted)
+        return found._replace(problem=problem, always=any(need.always for need in spec.requires or ()))
+    if value is UNSET or (value is None and not spec.values):  # a JSON null is unset (without a value map)
+        return found._replace(raw="null" if value is None else None)
+    value = conservative(value, lambda item: _mapped(policy, spec, item, fmt, "").mode)
     text = isinstance(value, str) and FORMATS[fmt].words is not None  # a text format's value: as written
     raw = clip(str(value) if text else json.dumps(value, ensure_ascii=False))
-    mode = parse_value(value, fmt, accept_local)
+    mapped = _mapped(policy, spec, value, fmt, raw)
     date = data.get(MODE_LINE_DATE) if fmt == "mode_line" and data else None
-    if mode is None:
-        bad = _bad_value(spec, fmt, key, display(path), path, value, raw, accept_local)
-        return FileReading(path, fmt, key, location, data, raw, value, problem=bad, notes=notes)
-    return FileReading(path, fmt, key, location, data, raw, value, mode, notes=notes, date=date)
+    if not mapped.recognised:
+        return found._replace(raw=raw, value=value, problem=_bad_value(policy, spec, found, shown, value, raw))
+    return found._replace(raw=raw, value=value, mode=mapped.mode, notes=found.notes + mapped.notes, date=date,
+                          ignored=mapped.ignored)
 
 
 def _key_and_location(policy: Policy, spec: FileSpec, fmt: FileFormat, shown: str) -> tuple[str, str]:
     """The key read (a mode_line file has one value) and the location the trace shows."""
+    if spec.key_path:
+        return spec.key_path[-1], f"{shown}: {key_named(policy, spec)}"
     key = MODE_LINE_VALUE if fmt == "mode_line" else spec.key or policy.key
     shown_key = "" if fmt == "mode_line" else f": {spec.section + '.' if spec.section else ''}{key}"
     return key, f"{shown}{shown_key}"
 
 
-def _bad_value(spec: FileSpec, fmt: FileFormat, key: str, shown: str, path: str, value: object, raw: str,
-               accept_local: bool) -> ConfigFileError:
-    """The error of a value the format does not accept, naming the file, the key and what is accepted."""
-    allowed = accepted(fmt, accept_local)
+def _bad_value(policy: Policy, spec: FileSpec, found: FileReading, shown: str, value: object,
+               raw: str) -> ConfigFileError:
+    """The error of a value neither the value map nor the format accepts, naming the file, the key
+    and what is accepted."""
+    allowed = (values.accepted_entries(spec.values) + values.described(spec.match or TODAY) if spec.values
+               else accepted(found.fmt, getattr(spec, "accept_local", True)))
     in_section = f"[{spec.section}] " if spec.section else ""
-    named = "its value" if fmt == "mode_line" else f"{in_section}key {key!r}"
+    named = "its value" if found.fmt == "mode_line" else f"{in_section}key {key_named(policy, spec)!r}"
     return ConfigFileError(f"{shown}: {named} must be {allowed}; got {raw}",
-                           layer=spec.name, path=path, key=key, value=value, accepted=allowed)
+                           layer=spec.name, path=found.path, key=found.key, value=value, accepted=allowed)
 
 
 def file_inputs(policy: Policy, spec: FileSpec) -> Inputs:
@@ -153,14 +243,15 @@ def read_config_file(context: Context, spec: FileSpec) -> Reading:
     if found.problem is None:
         mode, notes = _as_of(getattr(spec, "as_of", None), found.mode, found.date, context)  # type: ignore[arg-type]
         return Reading(spec.name, spec.kind, found.location, found.raw, mode, parsed=parsed, path=found.path,
-                       notes=found.notes + notes)
+                       notes=found.notes + notes, status="ignored" if found.ignored else None)
     if found.unreadable and getattr(spec, "on_unreadable", "invalid") == "unset":
         reason = f"{found.problem.message}; counted as unset"
         return Reading(spec.name, spec.kind, found.location, None, reason=reason, parsed=parsed, path=found.path,
                        notes=found.notes)
     problem = found.problem
-    return replace(invalid(spec, found.location, found.raw, problem.message, path=found.path, key=found.key,
-                           bad=problem.value, accepted=problem.accepted, parsed=parsed), notes=found.notes)
+    return invalid(spec, found.location, found.raw, problem.message, path=found.path, key=found.key,
+                   bad=problem.value, accepted=problem.accepted, parsed=parsed,
+                   notes=found.notes + ((ALWAYS,) if found.always else ()), rule="always" if found.always else None)
 
 
 def _unresolved(spec: FileSpec, located: Located) -> Reading:

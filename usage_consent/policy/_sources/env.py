@@ -1,21 +1,32 @@
-"""An environment variable spelled with the policy's (or its own) spellings; with ``overlays``,
-as ``key_lines`` files loaded over the environment leave it (Homebrew's brew.env files).
+"""An environment variable spelled with the policy's (or its own) spellings, or mapped by its own
+value map (``values``); with ``overlays``, as ``key_lines`` files loaded over the environment leave
+it (Homebrew's brew.env files).
 
 By default only ASCII spaces and tabs around the value are removed, it is compared in any ASCII
-case, and an empty value is unset; ``strip = false`` compares it exactly, ``empty = "invalid"``
-makes an empty value invalid.
+case, and an empty value is unset; ``strip = false`` compares it exactly, ``match`` says how
+otherwise (policy/_sources/_values.py), ``empty = "invalid"`` makes an empty value invalid, and
+``on_unrecognised`` says what a value no spelling or entry maps does. With ``variables`` the first
+that is set and not empty is read.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from usage_consent.errors import ConfigFileError
 from usage_consent.policy._fileformats import Options, Repeated, read_mapping
 from usage_consent.policy._locate import locate, location_inputs
-from usage_consent.policy._model import EnvSource, Policy, strip_blanks
+from usage_consent.policy._model import EnvSource, Policy
+from usage_consent.policy._sources._values import (
+    Mapped,
+    accepted_entries,
+    described,
+    map_value,
+    spelled,
+    trimmed,
+    unrecognised,
+)
 from usage_consent.policy._sources.base import Inputs, Reading, clip, invalid, reading
 
 if TYPE_CHECKING:
@@ -25,16 +36,16 @@ __all__ = ["env_inputs", "read_env"]
 
 
 def env_inputs(policy: Policy, spec: EnvSource) -> Inputs:
-    found = Inputs(variables=(spec.variable,))
+    found = Inputs(variables=spec.names)
     for overlay in spec.overlays or ():
         found = found + location_inputs(policy, overlay)
     return found
 
 
-def _value(context: Context, spec: EnvSource) -> tuple[str | None, str, tuple[str, ...]]:
+def _value(context: Context, spec: EnvSource, name: str) -> tuple[str | None, str, tuple[str, ...]]:
     """The variable's value: the environment's, unless an overlay file assigns it (the last
     assignment, in the overlays' order, wins); where it came from; the overlays' notes."""
-    raw, location = os.environ.get(spec.variable), f"${spec.variable}"
+    raw, location = os.environ.get(name), f"${name}"
     notes: list[str] = []
     for overlay in spec.overlays or ():
         located = locate(context.policy, overlay, context.locations)
@@ -47,32 +58,49 @@ def _value(context: Context, spec: EnvSource) -> tuple[str | None, str, tuple[st
         except ConfigFileError as error:
             notes.append(f"overlay not read: {error.message}")
             continue
-        value = (data or {}).get(spec.variable)
+        value = (data or {}).get(name)
         if value is not None:
             raw = value[-1] if isinstance(value, Repeated) else value
-            location = f"{context.locations.display(located.path)}: {spec.variable}"
+            location = f"{context.locations.display(located.path)}: {name}"
             notes.append(f"{location} assigns it")
     return raw, location, tuple(notes)
 
 
+def _read(context: Context, spec: EnvSource) -> tuple[str, str, str | None, tuple[str, ...]]:
+    """Where the source looked, the variable, its value, and the notes (the overlays', and which
+    variable a fallback read): as Python's ``os.environ.get(A) or os.environ.get(B)``, the first
+    set and not empty, else the last's value."""
+    names = spec.names
+    notes: list[str] = []
+    for index, name in enumerate(names):
+        raw, location, found = _value(context, spec, name)
+        notes += found
+        if raw or index == len(names) - 1:
+            break
+    if raw is None and len(names) > 1:
+        location = " or ".join(f"${name}" for name in names)
+    elif raw is not None and index:
+        notes.append(f"read ${name}: {', '.join(f'${other}' for other in names[:index])} unset or empty")
+    return location, name, raw, tuple(notes)
+
+
 def read_env(context: Context, spec: EnvSource) -> Reading:
-    if spec.overlays:
-        raw, location, notes = _value(context, spec)
-        return replace(_read_value(context, spec, raw, location), notes=notes)
-    return _read_value(context, spec, os.environ.get(spec.variable), f"${spec.variable}")
-
-
-def _read_value(context: Context, spec: EnvSource, raw: str | None, location: str) -> Reading:
+    location, name, raw, notes = _read(context, spec)
     if raw is None:
-        return reading(spec, location, raw, None)
-    spellings = spec.spellings or context.policy.spellings
-    empty = raw == "" if not spec.strip else not strip_blanks(raw)
-    mode = None if empty else spellings.parse(raw, exact=not spec.strip)
+        return reading(spec, location, raw, None, notes=notes)
+    match = spec.compared
+    empty = not trimmed(raw, match)
     if empty and spec.empty == "unset":
-        return reading(spec, location, raw, None)
-    if mode is None:
-        accepted = spellings.accepted() + ("" if spec.strip else " (exactly)")
-        reason = f"${spec.variable} must be one of {accepted}; got {clip(raw)!r}"
-        return invalid(spec, location, clip(raw), reason, path=location, key=spec.variable, bad=raw,
-                       accepted=accepted)
-    return reading(spec, location, raw, mode)
+        return reading(spec, location, raw, None, notes=notes)
+    spellings = spec.spellings or context.policy.spellings
+    found = Mapped(recognised=False) if empty else (
+        map_value(raw, spec.values, match) if spec.values else spelled(raw, spellings, match))
+    if not found.recognised and not empty:
+        found = unrecognised(spec.on_unrecognised, context.policy.app, repr(clip(raw))) or found
+    if not found.recognised:
+        accepted = (accepted_entries(spec.values) if spec.values else spellings.accepted()) + described(match)
+        reason = f"${name} must be one of {accepted}; got {clip(raw)!r}" if not spec.values else (
+            f"${name} must be {accepted}; got {clip(raw)!r}")
+        return invalid(spec, location, clip(raw), reason, path=location, key=name, bad=raw, accepted=accepted,
+                       notes=notes)
+    return reading(spec, location, raw, found.mode, notes=notes + found.notes, ignored=found.ignored)

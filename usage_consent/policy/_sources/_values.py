@@ -1,0 +1,118 @@
+"""Value matching, one place for every source that reads a value: a variable's text against its
+spellings or its value map (``values``), a file key's typed value against the map or its
+format's own values, compared as ``match`` says, and what an unrecognised value does
+(``on_unrecognised``). Each result carries the one-line notes ``explain`` shows (the entry that
+matched and why, the ignored value)."""
+
+from __future__ import annotations
+
+import json
+import string
+from typing import NamedTuple
+
+from usage_consent.policy._model import BLANKS, Match, Mode, OnUnrecognised, Spellings, ValueEntry, ValueType
+
+__all__ = ["Mapped", "accepted_entries", "described", "equal", "map_value", "shown", "spelled", "trimmed", "type_of",
+           "unrecognised"]
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+_TYPES: tuple[tuple[type, ValueType], ...] = ((bool, "boolean"), (int, "integer"), (float, "float"), (str, "string"),
+                                             (type(None), "null"), (dict, "table"), (list, "array"))
+
+
+class Mapped(NamedTuple):
+    """What a value stands for: its mode (None: unset), whether any spelling or entry recognised
+    it, whether it was ignored (the explicit fail-open), and the notes for the trace."""
+
+    mode: Mode | None = None
+    recognised: bool = True
+    ignored: bool = False
+    notes: tuple[str, ...] = ()
+
+
+def trimmed(text: str, match: Match) -> str:
+    """``text`` with what ``match.trim`` removes around it removed."""
+    if match.trim == "none":
+        return text
+    return text.strip(BLANKS) if match.trim == "blanks" else text.strip()
+
+
+def _folded(text: str, match: Match) -> str:
+    """``text`` as compared: ASCII letters lowercased when the case does not count (no other
+    character is folded: a look-alike never matches an ASCII spelling)."""
+    return text.translate(_ASCII_LOWER) if match.case == "insensitive" else text
+
+
+def type_of(value: object) -> ValueType | None:
+    """The value's type as a value map names it (None: a type no matcher names, e.g. a TOML date)."""
+    return next((name for kind, name in _TYPES if type(value) is kind), None)
+
+
+def equal(expected: object, value: object, match: Match) -> bool:
+    """Typed equality: a string as ``match`` says, any other value of exactly the same type."""
+    if isinstance(expected, str):
+        return isinstance(value, str) and _folded(trimmed(value, match), match) == _folded(expected, match)
+    return type(value) is type(expected) and value == expected
+
+
+def _matches(entry: ValueEntry, value: object, match: Match) -> bool:
+    if entry.equals is not None:
+        return equal(entry.equals, value, match)
+    if entry.type is not None:
+        return type_of(value) == entry.type
+    if entry.non_empty is not None:
+        return isinstance(value, str) and trimmed(value, match) != ""
+    if entry.contains is not None:
+        return isinstance(value, str) and _folded(entry.contains, match) in _folded(trimmed(value, match), match)
+    member = entry.member
+    return member is not None and isinstance(value, dict) and member.key in value and (
+        type_of(value[member.key]) == member.type)
+
+
+def map_value(value: object, entries: tuple[ValueEntry, ...], match: Match) -> Mapped:
+    """The first entry that matches ``value`` decides; none: unrecognised."""
+    for index, entry in enumerate(entries):
+        if _matches(entry, value, match):
+            mode = None if entry.mode == "unset" else entry.mode
+            why = f", {entry.why}" if entry.why else ""
+            return Mapped(mode, notes=(f"values[{index}] matched ({entry.matcher()}): {entry.mode}{why}",))
+    return Mapped(recognised=False)
+
+
+def spelled(text: str, spellings: Spellings, match: Match) -> Mapped:
+    """The mode one of the spellings names (compared as ``match`` says); none: unrecognised."""
+    word = _folded(trimmed(text, match), match)
+    for mode in ("on", "off", "local"):
+        if any(word == _folded(spelling, match) for spelling in getattr(spellings, mode)):
+            return Mapped(mode)
+    return Mapped(recognised=False)
+
+
+def unrecognised(rule: OnUnrecognised, app: str, raw: str) -> Mapped | None:
+    """What a value no spelling or entry maps stands for, as ``on_unrecognised`` says; None: it
+    is invalid (today's rule: ``on_invalid`` applies and it never lets collection send)."""
+    if rule == "invalid":
+        return None
+    if rule == "ignore":
+        return Mapped(ignored=True, notes=(f"ignored: fail-open, as {app} does ({raw} is a value it does not map)",))
+    return Mapped(rule, notes=(f"{raw} is a value it does not map: counted as {rule} (on_unrecognised)",))
+
+
+def described(match: Match) -> str:
+    """How values are compared, as an error message adds it to what is accepted."""
+    if match.case == "insensitive" and match.trim == "blanks":
+        return ""  # today's rule, said by the spelling list as it always was
+    if match.case == "sensitive" and match.trim == "none":
+        return " (exactly)"
+    return f" (case {match.case}, trim {match.trim})"
+
+
+def accepted_entries(entries: tuple[ValueEntry, ...]) -> str:
+    """What a value map accepts, as an error message says it."""
+    return "a value matching " + "; ".join(entry.matcher() for entry in entries)
+
+
+def shown(value: object) -> str:
+    """A file value as a message shows it (JSON, bounded)."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:79] + "…"
