@@ -127,7 +127,7 @@ _DB = Param("--db", "sqlite:///PATH (default: sqlite:///usage-collector.sqlite3 
 COMMANDS = (
     Command(("init",), "first run: show and record the notice, default the setting to true, say the state",
             "_notice_cmd:run_init", host=True),
-    Command(("explain",), "show the decision and what every source said; changes no file",
+    Command(("explain",), "show the decision and what every source said; changes no setting or record",
             "_explain_cmd:run_explain", (_JSON_OBJECT,), host=True),
     Command(("decide",), "take the decision for a transfer starting now; print on, off or local",
             "_explain_cmd:run_decide", (_JSON_OBJECT,)),
