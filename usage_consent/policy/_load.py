@@ -16,6 +16,7 @@ from usage_consent.policy._model import (
     MANAGED_FAIL_OPEN,
     MANAGED_FIRST,
     MANAGED_FIXED_PATH,
+    MANAGED_INDIRECTION,
     SOURCE_KINDS,
     SOURCE_MODELS,
     Commands,
@@ -101,6 +102,8 @@ def _raw_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
                  if "path_variable" in source]
     problems += [(f"sources[{index}].on_unrecognised", MANAGED_FAIL_OPEN) for index, source in managed
                  if "on_unrecognised" in source]
+    problems += [(f"sources[{index}].indirection", MANAGED_INDIRECTION) for index, source in managed
+                 if "indirection" in source]
     names = [source.get("name") if isinstance(source, dict) else None for source in listed]
     problems += [(f"sources[{index}].name", problem) for index, problem in duplicate_names(names)]
     return sorted(problems, key=_source_index)

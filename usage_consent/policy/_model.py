@@ -17,6 +17,7 @@ __all__ = [
     "MANAGED_FAIL_OPEN",
     "MANAGED_FIRST",
     "MANAGED_FIXED_PATH",
+    "MANAGED_INDIRECTION",
     "SOURCE_KINDS",
     "SOURCE_MODELS",
     "TODAY",
@@ -28,6 +29,7 @@ __all__ = [
     "DoNotTrackSource",
     "EnvSource",
     "FileFormat",
+    "Indirection",
     "KeyPath",
     "ManagedSource",
     "Match",
@@ -63,6 +65,8 @@ MANAGED_FAIL_OPEN = ("a managed source takes no on_unrecognised: a value the adm
                      "fails closed (off), so that no value can lift the ceiling; remove it")
 MANAGED_FIXED_PATH = ("a managed source has no path_variable: the users it caps could set the variable to a file "
                       "of their own and lift the administrator's ceiling; remove it")
+MANAGED_INDIRECTION = ("a managed source has no indirection: its value would name a variable the users it caps "
+                       "could set, and lift the administrator's ceiling; remove it")
 # The CI systems whose runners set one of these (GitHub Actions, GitLab, Buildkite, CircleCI,
 # Jenkins, Azure Pipelines, Travis, TeamCity, Bitbucket Pipelines, AWS CodeBuild, and the
 # generic CI / CONTINUOUS_INTEGRATION that most others set too).
@@ -369,6 +373,21 @@ class ProjectFiles(_Strict):
         return names
 
 
+class Indirection(_Strict):
+    """A file value that names an environment variable whose value is read instead (Streamlit's
+    ``"env:NAME"``)."""
+
+    prefix: str = Field(min_length=1, max_length=16, description=(
+        "A string value starting with this (compared exactly: case and blanks count) names a variable, the rest "
+        "of the string, whose value is read instead; a value without it is read as written. The variable's "
+        "value is not followed again. A variable that is not set leaves the value as written (Streamlit logs "
+        "an error and keeps the string)."))
+    convert: Literal["none", "number"] = Field(default="none", description=(
+        "The variable's value: as text (none), or a number where Python's int(), else float(), reads it, else "
+        "the text (number: Streamlit's _maybe_convert_to_number: \" 1 \" is 1, \"0.0\" is 0.0, \"\" and "
+        "\"true\" stay text)."))
+
+
 class AsOf(_Strict):
     """On only once ``days`` full days have passed since the date stored with the value (UTC)."""
 
@@ -570,6 +589,11 @@ class ConfigFileSource(_FileLocation, _ValueRules, _Conditional):
     as_of: AsOf | None = Field(default=None, description=(
         "mode_line only: a value meaning on with a date is on only once days full days have passed since it "
         "(UTC), until before."))
+    indirection: Indirection | None = Field(default=None, description=(
+        "A string value starting with prefix (e.g. { prefix = \"env:\", convert = \"number\" }) names an "
+        "environment variable whose value is read instead, converted as convert says, then mapped as any value "
+        "(values, match, on_unrecognised). Decisions of a policy with it are not cached (the file names the "
+        "variable). Not on a managed source."))
 
     @model_validator(mode="after")
     def _as_of_needs_dates(self) -> "ConfigFileSource":

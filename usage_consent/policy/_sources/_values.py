@@ -1,19 +1,32 @@
 """Value matching, one place for every source that reads a value: a variable's text against its
 spellings or its value map (``values``), a file key's typed value against the map or its
 format's own values, compared as ``match`` says, and what an unrecognised value does
-(``on_unrecognised``). Each result carries the one-line notes ``explain`` shows (the entry that
-matched and why, the ignored value)."""
+(``on_unrecognised``), and a file value that names a variable to read instead (``indirection``).
+Each result carries the one-line notes ``explain`` shows (the entry that matched and why, the
+ignored value, the variable read)."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import string
 from typing import NamedTuple
 
-from usage_consent.policy._model import BLANKS, Match, Mode, OnUnrecognised, Spellings, ValueEntry, ValueType
+from usage_consent.policy._model import (
+    BLANKS,
+    VARIABLE,
+    Indirection,
+    Match,
+    Mode,
+    OnUnrecognised,
+    Spellings,
+    ValueEntry,
+    ValueType,
+)
 
-__all__ = ["Mapped", "accepted_entries", "described", "equal", "map_value", "shown", "spelled", "trimmed", "type_of",
-           "unrecognised"]
+__all__ = ["Mapped", "accepted_entries", "described", "equal", "indirect", "map_value", "shown", "spelled", "trimmed",
+           "type_of", "unrecognised"]
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _TYPES: tuple[tuple[type, ValueType], ...] = ((bool, "boolean"), (int, "integer"), (float, "float"), (str, "string"),
@@ -116,3 +129,31 @@ def shown(value: object) -> str:
     """A file value as a message shows it (JSON, bounded)."""
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 80 else text[:79] + "…"
+
+
+def indirect(value: object, rule: Indirection | None) -> tuple[object, tuple[str, ...]]:
+    """``value``, or, when it is a string starting with ``rule.prefix``, the value of the variable
+    the rest of it names, converted as ``rule.convert`` says (a variable that is not set leaves it
+    as written, as Streamlit's ``_maybe_read_env_variable`` does); the note says what was read."""
+    if rule is None or not isinstance(value, str) or not value.startswith(rule.prefix):
+        return value, ()
+    name = value[len(rule.prefix):]
+    named = "$" + name if re.fullmatch(VARIABLE, name) else f"the variable {shown(name)}"
+    text = os.environ.get(name)
+    if text is None:
+        return value, (f"{shown(value)} names {named}, which is not set: the value stays as written",)
+    found = _number(text) if rule.convert == "number" else text
+    converted = f", as a number {shown(found)}" if found is not text else (
+        ", kept as text (not a number)" if rule.convert == "number" else "")
+    return found, (f"{shown(value)}: read {named} = {shown(text)}{converted}",)
+
+
+def _number(text: str) -> object:
+    """``text`` as Python's ``int()``, else ``float()``, reads it, else itself (Streamlit's
+    ``_maybe_convert_to_number``: blanks around it and ``_`` between digits are allowed)."""
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except (ValueError, OverflowError):
+            continue
+    return text

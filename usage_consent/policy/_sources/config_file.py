@@ -4,7 +4,9 @@ The file is where policy/_locate.py finds it: the source's ``path`` or ``paths``
 ``project`` files, the value of its ``path_variable`` when that is set and not empty (a config_file
 source only: a managed file's path is fixed), else the policy's ``config_file``. A location that
 does not resolve counts as ``on_unresolved`` says. A ``mode_line`` value may carry a date: with
-``as_of``, "on" is ``as_of.until`` until ``as_of.days`` full days have passed since it (UTC).
+``as_of``, "on" is ``as_of.until`` until ``as_of.days`` full days have passed since it (UTC). With
+``indirection`` a string value that starts with its prefix names a variable read instead
+(policy/_sources/_values.py).
 """
 
 from __future__ import annotations
@@ -194,15 +196,23 @@ def read_file_value(policy: Policy, spec: FileSpec, where: Locations | None = No
         return found._replace(problem=problem, always=any(need.always for need in spec.requires or ()))
     if value is UNSET or (value is None and not spec.values):  # a JSON null is unset (without a value map)
         return found._replace(raw="null" if value is None else None)
-    value = conservative(value, lambda item: _mapped(policy, spec, item, fmt, "").mode)
-    text = isinstance(value, str) and FORMATS[fmt].words is not None  # a text format's value: as written
-    raw = clip(str(value) if text else json.dumps(value, ensure_ascii=False))
-    mapped = _mapped(policy, spec, value, fmt, raw)
+    rule = getattr(spec, "indirection", None)
+    value = conservative(value, lambda item: _mapped(policy, spec, values.indirect(item, rule)[0], fmt, "").mode)
+    raw = _raw(value, fmt)
+    value, read = values.indirect(value, rule)  # the variable a value names, read instead
+    got = f"{_raw(value, fmt)} ({read[0]})" if read else raw
+    mapped = _mapped(policy, spec, value, fmt, got)
     date = data.get(MODE_LINE_DATE) if fmt == "mode_line" and data else None
+    found = found._replace(raw=raw, value=value, notes=found.notes + read)
     if not mapped.recognised:
-        return found._replace(raw=raw, value=value, problem=_bad_value(policy, spec, found, shown, value, raw))
-    return found._replace(raw=raw, value=value, mode=mapped.mode, notes=found.notes + mapped.notes, date=date,
-                          ignored=mapped.ignored)
+        return found._replace(problem=_bad_value(policy, spec, found, shown, value, got))
+    return found._replace(mode=mapped.mode, notes=found.notes + mapped.notes, date=date, ignored=mapped.ignored)
+
+
+def _raw(value: object, fmt: FileFormat) -> str:
+    """A value as the trace shows it: a text format's string as written, any other value as JSON."""
+    text = isinstance(value, str) and FORMATS[fmt].words is not None
+    return clip(str(value) if text else json.dumps(value, ensure_ascii=False))
 
 
 def _key_and_location(policy: Policy, spec: FileSpec, fmt: FileFormat, shown: str) -> tuple[str, str]:
@@ -227,9 +237,11 @@ def _bad_value(policy: Policy, spec: FileSpec, found: FileReading, shown: str, v
 
 
 def file_inputs(policy: Policy, spec: FileSpec) -> Inputs:
-    """Where the file is (policy/_locate.py); a date read with ``as_of`` makes it volatile (today)."""
+    """Where the file is (policy/_locate.py); a date read with ``as_of`` (today) or a variable named
+    by the file's value (``indirection``: the cache cannot declare it) makes it volatile."""
     found = location_inputs(policy, spec)
-    return found + Inputs(volatile=True) if getattr(spec, "as_of", None) is not None else found
+    volatile = any(getattr(spec, name, None) is not None for name in ("as_of", "indirection"))
+    return found + Inputs(volatile=True) if volatile else found
 
 
 def read_config_file(context: Context, spec: FileSpec) -> Reading:
