@@ -24,6 +24,7 @@ from usage_consent.policy._model import (
     ValueEntry,
     ValueType,
 )
+from usage_consent.policy._sources.base import clip
 
 __all__ = ["Mapped", "accepted_entries", "described", "equal", "indirect", "map_value", "shown", "spelled", "trimmed",
            "type_of", "unrecognised"]
@@ -141,11 +142,11 @@ def indirect(value: object, rule: Indirection | None) -> tuple[object, tuple[str
     named = "$" + name if re.fullmatch(VARIABLE, name) else f"the variable {shown(name)}"
     text = os.environ.get(name)
     if text is None:
-        return value, (f"{shown(value)} names {named}, which is not set: the value stays as written",)
+        return value, (clip(f"{shown(value)} names {named}, which is not set: the value stays as written"),)
     found = _number(text) if rule.convert == "number" else text
     converted = f", as a number {shown(found)}" if found is not text else (
         ", kept as text (not a number)" if rule.convert == "number" else "")
-    return found, (f"{shown(value)}: read {named} = {shown(text)}{converted}",)
+    return found, (clip(f"{shown(value)}: read {named} = {shown(text)}{converted}"),)  # a non-UTF-8 byte escaped
 
 
 def _number(text: str) -> object:
