@@ -38,6 +38,8 @@ enabled = false
 """
 NUMBERS = ('values = [{ equals = true, mode = "on" }, { equals = false, mode = "off" }, { equals = 0, mode = "off" }, '
            '{ type = "integer", mode = "on" }]')
+TEXT = ('values = [{ equals = "0", mode = "off" }]\nmatch = { case = "sensitive", trim = "none" }\n'
+        'indirection = { prefix = "$" }')  # the variable's text, compared exactly
 STREAMLIT = NUMBERS + '\nindirection = { prefix = "env:", convert = "number" }'
 
 
@@ -81,11 +83,9 @@ def write_value(root, written: str) -> bytes:
     (STREAMLIT, '"env:"', {}, "off", "invalid", '"env:" names the variable "", which is not set'),
     (STREAMLIT, '"env:A B"', {}, "off", "invalid", '"env:A B" names the variable "A B", which is not set'),
     (STREAMLIT, "false", {"DEMO_GATHER": "1"}, "off", "decided", "values[1] matched"),
-    ('values = [{ equals = "0", mode = "off" }]\nmatch = { case = "sensitive", trim = "none" }\n'
-     'indirection = { prefix = "$" }', '"$DEMO_GATHER"', {"DEMO_GATHER": "0"}, "off", "decided",
+    (TEXT, '"$DEMO_GATHER"', {"DEMO_GATHER": "0"}, "off", "decided",
      '"$DEMO_GATHER": read $DEMO_GATHER = "0"'),
-    ('values = [{ equals = "0", mode = "off" }]\nmatch = { case = "sensitive", trim = "none" }\n'
-     'indirection = { prefix = "$" }', '"$DEMO_GATHER"', {"DEMO_GATHER": " 0"}, "off", "invalid", None),
+    (TEXT, '"$DEMO_GATHER"', {"DEMO_GATHER": " 0"}, "off", "invalid", None),
 ], ids=["set", "unset", "empty", "non-numeric", "nested", "padded-number", "signed-zero", "underscores",
         "float-is-not-integer", "nan-is-a-float", "prefix-is-case-sensitive", "prefix-is-not-trimmed",
         "empty-name", "name-not-a-variable-name", "no-prefix-read-as-written", "text-kept-as-text",
