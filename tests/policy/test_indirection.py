@@ -162,13 +162,16 @@ def test_policy_check_refuses_indirection_on_managed(home, tmp_path):
 
 @pytest.mark.slow
 def test_decide_reads_the_variable_in_a_subprocess(home):
-    """The real command reads the variable the file names: its value decides, and explain --json notes it."""
+    """The real command reads the variable the file names, afresh each run: its value decides, explain notes it."""
     write_value(home.root, '"env:DEMO_GATHER"')
     path = home.root / "demo.toml"
     path.write_text(BASE.format(sources=source(STREAMLIT), default="on"))
     data = home.explain("--policy", str(path), env={"DEMO_GATHER": " 0 "})
     assert data["mode"] == "off"
     assert data["layers"][0]["notes"][0] == '"env:DEMO_GATHER": read $DEMO_GATHER = " 0 ", as a number 0'
+    for value, mode in (("1", "on"), ("1", "on"), ("0", "off"), ("1", "on")):  # never a memo's stale answer
+        result = home.run("--policy", str(path), "decide", "--json", env={"DEMO_GATHER": value})
+        assert json.loads(result.stdout)["mode"] == mode, result.stderr
 
 
 # --- properties ------------------------------------------------------------------------------------
