@@ -1,6 +1,7 @@
 """``usage-consent explain [--json]``: why collection would be on or off for a transfer started now
-(changes no setting or record; it may refresh the decision memo); ``usage-consent decide [--json]``: what a host does before a transfer, for hosts
-that are not Python (shows and records the notice when due, on stderr; prints the mode)."""
+(changes no setting or record; it may refresh the decision memo); ``usage-consent decide [--json]``:
+what a host does before a transfer, for hosts that are not Python (shows and records the notice
+when due, on stderr; prints the mode)."""
 
 from __future__ import annotations
 
