@@ -2,7 +2,7 @@
 
 A host's report model subclasses it and adds its own fields::
 
-    from typing import Literal
+    from typing import Annotated, Literal
     from pydantic import Field
     from usage_consent import BaseReport
 
@@ -18,24 +18,27 @@ transfer raises inside ``with session:`` (the exception's class and the stage, n
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from usage_consent.schemas._patterns import UUID4_PATTERN
 
-__all__ = ["LIBRARY_FIELDS", "BaseReport", "ErrorLocation", "OperatingSystem", "TransferError",
-           "missing_library_fields"]
+__all__ = ["LIBRARY_FIELDS", "BaseReport", "ClientId", "Closed", "ErrorField", "ErrorLocation", "OperatingSystem",
+           "OperatingSystemField", "PythonVersion", "SchemaVersion", "SessionId", "SessionStart", "ToolVersion",
+           "TransferError", "missing_library_fields"]
 
 OperatingSystem = Literal["linux", "darwin", "windows", "other"]
 ErrorLocation = Literal["setup", "planning", "provisioning", "transfer", "teardown", "unknown"]
 
 
-class _Closed(BaseModel):
+class Closed(BaseModel):
+    """A report's object: no key beyond its fields."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class TransferError(_Closed):
+class TransferError(Closed):
     """On failure: what kind of error and where; never the message, which can hold paths or bucket names."""
 
     error_class: str = Field(
@@ -46,31 +49,43 @@ class TransferError(_Closed):
     location: ErrorLocation = Field(description="The stage of the transfer that failed.")
 
 
-class BaseReport(_Closed):
+# The library's fields, written once: BaseReport and the Skyplane schema's model
+# (schemas/_model.py UsageStatsToReport) both declare them with these types.
+SchemaVersion = Annotated[int, Field(description="Version of this schema the report follows.", ge=1)]
+ClientId = Annotated[str, Field(
+    description="Random identifier of this installation (UUID4); quote it to have your data deleted.",
+    max_length=36,
+    pattern=UUID4_PATTERN,
+)]
+SessionId = Annotated[str, Field(
+    description="Random identifier of this transfer session (UUID4).", max_length=36, pattern=UUID4_PATTERN
+)]
+ToolVersion = Annotated[str, Field(
+    description="Version of the host tool.", max_length=32, pattern=r"^[0-9A-Za-z][0-9A-Za-z.+-]{0,31}$"
+)]
+PythonVersion = Annotated[str, Field(
+    description="Python version (major.minor.micro).",
+    max_length=16,
+    pattern=r"^[0-9]{1,2}\.[0-9]{1,3}\.[0-9]{1,3}$",
+)]
+OperatingSystemField = Annotated[OperatingSystem, Field(description="Operating system family.")]
+SessionStart = Annotated[int, Field(
+    description="When the transfer session started, in milliseconds since 1970 (UTC).", ge=0, le=2**53
+)]
+ErrorField = Annotated[TransferError | None, Field(description="The error class and stage, on failure.")]
+
+
+class BaseReport(Closed):
     """One report about one transfer: the fields usage-consent fills in; a host's model adds its own."""
 
-    schema_version: int = Field(description="Version of this schema the report follows.", ge=1)
-    client_id: str = Field(
-        description="Random identifier of this installation (UUID4); quote it to have your data deleted.",
-        max_length=36,
-        pattern=UUID4_PATTERN,
-    )
-    session_id: str = Field(
-        description="Random identifier of this transfer session (UUID4).", max_length=36, pattern=UUID4_PATTERN
-    )
-    tool_version: str = Field(
-        description="Version of the host tool.", max_length=32, pattern=r"^[0-9A-Za-z][0-9A-Za-z.+-]{0,31}$"
-    )
-    python_version: str = Field(
-        description="Python version (major.minor.micro).",
-        max_length=16,
-        pattern=r"^[0-9]{1,2}\.[0-9]{1,3}\.[0-9]{1,3}$",
-    )
-    os: OperatingSystem = Field(description="Operating system family.")
-    session_start_timestamp_ms: int = Field(
-        description="When the transfer session started, in milliseconds since 1970 (UTC).", ge=0, le=2**53
-    )
-    error: TransferError | None = Field(default=None, description="The error class and stage, on failure.")
+    schema_version: SchemaVersion
+    client_id: ClientId
+    session_id: SessionId
+    tool_version: ToolVersion
+    python_version: PythonVersion
+    os: OperatingSystemField
+    session_start_timestamp_ms: SessionStart
+    error: ErrorField = None
 
 
 # Each library field, and when the library fills it in (docs/reference/base-report.md says the same).

@@ -15,14 +15,25 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from usage_consent.schemas._base_report import ErrorLocation, OperatingSystem, TransferError
-from usage_consent.schemas._patterns import UUID4_PATTERN
+from usage_consent.schemas._base_report import (
+    ClientId,
+    Closed,
+    ErrorField,
+    ErrorLocation,
+    OperatingSystem,
+    OperatingSystemField,
+    PythonVersion,
+    SchemaVersion,
+    SessionId,
+    SessionStart,
+    ToolVersion,
+    TransferError,
+)
 
 __all__ = [
     "MAX_DESTINATIONS",
-    "UUID_PATTERN",
     "CloudLocation",
     "Command",
     "ErrorLocation",
@@ -45,14 +56,9 @@ Solver = Literal["direct", "src_one_sided", "dst_one_sided"]
 MonitorStatus = Literal["completed", "empty"]
 MAX_DESTINATIONS = 16
 
-UUID_PATTERN = UUID4_PATTERN
 
 
-class _Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CloudLocation(_Closed):
+class CloudLocation(Closed):
     """Where data came from or went to: a cloud provider and one of its region codes."""
 
     provider: Provider = Field(description="Cloud provider code.")
@@ -64,7 +70,7 @@ class CloudLocation(_Closed):
     )
 
 
-class TransferOptions(_Closed):
+class TransferOptions(Closed):
     """The transfer's options as an explicit set of typed flags (never the command line itself)."""
 
     recursive: bool = Field(description="Whether the transfer copied a folder recursively.")
@@ -80,7 +86,7 @@ class TransferOptions(_Closed):
     confirm: bool | None = Field(default=None, description="Whether the transfer prompts were confirmed in advance.")
 
 
-class TransferStats(_Closed):
+class TransferStats(Closed):
     """How the transfer went."""
 
     monitor_status: MonitorStatus | None = Field(default=None, description="How the transfer monitor saw it end.")
@@ -94,36 +100,22 @@ class TransferStats(_Closed):
     )
 
 
-class UsageStatsToReport(_Closed):
+class UsageStatsToReport(Closed):
     """One report about one transfer."""
 
-    schema_version: int = Field(description="Version of this schema the report follows.", ge=1)
-    client_id: str = Field(
-        description="Random identifier of this installation (UUID4); quote it to have your data deleted.",
-        max_length=36,
-        pattern=UUID_PATTERN,
-    )
-    session_id: str = Field(
-        description="Random identifier of this transfer session (UUID4).", max_length=36, pattern=UUID_PATTERN
-    )
-    tool_version: str = Field(
-        description="Version of the host tool.", max_length=32, pattern=r"^[0-9A-Za-z][0-9A-Za-z.+-]{0,31}$"
-    )
-    python_version: str = Field(
-        description="Python version (major.minor.micro).",
-        max_length=16,
-        pattern=r"^[0-9]{1,2}\.[0-9]{1,3}\.[0-9]{1,3}$",
-    )
-    os: OperatingSystem = Field(description="Operating system family.")
+    schema_version: SchemaVersion
+    client_id: ClientId
+    session_id: SessionId
+    tool_version: ToolVersion
+    python_version: PythonVersion
+    os: OperatingSystemField
     command: Command = Field(description="The host command that ran the transfer.")
     source: CloudLocation = Field(description="Provider and region the data came from.")
     destinations: list[CloudLocation] = Field(
         description="Providers and regions the data went to, one per destination.",
         min_length=1, max_length=MAX_DESTINATIONS,
     )
-    session_start_timestamp_ms: int = Field(
-        description="When the transfer session started, in milliseconds since 1970 (UTC).", ge=0, le=2**53
-    )
+    session_start_timestamp_ms: SessionStart
     options: TransferOptions = Field(description="The transfer's options.")
     stats: TransferStats | None = Field(default=None, description="Transfer statistics; absent when it failed early.")
-    error: TransferError | None = Field(default=None, description="The error class and stage, on failure.")
+    error: ErrorField = None
