@@ -3,7 +3,11 @@ host fields, its stats, the repository's paths, and the few steps many reporter 
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from usage_consent.policy import embedded_policy
@@ -64,3 +68,43 @@ def without_file_override() -> None:
     pr_capbset_drop, cap_dac_override, cap_dac_read_search = 24, 1, 2
     for capability in (cap_dac_override, cap_dac_read_search):
         libc.prctl(pr_capbset_drop, capability, 0, 0, 0)
+
+
+def toml_inline(value: object) -> str:
+    """A TOML inline value for a value-map entry or a table of plain values (JSON and TOML agree on them)."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {toml_inline(item)}" for key, item in value.items()) + " }"
+    return json.dumps(value, ensure_ascii=False)
+
+
+@contextlib.contextmanager
+def variable(name: str, value: str | None) -> Iterator[None]:
+    """``name`` set to ``value`` (None: unset) in this process for the block, then as it was."""
+    saved = os.environ.get(name)
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = saved
+
+
+def demo_policy_text(sources: str, *, default: str | None = "on", key: str = "usage_stats",
+                     config_file: str = "~/.demo/config.json", extra: str = "") -> str:
+    """A demo policy's TOML, without a notice: ``extra`` (top-level TOML), then ``sources`` (TOML
+    array-of-tables text), then a default source deciding ``default`` (None: no default source)."""
+    text = (f'app = "demo"\nkey = "{key}"\nschema_name = "usage_stats"\nconfig_file = "{config_file}"\n'
+            f'state_file = "~/.demo/state.json"\n{extra}{sources}\n')
+    if default is not None:
+        text += f'[[sources]]\nname = "default"\nkind = "default"\nvalue = "{default}"\n'
+    return text + "[notice]\nenabled = false\n"
+
+
+def demo_policy(sources: str, **options):
+    """``demo_policy_text(sources, **options)``, loaded."""
+    return parse_policy(demo_policy_text(sources, **options), "demo.toml")

@@ -8,13 +8,11 @@ trace notes the variable read."""
 from __future__ import annotations
 
 import json
-import os
 import re
-from contextlib import contextmanager
 
 import pytest
 from fuzz_inputs import budget, env_values, fresh_home
-from helpers import one_line_error
+from helpers import demo_policy, demo_policy_text, one_line_error, toml_inline, variable
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,20 +20,6 @@ from usage_consent.policy import PolicyError, decide, explain
 from usage_consent.policy._load import parse_policy
 from usage_consent.policy._sources import KINDS
 
-BASE = """
-app = "demo"
-key = "usage_stats"
-schema_name = "usage_stats"
-config_file = "~/.demo/config.toml"
-state_file = "~/.demo/state.json"
-{sources}
-[[sources]]
-name = "default"
-kind = "default"
-value = "{default}"
-[notice]
-enabled = false
-"""
 NUMBERS = ('values = [{ equals = true, mode = "on" }, { equals = false, mode = "off" }, { equals = 0, mode = "off" }, '
            '{ type = "integer", mode = "on" }]')
 TEXT = ('values = [{ equals = "0", mode = "off" }]\nmatch = { case = "sensitive", trim = "none" }\n'
@@ -50,7 +34,7 @@ def source(rules: str, kind: str = "config_file", path: str = "~/.demo/config.to
 
 
 def policy_with(rules: str, default: str = "on"):
-    return parse_policy(BASE.format(sources=source(rules), default=default), "demo.toml")
+    return demo_policy(source(rules), default=default, config_file="~/.demo/config.toml")
 
 
 def write_value(root, written: str) -> bytes:
@@ -90,7 +74,7 @@ def write_value(root, written: str) -> bytes:
         "float-is-not-integer", "nan-is-a-float", "prefix-is-case-sensitive", "prefix-is-not-trimmed",
         "empty-name", "name-not-a-variable-name", "no-prefix-read-as-written", "text-kept-as-text",
         "text-compared-as-match-says"])
-def test_indirection_reads_the_named_variable(home, monkeypatch, rules, written, env, mode, status, note):
+def test_indirection_reads_the_namedvariable(home, monkeypatch, rules, written, env, mode, status, note):
     """A value with the prefix is replaced by the named variable's value (converted as ``convert`` says) and mapped."""
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -103,7 +87,7 @@ def test_indirection_reads_the_named_variable(home, monkeypatch, rules, written,
         assert any(note in line for line in layer.notes), layer.notes
 
 
-def test_error_names_the_value_read_and_the_variable(home, monkeypatch):
+def test_error_names_the_value_read_and_thevariable(home, monkeypatch):
     """A value the map does not take is invalid with a message naming the file, the key, the value read and why."""
     monkeypatch.setenv("DEMO_GATHER", "yes")
     write_value(home.root, '"env:DEMO_GATHER"')
@@ -143,7 +127,7 @@ REFUSED = "sources[0].indirection: a managed source has no indirection"
 def test_managed_source_refuses_indirection():
     """A managed source with indirection is refused at load, with the reason on one problem line."""
     with pytest.raises(PolicyError) as caught:
-        parse_policy(BASE.format(sources=MANAGED, default="on"), "demo.toml")
+        parse_policy(demo_policy_text(MANAGED, default="on", config_file="~/.demo/config.toml"), "demo.toml")
     problems = [line for line in str(caught.value).splitlines() if "sources[0]" in line]
     assert len(problems) == 1 and REFUSED in problems[0] and "ceiling" in problems[0], str(caught.value)
 
@@ -152,7 +136,7 @@ def test_managed_source_refuses_indirection():
 def test_policy_check_refuses_indirection_on_managed(home, tmp_path):
     """`usage-consent policy check` refuses it too: exit 1, the reason on one line, no traceback."""
     path = tmp_path / "policy.toml"
-    path.write_text(BASE.format(sources=MANAGED, default="on"))
+    path.write_text(demo_policy_text(MANAGED, default="on", config_file="~/.demo/config.toml"))
     result = home.run("policy", "check", str(path))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     problems = [line for line in result.stderr.splitlines() if "sources[0]" in line]
@@ -165,7 +149,7 @@ def test_decide_reads_the_variable_in_a_subprocess(home):
     """The real command reads the variable the file names, afresh each run: its value decides, explain notes it."""
     write_value(home.root, '"env:DEMO_GATHER"')
     path = home.root / "demo.toml"
-    path.write_text(BASE.format(sources=source(STREAMLIT), default="on"))
+    path.write_text(demo_policy_text(source(STREAMLIT), default="on", config_file="~/.demo/config.toml"))
     data = home.explain("--policy", str(path), env={"DEMO_GATHER": " 0 "})
     assert data["mode"] == "off"
     assert data["layers"][0]["notes"][0] == '"env:DEMO_GATHER": read $DEMO_GATHER = " 0 ", as a number 0'
@@ -190,26 +174,7 @@ NUMBER_LIKE = st.one_of(st.integers().map(str), st.floats().map(str),
                                          "1\udcff"]))  # a byte that is not UTF-8 (surrogate escape)
 
 
-def _toml(value: object) -> str:
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{key} = {_toml(item)}" for key, item in value.items()) + " }"
-    return json.dumps(value, ensure_ascii=False)
 
-
-@contextmanager
-def _variable(name: str, value: str | None):
-    saved = os.environ.get(name)
-    if value is None:
-        os.environ.pop(name, None)
-    else:
-        os.environ[name] = value
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = saved
 
 
 @pytest.mark.slow
@@ -220,10 +185,10 @@ def test_indirection_never_turns_on_an_unmapped_value(value, entries, unrecognis
     """Properties: decide() and explain() never raise; with a default of off the decision is on only when an
     entry that maps to on matched the value read (its note says so); the trace notes the variable (set or not), in
     text that encodes as UTF-8 (a byte that is not UTF-8 is escaped); the config file is never modified."""
-    rules = (f"values = [{', '.join(_toml(entry) for entry in entries)}]\non_unrecognised = \"{unrecognised}\"\n"
+    rules = (f"values = [{', '.join(toml_inline(entry) for entry in entries)}]\non_unrecognised = \"{unrecognised}\"\n"
              f'indirection = {{ prefix = "env:", convert = "{convert}" }}')
     policy = policy_with(rules, default="off")
-    with fresh_home() as home, _variable("DEMO_GATHER", value):
+    with fresh_home() as home, variable("DEMO_GATHER", value):
         text = write_value(home.root, '"env:DEMO_GATHER"')
         decision = decide(policy)
         explain(policy)

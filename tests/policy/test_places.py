@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers import demo_policy, demo_policy_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,13 +19,9 @@ from usage_consent.policy._load import parse_policy
 from usage_consent.policy._model import KeyLines
 from usage_consent.policy._template import TemplateError, expand, parse
 
-HEAD = ('app = "demo"\nkey = "enabled"\nschema_name = "usage_stats"\nconfig_file = "~/.demo/config.json"\n'
-        'state_file = "~/.demo/state.json"\n')
-TAIL = '\n[[sources]]\nname = "default"\nkind = "default"\nvalue = "{default}"\n\n[notice]\nenabled = false\n'
-
 
 def policy(sources: str, default: str = "on"):
-    return parse_policy(HEAD + sources + TAIL.format(default=default), "demo.toml")
+    return demo_policy(sources, default=default, key="enabled")
 
 
 # --- path_template --------------------------------------------------------------------------------
@@ -139,9 +136,9 @@ def test_managed_source_takes_nothing_a_user_controls(key):
 
 def test_existing_relative_paths_still_follow_the_policy_file(tmp_path):
     """A plain relative path is still relative to the policy file's folder; a template is not."""
-    text = HEAD + ('[[sources]]\nname = "f"\nkind = "config_file"\npath = "conf/c.json"\n'
-                   '[[sources]]\nname = "g"\nkind = "config_file"\npath = "${X:-/etc}/c.json"\n') + TAIL.format(
-        default="on")
+    text = demo_policy_text('[[sources]]\nname = "f"\nkind = "config_file"\npath = "conf/c.json"\n'
+                            '[[sources]]\nname = "g"\nkind = "config_file"\npath = "${X:-/etc}/c.json"\n',
+                            key="enabled")
     loaded = parse_policy(text, "p.toml", str(tmp_path))
     assert loaded.sources[0].path == str(tmp_path / "conf" / "c.json")
     assert loaded.sources[1].path == "${X:-/etc}/c.json"
@@ -205,8 +202,8 @@ def test_config_set_refuses_formats_it_cannot_write(home, fmt):
     """config set refuses a file in a format it cannot write back, and leaves the file as it was."""
     path = home.root / "f.txt"
     path.write_text("on\n")
-    text = HEAD + (f'[[sources]]\nname = "f"\nkind = "config_file"\npath = "{path}"\nformat = "{fmt}"\n'
-                   + ('key = "enabled"\n' if fmt != "mode_line" else "")) + TAIL.format(default="on")
+    text = demo_policy_text(f'[[sources]]\nname = "f"\nkind = "config_file"\npath = "{path}"\nformat = "{fmt}"\n'
+                            + ('key = "enabled"\n' if fmt != "mode_line" else ""), key="enabled")
     policy_file = home.root / "p.toml"
     policy_file.write_text(text)
     result = home.run("--policy", str(policy_file), "config", "set", "enabled", "off")

@@ -9,24 +9,15 @@ import os
 import tomllib
 
 import pytest
+from helpers import demo_policy, demo_policy_text
 
 from usage_consent.policy import ConsentValueError, decide, embedded_policy, explain
 from usage_consent.policy._load import parse_policy, policy_to_toml
 
-BASE = """
-app = "demo"
-key = "usage_stats"
-schema_name = "usage_stats"
-config_file = "~/.demo/config.json"
-state_file = "~/.demo/state.json"
-[notice]
-enabled = false
-"""
-
 
 def policy_with(sources: str, extra: str = ""):
     """A demo policy whose sources are the given TOML array-of-tables text (no notice)."""
-    return parse_policy(BASE.replace("[notice]", extra + sources + "\n[notice]"), "demo.toml")
+    return demo_policy(sources, default=None, extra=extra)
 
 
 # --- ci ---------------------------------------------------------------------------------------------
@@ -147,8 +138,8 @@ def test_managed_ini_file_and_config_set_says_it_caps(home):
     admin_file.parent.mkdir()
     admin_file.write_text("[telemetry]\nusage_stats = off\n")
     policy_file = home.root / "policy.toml"
-    policy_file.write_text(BASE.replace("[notice]", MANAGED.format(path=admin_file, more='section = "telemetry"')
-                                        + "\n[notice]"))
+    policy_file.write_text(demo_policy_text(MANAGED.format(path=admin_file, more='section = "telemetry"'),
+                                            default=None))
     result = home.run("--policy", str(policy_file), "config", "set", "usage_stats", "true")
     assert result.returncode == 0
     assert json.loads((home.root / ".demo" / "config.json").read_text()) == {"usage_stats": True}
@@ -323,7 +314,7 @@ def test_config_set_get_unset_act_on_the_writable_source(home):
     target = home.root / "demo.toml"
     target.write_text('# a comment tomli cannot keep\ntitle = "mine"\n[usage]\nother = [1, 2]\n')
     policy_file = home.root / "policy.toml"
-    policy_file.write_text(BASE.replace("[notice]", WRITABLE.format(path=target) + "\n[notice]"))
+    policy_file.write_text(demo_policy_text(WRITABLE.format(path=target), default=None))
     run = lambda *a: home.run("--policy", str(policy_file), "config", *a)  # noqa: E731
     result = run("set", "usage_stats", "local")
     assert result.returncode == 0, result.stderr
@@ -375,27 +366,6 @@ def test_ci_local_run_records_without_a_state_file(home, monkeypatch):
 
 
 # --- finding T1: duplicate keys and sections fail closed (issue 8 item 4, for every format) ------
-
-DEMO = """
-app = "demo"
-key = "usage_stats"
-schema_name = "usage_stats"
-config_file = "~/.demo/config.json"
-state_file = "~/.demo/state.json"
-{sources}
-[[sources]]
-name = "default"
-kind = "default"
-value = "on"
-[notice]
-enabled = false
-"""
-
-
-def demo_policy(sources: str):
-    """A demo policy with the given sources above an `on` default (no notice)."""
-    return parse_policy(DEMO.format(sources=sources), "demo.toml")
-
 
 @pytest.mark.parametrize(("text", "mode", "status"), [
     ("[telemetry]\nusage_stats = off\nUsage_Stats = on\n", "off", "invalid"),

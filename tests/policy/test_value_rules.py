@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import os
 import re
-from contextlib import contextmanager
 
 import pytest
 from fuzz_inputs import budget, env_values, fresh_home, json_values
+from helpers import demo_policy, demo_policy_text, toml_inline, variable
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,25 +19,10 @@ from usage_consent.errors import ConfigFileError
 from usage_consent.policy import ConsentValueError, PolicyError, decide, explain, write_consent
 from usage_consent.policy._load import parse_policy
 
-BASE = """
-app = "demo"
-key = "usage_stats"
-schema_name = "usage_stats"
-config_file = "~/.demo/config.json"
-state_file = "~/.demo/state.json"
-{sources}
-[[sources]]
-name = "default"
-kind = "default"
-value = "{default}"
-[notice]
-enabled = false
-"""
-
 
 def policy_with(sources: str, default: str = "on"):
     """A demo policy with the given sources (TOML text) above a default source."""
-    return parse_policy(BASE.format(sources=sources, default=default), "demo.toml")
+    return demo_policy(sources, default=default)
 
 
 def env_source(rules: str, variable: str = 'variable = "DEMO_STATS"') -> str:
@@ -116,7 +101,7 @@ def test_ignored_is_the_explicit_fail_open(home, monkeypatch, rule, mode, status
 def test_explain_marks_an_ignored_value(home, tmp_path):
     """`explain` prints the ignored value's row as "ignored" and the fail-open note under the table; --json too."""
     policy = tmp_path / "demo.toml"
-    policy.write_text(BASE.format(sources=env_source(PRINTED), default="on"))
+    policy.write_text(demo_policy_text(env_source(PRINTED), default="on"))
     text = home.run("--policy", str(policy), "explain", env={"DEMO_STATS": "other:*"})
     assert text.returncode == 0, text.stderr
     assert any(line.split()[1:2] == ["env"] and line.endswith(" ignored") for line in text.stdout.splitlines())
@@ -306,7 +291,7 @@ def test_requires_met_reads_the_key(home):
 def test_decide_exits_1_on_an_unmet_always_requirement(home, tmp_path):
     """`decide` exits 1 with one line naming the file, key, required and found value; `explain` shows it, exit 0."""
     policy = tmp_path / "demo.toml"
-    policy.write_text(BASE.format(sources=ENV_FALSE + file_source(REQUIRES.format(always="true")), default="off"))
+    policy.write_text(demo_policy_text(ENV_FALSE + file_source(REQUIRES.format(always="true")), default="off"))
     (home.root / ".demo").mkdir()
     (home.root / ".demo" / "config.json").write_text(json.dumps({"version": 2}))
     result = home.run("--policy", str(policy), "decide", env={"DEMO_STATS": "false"})
@@ -367,7 +352,7 @@ BAD = [
 def test_bad_value_rules_are_refused_naming_source_and_key(sources, problem):
     """A policy with a bad value rule is refused with a one-line problem naming the source and the key."""
     with pytest.raises(PolicyError) as caught:
-        parse_policy(BASE.format(sources=sources, default="on"), "demo.toml")
+        parse_policy(demo_policy_text(sources, default="on"), "demo.toml")
     lines = [line for line in str(caught.value).splitlines() if line.startswith("demo.toml: ")]
     assert any(problem in line for line in lines), str(caught.value)
 
@@ -395,33 +380,16 @@ MATCHES = st.fixed_dictionaries({}, optional={"case": st.sampled_from(["insensit
 UNRECOGNISED = st.sampled_from(["invalid", "ignore", "off", "local"])
 
 
-def _toml(value: object) -> str:
-    """A TOML inline value for a value-map entry (json and TOML agree for these)."""
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{key} = {_toml(item)}" for key, item in value.items()) + " }"
-    return json.dumps(value, ensure_ascii=False)
-
 
 def _rules(entries: list[dict], match: dict, unrecognised: str) -> str:
-    values = "values = [" + ", ".join(_toml(entry) for entry in entries) + "]"
-    return f"{values}\nmatch = {_toml(match)}\non_unrecognised = \"{unrecognised}\""
+    values = "values = [" + ", ".join(toml_inline(entry) for entry in entries) + "]"
+    return f"{values}\nmatch = {toml_inline(match)}\non_unrecognised = \"{unrecognised}\""
 
 
 def _may_turn_on(entries: list[dict]) -> bool:
     return any(entry["mode"] == "on" for entry in entries)
 
 
-@contextmanager
-def _variable(name: str, value: str):
-    saved = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = saved
 
 
 @pytest.mark.slow
@@ -432,7 +400,7 @@ def test_env_value_map_never_turns_on_unmapped_values(value, entries, match, unr
     to on matched (its note says so); an ignored value is never on by itself; nothing is written."""
     rules = _rules(entries, match, unrecognised)
     policy = policy_with(env_source(rules), default="off")
-    with fresh_home() as home, _variable("DEMO_STATS", value):
+    with fresh_home() as home, variable("DEMO_STATS", value):
         decision = decide(policy)
         layer = decision.trace["env"]
         if decision.mode == "on":
