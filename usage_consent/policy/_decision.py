@@ -167,8 +167,7 @@ class Decision(Frozen):
     def for_this_run_only(self) -> bool:
         """Decided by a ci source: for this run only, so no notice is shown and nothing is kept
         beyond the run (no client id is stored)."""
-        return self.decided_by is not None and self.decided_by in self.trace.names() and (
-            self.trace[self.decided_by].kind == "ci")
+        return any(layer.name == self.decided_by and layer.kind == "ci" for layer in self.trace.layers)
 
     @property
     def enabled(self) -> bool:
