@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from helpers import HUGE, RAY
+from helpers import HUGE, RAY, demo_policy_text
 
 from usage_consent.errors import UsageConsentError
 from usage_consent.policy import ConfigFileError, ConsentValueError, decide, explain, write_consent
@@ -318,12 +318,7 @@ def test_opt_out_under_an_env_on_says_env_decides_and_not_that_collection_stops(
     assert home.config_data() == {"usage_stats": False}
 
 
-TWO_FILES = """
-app = "demo"
-key = "usage_stats"
-schema_name = "usage_stats"
-config_file = "~/.demo/config.json"
-state_file = "~/.demo/state.json"
+TWO_FILES = demo_policy_text("""\
 [[sources]]
 name = "user_toml"
 kind = "config_file"
@@ -332,13 +327,7 @@ path = "~/.demo/config.toml"
 name = "config_file"
 kind = "config_file"
 writable = true
-[[sources]]
-name = "default"
-kind = "default"
-value = "on"
-[notice]
-enabled = false
-"""
+""")
 
 
 @pytest.mark.slow

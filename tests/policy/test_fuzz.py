@@ -20,6 +20,7 @@ from fuzz_inputs import (
     state_contents,
     strict_object,
 )
+from helpers import demo_policy_text
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -214,12 +215,7 @@ def test_commands(argv, config, state, env_value):
         assert os.path.isdir(home.skyplane)
 
 
-THREE_FILES = """
-app = "demo"
-key = "usage_stats"
-schema_name = "usage_stats"
-config_file = "~/.demo/config.json"
-state_file = "~/.demo/state.json"
+THREE_FILES = demo_policy_text("""\
 [[sources]]
 name = "toml_above"
 kind = "config_file"
@@ -234,13 +230,7 @@ kind = "config_file"
 path = "~/.demo/config.ini"
 section = "flags"
 accept_local = false
-[[sources]]
-name = "default"
-kind = "default"
-value = "on"
-[notice]
-enabled = false
-"""
+""")
 # Each policy's config files: (path under HOME, format, whether it may hold "local").
 SEVERAL_FILES = {
     "skyplane-0.3": ((".skyplane/config.json", "json", True), (".skyplane/config", "ini", False)),
