@@ -4,6 +4,7 @@ cannot trust (foreign, readable by others, corrupt, a link, another version)."""
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import os
@@ -18,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import usage_consent
 from usage_consent import _run as run
 from usage_consent._context import Context
 from usage_consent._locations import Locations, memo_file
@@ -316,25 +318,27 @@ def test_a_changed_input_is_a_miss(home, monkeypatch):
 
 # ---- a later process: the standard library alone ----
 
-HIT = ("import json, sys, usage_consent; d = usage_consent.decide(); "
-       "print(json.dumps([d.mode, sorted(m for m in ('pydantic', 'pydantic_settings', 'jsonschema', 'requests') "
+# json is not imported by the line itself: a hit must not import it either (it imports re, about as
+# much CPU as the interpreter's start; re itself is already loaded by an editable install's finder).
+HIT = ("import sys, usage_consent; d = usage_consent.decide(); "
+       "print(repr([d.mode, sorted(m for m in ('pydantic', 'pydantic_settings', 'jsonschema', 'requests', 'json') "
        "if m in sys.modules)]))")
 
 
 @pytest.mark.slow
 def test_a_later_process_answers_from_the_memo_without_pydantic(home):
     """A fresh process whose inputs are unchanged answers from the memo and imports neither pydantic
-    nor pydantic_settings; with a variable changed it resolves in full (and imports them)."""
+    nor pydantic_settings nor json; with a variable changed it resolves in full (and imports them)."""
     home.write_config({"usage_stats": True})
     home.mark_notice_shown()
     env = {k: v for k, v in home.env().items() if k != "PYTHONPATH"}
     first = subprocess.run([sys.executable, "-c", HIT], env=env, capture_output=True, text=True, check=True)
-    assert json.loads(first.stdout) == ["on", ["pydantic", "pydantic_settings"]]
+    assert ast.literal_eval(first.stdout) == ["on", ["json", "pydantic", "pydantic_settings"]]
     again = subprocess.run([sys.executable, "-c", HIT], env=env, capture_output=True, text=True, check=True)
-    assert json.loads(again.stdout) == ["on", []]
+    assert ast.literal_eval(again.stdout) == ["on", []]
     changed = subprocess.run([sys.executable, "-c", HIT], env={**env, "SKYPLANE_USAGE_STATS_ENABLED": "0"},
                              capture_output=True, text=True, check=True)
-    assert json.loads(changed.stdout) == ["off", ["pydantic", "pydantic_settings"]]
+    assert ast.literal_eval(changed.stdout) == ["off", ["json", "pydantic", "pydantic_settings"]]
 
 
 @pytest.mark.slow
@@ -361,3 +365,33 @@ def test_an_off_session_after_a_memo_hit_loads_no_policy_model(home):
     assert first.stdout.split() == ["off", "off", "True"]  # resolved in full, then memoized
     again = subprocess.run([sys.executable, "-c", code], env=home.env(), capture_output=True, text=True, check=True)
     assert again.stdout.split() == ["off", "off", "False"]
+
+
+# ---- the package's own files: read once per process, in the memo's key for the next ----
+
+ONCE = ("import sys, usage_consent; first = usage_consent.decide(); "
+        "open(sys.argv[1], 'w').close(); again = usage_consent.decide(); "
+        "print(repr([first.mode, again is first, 'pydantic' in sys.modules]))")
+
+
+@pytest.mark.slow
+def test_the_packaged_schemas_are_read_once_per_process_and_keyed_for_the_next(home, tmp_path):
+    """A change to the packaged schemas folder (an upgrade, an edited checkout) does not reach a
+    process that has read it (the packaged schemas are read once per process): its next decide() is
+    the cached one; the next process sees it and resolves in full rather than answer from the memo."""
+    package = tmp_path / "site" / "usage_consent"
+    shutil.copytree(Path(usage_consent.__file__).parent, package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    added = package / "schemas" / "usage_stats" / "NOTES"
+    home.write_config({"usage_stats": True})
+    home.mark_notice_shown()
+    env = {**{k: v for k, v in home.env().items() if k != "PYTHONPATH"}, "PYTHONPATH": str(package.parent)}
+
+    def run_once() -> list[object]:
+        out = subprocess.run([sys.executable, "-c", ONCE, str(added)], env=env, capture_output=True, text=True,
+                             check=True, cwd=tmp_path).stdout
+        return ast.literal_eval(out)
+
+    assert run_once() == ["on", True, True]  # resolved in full, memoized; the folder changed after
+    assert run_once() == ["on", True, True]  # the changed folder is another key: resolved in full again
+    assert run_once() == ["on", True, False]  # unchanged since: the memo answers

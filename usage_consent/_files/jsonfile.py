@@ -10,7 +10,6 @@ such a file and loses nothing).
 from __future__ import annotations
 
 import errno
-import json
 import os
 import stat
 
@@ -179,6 +178,8 @@ def parse_json_object(text: str, path: str, *, layer: str = "config_file", uniqu
     text = text.removeprefix("\ufeff")  # a UTF-8 byte order mark some editors add; not written back
     if not text.strip(JSON_BLANKS):
         return {}  # an empty file holds no settings yet
+    import json  # here, not at the top: a memo hit stats files with this module and parses none
+
     decoder = _Decoder(keep_numbers)
     try:
         data = json.loads(text, object_pairs_hook=decoder.pairs, parse_int=decoder.integer,
@@ -230,6 +231,7 @@ def dump_json_object(data: dict[str, Any], *, path: str, layer: str) -> str:
 
 
 def _dumped(data: dict[str, Any], indent: int | None, *, path: str, layer: str) -> str:
+    import json
     import re
 
     text = None

@@ -41,18 +41,18 @@ from __future__ import annotations
 
 import _thread
 import itertools
-import json
 import os
 import stat
 import sys
 
 from usage_consent._context import Context
 from usage_consent._files.jsonfile import stat_key
+from usage_consent._files.plainjson import loads
 from usage_consent._locations import Locations, expand, memo_file
 from usage_consent._version import VERSION
 from usage_consent.policy._decision import MODES, STATUSES, Decision, Layer, Trace, notice_is_due
 from usage_consent.policy._notice_state import NoticeState
-from usage_consent.policy._paths import is_relative, policy_file
+from usage_consent.policy._paths import EMBEDDED_FILE, is_relative, policy_file
 
 TYPE_CHECKING = False  # not typing's: a cold decide() answered from the memo must not pay for it
 if TYPE_CHECKING:
@@ -71,6 +71,7 @@ MEMO_LIMIT = 1 << 20  # a memo file larger than this is not read
 _ENVIRONMENT_EVENTS = frozenset(("os.putenv", "os.unsetenv"))
 _PROBE_EVENT = "usage_consent.cache.hooked"
 _SCHEMAS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "schemas")
+_SCHEMAS_PREFIX = _SCHEMAS + os.sep
 
 
 def inputs_of(policy: Policy) -> Inputs:
@@ -92,8 +93,8 @@ class Slot:
     files by absolute path, the variables naming a file), the key it was resolved at and the
     decision. Made from the policy after a full resolution, or from a memo entry."""
 
-    __slots__ = ("decision", "files", "generation", "home", "key", "memo_seen", "named", "paths", "plain", "policy",
-                 "run", "source", "state_file", "values", "variables", "volatile", "written")
+    __slots__ = ("decision", "files", "generation", "home", "kept", "key", "memo_seen", "named", "paths", "plain",
+                 "policy", "run", "source", "state_file", "values", "variables", "volatile", "written")
 
     def __init__(self, run: RunConfig, source: str | None, variables: tuple[str, ...], files: tuple[str, ...],
                  named: tuple[str, ...], *, policy: Policy | None = None, volatile: bool = False) -> None:
@@ -112,6 +113,7 @@ class Slot:
         self.memo_seen: object = None  # the memo file's stat when this process last read or wrote it
         self.written: tuple[Any, ...] | None = None  # the key's part that other processes share, as last memoized
         self.plain: dict[str, Any] = {}  # what the commands print beside the decision (``plain_values``)
+        self.kept: dict[str, object] = {}  # the stat of each file the process reads once (``_read_once``)
 
     @classmethod
     def of(cls, policy: Policy, run: RunConfig, source: str | None) -> Slot:
@@ -131,8 +133,8 @@ class Slot:
         """A new slot over the same inputs (to be resolved again), remembering what the memo holds."""
         slot = Slot(self.run, self.source, self.variables, self.files, self.named, policy=self.policy,
                     volatile=self.volatile)
-        slot.state_file, slot.paths, slot.memo_seen, slot.written = (self.state_file, self.paths, self.memo_seen,
-                                                                    self.written)
+        slot.state_file, slot.paths, slot.memo_seen, slot.written, slot.kept = (
+            self.state_file, self.paths, self.memo_seen, self.written, self.kept)
         slot.plain = {}
         return slot
 
@@ -144,8 +146,17 @@ class Slot:
             value_of = dict(zip(self.variables, values, strict=True))
             named = tuple(stat_key(self._named_path(value)) if (value := value_of[name]) else None
                           for name in self.named)
-        source = stat_key(self.source) if self.source is not None else None
-        return self.home, source, values, tuple(map(stat_key, self.files)), named
+        source = self._stat(self.source) if self.source is not None else None
+        return self.home, source, values, tuple(map(self._stat, self.files)), named
+
+    def _stat(self, path: str) -> object:
+        """``stat_key(path)``; once per slot for a file the process reads once (``_read_once``)."""
+        found = self.kept.get(path)
+        if found is None:
+            found = stat_key(path)
+            if _read_once(path):
+                self.kept[path] = found
+        return found
 
     def _named_path(self, value: str) -> str:
         path = self.paths.get(value)
@@ -165,6 +176,15 @@ class Slot:
         return {"policy": self.source, "run": _run_key(self.run), "variables": list(self.variables),
                 "files": list(self.files), "named": list(self.named), "key": self.key, "plain": self.plain,
                 "decision": _decision_to_dict(self.decision)}
+
+
+def _read_once(path: str) -> bool:
+    """Whether this process reads the file at ``path`` once and keeps what it read, so that a later
+    change cannot reach its decisions anyway: the embedded policy's JSON twin (policy/_load.py,
+    ``embedded_policy``) and the packaged schemas (schemas/_versions.py). The in-process key stats
+    them once (a warm ``decide()`` pays two stats, not four); the memo's key still holds their stat,
+    so another process sees a change (an upgrade, an edited checkout)."""
+    return path == EMBEDDED_FILE or path.startswith(_SCHEMAS_PREFIX)
 
 
 def plain_values(policy: Policy, decision: Decision) -> dict[str, Any]:
@@ -323,7 +343,7 @@ def _state_file_of(source: str, run: RunConfig) -> str | None:
     try:
         text = read_regular(source, limit=MAX_FILE_BYTES).decode("utf-8")
         if source.endswith(".json"):
-            data = json.loads(text)
+            data = loads(text)
         else:
             import tomllib
 
@@ -357,8 +377,8 @@ def read_memo(path: str) -> list[Any]:
     finally:
         os.close(fd)
     try:
-        memo = json.loads(data)
-    except (ValueError, RecursionError):
+        memo = loads(data.decode("utf-8"))
+    except ValueError:  # not UTF-8, not one JSON value
         return []
     if (not isinstance(memo, dict) or memo.get("format") != MEMO_FORMAT or memo.get("version") != VERSION
             or not isinstance(memo.get("entries"), list)):
@@ -404,8 +424,11 @@ def _write_memo(slot: Slot) -> object:
                    if isinstance(entry, dict) and (entry.get("policy"), entry.get("run")) != (
                        slot.source, _run_key(slot.run))]
         memo = {"format": MEMO_FORMAT, "version": VERSION, "entries": [slot.entry(), *entries][:MEMO_ENTRIES]}
-        data = json.dumps(memo, separators=(",", ":")).encode("ascii")
+        import json  # writing follows a full resolution, which has loaded it anyway
+
         from usage_consent._files.atomic import PRIVATE_FILE, replace_at
+
+        data = json.dumps(memo, separators=(",", ":")).encode("ascii")
 
         dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:

@@ -6,8 +6,6 @@ nothing else."""
 
 from __future__ import annotations
 
-import json
-
 from usage_consent._frozen import Frozen
 
 TYPE_CHECKING = False  # not typing's: a cold decide() answered from the memo must not pay for it
@@ -34,7 +32,11 @@ def _shown(raw: str | None) -> str:
         return "-"
     if len(raw) > RAW_SHOWN:
         raw = raw[: RAW_SHOWN - 1] + "…"
-    return json.dumps(raw, ensure_ascii=False) if raw != raw.strip() or not raw else raw
+    if raw != raw.strip() or not raw:
+        import json  # only for a value with blanks around it: a memo hit does not import json
+
+        return json.dumps(raw, ensure_ascii=False)
+    return raw
 
 
 class Layer(Frozen):

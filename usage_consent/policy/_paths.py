@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
     PolicySource: TypeAlias = str | os.PathLike[str] | Traversable
 
-__all__ = ["EMBEDDED_COMPILED", "EMBEDDED_NAME", "PATH_KEYS", "SHIPPED", "is_relative", "policy_file", "read_source",
-           "relative_paths", "resolve_relative"]
+__all__ = ["EMBEDDED_COMPILED", "EMBEDDED_FILE", "EMBEDDED_NAME", "PATH_KEYS", "SHIPPED", "is_relative", "policy_file",
+           "read_source", "relative_paths", "resolve_relative"]
 
 EMBEDDED_NAME = "skyplane.toml"
 # Policies shipped with the package, selected by name (``--policy skyplane-0.3``).
@@ -30,7 +30,7 @@ SHIPPED = {"skyplane": EMBEDDED_NAME, "skyplane-0.3": "skyplane-0.3.toml"}
 # .ci/run regenerates it and fails on any difference; tests/test_policy_files.py checks it too.
 EMBEDDED_COMPILED = "skyplane.json"
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_EMBEDDED_FILE = os.path.join(_HERE, EMBEDDED_COMPILED)
+EMBEDDED_FILE = os.path.join(_HERE, EMBEDDED_COMPILED)
 PATH_KEYS = ("config_file", "state_file", "schemas_dir")  # top-level keys holding a path; and sources[].path
 
 
@@ -47,11 +47,11 @@ def policy_file(given: object) -> str | None:
     for a loaded ``Policy`` or a resource that is not a file (the decision memo is keyed by it,
     policy/_cache.py)."""
     if given is None:
-        return _EMBEDDED_FILE
+        return EMBEDDED_FILE
     if not isinstance(given, str | os.PathLike):
         loader = sys.modules.get("usage_consent.policy._load")  # loaded wherever a Policy object exists
         if loader is not None and given is loader.embedded_policy():
-            return _EMBEDDED_FILE  # the embedded policy itself
+            return EMBEDDED_FILE  # the embedded policy itself
         return None
     name = os.fsdecode(os.fspath(given))
     return os.path.join(_HERE, SHIPPED[name]) if name in SHIPPED else os.path.abspath(name)
