@@ -5,8 +5,6 @@ when due, on stderr; prints the mode)."""
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 
 from usage_consent.errors import ConsentValueError
@@ -14,6 +12,8 @@ from usage_consent.policy._decide import decide, explain
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
+
     from usage_consent.policy._decision import Decision
 
 __all__ = ["run_decide", "run_explain", "show_decision", "show_explanation"]
@@ -37,7 +37,7 @@ def run_decide(args: argparse.Namespace) -> int:
 
 def show_decision(decision: Decision, as_json: bool) -> None:
     """What ``decide`` prints (also answered from the memo by usage_consent/cli/_fast.py)."""
-    print(json.dumps(decision.to_dict(), indent=2, ensure_ascii=False) if as_json else decision.mode)
+    print(_as_json(decision) if as_json else decision.mode)
 
 
 def run_explain(args: argparse.Namespace) -> int:
@@ -49,7 +49,7 @@ def run_explain(args: argparse.Namespace) -> int:
 def show_explanation(decision: Decision, notice_enabled: bool, as_json: bool) -> None:
     """What ``explain`` prints (also answered from the memo by usage_consent/cli/_fast.py)."""
     if as_json:
-        print(json.dumps(decision.to_dict(), indent=2, ensure_ascii=False))
+        print(_as_json(decision))
         return
     print(decision)
     state = decision.notice
@@ -61,3 +61,11 @@ def show_explanation(decision: Decision, notice_enabled: bool, as_json: bool) ->
         print(f"notice: {verb} (current v{state.current_version}; last shown: {last})")
     if decision.mode == "on":
         print("endpoints: " + (", ".join(decision.endpoints) or "none (reports are recorded, not sent)"))
+
+
+def _as_json(decision: Decision) -> str:
+    """The decision as ``--json`` prints it (json is loaded only then: the memo's answer of the
+    plain command does not pay for it)."""
+    import json
+
+    return json.dumps(decision.to_dict(), indent=2, ensure_ascii=False)
