@@ -135,6 +135,7 @@ class Slot:
                     volatile=self.volatile)
         slot.state_file, slot.paths, slot.memo_seen, slot.written, slot.kept = (
             self.state_file, self.paths, self.memo_seen, self.written, self.kept)
+        slot.generation, slot.values = self.generation, self.values  # read again only if the environment changed since
         slot.plain = {}
         return slot
 
