@@ -3,7 +3,8 @@ decide() and carried by the Decision to the session, so nothing looks HOME or TM
 
 The policy is the locations' own (``Locations.policy``), loaded on first use when the decision
 was answered from the memo (policy/_cache.py): such a decision needs no pydantic until something
-asks for the policy itself."""
+asks for the policy itself, and a session needs none for its report: it reads the plain values
+of ``settings`` (usage_consent/_report_settings.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from usage_consent._frozen import Frozen
 TYPE_CHECKING = False  # not typing's: a cold decide() answered from the memo must not pay for it
 if TYPE_CHECKING:
     from usage_consent._locations import Locations
+    from usage_consent._report_settings import ReportSettings
     from usage_consent._run import RunConfig
     from usage_consent.policy._model import Policy
 
@@ -32,3 +34,8 @@ class Context(Frozen):
     def policy(self) -> Policy:
         """The policy (loaded now if the decision came from the memo)."""
         return self.locations.policy
+
+    @property
+    def settings(self) -> ReportSettings:
+        """The policy's values a session reads, as plain values (the memo's when it answered)."""
+        return self.locations.settings

@@ -16,6 +16,7 @@ TYPE_CHECKING = False  # not typing's: importing typing costs a bare import 7 ms
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from usage_consent._report_settings import ReportSettings
     from usage_consent.policy._model import Policy
 
 __all__ = ["ASIDE_INFIX", "LOCK_SUFFIX", "PENDING_FOLDER", "PRUNE_LOCK", "RECORDS_FOLDER", "Locations", "display",
@@ -87,17 +88,20 @@ class Locations:
     """The files of one policy under one run configuration (its HOME and temporary folder). A path
     is expanded when first asked for (a bad HOME fails only the paths under ``~``), then kept: a
     Locations lives as long as the decision whose context holds it. ``load``: how to get the policy
-    when ``policy`` is None (a decision answered from the memo: loaded on first use)."""
+    when ``policy`` is None (a decision answered from the memo: loaded on first use); ``settings``:
+    the policy's plain values when known without loading it (the memo's), else taken from the
+    policy on first use. The state file and the schemas folder are read from them."""
 
-    __slots__ = ("_app", "_expanded", "_load", "_policy", "_temp", "home", "run")
+    __slots__ = ("_app", "_expanded", "_load", "_policy", "_settings", "_temp", "home", "run")
 
     def __init__(self, policy: Policy | None, run: RunConfig, *, load: Callable[[], Policy] | None = None,
-                 app: str | None = None) -> None:
+                 app: str | None = None, settings: ReportSettings | None = None) -> None:
         if policy is None and load is None:
             raise TypeError("Locations needs a policy or a way to load it")
         self._policy = policy
         self._load = load
-        self._app = app  # the policy's app, when known without loading it (a decision from the memo)
+        self._settings = settings
+        self._app = settings.app if settings is not None else app  # known without loading the policy
         self.run = run
         self.home = run.home_dir()
         self._expanded: dict[str, str] = {}
@@ -110,6 +114,15 @@ class Locations:
             assert self._load is not None
             self._policy = self._load()
         return self._policy
+
+    @property
+    def settings(self) -> ReportSettings:
+        """The policy's values a session reads (``ReportSettings``): the memo's, else the policy's."""
+        if self._settings is None:
+            from usage_consent._report_settings import ReportSettings
+
+            self._settings = ReportSettings.of(self.policy)
+        return self._settings
 
     @property
     def config(self) -> RunConfig:
@@ -140,7 +153,7 @@ class Locations:
 
     @property
     def state_file(self) -> str:
-        return self.path(self.policy.state_file)
+        return self.path(self.settings.state_file)
 
     @property
     def memo_file(self) -> str:
@@ -149,7 +162,9 @@ class Locations:
 
     @property
     def schemas_dir(self) -> str | None:
-        return self.path(self.policy.schemas_dir) if self.policy.schemas_dir else None
+        """The host's schemas folder, expanded (None: the packaged schemas)."""
+        written = self.settings.schemas_dir
+        return self.path(written) if written else None
 
     @property
     def managed_file(self) -> str | None:

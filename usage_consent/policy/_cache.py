@@ -189,9 +189,10 @@ def _read_once(path: str) -> bool:
 
 
 def plain_values(policy: Policy, decision: Decision) -> dict[str, Any]:
-    """What the ``usage-consent`` commands print beside a decision, as plain values, so that a memo
-    hit answers them without the policy model: whether the policy shows a notice (``explain``) and,
-    when the trace tells it, ``config get``'s key and answer (the writable file's own value)."""
+    """What the ``usage-consent`` commands print beside a decision, and what a session reads of the
+    policy, as plain values, so that a memo hit answers them without the policy model: whether the
+    policy shows a notice (``explain``), when the trace tells it, ``config get``'s key and answer
+    (the writable file's own value), and the report settings (``ReportSettings``)."""
     from usage_consent.policy._fileformats import shown_consent
     from usage_consent.policy._sources.config_file import config_target, target_spec
 
@@ -203,7 +204,10 @@ def plain_values(policy: Policy, decision: Decision) -> dict[str, Any]:
         config_get = [key, shown_consent(layer.value)]  # type: ignore[arg-type]
     elif layer is not None and layer.status == "unset" and not layer.reason:  # not a file read as unset
         config_get = [key, shown_consent(None)]
-    return {"notice_enabled": policy.notice.enabled, "config_get": config_get}
+    from usage_consent._report_settings import ReportSettings
+
+    return {"notice_enabled": policy.notice.enabled, "config_get": config_get,
+            "report": ReportSettings.of(policy).to_dict()}
 
 
 def _tuples(value: object) -> object:
@@ -405,7 +409,7 @@ def _from_memo(source: str, given: object, run: RunConfig) -> Slot | None:
             slot.key, slot.state_file, slot.written = key, state_file, None
             slot.plain = entry["plain"] if isinstance(entry["plain"], dict) else {}
             slot.memo_seen = stat_key(memo_file(state_file))
-            slot.decision = _decision_from_dict(entry["decision"], run, given)
+            slot.decision = _decision_from_dict(entry["decision"], run, given, slot.plain)
             return slot
         except (KeyError, TypeError, ValueError):
             return None
@@ -480,8 +484,10 @@ def _notice_from_dict(data: dict[str, Any] | None) -> NoticeState | None:
                        data["shown"])
 
 
-def _decision_from_dict(data: dict[str, Any], run: RunConfig, given: object) -> Decision:
-    """A memo entry's decision; its context's policy is loaded on first use (pydantic only then)."""
+def _decision_from_dict(data: dict[str, Any], run: RunConfig, given: object, plain: dict[str, Any]) -> Decision:
+    """A memo entry's decision; its context's policy is loaded on first use (pydantic only then), and
+    its report settings are the entry's plain values (a memo written before they were kept there
+    has none: they are then taken from the policy, loaded when a session first asks)."""
     mode = data["mode"]
     if mode not in MODES:
         raise ValueError(f"mode {mode!r}")
@@ -491,10 +497,16 @@ def _decision_from_dict(data: dict[str, Any], run: RunConfig, given: object) -> 
 
         return policy_from(given)  # type: ignore[arg-type]
 
+    from usage_consent._report_settings import ReportSettings
+
     app = _text(data["app"], False) or ""
+    settings = ReportSettings.from_dict(plain["report"]) if "report" in plain else None
+    if settings is not None and settings.app != app:
+        raise ValueError("report settings of another app")
+    where = Locations(None, run, load=load, app=app, settings=settings)
     return Decision(app, _text(data["key"], False) or "", mode, _text(data["decided_by"]),
                     Trace(tuple(map(_layer_from_dict, data["layers"]))), _notice_from_dict(data["notice"]),
-                    _strings(data["endpoints"]), context=Context(run, Locations(None, run, load=load, app=app)))
+                    _strings(data["endpoints"]), context=Context(run, where))
 
 
 # The one module-level store of policy/: decisions must outlive a call to be reused, and the

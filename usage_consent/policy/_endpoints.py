@@ -7,7 +7,10 @@ import logging
 from urllib.parse import urlsplit
 
 from usage_consent._locations import display
-from usage_consent.policy._model import FileFormat, Policy
+
+TYPE_CHECKING = False  # not typing's: a send after a memo hit checks its endpoint without the policy model
+if TYPE_CHECKING:
+    from usage_consent.policy._model import FileFormat, Policy
 
 __all__ = ["MAX_URL", "endpoint_problem", "is_loopback", "redacted", "resolve_endpoints"]
 

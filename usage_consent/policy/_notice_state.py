@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
     from usage_consent.policy._model import Policy
 
-__all__ = ["NoticeState", "notice_state", "read_notice_state", "schemas_root"]
+__all__ = ["NoticeState", "notice_rule", "notice_state", "notice_state_at", "read_notice_state", "schemas_root",
+           "schemas_root_at"]
 _NAMES = {"would_show": "due"}  # the JSON name of a field (Decision.to_dict, explain --json)
 
 
@@ -65,16 +66,27 @@ def schemas_root(policy: Policy, where: Locations | None = None) -> Path | None:
     return Path((where or Locations(policy, current())).path(policy.schemas_dir))
 
 
-def notice_state(policy: Policy, data: dict[str, Any], where: Locations | None = None) -> NoticeState:
-    """The rule: the notice is due when the policy shows one and the version last shown (in
-    ``data``, the state file's contents) is older than the current one, or none was shown."""
+def schemas_root_at(where: Locations) -> Path | None:
+    """``schemas_root`` from the plain settings of ``where`` (no policy model is loaded for it)."""
+    folder = where.schemas_dir
+    if folder is None:
+        return None
+    from pathlib import Path
+
+    return Path(folder)
+
+
+def notice_rule(schema_name: str, root: Path | None, enabled: bool, data: dict[str, Any]) -> NoticeState:
+    """The rule: the notice is due when the policy shows one (``enabled``) and the version of
+    ``schema_name`` last shown (in ``data``, the state file's contents) is older than the current
+    one (in ``root``, None: the packaged schemas), or none was shown."""
     from usage_consent.policy._state import shown_in, shown_version_in
     from usage_consent.schemas._versions import current_version
 
-    version = current_version(policy.schema_name, schemas_root(policy, where))
-    shown = shown_version_in(data, policy.schema_name)
-    at = shown_in(data, policy.schema_name).get("shown_at")
-    if not policy.notice.enabled:
+    version = current_version(schema_name, root)
+    shown = shown_version_in(data, schema_name)
+    at = shown_in(data, schema_name).get("shown_at")
+    if not enabled:
         due, why = False, "the policy shows no notice"
     elif shown is None:
         due, why = True, f"v{version} never shown"
@@ -85,14 +97,32 @@ def notice_state(policy: Policy, data: dict[str, Any], where: Locations | None =
     return NoticeState(version, shown, at if isinstance(at, str) else None, due, why)
 
 
+def notice_state(policy: Policy, data: dict[str, Any], where: Locations | None = None) -> NoticeState:
+    """``notice_rule`` for ``policy``, from ``data`` (the state file's contents)."""
+    return notice_rule(policy.schema_name, schemas_root(policy, where), policy.notice.enabled, data)
+
+
+def notice_state_at(where: Locations, data: dict[str, Any] | None = None) -> NoticeState:
+    """``notice_rule`` from the plain settings of ``where`` (a session's: no policy model is loaded),
+    from ``data`` when the caller has read the state file, else from the file as it is now (one
+    that cannot be used counts as never shown)."""
+    settings = where.settings
+    if data is None:
+        data = _state_data(where)
+    return notice_rule(settings.schema_name, schemas_root_at(where), settings.notice_enabled, data)
+
+
+def _state_data(where: Locations) -> dict[str, Any]:
+    from usage_consent.policy._state import StateFile
+
+    try:
+        return StateFile(where.state_file, where).read()
+    except UsageConsentError:
+        return {}
+
+
 def read_notice_state(policy: Policy, where: Locations | None = None) -> NoticeState:
     """``notice_state`` from the state file as it is now; a state file that cannot be used counts
     as never shown."""
-    from usage_consent.policy._state import StateFile
-
     where = where or Locations(policy, current())
-    try:
-        data = StateFile(where.state_file, where).read()
-    except UsageConsentError:
-        data = {}
-    return notice_state(policy, data, where)
+    return notice_state(policy, _state_data(where), where)

@@ -168,16 +168,17 @@ def send_all(policy: Policy, wait: float | None = None) -> list[Deletion]:
     return [result for _, result in results]
 
 
-def retry_once(policy: Policy, state_file: str, state_data: dict[str, Any], retried: set[str],
+def retry_once(policy: Callable[[], Policy], state_file: str, state_data: dict[str, Any], retried: set[str],
                submit: Callable[[Callable[[], None]], object]) -> None:
     """From a session that may send: queue one retry of the pending deletion requests, once per
-    process. ``retried``: the process's reporter's state files whose deletions were retried."""
+    process. ``retried``: the process's reporter's state files whose deletions were retried;
+    ``policy``: gives the policy (loaded, in the background, only when a request is pending)."""
     if state_file in retried or not state_data.get(PENDING):
         return
     retried.add(state_file)
 
     def job() -> None:
         with contextlib.suppress(UsageConsentError, OSError):
-            send_all(policy, TRANSFER_LOCK_WAIT_S)
+            send_all(policy(), TRANSFER_LOCK_WAIT_S)
 
     submit(job)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from usage_consent._clock import now_ms
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from usage_consent.policy import Policy
 
 OWNED = ("client_id", "schema_version", "session_id")
@@ -48,12 +50,12 @@ def owned_problems(host: Mapping[str, Any]) -> list[str]:
             for key in OWNED if key in host]
 
 
-def schema_problems(report: Mapping[str, Any], policy: Policy) -> list[str]:
-    """Every way ``report`` breaks the policy's schema (the version it names), each with its JSON path."""
-    from usage_consent.policy._notice_state import schemas_root
+def schema_problems(report: Mapping[str, Any], schema_name: str, root: Path | None) -> list[str]:
+    """Every way ``report`` breaks schema ``schema_name`` (the version it names; ``root``: the host's
+    schemas folder, None: the packaged one), each with its JSON path."""
     from usage_consent.schemas import _registry as registry
 
-    return registry.problems(dict(report), policy.schema_name, report.get("schema_version"), schemas_root(policy))
+    return registry.problems(dict(report), schema_name, report.get("schema_version"), root)
 
 
 def non_finite_problems(data: Any, path: str = "") -> list[str]:
@@ -65,8 +67,8 @@ def non_finite_problems(data: Any, path: str = "") -> list[str]:
             for problem in non_finite_problems(value, f"{path}.{key}" if path else str(key))]
 
 
-def problems(host: Mapping[str, Any], report: Mapping[str, Any], policy: Policy) -> list[str]:
-    return sorted(owned_problems(host) + non_finite_problems(report) + schema_problems(report, policy))
+def problems(host: Mapping[str, Any], report: Mapping[str, Any], schema_name: str, root: Path | None) -> list[str]:
+    return sorted(owned_problems(host) + non_finite_problems(report) + schema_problems(report, schema_name, root))
 
 
 def validate_report(fields: Any = None, policy: Policy | None = None, **more: Any) -> list[str]:
@@ -79,11 +81,10 @@ def validate_report(fields: Any = None, policy: Policy | None = None, **more: An
     from usage_consent.schemas._versions import current_version
 
     policy = embedded_policy() if policy is None else policy
-    host = host_fields(fields, more)
+    host, root = host_fields(fields, more), schemas_root(policy)
     report = build(host, client_id=new_id(), session_id=new_id(),
-                   schema_version=current_version(policy.schema_name, schemas_root(policy)),
-                   started_ms=now_ms())
-    return problems(host, report, policy)
+                   schema_version=current_version(policy.schema_name, root), started_ms=now_ms())
+    return problems(host, report, policy.schema_name, root)
 
 
 __all__ = ["OWNED", "build", "host_fields", "non_finite_problems", "owned_problems", "problems", "schema_problems",

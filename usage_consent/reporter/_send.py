@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from usage_consent import _runtime as runtime
+from usage_consent._report_settings import settings_of
 from usage_consent._run import current
 from usage_consent.errors import ReportError
 from usage_consent.reporter._deadline import bounded, watched_session
@@ -141,7 +142,7 @@ def send_report(decision: Decision, url: str, body: bytes, sender: Sender | None
         from usage_consent.reporter._process import process
 
         sender = process().sender
-    settings = decision.policy.reporter
+    settings = settings_of(decision)  # plain values: no policy model is loaded to send
     timeouts = (settings.connect_timeout_s, settings.read_timeout_s)
     broken = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
     http, target = sender.http_session(requests), url

@@ -15,6 +15,7 @@ from usage_consent._context import Context
 from usage_consent._files.jsonfile import stat_key
 from usage_consent._files.tempdirs import UnsafePath
 from usage_consent.errors import ReportError, ReportInvalid, UsageConsentError
+from usage_consent.policy._notice_state import notice_state_at, schemas_root_at
 from usage_consent.policy._state import StateFile  # the session reads the state file on the transfer's thread
 from usage_consent.reporter import _deletion as deletion
 from usage_consent.reporter import _identity as identity
@@ -131,11 +132,12 @@ class Session:
         host = payload.host_fields(self.fields, fields, more)
         report = payload.build(host, client_id=client_id, session_id=session_id,
                                schema_version=self.schema_version, started_ms=self.started_ms)
-        policy = self.decision.policy
+        context = self.context or _context_of(self.decision)
+        settings = context.settings  # plain values: no policy model is loaded for a report
         if strict:
-            found = payload.problems(host, report, policy)
+            found = payload.problems(host, report, settings.schema_name, schemas_root_at(context.locations))
             if found:
-                raise ReportInvalid(found, policy.schema_name)
+                raise ReportInvalid(found, settings.schema_name)
         elif owned := payload.owned_problems(host):
             log.warning("usage report not recorded or sent: %s", "; ".join(owned))
             return "invalid"
@@ -144,17 +146,16 @@ class Session:
         except (TypeError, ValueError) as error:
             found = payload.non_finite_problems(report) or [f"(top level): not JSON data: {error}"]
             if strict:
-                raise ReportInvalid(found, policy.schema_name) from None
+                raise ReportInvalid(found, settings.schema_name) from None
             log.warning("usage report not recorded or sent: not JSON data: %s", "; ".join(found))
             return "invalid"
         told = self.notice_status is not None and not self.notice_status.due
         sending = self.mode == "on" and told and bool(self.decision.endpoints)
-        context = self.context or _context_of(self.decision)
         store = Store(context.locations)
         self.path = store.record_path(client_id, session_id)
         created_ms = now_ms()
         job = lambda: self._record(store, body, session_id, created_ms, told, sending)  # noqa: E731
-        if not process().lanes.submit(job, policy.reporter.exit_wait_s, "write", report=True, config=context.run):
+        if not process().lanes.submit(job, settings.exit_wait_s, "write", report=True, config=context.run):
             self.path = None
             return "dropped"
         return "queued" if sending else "recorded"
@@ -163,17 +164,17 @@ class Session:
                 sending: bool) -> None:
         """In the background: validate (the schema is the allowlist), write the local record, then
         hand the send to the send lane. A report that fails validation is neither written nor sent."""
-        policy = self.decision.policy
+        settings = store.where.settings
         data = json.loads(body)
-        problems = payload.schema_problems(data, policy)
+        problems = payload.schema_problems(data, settings.schema_name, schemas_root_at(store.where))
         if problems:
             self.outcome, self.path = "invalid", None
-            log.warning("usage report not recorded or sent: it breaks schema %s: %s", policy.schema_name,
+            log.warning("usage report not recorded or sent: it breaks schema %s: %s", settings.schema_name,
                         "; ".join(problems))
             return
         client_id = data["client_id"]  # the body is the truth (the session's id may have been replaced)
         status = {"client_id": client_id, "session_id": session_id, "created_at": iso_from_ms(created_ms),
-                  "created_ms": created_ms, "mode": self.mode, "schema": policy.schema_name,
+                  "created_ms": created_ms, "mode": self.mode, "schema": settings.schema_name,
                   "schema_version": data["schema_version"], "notice_shown": told, "endpoints": {}}
         for url in self.decision.endpoints if sending else ():
             set_outcome(status, url, "pending", None, "queued")
@@ -185,12 +186,12 @@ class Session:
             self.outcome, self.path = "unsafe", None
             log.warning("usage report not recorded or sent: %s", error.message)
             return
-        reporter, wait = process(), policy.reporter.exit_wait_s
+        reporter, wait = process(), settings.exit_wait_s
         if sending:
             # the send lane gets the bytes and the status (the notice was shown: told) from here
             spool, written = Spool(self.decision, store, reporter.sender), Written(body, status)
             reporter.lanes.submit(lambda: spool.send_locked(client_id, session_id, written), wait, report=True)
-        keep = policy.reporter.keep_sessions
+        keep = settings.keep_sessions
         if reporter.prune_due(store.root, keep):
             reporter.lanes.submit(lambda: store.prune(keep), wait, "write")  # housekeeping: not a report
 
@@ -232,11 +233,11 @@ def start_session(decision: Decision, **fields: Any) -> Session:
         store = Store(context.locations)
         if decision.mode != "on" and store.has_pending():
             reporter.lanes.submit(Spool(decision, store, reporter.sender).cancel_all,
-                                  decision.policy.reporter.exit_wait_s, "write", config=context.run)
+                                  context.settings.exit_wait_s, "write", config=context.run)
         if not decision.enabled:  # nothing collected: the policy (from the memo: not loaded) is not needed
             return Session(decision, None, None, fields)
-        policy = decision.policy
-        wait = policy.reporter.exit_wait_s
+        settings = context.settings  # plain values (the memo's after a hit): the policy model is not loaded
+        wait = settings.exit_wait_s
         spool = Spool(decision, store, reporter.sender)
         state_file = context.locations.state_file
         try:
@@ -248,17 +249,15 @@ def start_session(decision: Decision, **fields: Any) -> Session:
         if decision.for_this_run_only:
             client_id, new = identity.new_id(), False
         else:
-            client_id, new = identity.needs_storing(state_file, state, reporter.proposed,
-                                                    policy.reporter.client_id == "per_session")
-        from usage_consent.policy._notice import status as notice_status
-
-        session = Session(decision, client_id, identity.new_id(), fields, notice_status(policy, state), context)
+            client_id, new = identity.needs_storing(state_file, state, reporter.proposed, settings.per_session)
+        notice = notice_state_at(context.locations, state)
+        session = Session(decision, client_id, identity.new_id(), fields, notice, context)
         if new and not reporter.lanes.submit(lambda: _store_client_id(session, state_file, client_id), wait, "write",
                                              config=context.run):
             reporter.proposed.pop(state_file, None)  # not queued: the next session proposes again
         if decision.mode == "on":
             _retry_soon(spool, wait, context)
-            deletion.retry_once(policy, state_file, state, reporter.deletions_retried,
+            deletion.retry_once(lambda: decision.policy, state_file, state, reporter.deletions_retried,
                                 lambda job: reporter.lanes.submit(job, wait, config=context.run))
         return session
     except Exception as error:  # usage reporting must never hurt the host

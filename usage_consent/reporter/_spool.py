@@ -17,6 +17,8 @@ from usage_consent._clock import now_ms
 from usage_consent._files.jsonfile import NotRegular
 from usage_consent._files.tempdirs import UnsafePath
 from usage_consent._locations import display
+from usage_consent._report_settings import settings_of
+from usage_consent.policy._notice_state import notice_state_at
 from usage_consent.reporter import _deletion as deletion
 from usage_consent.reporter._outcomes import OPEN_OUTCOMES
 from usage_consent.reporter._store import set_outcome
@@ -111,10 +113,8 @@ class Spool:
             self.clear(client_id, session_id)
             return False
         if not fresh:
-            from usage_consent.policy._notice import status as notice_status
-
             version = status.get("schema_version")
-            shown = notice_status(self.decision.policy).shown_version
+            shown = notice_state_at(self.store.where).shown_version
             if not status.get("notice_shown") or shown is None or shown < (version or 0):
                 self.clear(client_id, session_id)  # collected before the notice: never sent
                 return True
@@ -128,7 +128,7 @@ class Spool:
         field of the wrong type is given up (its marker removed, the record kept, one warning naming
         the file and field), and False returned: the other pending reports are still retried."""
         decision = self.decision
-        settings = decision.policy.reporter
+        settings = settings_of(decision)
         found = self._to_send(client_id, session_id, written)
         if isinstance(found, bool):
             return found

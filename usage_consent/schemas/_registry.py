@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from usage_consent.errors import SchemaError
-from usage_consent.schemas._build import fingerprint
 from usage_consent.schemas._versions import current_version, list_versions, schema_dir
 
 __all__ = ["load", "problems", "schema_fingerprint", "validator"]
@@ -47,6 +46,8 @@ def _version_path(name: str, version: int | None, root: Path | None) -> Path:
 
 
 def schema_fingerprint(name: str, version: int | None = None, root: Path | None = None) -> str:
+    from usage_consent.schemas._build import fingerprint  # pydantic: not loaded to validate a report
+
     return fingerprint(load(name, version, root))
 
 
