@@ -155,9 +155,7 @@ def replace_at(dir_fd: int, name: str, data: bytes, *, mode: int = PRIVATE_FILE,
     over it, never written through a symlink): readers see the old file or the new one, never
     half of one. The temporary file is 0600 until it is complete; ``mode`` is set just before the
     rename. ``durable`` also flushes both to disk before returning."""
-    import secrets  # here: decide() answered from the memo never writes
-
-    temporary = f".{name}.{secrets.token_hex(6)}.tmp"
+    temporary = f".{name}.{os.urandom(6).hex()}.tmp"  # secrets.token_hex(6), without hashlib and hmac
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, PRIVATE_FILE,
                  dir_fd=dir_fd)
     try:

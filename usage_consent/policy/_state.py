@@ -7,7 +7,6 @@ Keys this version does not know, written by a newer one, are kept.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable
 from typing import Any
@@ -15,13 +14,13 @@ from typing import Any
 from usage_consent._clock import now_iso
 from usage_consent._files.jsonfile import dump_json_object, read_json_object
 from usage_consent._locations import Locations, display
+from usage_consent._log import log
 from usage_consent.errors import ConfigContentError
 
 __all__ = ["HISTORY_LIMIT", "UNCHANGED", "StateFile", "aside_name", "shown_in", "shown_version_in"]
 
 HISTORY_LIMIT = 200
 UNCHANGED = object()  # returned by an update's change: nothing to write
-log = logging.getLogger("usage_consent")
 
 
 def _problem(data: dict[str, Any]) -> str | None:

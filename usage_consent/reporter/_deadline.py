@@ -9,7 +9,6 @@ process's ``Sender``): this module holds no state."""
 from __future__ import annotations
 
 import contextlib
-import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -60,6 +59,8 @@ def watched_session(requests: Any, local: threading.local) -> Any:
 
 
 def _cut(connections: list[Any], expired: threading.Event) -> None:
+    import socket  # here: a report that is only recorded never loads it
+
     expired.set()
     for conn in list(connections):
         sock = getattr(conn, "sock", None)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 from usage_consent._clock import now_ms
 from usage_consent._files.atomic import TRANSFER_LOCK_WAIT_S
 from usage_consent._locations import locations
+from usage_consent._log import log
 from usage_consent.errors import UsageConsentError
 from usage_consent.policy._state import UNCHANGED, StateFile
 
@@ -37,7 +37,6 @@ PENDING = "pending_deletions"  # [{"client_id", "endpoint", "attempts", "since_m
 MAX_CLIENTS = 64  # ids remembered (a policy with a new id per session): the oldest are let go
 NO_DELETION = (404, 405, 501)
 REMEMBER_WAIT_S = TRANSFER_LOCK_WAIT_S  # a busy lock: the next accepted send of this id tries again
-log = logging.getLogger("usage_consent")
 DeletionOutcome = Literal["confirmed", "ask_by_email", "pending", "gave_up"]
 
 

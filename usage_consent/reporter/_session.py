@@ -4,7 +4,6 @@ background. Nothing here raises into the host, and nothing waits on the network.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
@@ -14,10 +13,10 @@ from usage_consent._clock import iso_from_ms, now_ms
 from usage_consent._context import Context
 from usage_consent._files.jsonfile import stat_key
 from usage_consent._files.tempdirs import UnsafePath
+from usage_consent._log import log
 from usage_consent.errors import ReportError, ReportInvalid, UsageConsentError
 from usage_consent.policy._notice_state import notice_state_at, schemas_root_at
 from usage_consent.policy._state import StateFile  # the session reads the state file on the transfer's thread
-from usage_consent.reporter import _deletion as deletion
 from usage_consent.reporter import _identity as identity
 from usage_consent.reporter import _payload as payload
 from usage_consent.reporter._outcomes import ReportOutcome
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["STAGES", "Session", "error_class", "start_session"]
 
-log = logging.getLogger("usage_consent")
 STAGES = ("setup", "planning", "provisioning", "transfer", "teardown", "unknown")
 
 
@@ -257,6 +255,8 @@ def start_session(decision: Decision, **fields: Any) -> Session:
             reporter.proposed.pop(state_file, None)  # not queued: the next session proposes again
         if decision.mode == "on":
             _retry_soon(spool, wait, context)
+            from usage_consent.reporter import _deletion as deletion  # here: only a session that may send
+
             deletion.retry_once(lambda: decision.policy, state_file, state, reporter.deletions_retried,
                                 lambda job: reporter.lanes.submit(job, wait, config=context.run))
         return session

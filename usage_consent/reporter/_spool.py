@@ -10,16 +10,15 @@ a ``Spool`` is one store's pending reports under one decision, sent with the pro
 from __future__ import annotations
 
 import contextlib
-import logging
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from usage_consent._clock import now_ms
 from usage_consent._files.jsonfile import NotRegular
 from usage_consent._files.tempdirs import UnsafePath
 from usage_consent._locations import display
+from usage_consent._log import log
 from usage_consent._report_settings import settings_of
 from usage_consent.policy._notice_state import notice_state_at
-from usage_consent.reporter import _deletion as deletion
 from usage_consent.reporter._outcomes import OPEN_OUTCOMES
 from usage_consent.reporter._store import set_outcome
 
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
     from usage_consent.reporter._store import Store
 
 __all__ = ["ENDPOINT_FIELDS", "PER_SESSION", "STATUS_FIELDS", "Spool", "Written", "status_problem"]
-log = logging.getLogger("usage_consent")
 PER_SESSION = 20  # pending reports retried by one session, oldest first
 # The fields of status.json send_pending reads, and the type each must have (bool is not an int here).
 STATUS_FIELDS: dict[str, type] = {"created_ms": int, "schema_version": int, "notice_shown": bool, "endpoints": dict}
@@ -164,6 +162,8 @@ class Spool:
     def _remember_accepted(self, client_id: str, results: dict[str, Any]) -> None:
         """Where forget will ask for deletion: each endpoint that accepted a report of this id."""
         if accepted := [url for url, (outcome, _, _) in results.items() if outcome == "sent"]:
+            from usage_consent.reporter import _deletion as deletion
+
             deletion.remember_accepted(self.store.where.state_file, client_id, accepted)
 
     def send_locked(self, client_id: str, session_id: str, written: Written | None = None) -> bool:

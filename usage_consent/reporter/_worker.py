@@ -20,7 +20,6 @@ the functions below are the spellings hosts' tests and the sandbox use."""
 
 from __future__ import annotations
 
-import logging
 import queue
 import sys
 import threading
@@ -29,9 +28,9 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from usage_consent import _run as run
+from usage_consent._log import log
 
 __all__ = ["LANES", "LANE_BOUND", "Lanes", "discard", "dropped", "submit", "wait"]
-log = logging.getLogger("usage_consent")
 LANES = ("write", "send")  # waited for in this order at exit
 LANE_BOUND = 1000  # jobs waiting per lane; a burst of a few hundred transfers loses nothing
 DROPPED = {"write": "usage report not recorded or sent", "send": "usage report kept pending for a later session"}
@@ -160,6 +159,8 @@ class Lanes:
             return
         self._waited = True
         finished = self.wait()
+        if not finished:  # a job still running may warn while the interpreter shuts down: no import then
+            import logging  # noqa: F401
         dropped_writes, dropped_sends = self._dropped["write"], self._dropped["send"]
         unwritten = self.unfinished_reports("write") + dropped_writes
         unsent = self.unfinished_reports("send") + dropped_sends

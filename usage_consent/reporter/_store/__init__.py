@@ -3,7 +3,7 @@ object, ``Store`` (``_store.py``), built from a ``Locations``.
 
 - ``record``: the record's file names and the status rules (``set_outcome``, tolerant reads).
 - ``markers``: the marker's name, ``.pending/{client_id}__{session_id}``.
-- ``listing``: what a user sees of one record.
+- ``listing``: what a user sees of one record (loaded by the commands that list or forget only).
 - ``pruning``: which records pruning may remove.
 
 The functions below are the spellings the ``usage-consent`` command and hosts' tests use: each
@@ -14,24 +14,21 @@ folders is ``usage_consent._files.tempdirs``; when to send and retry is ``report
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 from typing import TYPE_CHECKING, Any
 
 from usage_consent.reporter._store._store import Store
-from usage_consent.reporter._store.listing import Forgotten, RecordInfo
 from usage_consent.reporter._store.markers import PENDING
 from usage_consent.reporter._store.record import RECORD, STATUS, set_outcome
 
 if TYPE_CHECKING:
     from usage_consent.policy import Policy
+    from usage_consent.reporter._store.listing import Forgotten, RecordInfo
 
 __all__ = [
     "PENDING",
     "RECORD",
     "STATUS",
-    "Forgotten",
-    "RecordInfo",
     "Store",
     "forget",
     "list_records",
@@ -85,6 +82,7 @@ def forget(policy: Policy) -> Forgotten:
     first, in the same state-file write that queues the deletion requests."""
     from usage_consent.reporter import _deletion as deletion
     from usage_consent.reporter import _identity as identity
+    from usage_consent.reporter._store.listing import Forgotten
 
     store = store_of(policy)
     records = store.records()
@@ -94,6 +92,8 @@ def forget(policy: Policy) -> Forgotten:
     old = identity.rotate_client_id(state_file, also=lambda data: deletion.queue_all(data, sent))
     deletions = tuple(deletion.send_all(policy))
     store.forget()
+    import glob  # here: a session never forgets
+
     for aside in glob.glob(glob.escape(state_file) + ".corrupt-*"):
         with contextlib.suppress(OSError):
             os.unlink(aside)  # an old state file set aside may hold the old id

@@ -19,13 +19,13 @@ from usage_consent._files.atomic import lock_descriptor, try_lock
 from usage_consent._files.tempdirs import DIR_FLAGS, UnsafePath, open_dir, read_at, write_at
 from usage_consent._locations import PRUNE_LOCK, RECORDS_FOLDER
 from usage_consent.errors import ReportError
-from usage_consent.reporter._store.listing import RecordInfo, record_info
 from usage_consent.reporter._store.markers import PENDING, marker_name
 from usage_consent.reporter._store.pruning import folder_names, sessions_newest_first, still_open
 from usage_consent.reporter._store.record import RECORD, STATUS, status_at, status_in
 
 if TYPE_CHECKING:
     from usage_consent._locations import Locations
+    from usage_consent.reporter._store.listing import RecordInfo
 
 __all__ = ["Store"]
 
@@ -177,6 +177,8 @@ class Store:
 
     def records(self) -> list[RecordInfo]:
         """Every record, oldest first (reads one small status file each)."""
+        from usage_consent.reporter._store.listing import record_info  # here: a session never lists
+
         try:
             root = self._open(create=False)
         except (FileNotFoundError, NotADirectoryError):
