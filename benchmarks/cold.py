@@ -3,7 +3,8 @@ median of the pairs' CPU-time ratios: a busy machine moves both runs of a pair):
 answered from the memo against ``python -c pass``; the ``usage-consent`` commands on a memo hit
 against ``python -c pass``; a decision resolved in full (a memo miss) against ``import
 pydantic_settings`` (the floor the required library sets); a process that also reports, against
-one that only decides.
+one that only decides, and against its floor (one that only decides and imports what validating
+and recording a report needs: jsonschema, json, threading).
 
 Both run in a throwaway virtual environment where usage_consent is laid out as a wheel installs
 it (the four packages copied into site-packages) and the dependencies come from this
@@ -34,6 +35,11 @@ MISS = "import os, usage_consent; os.environ['SKYPLANE_USAGE_STATS_ENABLED'] = '
 _MISSING = "import os, usage_consent; os.environ['SKYPLANE_USAGE_STATS_ENABLED'] = ' ' * {n} + 'local';"
 REPORT = ("import usage_consent; d = usage_consent.decide(); "
           "usage_consent.start_session(d, **{fields!r}).report(stats={stats!r})")
+# The floor of a report after a memo hit: a decide-only hit that also imports what recording a report
+# cannot do without: jsonschema (every report is validated, the schema is the allowlist), json (the
+# body) and threading (the write lane: the transfer's thread never writes). Measured: beyond these, a
+# local report process imports only queue and atexit from the standard library, and our own modules.
+REPORT_FLOOR = HIT + "; import jsonschema, json, threading"
 IMPORT = ("import usage_consent (the public face, before any call)", "import usage_consent", "pass")
 # The console script pip writes for `usage-consent` (pyproject.toml, [project.scripts]).
 SCRIPT = """import re
@@ -125,6 +131,11 @@ def run(quick: bool) -> list[Row]:
         rows.append(_paired("decide + start_session + report process, memo hit",
                             REPORT.format(fields=FIELDS, stats=STATS), HIT, installed, rounds,
                             "a decide-only process (memo hit)", target=1.3))
+        rows.append(_paired("floor of a report process, memo hit: decide-only + import jsonschema, json, threading",
+                            REPORT_FLOOR, HIT, installed, rounds, "a decide-only process (memo hit)"))
+        rows.append(_paired("decide + start_session + report process, memo hit, against its floor",
+                            REPORT.format(fields=FIELDS, stats=STATS), REPORT_FLOOR, installed, rounds,
+                            "a decide-only process (memo hit) that imports jsonschema, json, threading"))
         report = REPORT.format(fields=FIELDS, stats=STATS)
         rows.append(_paired("decide + start_session + report process, memo miss",
                             lambda n: report.replace("import usage_consent;", _MISSING.format(n=2 * (n % 25))),
