@@ -10,10 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import cold, collector, faults, growth, transfer_cost, validation, warm
+from benchmarks import cold, collector, faults, growth, skyplane_overhead, transfer_cost, validation, warm
 
 SUITES = {"warm": warm, "cold": cold, "validation": validation, "transfer": transfer_cost, "growth": growth,
-          "faults": faults, "collector": collector}
+          "faults": faults, "collector": collector, "skyplane": skyplane_overhead}
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
 
 

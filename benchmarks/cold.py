@@ -67,15 +67,22 @@ def _time(code: str | list[str], python: str = sys.executable) -> tuple[float, f
     return time.perf_counter() - started, usage.ru_utime + usage.ru_stime
 
 
-def installed_layout(root: Path) -> str:
-    """A venv whose site-packages holds usage_consent as a wheel lays it out; returns its python."""
+def _purelib(python: str) -> str:
+    return subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def installed_layout(root: Path, dependencies: str | None = None) -> str:
+    """A venv whose site-packages holds usage_consent as a wheel lays it out; returns its python.
+    The dependencies come from the site-packages of ``dependencies`` (a python; default: this one's),
+    whose own .pth files (an editable install's import hook) are not run."""
     import usage_consent
 
     venv.EnvBuilder(with_pip=False).create(root)
     python = root / "bin" / "python"
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-    (Path(purelib) / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    purelib = _purelib(str(python))
+    found = _purelib(dependencies) if dependencies else sysconfig.get_paths()["purelib"]
+    (Path(purelib) / "dependencies.pth").write_text(found + "\n")
     source = Path(usage_consent.__file__).resolve().parent  # the package folder, as a wheel holds it
     shutil.copytree(source, Path(purelib) / "usage_consent",
                     ignore=shutil.ignore_patterns("__pycache__"))

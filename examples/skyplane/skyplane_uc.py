@@ -36,22 +36,27 @@ _active: dict[str, Any] = {}  # the session of the cp/sync this process runs (th
 
 
 def _start(tool_version: str) -> Any:
-    """A session bound to a decision taken now; never raises (a failure means: nothing collected)."""
+    """A session bound to a decision taken now, or None when it collects nothing (then no report's
+    fields are worked out: the schema they follow is never loaded); never raises (a failure means:
+    nothing collected)."""
     try:
         from usage_consent.reporter import start_session
 
-        return start_session(skyplane_policy.decide_transfer(), tool_version=tool_version)
+        session = start_session(skyplane_policy.decide_transfer(), tool_version=tool_version)
+        return session if session.decision.enabled else None
     except Exception as error:  # usage reporting must never hurt the host
         log.warning("usage stats off for this transfer: %s: %s", type(error).__name__, error)
         return None
 
 
 def _session() -> Any:
-    """The running transfer's session; for a call outside a CLI transfer (Skyplane's Python API),
-    a session of its own."""
+    """The running transfer's session (None: it collects nothing); for a call outside a CLI transfer
+    (Skyplane's Python API), a session of its own."""
+    if "session" in _active:
+        return _active["session"]
     import skyplane
 
-    return _active.get("session") or _start(skyplane.__version__)
+    return _start(skyplane.__version__)
 
 
 def _report_error(session: Any, error: BaseException, stage: str) -> None:

@@ -265,6 +265,32 @@ def test_hanging_collector_does_not_hold_the_command(sky, server):
     assert os.path.isdir(sky.home.tmp / "skyplane" / "usage")
 
 
+def _imported(sky, *, stock: bool) -> set[str]:
+    """The modules a `skyplane cp` with usage stats off imports (``python -X importtime``), through
+    the launcher or as stock Skyplane."""
+    program = sky.env.skyplane if stock else UC
+    result = subprocess.run([str(sky.env.python), "-X", "importtime", str(program), "cp",
+                             str(sky.home.root / "data" / "a.txt"), str(sky.home.root / "b.txt")],
+                            env=sky.home.env(SKYPLANE_USAGE_STATS_ENABLED="0"), capture_output=True, text=True,
+                            timeout=120, cwd=str(sky.home.root), stdin=subprocess.DEVNULL)
+    assert result.returncode == 1 and "Local->local transfers not supported" in result.stderr
+    return {line.rpartition("|")[2].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_cp_with_stats_off_from_the_memo_imports_nothing_beyond_stock_but_ours(sky):
+    """With usage stats off and the decision answered from the memo (a second run, inputs unchanged),
+    a `cp` through the launcher imports, beyond what stock Skyplane's `cp` imports, only usage_consent,
+    the adapter's modules and the standard library: no pydantic_settings, jsonschema or requests of
+    its own (and, on a miss, pydantic_settings is what it adds)."""
+    sky.home.mark_notice_shown()
+    first = _imported(sky, stock=False) - _imported(sky, stock=True)  # resolved in full, then memoized
+    assert "pydantic_settings" in first
+    extra = _imported(sky, stock=False) - _imported(sky, stock=True)
+    assert "usage_consent.policy._decide" in extra
+    ours = ("usage_consent", "skyplane_map", "skyplane_policy", *sys.stdlib_module_names)
+    assert sorted(name for name in extra if name.split(".")[0] not in ours) == []
+
+
 def test_sync_is_reported_as_sync(sky, server):
     """`skyplane sync` goes through the same hooks: one report, command sync."""
     sky.home.mark_notice_shown()

@@ -100,3 +100,47 @@ def test_without_fcntl_import_works_and_the_decision_is_off_naming_the_platform(
     assert result.stderr.count("is not supported: it has no fcntl file locks") == 2  # decide() and explain()
     assert "collects anonymous usage statistics" not in result.stderr
     assert sorted(p.name for p in home.skyplane.iterdir()) == ["config.json"] and list(home.tmp.iterdir()) == []
+
+
+SKYPLANE_OFF = """
+import json, sys
+sys.path.insert(0, {folder!r})
+import skyplane_map, skyplane_policy
+from usage_consent.reporter import start_session
+
+session = start_session(skyplane_policy.decide_transfer(), tool_version="0.3.2")
+session.update(**skyplane_map.transfer_fields({{"cmd": "cp"}}, "local:unknown", ["local:unknown"]))
+session.set_stage("planning")
+error = NotImplementedError("Local->local transfers not supported (yet)")
+session.__exit__(type(error), error, None)
+print(json.dumps([session.decision.mode, sorted({{m.split(".")[0] for m in sys.modules}} & {heavy})]))
+"""
+
+
+@pytest.mark.slow
+def test_the_skyplane_adapters_cp_path_with_stats_off_loads_nothing_heavy_on_a_memo_hit(home):
+    """The library calls the Skyplane adapter makes for a `cp` that fails (decide with its policy, a
+    session, the report's fields mapped from Skyplane's, the failure reported), with usage stats off
+    and the decision answered from the memo, load none of pydantic, pydantic_settings, jsonschema or
+    requests (the first run resolves in full and loads pydantic)."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "examples" / "skyplane"
+    heavy = {"jsonschema", "pydantic", "pydantic_settings", "requests"}
+    code = SKYPLANE_OFF.format(folder=str(folder), heavy=heavy)
+    home.skyplane.mkdir(exist_ok=True)  # Skyplane's folder, where the memo is kept (never created for it)
+    env = home.env(SKYPLANE_USAGE_STATS_ENABLED="0")
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert json.loads(first.stdout) == ["off", ["pydantic", "pydantic_settings"]]
+    again = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert json.loads(again.stdout) == ["off", []]
+
+
+@pytest.mark.slow
+def test_reading_a_released_schema_loads_no_pydantic():
+    """Loading a released schema and its fingerprint (what a host's field mapping reads) needs no
+    pydantic: only releasing a model does."""
+    code = ("import sys; from usage_consent.schemas import _registry as r; "
+            "r.load('usage_stats'); r.schema_fingerprint('usage_stats'); print('pydantic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False"]

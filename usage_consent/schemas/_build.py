@@ -9,11 +9,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any
 
 from usage_consent.errors import SchemaError
+
+if TYPE_CHECKING:  # pydantic is imported where a model is loaded: reading a released schema never needs it
+    from pydantic import BaseModel
 
 __all__ = ["DEFAULT_MODEL", "DRAFT", "build_schema", "canonical", "dump", "fingerprint", "load_model", "schema_id"]
 
@@ -89,6 +90,8 @@ def load_model(reference: str = DEFAULT_MODEL, *, given_as: str = "--model",
     except Exception as error:  # the host's module failed while being imported
         raise SchemaError(f"{given_as} {reference!r}: importing it raised {type(error).__name__}: {error}",
                           value=reference) from None
+    from pydantic import BaseModel
+
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         raise SchemaError(f"{given_as} {reference!r}: not a pydantic model", value=reference)
     if base is not None and not issubclass(model, base):
