@@ -136,8 +136,19 @@ def _fill_transfer(session: Any, command: str, kwargs: dict[str, Any], tb: Any =
         log.warning("usage report: transfer fields unknown: %s", type(error).__name__)
 
 
-def install() -> Any:
-    """Hook usage-consent into Skyplane's loaded modules; returns Skyplane's Typer app."""
+def _runs_skyplanes_own(app: Any, args: list[str]) -> bool:
+    """Whether ``args`` run one of Skyplane's own commands (``cp``, ``config``, ...): then ``usage``
+    cannot be reached, and is not mounted (its commands are not built for every transfer)."""
+    if not args or args[0].startswith("-"):
+        return False
+    names = {(info.name or info.callback.__name__).lower().replace("_", "-") for info in app.registered_commands}
+    return args[0] in names | {info.name for info in app.registered_groups}
+
+
+def install(args: list[str] | None = None) -> Any:
+    """Hook usage-consent into Skyplane's loaded modules; returns Skyplane's Typer app. ``args``: the
+    command line it will run (None: any), for which ``skyplane usage ...`` is mounted when it may be
+    reached (help, ``usage``, an unknown command)."""
     from skyplane.api.usage import UsageClient
     from skyplane.cli import cli, cli_config
 
@@ -154,7 +165,8 @@ def install() -> Any:
         name = info.name or info.callback.__name__
         if name in ("get", "set"):
             info.callback = skyplane_policy.config_command(info.callback, name)
-    skyplane_policy.mount_usage_commands(cli.app)
+    if args is None or not _runs_skyplanes_own(cli.app, args):
+        skyplane_policy.mount_usage_commands(cli.app)
     return cli.app
 
 
@@ -169,8 +181,8 @@ def main(argv: list[str] | None = None) -> Any:
                  f'pip install skyplane=={SUPPORTED} "numpy<2" "pandas<2.3"')
     if skyplane.__version__ != SUPPORTED:
         sys.exit(f"skyplane_uc: Skyplane {skyplane.__version__} is installed; these hooks are for {SUPPORTED}")
-    app = install()
-    return app(args=sys.argv[1:] if argv is None else argv, prog_name="skyplane")
+    args = sys.argv[1:] if argv is None else argv
+    return install(args)(args=args, prog_name="skyplane")
 
 
 if __name__ == "__main__":
