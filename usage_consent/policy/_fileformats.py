@@ -14,9 +14,7 @@ import contextlib
 import json
 import os
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from functools import lru_cache
 
 from usage_consent._files.jsonfile import (
     MAX_FILE_BYTES,
@@ -24,9 +22,17 @@ from usage_consent._files.jsonfile import (
     parse_json_object,
     read_text,
 )
+from usage_consent._frozen import Frozen
 from usage_consent._locations import display
 from usage_consent.errors import ConfigAmbiguousError, ConfigContentError, ConfigFileError
-from usage_consent.policy._model import BLANKS, FileFormat, IniOptions, KeyLines, Mode
+from usage_consent.policy._model import BLANKS
+
+TYPE_CHECKING = False  # not typing's
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from usage_consent.policy._model import FileFormat, IniOptions, KeyLines, Mode
 
 EXTENSIONS: dict[str, FileFormat] = {".ini": "ini", ".cfg": "ini", ".conf": "ini", ".toml": "toml"}
 # configparser's booleans (RawConfigParser.BOOLEAN_STATES), written once here so that reading an
@@ -37,12 +43,6 @@ INI_WRITTEN: dict[Mode, str] = {"on": "True", "off": "False", "local": "local"}
 TYPED_WRITTEN: dict[Mode, Any] = {"on": True, "off": False, "local": "local"}
 UNSET = object()
 TOML_MAX_NESTING = 100  # deeper TOML could not be written back (tomli_w recurses): it is unusable
-# configparser strips every Unicode whitespace around a value; the one blank rule (model.strip_blanks)
-# strips only spaces and tabs. Other whitespace is swapped for private-use characters while
-# configparser reads, so that it stays in the value (which is then invalid), and swapped back after.
-_OTHER_BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c not in " \t\r\n")
-_KEEP_BLANKS = str.maketrans({c: chr(0xF0000 + ord(c)) for c in _OTHER_BLANKS})
-_BLANKS_BACK = str.maketrans({chr(0xF0000 + ord(c)): c for c in _OTHER_BLANKS})
 
 __all__ = ["FORMATS", "MODE_LINE_DATE", "MODE_LINE_VALUE", "UNSET", "Options", "Repeated", "accepted", "conservative",
            "file_format", "lookup", "lookup_path", "options_of", "parse_value", "read_mapping", "section_name",
@@ -57,6 +57,8 @@ def file_format(path: str, declared: FileFormat | None) -> FileFormat:
 def _ini_parser(ini: IniOptions | None = None) -> Any:
     import configparser
 
+    from usage_consent.policy._model import IniOptions
+
     ini = ini or IniOptions.model_construct()
     parser = configparser.ConfigParser(interpolation=None, strict=ini.repeated == "ambiguous",
                                        inline_comment_prefixes=ini.inline_comments or None)
@@ -65,11 +67,15 @@ def _ini_parser(ini: IniOptions | None = None) -> Any:
     return parser
 
 
-class Options(NamedTuple):
+class Options(Frozen):
     """A file source's format options (policy/_model.py: ``key_lines``, ``ini``)."""
 
-    key_lines: KeyLines | None = None
-    ini: IniOptions | None = None
+    __slots__ = ("ini", "key_lines")
+    key_lines: KeyLines | None
+    ini: IniOptions | None
+
+    def __init__(self, key_lines: KeyLines | None = None, ini: IniOptions | None = None) -> None:
+        self._set(key_lines=key_lines, ini=ini)
 
 
 NO_OPTIONS = Options()
@@ -110,13 +116,27 @@ def _parse_jsonc(text: str, path: str, layer: str, unique: tuple[str, ...], opti
     return parse_json_object(strip_jsonc(text), path, layer=layer, unique=unique)
 
 
+@lru_cache(maxsize=1)
+def _blank_swaps() -> tuple[dict[int, str], dict[int, str]]:
+    """configparser strips every Unicode whitespace around a value; the one blank rule
+    (model.strip_blanks) strips only spaces and tabs. Other whitespace is swapped for private-use
+    characters while configparser reads, so that it stays in the value (which is then invalid),
+    and swapped back after: the two tables (made when an INI file is first read)."""
+    others = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c not in " \t\r\n")
+    return (str.maketrans({c: chr(0xF0000 + ord(c)) for c in others}),
+            str.maketrans({chr(0xF0000 + ord(c)): c for c in others}))
+
+
 def _parse_ini(text: str, path: str, layer: str, unique: tuple[str, ...], options: Options) -> dict[str, Any]:
     import configparser
 
+    from usage_consent.policy._model import IniOptions
+
     ini = options.ini or IniOptions.model_construct()
     parser = _ini_parser(ini)
+    keep_blanks, blanks_back = _blank_swaps()
     try:
-        parser.read_string(text.translate(_KEEP_BLANKS), display(path))
+        parser.read_string(text.translate(keep_blanks), display(path))
     except (configparser.DuplicateSectionError, configparser.DuplicateOptionError) as error:
         first = str(error).splitlines()[0]
         raise ConfigAmbiguousError(f"{display(path)}: {first}; which one counts is unclear",
@@ -132,7 +152,7 @@ def _parse_ini(text: str, path: str, layer: str, unique: tuple[str, ...], option
                 raise ConfigAmbiguousError(f"{display(path)}: [{section}] key {name.lower()!r} appears more than "
                                            "once (in any case); which one counts is unclear",
                                            layer=layer, path=path, key=name.lower())
-            table[name.lower()] = value.translate(_BLANKS_BACK)
+            table[name.lower()] = value.translate(blanks_back)
     return mapping
 
 
@@ -164,6 +184,8 @@ def _parse_mode_line(text: str, path: str, layer: str, unique: tuple[str, ...], 
 def _parse_key_lines(text: str, path: str, layer: str, unique: tuple[str, ...], options: Options) -> dict[str, Any]:
     """``key=value`` lines (no sections): each line split at its first ``=``; a line without one,
     with an empty key, or starting with the comment prefix is skipped."""
+    from usage_consent.policy._model import KeyLines
+
     rules = options.key_lines or KeyLines.model_construct()
     found: dict[str, list[str]] = {}
     for written_line in _LINE_END.split(text):
@@ -421,17 +443,21 @@ def _toml(text: str, path: str, layer: str | None) -> dict[str, Any]:
 
 
 
-@dataclass(frozen=True, slots=True)
-class Format:
+class Format(Frozen):
     """One file format: its name in messages, its parser (text to mapping), the words its text
     values spell (None: typed values, true, false and "local"), what it accepts, and whether
     ``config set`` writes it."""
 
+    __slots__ = ("accepted", "name", "parse", "words", "writable")
     name: str
     parse: Callable[[str, str, str, tuple[str, ...], Options], dict[str, Any]]
     words: Callable[[str], Mode | None] | None
     accepted: str
     writable: bool
+
+    def __init__(self, name: str, parse: Callable[[str, str, str, tuple[str, ...], Options], dict[str, Any]],
+                 words: Callable[[str], Mode | None] | None, accepted: str, *, writable: bool) -> None:
+        self._set(name=name, parse=parse, words=words, accepted=accepted, writable=writable)
 
 
 MODE_WORDS: dict[str, Mode] = {"on": "on", "off": "off", "local": "local"}

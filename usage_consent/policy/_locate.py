@@ -10,26 +10,31 @@ the run's home and the path is absolute (``Locations.path``).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
-from usage_consent.policy._model import Policy
+from usage_consent._frozen import Frozen
 from usage_consent.policy._sources.base import Inputs
-from usage_consent.policy._template import expand, is_template, parse, variables
+from usage_consent.policy._template import is_template
 
+TYPE_CHECKING = False  # not typing's
 if TYPE_CHECKING:
+    from typing import Any
+
     from usage_consent._locations import Locations
+    from usage_consent.policy._model import Policy
 
 __all__ = ["Located", "locate", "location_inputs"]
 
 
-@dataclass(frozen=True, slots=True)
-class Located:
+class Located(Frozen):
     """The file to read (None: the location does not resolve, ``why`` says why) and the notes."""
 
+    __slots__ = ("notes", "path", "why")
     path: str | None
-    notes: tuple[str, ...] = ()
-    why: str | None = None
+    notes: tuple[str, ...]
+    why: str | None
+
+    def __init__(self, path: str | None, notes: tuple[str, ...] = (), why: str | None = None) -> None:
+        self._set(path=path, notes=notes, why=why)
 
 
 def _candidates(policy: Policy, spec: Any) -> tuple[str, ...]:
@@ -45,6 +50,8 @@ def _expanded(template: str, spec: Any, where: Locations) -> Located:
     """One template made a path (a static one as always: ``where.path``)."""
     if not _dynamic(template, spec):
         return Located(where.path(template))
+    from usage_consent.policy._template import expand
+
     done = expand(template, os.environ, where.home)
     text = done.text
     if text and not os.path.isabs(text) and spec.relative == "cwd":
@@ -104,6 +111,8 @@ def location_inputs(policy: Policy, spec: Any) -> Inputs:
         return Inputs(volatile=True)
     given = spec.templates()
     if any(_dynamic(item, spec) for item in given):
+        from usage_consent.policy._template import parse, variables
+
         read = tuple(name for item in given for name in variables(parse(item)))
         return Inputs(variables=read, volatile=True)
     variable = getattr(spec, "path_variable", None)

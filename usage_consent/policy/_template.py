@@ -17,8 +17,12 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+
+from usage_consent._frozen import Frozen
+
+TYPE_CHECKING = False  # not typing's
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 __all__ = ["CONFIG_DIR", "Expanded", "TemplateError", "expand", "is_template", "parse", "platform_name",
            "variables"]
@@ -33,21 +37,22 @@ class TemplateError(ValueError):
     """A template that cannot be read (the message says where and what is accepted)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Var:
+class _Var(Frozen):
+    __slots__ = ("name", "operator", "word")
     name: str
     operator: str | None  # None: ${VAR}; else ":-", "-" or ":+"
-    word: tuple[_Part, ...] = ()
+    word: tuple[_Part, ...]
+
+    def __init__(self, name: str, operator: str | None, word: tuple[_Part, ...] = ()) -> None:
+        self._set(name=name, operator=operator, word=word)
 
 
-@dataclass(frozen=True, slots=True)
-class _Home:
-    pass
+class _Home(Frozen):
+    __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
-class _ConfigDir:
-    pass
+class _ConfigDir(Frozen):
+    __slots__ = ()
 
 
 _Part = str | _Var | _Home | _ConfigDir
@@ -150,12 +155,15 @@ def config_dir(env: Mapping[str, str], home: str | None, platform: str) -> tuple
     return (home + "/.config", "~/.config") if home else (None, "$HOME is not set")
 
 
-@dataclass(frozen=True, slots=True)
-class Expanded:
+class Expanded(Frozen):
     """A template expanded: the text (None: it does not resolve) and why, as one line each."""
 
+    __slots__ = ("text", "why")
     text: str | None
-    why: tuple[str, ...] = ()
+    why: tuple[str, ...]
+
+    def __init__(self, text: str | None, why: tuple[str, ...] = ()) -> None:
+        self._set(text=text, why=why)
 
 
 def expand(template: str, env: Mapping[str, str], home: str | None, platform: str | None = None) -> Expanded:

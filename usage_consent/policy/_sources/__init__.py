@@ -2,10 +2,8 @@
 and its rule. Adding a kind (or giving one a rule of its own) is a row here, not a branch in the
 resolve loop (policy/_resolve.py)."""
 
-from typing import Any
+from __future__ import annotations
 
-from usage_consent.policy._conditions import condition_inputs, describe, holds
-from usage_consent.policy._model import OnInvalid, Policy
 from usage_consent.policy._sources.base import NO_INPUTS, Inputs, Kind, Reading
 from usage_consent.policy._sources.ci import ci_inputs, read_ci
 from usage_consent.policy._sources.config_file import file_inputs, read_config_file
@@ -14,14 +12,25 @@ from usage_consent.policy._sources.do_not_track import do_not_track_inputs, read
 from usage_consent.policy._sources.env import env_inputs, read_env
 from usage_consent.policy._sources.notice import marker_inputs, read_marker
 
+TYPE_CHECKING = False  # not typing's
+if TYPE_CHECKING:
+    from typing import Any
+
+    from usage_consent.policy._model import OnInvalid, Policy
+
 
 def _conditioned(kind: Kind) -> Kind:
     """The row with the keys every source takes (``when``, ``unless``): the source reads only when
-    ``when`` holds and ``unless`` does not, else it is skipped (unset), the condition in its trace."""
+    ``when`` holds and ``unless`` does not, else it is skipped (unset), the condition in its trace
+    (policy/_conditions.py is loaded only for a source that has one)."""
     read, inputs = kind.read, kind.inputs
 
     def read_when(context: Any, spec: Any) -> Reading:
         when, unless = getattr(spec, "when", None), getattr(spec, "unless", None)
+        if when is None and unless is None:
+            return read(context, spec)
+        from usage_consent.policy._conditions import describe, holds
+
         if when is not None and not holds(when, context.run):
             return Reading(spec.name, spec.kind, "when", None, reason=f"skipped: when {describe(when)} does not hold",
                            notes=(f"skipped: when {describe(when)} does not hold",), status="skipped")
@@ -31,8 +40,12 @@ def _conditioned(kind: Kind) -> Kind:
         return read(context, spec)
 
     def inputs_when(policy: Policy, spec: Any) -> Inputs:
-        return (inputs(policy, spec) + condition_inputs(getattr(spec, "when", None))
-                + condition_inputs(getattr(spec, "unless", None)))
+        when, unless = getattr(spec, "when", None), getattr(spec, "unless", None)
+        if when is None and unless is None:
+            return inputs(policy, spec)
+        from usage_consent.policy._conditions import condition_inputs
+
+        return inputs(policy, spec) + condition_inputs(when) + condition_inputs(unless)
 
     return Kind(read_when, inputs_when, kind.ceiling, kind.on_invalid)
 

@@ -5,21 +5,25 @@ the resolve loop (policy/_resolve.py) applies the precedence, the ceiling and ``
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
-
+from usage_consent._frozen import Frozen
 from usage_consent.errors import ConsentValueError
 from usage_consent.policy._decision import Layer, Status
-from usage_consent.policy._model import Mode, OnInvalid, Policy
 
+TYPE_CHECKING = False  # not typing's: these value objects are built on every full resolution
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, Literal
+
     from usage_consent._context import Context
+    from usage_consent.policy._model import Mode, OnInvalid, Policy
+
+    # What an invalid value does in the resolve loop: a source's on_invalid, or "always" (a file that
+    # does not meet a requirement with always = true: an error whatever the other sources decide).
+    InvalidRule = OnInvalid | Literal["always"]
+else:
+    InvalidRule = str  # at run time only a name for the modules that import it (the type checker sees the Literal)
 
 RAW_KEPT = 200
-# What an invalid value does in the resolve loop: a source's on_invalid, or "always" (a file that
-# does not meet a requirement with always = true: an error whatever the other sources decide).
-InvalidRule = OnInvalid | Literal["always"]
 
 __all__ = ["NO_INPUTS", "RAW_KEPT", "Inputs", "InvalidRule", "Kind", "Reading", "clip", "invalid", "reading"]
 
@@ -32,8 +36,7 @@ def clip(text: str) -> str:
     return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
+class Reading(Frozen):
     """What one source saw, once: where it looked (``location``), the raw value, the mode it stands
     for (``value``; None: unset) or why it is ``invalid`` (``reason``), and what it parsed on the
     way (``parsed``: a JSON config file's object, the notice's state), reused by the resolver.
@@ -43,21 +46,46 @@ class Reading:
     source does not map, passed over as the policy's explicit fail-open choice (``on_unrecognised =
     "ignore"``): unset for the decision, never a cap."""
 
+    __slots__ = (
+        "accepted",
+        "bad",
+        "invalid",
+        "key",
+        "kind",
+        "location",
+        "name",
+        "notes",
+        "parsed",
+        "path",
+        "raw",
+        "reason",
+        "rule",
+        "status",
+        "value",
+    )
     name: str
     kind: str
     location: str
     raw: str | None
-    value: Mode | None = None
-    invalid: bool = False
-    reason: str | None = None
-    parsed: object = None
-    path: str | None = None
-    key: str | None = None
-    bad: object = None
-    accepted: str | None = None
-    notes: tuple[str, ...] = ()  # what the source's rules found on the way (Layer.notes)
-    status: Status | None = None  # its own status when not the value's ("skipped", "ignored")
-    rule: InvalidRule | None = None
+    value: Mode | None
+    invalid: bool
+    reason: str | None
+    parsed: object
+    path: str | None
+    key: str | None
+    bad: object
+    accepted: str | None
+    notes: tuple[str, ...]  # what the source's rules found on the way (Layer.notes)
+    status: Status | None  # its own status when not the value's ("skipped", "ignored")
+    rule: InvalidRule | None
+
+    def __init__(self, name: str, kind: str, location: str, raw: str | None, value: Mode | None = None,
+                 invalid: bool = False, reason: str | None = None, parsed: object = None, path: str | None = None,
+                 key: str | None = None, bad: object = None, accepted: str | None = None,
+                 notes: tuple[str, ...] = (), status: Status | None = None, rule: InvalidRule | None = None) -> None:
+        self._set(name=name, kind=kind, location=location, raw=raw, value=value, invalid=invalid, reason=reason,
+                  parsed=parsed, path=path, key=key, bad=bad, accepted=accepted, notes=notes, status=status,
+                  rule=rule)
 
     def layer(self, status: Status | None = None) -> Layer:
         """This reading as a row of the trace (``status``: the resolver's, e.g. "shadowed")."""
@@ -86,8 +114,7 @@ def invalid(spec: Any, location: str, raw: str | None, reason: str, *, path: str
                    notes, rule=rule)
 
 
-@dataclass(frozen=True, slots=True)
-class Inputs:
+class Inputs(Frozen):
     """What a reading looks at: environment ``variables``, ``files`` (as the policy writes them,
     ``~`` unexpanded) and ``named_files`` (variables whose value names a file). A cached decision
     is reused while all of them are unchanged (the values, the files' stat). ``volatile``: the read
@@ -95,10 +122,15 @@ class Inputs:
     date, a container's markers, a path expanded from the environment): a decision of a policy with
     such a source is resolved afresh every time, never cached."""
 
-    variables: tuple[str, ...] = ()
-    files: tuple[str, ...] = ()
-    named_files: tuple[str, ...] = ()
-    volatile: bool = False
+    __slots__ = ("files", "named_files", "variables", "volatile")
+    variables: tuple[str, ...]
+    files: tuple[str, ...]
+    named_files: tuple[str, ...]
+    volatile: bool
+
+    def __init__(self, variables: tuple[str, ...] = (), files: tuple[str, ...] = (), named_files: tuple[str, ...] = (),
+                 volatile: bool = False) -> None:
+        self._set(variables=variables, files=files, named_files=named_files, volatile=volatile)
 
     def __add__(self, other: Inputs) -> Inputs:
         def union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
@@ -111,14 +143,22 @@ class Inputs:
 NO_INPUTS = Inputs()
 
 
-@dataclass(frozen=True, slots=True)
-class Kind:
+def _no_inputs(policy: Policy, spec: Any) -> Inputs:
+    return NO_INPUTS
+
+
+class Kind(Frozen):
     """One source kind, as data: ``read`` (a plain read of its input), ``inputs`` (what that read
     looks at), ``ceiling`` (its "local" caps what the sources below may turn on, its "on" changes
     nothing: an administrator's file) and ``on_invalid`` (a rule of the kind that no policy can
     loosen; None: the source's own ``on_invalid``, else the policy's)."""
 
+    __slots__ = ("ceiling", "inputs", "on_invalid", "read")
     read: Callable[[Context, Any], Reading]
-    inputs: Callable[[Policy, Any], Inputs] = lambda policy, spec: NO_INPUTS
-    ceiling: bool = False
-    on_invalid: OnInvalid | None = None
+    inputs: Callable[[Policy, Any], Inputs]
+    ceiling: bool
+    on_invalid: OnInvalid | None
+
+    def __init__(self, read: Callable[[Context, Any], Reading], inputs: Callable[[Policy, Any], Inputs] = _no_inputs,
+                 ceiling: bool = False, on_invalid: OnInvalid | None = None) -> None:
+        self._set(read=read, inputs=inputs, ceiling=ceiling, on_invalid=on_invalid)

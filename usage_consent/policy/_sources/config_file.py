@@ -12,7 +12,6 @@ does not resolve counts as ``on_unresolved`` says. A ``mode_line`` value may car
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from usage_consent._locations import Locations
@@ -272,8 +271,8 @@ def _unresolved(spec: FileSpec, located: Located) -> Reading:
     location = "(unresolved) " + " | ".join(spec.templates() or ("path",))
     reason = f"its file does not resolve: {located.why}"
     if rule == "invalid":
-        return replace(invalid(spec, location, None, f"source {spec.name!r}: {reason}", key="path"),
-                       notes=located.notes)
+        return invalid(spec, location, None, f"source {spec.name!r}: {reason}", key="path").replace(
+            notes=located.notes)
     mode: Mode | None = None if rule == "unset" else rule
     return Reading(spec.name, spec.kind, location, None, mode, reason=reason, notes=located.notes)
 
