@@ -18,13 +18,13 @@ from usage_consent.policy._model import (
     MANAGED_FIXED_PATH,
     MANAGED_INDIRECTION,
     SOURCE_KINDS,
-    SOURCE_MODELS,
     Commands,
     NoticeText,
     Policy,
     ReporterSettings,
     Spellings,
     duplicate_names,
+    source_model,
 )
 from usage_consent.policy._paths import EMBEDDED_COMPILED, EMBEDDED_NAME, SHIPPED, read_source, resolve_relative
 
@@ -206,7 +206,7 @@ def trusted_policy(data: dict[str, Any]) -> Policy:
     return Policy.model_construct(**{
         **data,
         "spellings": Spellings.model_construct(**spellings),
-        "sources": tuple(SOURCE_MODELS[source["kind"]].model_construct(**source) for source in sources),
+        "sources": tuple(source_model(source["kind"]).model_construct(**source) for source in sources),
         "notice": NoticeText.model_construct(**data["notice"]),
         "commands": Commands.model_construct(**data.get("commands", {})),
         "reporter": ReporterSettings.model_construct(**data.get("reporter", {})),

@@ -3,12 +3,38 @@
 Unknown keys are errors, every source has a unique ``name`` and a known ``kind``, a source
 placed after the ``default`` source (which could never decide) is rejected, and a ``managed``
 source (an administrator's ceiling) must come first.
+
+The model's optional parts, which only some policies use (conditions, value maps and requirements,
+format options, project files, overlays, markers, dates, indirection, managed and fixed sources),
+are defined in policy/_model_parts.py and built on first use: when a model is first validated or its
+schema written (pydantic rebuilds it then, see ``_Strict.model_rebuild``), or when one of them is
+named here. A decision with the embedded policy, built without validation (load.trusted_policy),
+never builds them.
 """
 
-import re
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+if TYPE_CHECKING:
+    from pydantic._internal._namespace_utils import MappingNamespace
+
+    from usage_consent.policy._model_parts import (
+        AsOf,
+        Condition,
+        FixedSource,
+        Indirection,
+        IniOptions,
+        KeyLines,
+        ManagedSource,
+        Member,
+        NoticeMarker,
+        Overlay,
+        ProjectFiles,
+        Requirement,
+        ValueEntry,
+        ValueMap,
+    )
 
 __all__ = [
     "BLANKS",
@@ -47,6 +73,7 @@ __all__ = [
     "ValueEntry",
     "ValueType",
     "duplicate_names",
+    "source_model",
     "strip_blanks",
 ]
 
@@ -95,10 +122,43 @@ def duplicate_names(names: list[object]) -> list[tuple[int, str]]:
             first[name] = index
     return problems
 
+# The names policy/_model_parts.py defines, which this module gives on first use.
+PARTS = ("AsOf", "CiCondition", "Condition", "FixedSource", "Indirection", "IniOptions", "KeyLines", "ManagedSource",
+         "MarkerVersion", "Member", "NoticeMarker", "Overlay", "ProjectFiles", "Requirement", "ValueEntry", "ValueMap")
+
+
+def _load_parts() -> None:
+    """Build the optional parts (once) and give their names here, where the annotations that
+    name them are resolved."""
+    from usage_consent.policy import _model_parts
+
+    globals().update((name, getattr(_model_parts, name)) for name in PARTS)
+
+
+def __getattr__(name: str) -> Any:
+    """An optional part, or the table of source models, built on first use."""
+    if name in PARTS:
+        _load_parts()
+        return globals()[name]
+    if name == "SOURCE_MODELS":
+        return {kind: source_model(kind) for kind in SOURCE_KINDS}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 class _Strict(BaseModel):
     # Validators are built on first validation: a host deciding with the embedded policy never
     # pays for them (see load.trusted_policy).
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
+
+    @classmethod
+    def model_rebuild(cls, *, force: bool = False, raise_errors: bool = True, _parent_namespace_depth: int = 2,
+                      _types_namespace: "MappingNamespace | None" = None) -> bool | None:
+        """Pydantic rebuilds a model before its first validation or schema: the optional parts its
+        annotations name are built first."""
+        _load_parts()
+        return super().model_rebuild(force=force, raise_errors=raise_errors,
+                                     _parent_namespace_depth=_parent_namespace_depth + 1,
+                                     _types_namespace=_types_namespace)
 
 
 class Spellings(_Strict):
@@ -166,66 +226,6 @@ EXACT = Match.model_construct(case="sensitive", trim="none")  # what strip = fal
 TODAY = Match.model_construct(case="insensitive", trim="blanks")  # the default: today's rule
 
 
-class Member(_Strict):
-    """A table whose member ``key`` has the given type (Angular's ``{"uid": "..."}``)."""
-
-    key: str = Field(min_length=1, description="The member's name.")
-    type: ValueType = Field(description="The type the member must have.")
-
-
-class ValueEntry(_Strict):
-    """One entry of a value map: exactly one matcher, the mode it stands for and why."""
-
-    equals: Typed | None = Field(default=None, description=(
-        "Typed equality: true is not 1 is not \"true\", 0 is not 0.0; strings compare as `match` says."))
-    type: ValueType | None = Field(default=None, description="The value has this type.")
-    non_empty: Literal[True] | None = Field(default=None, description=(
-        "A string with at least one character after `match.trim` (any non-empty value: 0 and false too)."))
-    contains: str | None = Field(default=None, min_length=1, description=(
-        "A string containing this text (in any case when `match.case` is insensitive)."))
-    member: Member | None = Field(default=None, description="A table whose member has a type.")
-    mode: Literal["on", "off", "local", "unset"] = Field(description=(
-        "What a value this entry matches stands for; \"unset\": the source says nothing."))
-    why: str | None = Field(default=None, min_length=1, max_length=80, description=(
-        "Shown by explain beside the entry that matched, e.g. \"printed, never sent\"."))
-
-    @model_validator(mode="after")
-    def _one_matcher(self) -> "ValueEntry":
-        given = [name for name in MATCHERS if getattr(self, name) is not None]
-        if len(given) != 1:
-            raise ValueError(f"give exactly one matcher of {', '.join(MATCHERS)}; got "
-                             + (", ".join(given) if given else "none"))
-        return self
-
-    def matcher(self) -> str:
-        """The entry's matcher as the policy writes it, e.g. ``non_empty = true``."""
-        import json
-
-        name = next(name for name in MATCHERS if getattr(self, name) is not None)
-        value = getattr(self, name)
-        shown = (f"{{ key = {json.dumps(value.key)}, type = {json.dumps(value.type)} }}" if name == "member"
-                 else json.dumps(value, ensure_ascii=False))
-        return f"{name} = {shown}"
-
-
-ValueMap = Annotated[tuple[ValueEntry, ...], Field(min_length=1, max_length=32)]
-
-
-class Requirement(_Strict):
-    """What a file must hold for the tool to run at all (Angular's ``"version": 1``)."""
-
-    key_path: KeyPath = Field(description="The path to the key inside the file.")
-    equals: Typed = Field(description="The value it must hold (typed, as a value map's equals).")
-    always: bool = Field(default=False, description=(
-        "true: a file that does not meet it is an error whatever the other sources decide (decide exits 1); "
-        "false: the source is invalid and its on_invalid applies."))
-
-    @field_validator("key_path", mode="before")
-    @classmethod
-    def _list_is_tuple(cls, value: object) -> object:
-        return _tuple(value)
-
-
 _VALUES_DOC = ("The value map: the first entry whose matcher matches decides the mode (or \"unset\"); a value no entry "
                "matches is unrecognised (see on_unrecognised). Replaces spellings (env) or the format's own values.")
 _MATCH_DOC = "How text values are compared (default: { case = \"insensitive\", trim = \"blanks\" })."
@@ -272,127 +272,12 @@ PathSpec = Annotated[str, Field(min_length=1, max_length=1024), AfterValidator(_
                      BeforeValidator(_for_this_platform, json_schema_input_type=str | PlatformPath)]
 
 
-class CiCondition(_Strict):
-    """CI, as a tool's own list of variables tells it."""
-
-    variables: tuple[Annotated[str, Field(pattern=VARIABLE)], ...] = Field(min_length=1, max_length=32)
-    non_empty: bool = Field(default=False, description=(
-        "true: any non-empty value counts (ci-info counts CI=false); false: set, not empty, 0 or false"))
-
-    _lists = field_validator("variables", mode="before")(classmethod(lambda cls, value: _tuple(value)))
-
-
-class Condition(_Strict):
-    """One test of the machine or the environment; exactly one key."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True, populate_by_name=False)
-
-    ci: bool | CiCondition | None = Field(default=None, description=(
-        "true: on a CI runner (one of the documented CI variables set, not empty, 0 or false); false: not; "
-        "or a table naming the variables"))
-    container: bool | None = Field(default=None, description=(
-        "true: in a container (/.dockerenv exists or /proc/self/cgroup names docker, as is-docker checks)"))
-    env_present: str | None = Field(default=None, pattern=VARIABLE,
-                                     description="The variable is set and not empty.")
-    home_writable: bool | None = Field(default=None, description=(
-        "true: HOME exists and its owner-write bit is on; false: not"))
-    any: tuple["Condition", ...] | None = Field(default=None, min_length=1, max_length=16,
-                                                description="Any of these holds.")
-    all: tuple["Condition", ...] | None = Field(default=None, min_length=1, max_length=16,
-                                                description="All of these hold.")
-    not_: "Condition | None" = Field(default=None, alias="not", description="This does not hold.")
-
-    _lists = field_validator("any", "all", mode="before")(classmethod(lambda cls, value: _tuple(value)))
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> "Condition":
-        given = [name for name in ("ci", "container", "env_present", "home_writable", "any", "all", "not_")
-                 if getattr(self, name) is not None]
-        if len(given) != 1:
-            raise ValueError("a condition has exactly one of ci, container, env_present, home_writable, any, all, "
-                             f"not; got {len(given)}")
-        return self
-
-    def reads_user_input(self) -> bool:
-        """Whether it reads a variable (a user could make it hold): not allowed on a managed source."""
-        if self.ci is not None or self.env_present is not None:
-            return True
-        inner = (self.any or ()) + (self.all or ()) + ((self.not_,) if self.not_ else ())
-        return any(condition.reads_user_input() for condition in inner)
-
-
 class _Conditional(_Strict):
     """Keys every source takes: when it reads at all."""
 
-    when: Condition | None = Field(default=None, description=(
+    when: "Condition | None" = Field(default=None, description=(
         "The source reads only when this holds; else its status is skipped (the trace names the condition)."))
-    unless: Condition | None = Field(default=None, description="The source reads only when this does not hold.")
-
-
-class KeyLines(_Strict):
-    """How a key_lines file is read (``key=value`` lines, no sections)."""
-
-    strip: Literal["line", "none"] = Field(default="none", description=(
-        "line: blanks around each line are removed (bash's read); none: a line must start with the key"))
-    trailing_blanks: bool = Field(default=False, description="Blanks after the value are allowed (and dropped).")
-    comment: str | None = Field(default=None, min_length=1, max_length=8,
-                                description="Lines starting with this are comments (any line not key=value is "
-                                            "skipped anyway).")
-    repeated: Literal["last", "conservative"] = Field(default="last", description=(
-        "A key on several lines: the last line counts, or the most conservative value (off, then local, then on)"))
-
-
-class IniOptions(_Strict):
-    """How an INI file is read when a tool's own reader differs from configparser's."""
-
-    section_case: Literal["insensitive", "sensitive"] = Field(default="sensitive", description=(
-        "insensitive: [Homebrew] and [homebrew] are one section"))
-    inline_comments: tuple[Annotated[str, Field(min_length=1, max_length=4)], ...] = Field(
-        default=(), max_length=4, description="Prefixes of a comment after a value (after a blank), dropped.")
-    repeated: Literal["last", "ambiguous"] = Field(default="ambiguous", description=(
-        "A key or section given twice: the last counts, or the file is ambiguous (invalid)"))
-
-    _lists = field_validator("inline_comments", mode="before")(classmethod(lambda cls, value: _tuple(value)))
-
-
-class ProjectFiles(_Strict):
-    """Files relative to the working folder at decide time (and, walking up, each parent's)."""
-
-    names: tuple[Annotated[str, Field(min_length=1, max_length=256)], ...] = Field(min_length=1, max_length=8)
-    walk_up: bool = Field(default=False, description="Also look in each parent folder, up to the root.")
-
-    _lists = field_validator("names", mode="before")(classmethod(lambda cls, value: _tuple(value)))
-
-    @field_validator("names")
-    @classmethod
-    def _relative_names(cls, names: tuple[str, ...]) -> tuple[str, ...]:
-        for name in names:
-            parts = name.replace("\\", "/").split("/")
-            if name.startswith(("/", "~", "$")) or ".." in parts or "" in parts:
-                raise ValueError(f"{name!r} must be a relative path inside the folder (no /, ~, $ or ..)")
-        return names
-
-
-class Indirection(_Strict):
-    """A file value that names an environment variable whose value is read instead (Streamlit's
-    ``"env:NAME"``)."""
-
-    prefix: str = Field(min_length=1, max_length=16, description=(
-        "A string value starting with this (compared exactly: case and blanks count) names a variable, the rest "
-        "of the string, whose value is read instead; a value without it is read as written. The variable's "
-        "value is not followed again. A variable that is not set leaves the value as written (Streamlit logs "
-        "an error and keeps the string)."))
-    convert: Literal["none", "number"] = Field(default="none", description=(
-        "The variable's value: as text (none), or a number where Python's int(), else float(), reads it, else "
-        "the text (number: Streamlit's _maybe_convert_to_number: \" 1 \" is 1, \"0.0\" is 0.0, \"\" and "
-        "\"true\" stay text)."))
-
-
-class AsOf(_Strict):
-    """On only once ``days`` full days have passed since the date stored with the value (UTC)."""
-
-    days: int = Field(ge=0, le=3650)
-    until: Literal["local", "off"] = Field(default="local", description="The mode before then.")
+    unless: "Condition | None" = Field(default=None, description="The source reads only when this does not hold.")
 
 
 class _Location(_Strict):
@@ -413,8 +298,8 @@ class _Location(_Strict):
     format: FileFormat | None = Field(default=None, description=(
         "json, ini, toml, mode_line, key_lines, jsonc; default: from the extension (.ini, .cfg, .conf, .toml), "
         "else json."))
-    key_lines: KeyLines | None = Field(default=None, description="Options of the key_lines format.")
-    ini: IniOptions | None = Field(default=None, description="Options of the ini format.")
+    key_lines: "KeyLines | None" = Field(default=None, description="Options of the key_lines format.")
+    ini: "IniOptions | None" = Field(default=None, description="Options of the ini format.")
 
     _lists = field_validator("paths", mode="before")(classmethod(lambda cls, value: _tuple(value)))
 
@@ -446,7 +331,7 @@ class _FileLocation(_Location):
 
     section: str | None = Field(default=None, min_length=1)
     key: str | None = Field(default=None, min_length=1)
-    project: ProjectFiles | None = Field(default=None, description=(
+    project: "ProjectFiles | None" = Field(default=None, description=(
         "Files relative to the working folder instead of path/paths (e.g. a project's own config)."))
 
     @model_validator(mode="after")
@@ -471,7 +356,7 @@ class EnvSource(_Conditional):
         "Instead of variable: the first of these that is set and not empty is read (Python's "
         "os.environ.get(A) or os.environ.get(B)); explain names the one read."))
     spellings: Spellings | None = None  # this variable's own spellings (default: the policy's)
-    values: ValueMap | None = Field(default=None, description=_VALUES_DOC)
+    values: "ValueMap | None" = Field(default=None, description=_VALUES_DOC)
     strip: bool = True  # False: compared exactly, no stripping, case kept
     match: Match | None = Field(default=None, description=_MATCH_DOC + " strip = false means "
                                 "{ case = \"sensitive\", trim = \"none\" }.")
@@ -481,7 +366,7 @@ class EnvSource(_Conditional):
     overlays: tuple["Overlay", ...] | None = Field(default=None, min_length=1, max_length=8, description=(
         "key_lines files loaded over the environment, in order: the variable's last assignment in them wins "
         "(an empty one sets it empty), as Homebrew's brew.env files."))
-    key_lines: KeyLines | None = Field(default=None, description="The key_lines options of overlays that give none.")
+    key_lines: "KeyLines | None" = Field(default=None, description="The key_lines options of overlays that give none.")
 
     _lists = field_validator("overlays", mode="before")(classmethod(lambda cls, value: _tuple(value)))
 
@@ -521,18 +406,6 @@ class EnvSource(_Conditional):
         return self.match or (TODAY if self.strip else EXACT)
 
 
-class Overlay(_Location):
-    """A key_lines file of variables loaded over the environment (format key_lines)."""
-
-    format: Literal["key_lines"] | None = Field(default="key_lines", description="key_lines (the only one).")
-
-    @model_validator(mode="after")
-    def _located(self) -> "Overlay":
-        if self.path is None and self.paths is None:
-            raise ValueError("path: missing; an overlay names its file with path or paths")
-        return self
-
-
 class DoNotTrackSource(_Conditional):
     """The DO_NOT_TRACK convention: set and not empty, 0 or false turns collection off, never on."""
 
@@ -548,10 +421,10 @@ class _ValueRules(_Strict):
     key_path: KeyPath | None = Field(default=None, description=(
         "The path to the value inside the file (tables of JSON or TOML; an INI file's [section, key]), instead of "
         "section and key. A step that is missing, or whose parent is not a table, means unset."))
-    values: ValueMap | None = Field(default=None, description=_VALUES_DOC + " With values a JSON null is offered "
+    values: "ValueMap | None" = Field(default=None, description=_VALUES_DOC + " With values a JSON null is offered "
                                     "to the map too (type = \"null\").")
     match: Match | None = Field(default=None, description=_MATCH_DOC + " Only with values.")
-    requires: tuple[Requirement, ...] | None = Field(default=None, min_length=1, max_length=8, description=(
+    requires: "tuple[Requirement, ...] | None" = Field(default=None, min_length=1, max_length=8, description=(
         "What a file that exists must hold, else the source is invalid naming the file, the key, the value required "
         "and the value found (a file that does not parse fails it too)."))
 
@@ -586,10 +459,10 @@ class ConfigFileSource(_FileLocation, _ValueRules, _Conditional):
     on_unreadable: Literal["invalid", "unset"] = "invalid"
     on_unrecognised: OnUnrecognised = Field(default="invalid", description=_UNRECOGNISED_DOC)
     writable: bool = False  # config get reads, config set writes first, the first writable one (default: the first)
-    as_of: AsOf | None = Field(default=None, description=(
+    as_of: "AsOf | None" = Field(default=None, description=(
         "mode_line only: a value meaning on with a date is on only once days full days have passed since it "
         "(UTC), until before."))
-    indirection: Indirection | None = Field(default=None, description=(
+    indirection: "Indirection | None" = Field(default=None, description=(
         "A string value starting with prefix (e.g. { prefix = \"env:\", convert = \"number\" }) names an "
         "environment variable whose value is read instead, converted as convert says, then mapped as any value "
         "(values, match, on_unrecognised). Decisions of a policy with it are not cached (the file names the "
@@ -629,61 +502,6 @@ class CiSource(_Conditional):
         return tuple(value) if isinstance(value, list) else value
 
 
-class ManagedSource(_FileLocation, _ValueRules, _Conditional):
-    """An administrator's machine-wide file: a ceiling (off, local or on) that users cannot raise."""
-
-    kind: Literal["managed"]
-    name: str = Field(min_length=1)
-    path: PathSpec = Field(description="The administrator's file: ~ and a table by platform; no variable.")
-
-    @model_validator(mode="after")
-    def _nothing_a_user_controls(self) -> "ManagedSource":
-        key = self.user_controlled() or ("project" if self.project is not None else None)
-        key = key or next((name for name in ("when", "unless")
-                           if (c := getattr(self, name)) is not None and c.reads_user_input()), None)
-        if key:
-            raise ValueError(f"{key}: {MANAGED_FREE}")
-        return self
-
-
-class NoticeMarker(_FileLocation):
-    """The host's own first-run marker: a file, and what must hold of it (exactly one of exists, equals,
-    version)."""
-
-    exists: Literal[True] | None = Field(default=None, description="The file exists (a sentinel).")
-    equals: str | bool | int | float | None = Field(default=None, description=(
-        "The key holds exactly this value (typed: true is not the string true)."))
-    version: "MarkerVersion | None" = Field(default=None, description=(
-        "The key's value matches pattern and its one group is a number at least at_least."))
-
-    @model_validator(mode="after")
-    def _one_condition(self) -> "NoticeMarker":
-        given = [name for name in ("exists", "equals", "version") if getattr(self, name) is not None]
-        if len(given) != 1:
-            raise ValueError(f"a marker holds exactly one of exists, equals, version; got {len(given)}")
-        if self.path is None and self.paths is None and self.project is None:
-            raise ValueError("path: missing; a marker names its file with path, paths or project")
-        return self
-
-
-class MarkerVersion(_Strict):
-    """A version line: the value matches ``pattern`` (one group) and the group is at least ``at_least``."""
-
-    pattern: str = Field(min_length=1, max_length=256)
-    at_least: int = Field(ge=0)
-
-    @field_validator("pattern")
-    @classmethod
-    def _one_group(cls, pattern: str) -> str:
-        try:
-            groups = re.compile(pattern).groups
-        except re.error as error:
-            raise ValueError(f"not a regular expression: {error}") from None
-        if groups != 1:
-            raise ValueError(f"needs exactly one group (the number); has {groups}")
-        return pattern
-
-
 class NoticeSource(_Conditional):
     """Off while the user has not been shown the notice for the current schema version; with a
     ``marker``, off until the host's own marker holds (the host shows its own notice)."""
@@ -691,7 +509,7 @@ class NoticeSource(_Conditional):
     kind: Literal["notice"]
     name: str = Field(min_length=1)
     on_invalid: OnInvalid | None = None
-    marker: NoticeMarker | None = Field(default=None, description=(
+    marker: "NoticeMarker | None" = Field(default=None, description=(
         "The host's own first-run marker instead of usage-consent's state file; needs show = false."))
     show: bool = Field(default=True, description=(
         "false (required with marker): usage-consent never shows or records its own notice for this source."))
@@ -704,14 +522,6 @@ class NoticeSource(_Conditional):
         return self
 
 
-class FixedSource(_Conditional):
-    """A fixed value, decided whenever its conditions hold (``when``/``unless``)."""
-
-    kind: Literal["fixed"]
-    name: str = Field(min_length=1)
-    value: Mode
-
-
 class DefaultSource(_Conditional):
     """The value used when no source above has one."""
 
@@ -720,13 +530,26 @@ class DefaultSource(_Conditional):
     value: Mode
 
 
-SOURCE_MODELS: dict[str, type[_Strict]] = {
-    "env": EnvSource, "do_not_track": DoNotTrackSource, "config_file": ConfigFileSource, "ci": CiSource,
-    "managed": ManagedSource, "notice": NoticeSource, "fixed": FixedSource, "default": DefaultSource}
+# The model of each kind, by its class's name (a managed or fixed source's is one of the optional parts).
+_SOURCE_CLASSES = {"env": "EnvSource", "do_not_track": "DoNotTrackSource", "config_file": "ConfigFileSource",
+                   "ci": "CiSource", "managed": "ManagedSource", "notice": "NoticeSource", "fixed": "FixedSource",
+                   "default": "DefaultSource"}
+
+
+if TYPE_CHECKING:
+    SOURCE_MODELS: dict[str, type[_Strict]]  # every kind's model (``__getattr__`` builds it on first use)
+
+
+def source_model(kind: str) -> type[_Strict]:
+    """The model of a source ``kind`` (``SOURCE_MODELS[kind]``, without building the optional parts
+    for a kind that is not one of them)."""
+    name = _SOURCE_CLASSES[kind]
+    model: type[_Strict] = globals()[name] if name in globals() else __getattr__(name)
+    return model
 
 Source = Annotated[
-    EnvSource | DoNotTrackSource | ConfigFileSource | CiSource | ManagedSource | NoticeSource | FixedSource
-    | DefaultSource,
+    "EnvSource | DoNotTrackSource | ConfigFileSource | CiSource | ManagedSource | NoticeSource | FixedSource"
+    " | DefaultSource",
     Field(discriminator="kind"),
 ]
 

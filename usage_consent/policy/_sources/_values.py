@@ -11,20 +11,21 @@ import json
 import os
 import re
 import string
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from usage_consent.policy._model import (
     BLANKS,
     VARIABLE,
-    Indirection,
     Match,
     Mode,
     OnUnrecognised,
     Spellings,
-    ValueEntry,
     ValueType,
 )
 from usage_consent.policy._sources.base import clip
+
+if TYPE_CHECKING:
+    from usage_consent.policy._model import Indirection, ValueEntry
 
 __all__ = ["Mapped", "accepted_entries", "described", "equal", "indirect", "map_value", "shown", "spelled", "trimmed",
            "type_of", "unrecognised"]

@@ -12,14 +12,14 @@ from usage_consent.policy._decision import Layer, Status
 TYPE_CHECKING = False  # not typing's: these value objects are built on every full resolution
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any, Literal
+    from typing import Any, Literal, TypeAlias
 
     from usage_consent._context import Context
     from usage_consent.policy._model import Mode, OnInvalid, Policy
 
     # What an invalid value does in the resolve loop: a source's on_invalid, or "always" (a file that
     # does not meet a requirement with always = true: an error whatever the other sources decide).
-    InvalidRule = OnInvalid | Literal["always"]
+    InvalidRule: TypeAlias = OnInvalid | Literal["always"]
 else:
     InvalidRule = str  # at run time only a name for the modules that import it (the type checker sees the Literal)
 

@@ -34,18 +34,20 @@ from usage_consent.policy._fileformats import (
     written,
 )
 from usage_consent.policy._locate import Located, locate, location_inputs
-from usage_consent.policy._model import EXACT, TODAY, AsOf, ConfigFileSource, FileFormat, ManagedSource, Mode, Policy
+from usage_consent.policy._model import EXACT, TODAY, ConfigFileSource, FileFormat, Mode, Policy
 from usage_consent.policy._sources import _values as values
 from usage_consent.policy._sources._values import equal
 from usage_consent.policy._sources.base import Inputs, Reading, clip, invalid
 
 if TYPE_CHECKING:
     from usage_consent._context import Context
+    from usage_consent.policy._model import AsOf, ManagedSource
+
+    FileSpec = ConfigFileSource | ManagedSource
 
 __all__ = ["FileReading", "config_target", "file_inputs", "file_path", "holds", "key_named", "placed",
            "read_config_file", "read_file_value", "target_spec"]
 
-FileSpec = ConfigFileSource | ManagedSource
 ALWAYS = "a requirement with always = true: an error whatever the other sources decide (decide exits 1)"
 
 

@@ -19,13 +19,14 @@ from usage_consent.policy._fileformats import (
     section_name,
 )
 from usage_consent.policy._locate import locate, location_inputs
-from usage_consent.policy._model import NoticeMarker, NoticeSource, Policy
+from usage_consent.policy._model import NoticeSource, Policy
 from usage_consent.policy._notice_state import notice_state, read_notice_state
 from usage_consent.policy._sources.base import Inputs, Reading, clip, invalid, reading
 from usage_consent.policy._state import StateFile
 
 if TYPE_CHECKING:
     from usage_consent._context import Context
+    from usage_consent.policy._model import NoticeMarker
 
 __all__ = ["marker_inputs", "notice_inputs", "read_marker", "read_notice"]
 
