@@ -161,8 +161,9 @@ def section_name(section: str, ini: IniOptions | None) -> str:
     return section.lower() if ini is not None and ini.section_case == "insensitive" else section
 
 
-_LINE_END = re.compile(r"\r\n|\r|\n")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Patterns compiled when first used (re keeps them): the formats that need them are read by few policies.
+_LINE_END = r"\r\n|\r|\n"
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 MODE_LINE_VALUE, MODE_LINE_DATE = "value", "date"
 
 
@@ -175,7 +176,7 @@ def _parse_mode_line(text: str, path: str, layer: str, unique: tuple[str, ...], 
     if not value:
         return {}
     found: dict[str, Any] = {MODE_LINE_VALUE: value}
-    if _DATE.fullmatch(rest):
+    if re.fullmatch(_DATE, rest):
         with contextlib.suppress(ValueError):  # no such day: no date
             found[MODE_LINE_DATE] = datetime.date.fromisoformat(rest).isoformat()
     return found
@@ -188,7 +189,7 @@ def _parse_key_lines(text: str, path: str, layer: str, unique: tuple[str, ...], 
 
     rules = options.key_lines or KeyLines.model_construct()
     found: dict[str, list[str]] = {}
-    for written_line in _LINE_END.split(text):
+    for written_line in re.split(_LINE_END, text):
         line = written_line.strip(BLANKS) if rules.strip == "line" else written_line
         if rules.comment and line.startswith(rules.comment):
             continue
@@ -225,7 +226,7 @@ def strip_jsonc(text: str) -> str:
 def _comment_end(text: str, i: int) -> int:
     """The index after the comment starting at ``i`` (a line comment ends before its line end)."""
     if text.startswith("//", i):
-        found = _LINE_END.search(text, i)
+        found = re.compile(_LINE_END).search(text, i)
         return found.start() if found else len(text)
     end = text.find("*/", i + 2)
     return len(text) if end < 0 else end + 2

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 
 from usage_consent._frozen import Frozen
+from usage_consent.policy._model import is_template
 from usage_consent.policy._sources.base import Inputs
-from usage_consent.policy._template import is_template
 
 TYPE_CHECKING = False  # not typing's
 if TYPE_CHECKING:

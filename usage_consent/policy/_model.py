@@ -73,6 +73,7 @@ __all__ = [
     "ValueEntry",
     "ValueType",
     "duplicate_names",
+    "is_template",
     "source_model",
     "strip_blanks",
 ]
@@ -234,6 +235,12 @@ _UNRECOGNISED_DOC = ("A value no spelling or entry maps: \"invalid\" (on_invalid
                      "decision may be on), or a mode the value then stands for.")
 
 
+def is_template(text: str) -> bool:
+    """Whether the path ``text`` reads anything but HOME (a variable or the platform's config
+    folder): only such a path is parsed and expanded (policy/_template.py, loaded then)."""
+    return "$" in text or "{" in text
+
+
 def _template(text: str) -> str:
     from usage_consent.policy._template import TemplateError, parse
 
@@ -319,8 +326,6 @@ class _Location(_Strict):
 
     def user_controlled(self) -> str | None:
         """The key that lets a user move this file (a variable or the working folder), or None."""
-        from usage_consent.policy._template import is_template
-
         if any(is_template(t) for t in self.templates()):
             return "path" if self.path is not None else "paths"
         return "relative" if self.relative == "cwd" else None

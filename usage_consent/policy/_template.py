@@ -24,8 +24,7 @@ TYPE_CHECKING = False  # not typing's
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-__all__ = ["CONFIG_DIR", "Expanded", "TemplateError", "expand", "is_template", "parse", "platform_name",
-           "variables"]
+__all__ = ["CONFIG_DIR", "Expanded", "TemplateError", "expand", "parse", "platform_name", "variables"]
 
 CONFIG_DIR = "{config_dir}"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -56,11 +55,6 @@ class _ConfigDir(Frozen):
 
 
 _Part = str | _Var | _Home | _ConfigDir
-
-
-def is_template(text: str) -> bool:
-    """Whether ``text`` reads anything but HOME (a variable or the platform's config folder)."""
-    return "$" in text or "{" in text
 
 
 def parse(text: str) -> tuple[_Part, ...]:

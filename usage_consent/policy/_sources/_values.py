@@ -11,8 +11,9 @@ import json
 import os
 import re
 import string
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
+from usage_consent._frozen import Frozen
 from usage_consent.policy._model import (
     BLANKS,
     VARIABLE,
@@ -35,14 +36,19 @@ _TYPES: tuple[tuple[type, ValueType], ...] = ((bool, "boolean"), (int, "integer"
                                              (type(None), "null"), (dict, "table"), (list, "array"))
 
 
-class Mapped(NamedTuple):
+class Mapped(Frozen):
     """What a value stands for: its mode (None: unset), whether any spelling or entry recognised
     it, whether it was ignored (the explicit fail-open), and the notes for the trace."""
 
-    mode: Mode | None = None
-    recognised: bool = True
-    ignored: bool = False
-    notes: tuple[str, ...] = ()
+    __slots__ = ("ignored", "mode", "notes", "recognised")
+    mode: Mode | None
+    recognised: bool
+    ignored: bool
+    notes: tuple[str, ...]
+
+    def __init__(self, mode: Mode | None = None, recognised: bool = True, ignored: bool = False,
+                 notes: tuple[str, ...] = ()) -> None:
+        self._set(mode=mode, recognised=recognised, ignored=ignored, notes=notes)
 
 
 def trimmed(text: str, match: Match) -> str:

@@ -12,8 +12,9 @@ does not resolve counts as ``on_unresolved`` says. A ``mode_line`` value may car
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
+from usage_consent._frozen import Frozen
 from usage_consent._locations import Locations
 from usage_consent._run import current
 from usage_consent.errors import ConfigAmbiguousError, ConfigFileError
@@ -98,25 +99,34 @@ def config_target(policy: Policy, where: Locations | None = None) -> tuple[str, 
     return file_path(policy, spec, where), key_named(policy, spec)
 
 
-class FileReading(NamedTuple):
+class FileReading(Frozen):
     """What one file source found: where, the raw value, its mode, and why it is not usable
     (``always``: a requirement with ``always = true`` is not met); the notes of its rules
     (``ignored``: the value map's explicit fail-open passed over its value)."""
 
+    __slots__ = ("always", "data", "date", "fmt", "ignored", "key", "location", "mode", "notes", "path", "problem",
+                 "raw", "unreadable", "value")
     path: str
     fmt: FileFormat
     key: str
     location: str
     data: dict[str, Any] | None
-    raw: str | None = None
-    value: object = UNSET
-    mode: str | None = None
-    problem: ConfigFileError | None = None
-    unreadable: bool = False
-    notes: tuple[str, ...] = ()
-    date: str | None = None  # a mode_line value's date
-    ignored: bool = False
-    always: bool = False
+    raw: str | None
+    value: object
+    mode: str | None
+    problem: ConfigFileError | None
+    unreadable: bool
+    notes: tuple[str, ...]
+    date: str | None  # a mode_line value's date
+    ignored: bool
+    always: bool
+
+    def __init__(self, path: str, fmt: FileFormat, key: str, location: str, data: dict[str, Any] | None,
+                 raw: str | None = None, value: object = UNSET, mode: str | None = None,
+                 problem: ConfigFileError | None = None, unreadable: bool = False, notes: tuple[str, ...] = (),
+                 date: str | None = None, ignored: bool = False, always: bool = False) -> None:
+        self._set(path=path, fmt=fmt, key=key, location=location, data=data, raw=raw, value=value, mode=mode,
+                  problem=problem, unreadable=unreadable, notes=notes, date=date, ignored=ignored, always=always)
 
 
 def _unmet(spec: FileSpec, data: dict[str, Any], fmt: FileFormat, shown: str) -> ConfigFileError | None:
@@ -143,8 +153,8 @@ def _unreadable(spec: FileSpec, error: ConfigFileError, found: FileReading, show
         wanted = ", ".join(f"{'.'.join(need.key_path)} = {values.shown(need.equals)}" for need in spec.requires)
         problem = ConfigFileError(f"{problem.message}; it must hold {wanted}", layer=spec.name, path=found.path,
                                   key=found.key)
-        return found._replace(problem=problem, always=any(need.always for need in spec.requires))
-    return found._replace(problem=problem, unreadable=not isinstance(error, ConfigAmbiguousError))
+        return found.replace(problem=problem, always=any(need.always for need in spec.requires))
+    return found.replace(problem=problem, unreadable=not isinstance(error, ConfigAmbiguousError))
 
 
 def _mapped(policy: Policy, spec: FileSpec, value: object, fmt: FileFormat, raw: str) -> values.Mapped:
@@ -190,13 +200,13 @@ def read_file_value(policy: Policy, spec: FileSpec, where: Locations | None = No
         data, value, unmet = _contents(spec, found, shown)
     except ConfigFileError as error:
         return _unreadable(spec, error, found, shown)
-    found = found._replace(data=data)
+    found = found.replace(data=data)
     if unmet is not None:
         problem = ConfigFileError(unmet.message, layer=spec.name, path=path, key=unmet.key, value=unmet.value,
                                   accepted=unmet.accepted)
-        return found._replace(problem=problem, always=any(need.always for need in spec.requires or ()))
+        return found.replace(problem=problem, always=any(need.always for need in spec.requires or ()))
     if value is UNSET or (value is None and not spec.values):  # a JSON null is unset (without a value map)
-        return found._replace(raw="null" if value is None else None)
+        return found.replace(raw="null" if value is None else None)
     rule = getattr(spec, "indirection", None)
     value = conservative(value, lambda item: _mapped(policy, spec, values.indirect(item, rule)[0], fmt, "").mode)
     raw = _raw(value, fmt)
@@ -204,10 +214,10 @@ def read_file_value(policy: Policy, spec: FileSpec, where: Locations | None = No
     got = f"{_raw(value, fmt)} ({read[0]})" if read else raw
     mapped = _mapped(policy, spec, value, fmt, got)
     date = data.get(MODE_LINE_DATE) if fmt == "mode_line" and data else None
-    found = found._replace(raw=raw, value=value, notes=found.notes + read)
+    found = found.replace(raw=raw, value=value, notes=found.notes + read)
     if not mapped.recognised:
-        return found._replace(problem=_bad_value(policy, spec, found, shown, value, got))
-    return found._replace(mode=mapped.mode, notes=found.notes + mapped.notes, date=date, ignored=mapped.ignored)
+        return found.replace(problem=_bad_value(policy, spec, found, shown, value, got))
+    return found.replace(mode=mapped.mode, notes=found.notes + mapped.notes, date=date, ignored=mapped.ignored)
 
 
 def _raw(value: object, fmt: FileFormat) -> str:
