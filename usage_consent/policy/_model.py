@@ -5,11 +5,11 @@ placed after the ``default`` source (which could never decide) is rejected, and 
 source (an administrator's ceiling) must come first.
 
 The model's optional parts, which only some policies use (conditions, value maps and requirements,
-format options, project files, overlays, markers, dates, indirection, managed and fixed sources),
-are defined in policy/_model_parts.py and built on first use: when a model is first validated or its
-schema written (pydantic rebuilds it then, see ``_Strict.model_rebuild``), or when one of them is
-named here. A decision with the embedded policy, built without validation (load.trusted_policy),
-never builds them.
+format options, project files, overlays, markers, dates, indirection, managed and fixed sources,
+paths by platform), are defined in policy/_model_parts.py and built on first use: when a model is
+first validated or its schema written (pydantic rebuilds it then, see ``_Strict.model_rebuild``), or
+when one of them is named here. A decision with the embedded policy, built without validation
+(load.trusted_policy), never builds them.
 """
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -125,7 +125,8 @@ def duplicate_names(names: list[object]) -> list[tuple[int, str]]:
 
 # The names policy/_model_parts.py defines, which this module gives on first use.
 PARTS = ("AsOf", "CiCondition", "Condition", "FixedSource", "Indirection", "IniOptions", "KeyLines", "ManagedSource",
-         "MarkerVersion", "Member", "NoticeMarker", "Overlay", "ProjectFiles", "Requirement", "ValueEntry", "ValueMap")
+         "MarkerVersion", "Member", "NoticeMarker", "Overlay", "PlatformPath", "ProjectFiles", "Requirement",
+         "ValueEntry", "ValueMap")
 
 
 def _load_parts() -> None:
@@ -251,20 +252,12 @@ def _template(text: str) -> str:
     return text
 
 
-class PlatformPath(_Strict):
-    """A path by platform (``sys.platform``: linux, darwin, windows; any other: ``default``)."""
-
-    linux: str | None = Field(default=None, min_length=1)
-    darwin: str | None = Field(default=None, min_length=1)
-    windows: str | None = Field(default=None, min_length=1)
-    default: str | None = Field(default=None, min_length=1)
-
-
 def _for_this_platform(value: object) -> object:
     """A table by platform becomes this platform's path (or its default) when the policy is loaded:
     a policy is used where it is loaded, and a path stays a string for everything that reads it."""
     if not isinstance(value, dict):
         return value
+    from usage_consent.policy._model_parts import PlatformPath
     from usage_consent.policy._template import PLATFORMS, platform_name
 
     table = PlatformPath.model_validate(value)
@@ -276,7 +269,7 @@ def _for_this_platform(value: object) -> object:
 
 
 PathSpec = Annotated[str, Field(min_length=1, max_length=1024), AfterValidator(_template),
-                     BeforeValidator(_for_this_platform, json_schema_input_type=str | PlatformPath)]
+                     BeforeValidator(_for_this_platform, json_schema_input_type="str | PlatformPath")]
 
 
 class _Conditional(_Strict):

@@ -1,6 +1,6 @@
 """The policy model's optional parts: what only some policies use (conditions, value maps and
 requirements, format options, project files, overlays, markers, dates, indirection, managed and
-fixed sources). Built on first use (policy/_model.py gives these names, and loads this module
+fixed sources, paths by platform). Built on first use (policy/_model.py gives these names, and loads this module
 before any model is first validated); a decision with the embedded policy never builds them.
 """
 
@@ -27,8 +27,17 @@ from usage_consent.policy._model import (
 )
 
 __all__ = ["AsOf", "CiCondition", "Condition", "FixedSource", "Indirection", "IniOptions", "KeyLines", "ManagedSource",
-           "MarkerVersion", "Member", "NoticeMarker", "Overlay", "ProjectFiles", "Requirement", "ValueEntry",
-           "ValueMap"]
+           "MarkerVersion", "Member", "NoticeMarker", "Overlay", "PlatformPath", "ProjectFiles", "Requirement",
+           "ValueEntry", "ValueMap"]
+
+
+class PlatformPath(_Strict):
+    """A path by platform (``sys.platform``: linux, darwin, windows; any other: ``default``)."""
+
+    linux: str | None = Field(default=None, min_length=1)
+    darwin: str | None = Field(default=None, min_length=1)
+    windows: str | None = Field(default=None, min_length=1)
+    default: str | None = Field(default=None, min_length=1)
 
 
 class Member(_Strict):
