@@ -144,3 +144,61 @@ def test_reading_a_released_schema_loads_no_pydantic():
             "r.load('usage_stats'); r.schema_fingerprint('usage_stats'); print('pydantic' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False"]
+
+
+# What a decision with the embedded policy imports when it must resolve in full (a memo miss), beyond
+# pydantic-settings (the floor the required library sets): our own modules only, and none of those
+# only some policies need (the model's optional parts, conditions, path templates).
+MISS = ["usage_consent", "usage_consent._clock", "usage_consent._context", "usage_consent._files",
+        "usage_consent._files._platform", "usage_consent._files.atomic", "usage_consent._files.jsonfile",
+        "usage_consent._frozen", "usage_consent._locations", "usage_consent._run", "usage_consent._version",
+        "usage_consent.errors", "usage_consent.policy", "usage_consent.policy._cache", "usage_consent.policy._decide",
+        "usage_consent.policy._decision", "usage_consent.policy._fileformats", "usage_consent.policy._load",
+        "usage_consent.policy._locate", "usage_consent.policy._model", "usage_consent.policy._notice_state",
+        "usage_consent.policy._paths", "usage_consent.policy._resolve", "usage_consent.policy._sources",
+        "usage_consent.policy._sources._values", "usage_consent.policy._sources.base",
+        "usage_consent.policy._sources.ci", "usage_consent.policy._sources.config_file",
+        "usage_consent.policy._sources.default", "usage_consent.policy._sources.do_not_track",
+        "usage_consent.policy._sources.env", "usage_consent.policy._sources.notice", "usage_consent.policy._state",
+        "usage_consent.schemas", "usage_consent.schemas._versions"]
+MISS_PROBE = ("import sys, json, pydantic_settings; before = set(sys.modules); import usage_consent; "
+              "decision = usage_consent.decide(); "
+              "print(json.dumps([decision.mode, sorted(set(sys.modules) - before)]))")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("value", "mode", "also"), [
+    pytest.param("1", "on", ["usage_consent.policy._endpoints"], id="on-the-endpoints-are-read"),
+    pytest.param("local", "local", [], id="local-no-endpoints"),
+])
+def test_a_cold_miss_with_the_embedded_policy_imports_exactly_these_modules(home, value, mode, also):
+    """A fresh process that resolves the embedded policy in full imports, after pydantic_settings,
+    exactly the listed modules of ours and nothing else."""
+    home.mark_notice_shown()  # no notice due: the decision is resolved and memoized, nothing else
+    env = home.env(SKYPLANE_USAGE_STATS_ENABLED=value)
+    out = subprocess.run([sys.executable, "-c", MISS_PROBE], env=env, capture_output=True, text=True, check=True,
+                         cwd=str(home.root)).stdout
+    assert json.loads(out) == [mode, sorted(MISS + also)]
+    assert list(home.skyplane.glob("*.memo")), "the decision was resolved in full (and memoized), not read from a memo"
+
+
+FIRST_USE = {
+    "a source validated": "from usage_consent.policy._model import EnvSource; "
+                          "EnvSource(kind='env', name='env', variable='X', when={'ci': True})",
+    "a policy validated": "from usage_consent.policy._load import load_policy; load_policy('skyplane-0.3')",
+    "the schema written": "from usage_consent.policy._model import Policy; "
+                          "assert Policy.model_json_schema()['$defs']['Condition']",
+    "a part named": "from usage_consent.policy._model import ManagedSource; "
+                    "assert ManagedSource.model_fields['path'].is_required()",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("code", FIRST_USE.values(), ids=FIRST_USE.keys())
+def test_the_models_optional_parts_are_built_on_first_use(code):
+    """In a fresh process, the policy model's optional parts (policy/_model_parts.py) are built by
+    whatever first needs them: a model's first validation, its schema, or naming one."""
+    probe = (f"import sys; {code}; "
+             "assert 'usage_consent.policy._model_parts' in sys.modules; print('ok')")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.split() == ["ok"], result.stderr
