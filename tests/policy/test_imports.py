@@ -151,8 +151,9 @@ def test_reading_a_released_schema_loads_no_pydantic():
 # only some policies need (the model's optional parts, conditions, path templates).
 MISS = ["usage_consent", "usage_consent._clock", "usage_consent._context", "usage_consent._files",
         "usage_consent._files._platform", "usage_consent._files.atomic", "usage_consent._files.jsonfile",
-        "usage_consent._frozen", "usage_consent._locations", "usage_consent._run", "usage_consent._version",
-        "usage_consent.errors", "usage_consent.policy", "usage_consent.policy._cache", "usage_consent.policy._decide",
+        "usage_consent._files.plainjson", "usage_consent._frozen", "usage_consent._locations", "usage_consent._log",
+        "usage_consent._report_settings", "usage_consent._run", "usage_consent._version", "usage_consent.errors",
+        "usage_consent.policy", "usage_consent.policy._cache", "usage_consent.policy._decide",
         "usage_consent.policy._decision", "usage_consent.policy._fileformats", "usage_consent.policy._load",
         "usage_consent.policy._locate", "usage_consent.policy._model", "usage_consent.policy._notice_state",
         "usage_consent.policy._paths", "usage_consent.policy._resolve", "usage_consent.policy._sources",
