@@ -191,6 +191,9 @@ FIRST_USE = {
                           "assert Policy.model_json_schema()['$defs']['Condition']",
     "a part named": "from usage_consent.policy._model import ManagedSource; "
                     "assert ManagedSource.model_fields['path'].is_required()",
+    "the public Policy in a host's model": "import pydantic, usage_consent; "
+                                           "Host = pydantic.create_model('Host', policy=(usage_consent.Policy, ...)); "
+                                           "assert Host.model_json_schema()['$defs']['ManagedSource']",
 }
 
 
@@ -198,7 +201,8 @@ FIRST_USE = {
 @pytest.mark.parametrize("code", FIRST_USE.values(), ids=FIRST_USE.keys())
 def test_the_models_optional_parts_are_built_on_first_use(code):
     """In a fresh process, the policy model's optional parts (policy/_model_parts.py) are built by
-    whatever first needs them: a model's first validation, its schema, or naming one."""
+    whatever first needs them: a model's first validation, its schema, naming one, or the public
+    ``Policy``."""
     probe = (f"import sys; {code}; "
              "assert 'usage_consent.policy._model_parts' in sys.modules; print('ok')")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)

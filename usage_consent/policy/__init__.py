@@ -40,7 +40,7 @@ _LAZY = {
     "decide": "_decide", "explain": "_decide",
     "Decision": "_decision", "Layer": "_decision", "Trace": "_decision",
     "embedded_policy": "_load", "load_policy": "_load",
-    "Policy": "_model",
+    "Policy": "_model_parts",  # the complete model: its optional parts built too
     "FileChange": "_config_write", "read_consent": "_config_write", "remove_consent": "_config_write",
     "set_consent": "_config_write", "unset_consent": "_config_write", "write_consent": "_config_write",
 }

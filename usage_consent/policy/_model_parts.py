@@ -1,7 +1,9 @@
 """The policy model's optional parts: what only some policies use (conditions, value maps and
 requirements, format options, project files, overlays, markers, dates, indirection, managed and
-fixed sources, paths by platform). Built on first use (policy/_model.py gives these names, and loads this module
-before any model is first validated); a decision with the embedded policy never builds them.
+fixed sources, paths by platform). Built on first use (policy/_model.py gives these names, and
+loads this module before any model is first validated); a decision with the embedded policy never
+builds them. The public ``Policy`` (``usage_consent.Policy``) is given from here: the complete
+model, which a host may also name inside a model of its own.
 """
 
 import re
@@ -9,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from usage_consent.policy import _model
 from usage_consent.policy._model import (
     MANAGED_FREE,
     MATCHERS,
@@ -16,6 +19,7 @@ from usage_consent.policy._model import (
     KeyPath,
     Mode,
     PathSpec,
+    Policy,
     Typed,
     ValueType,
     _Conditional,
@@ -27,8 +31,8 @@ from usage_consent.policy._model import (
 )
 
 __all__ = ["AsOf", "CiCondition", "Condition", "FixedSource", "Indirection", "IniOptions", "KeyLines", "ManagedSource",
-           "MarkerVersion", "Member", "NoticeMarker", "Overlay", "PlatformPath", "ProjectFiles", "Requirement",
-           "ValueEntry", "ValueMap"]
+           "MarkerVersion", "Member", "NoticeMarker", "Overlay", "PlatformPath", "Policy", "ProjectFiles",
+           "Requirement", "ValueEntry", "ValueMap"]
 
 
 class PlatformPath(_Strict):
@@ -288,3 +292,6 @@ class FixedSource(_Conditional):
     kind: Literal["fixed"]
     name: str = Field(min_length=1)
     value: Mode
+
+
+_model._load_parts()  # the annotations that name these parts are resolved in policy/_model.py's namespace
