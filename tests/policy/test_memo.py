@@ -395,3 +395,26 @@ def test_the_packaged_schemas_are_read_once_per_process_and_keyed_for_the_next(h
     assert run_once() == ["on", True, True]  # resolved in full, memoized; the folder changed after
     assert run_once() == ["on", True, True]  # the changed folder is another key: resolved in full again
     assert run_once() == ["on", True, False]  # unchanged since: the memo answers
+
+
+# ---- a warm process: the memo is rewritten at its exit, not on the transfer's thread ----
+
+WARM = ("import sys, usage_consent; from pathlib import Path; memo = Path(sys.argv[1]); "
+        "first = usage_consent.decide(); written = memo.read_bytes(); usage_consent.set_consent('local'); "
+        "again = usage_consent.decide(); "
+        "print(repr([first.mode, again.mode, memo.read_bytes() == written]))")
+
+
+@pytest.mark.slow
+def test_a_warm_process_rewrites_the_memo_at_its_exit(home):
+    """A process's first decision writes the memo at once; a later one, resolved after an input
+    changed, leaves the rewrite to the process's exit (the transfer's thread does not wait on the
+    disk for it): during the run the memo is unchanged, after it the next process answers from it."""
+    home.write_config({"usage_stats": True})
+    home.mark_notice_shown()
+    env = {k: v for k, v in home.env().items() if k != "PYTHONPATH"}
+    out = subprocess.run([sys.executable, "-c", WARM, str(the_memo(home))], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    assert ast.literal_eval(out) == ["on", "local", True]
+    later = subprocess.run([sys.executable, "-c", HIT], env=env, capture_output=True, text=True, check=True)
+    assert ast.literal_eval(later.stdout) == ["local", []]

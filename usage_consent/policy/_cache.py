@@ -234,11 +234,15 @@ class DecisionCache:
         self._ticks = itertools.count(1)
         self._generation = 0  # bumped by every change of the environment (when hooked)
         self._hooked: bool | None = None  # None: not tried yet
-        # A fork while another thread holds the lock must not leave the child's decide() waiting.
+        self._deferred: dict[tuple[object, RunConfig], Slot] = {}  # memo rewrites left for the exit
+        self._flushes_at_exit = False
+        # A fork while another thread holds the lock must not leave the child's decide() waiting;
+        # the child leaves the parent's deferred rewrites to the parent.
         os.register_at_fork(after_in_child=self._fresh_lock)
 
     def _fresh_lock(self) -> None:
         self._lock = _thread.allocate_lock()  # not threading's: a cold start does not need threading
+        self._deferred = {}
 
     def clear(self) -> None:
         """Forget every slot (the memo on disk stays): the next call reads the memo or resolves."""
@@ -268,10 +272,38 @@ class DecisionCache:
         self._keep((source or id(policy), run), slot)
         # Memoized for the next process; again in this one only when what another process shares
         # changed (a process whose variables change on every call does not rewrite it every call).
+        # The first decision of this policy and run configuration in the process writes it now (a
+        # cold process: the next one may start at once); a later one leaves the rewrite to the
+        # process's exit, off the transfer's thread (``flush``).
         if source is not None and _clean(slot.decision) and slot.written != slot.shared():
-            slot.written = slot.shared()
-            slot.memo_seen = _write_memo(slot)
+            if earlier is None:
+                slot.written = slot.shared()
+                slot.memo_seen = _write_memo(slot)
+            else:
+                self._defer((source, run), slot)
         return slot.decision
+
+    def _defer(self, key: tuple[object, RunConfig], slot: Slot) -> None:
+        with self._lock:
+            self._deferred[key] = slot
+            if not self._flushes_at_exit:
+                import atexit
+
+                atexit.register(self.flush)
+                self._flushes_at_exit = True
+
+    def flush(self) -> None:
+        """Write the memo rewrites left for the exit: each pair's decision if it is still the one the
+        process holds (clean, resolved in full). Never raises (it runs at the interpreter's exit)."""
+        with self._lock:
+            deferred, self._deferred = self._deferred, {}
+        for key, slot in deferred.items():
+            try:
+                if self._slots.get(key) is slot and slot.written != slot.shared():
+                    slot.written = slot.shared()
+                    slot.memo_seen = _write_memo(slot)
+            except Exception:  # the memo is a cache: a rewrite that fails is a miss later
+                continue
 
     def known(self, given: object, run: RunConfig) -> Decision | None:
         """The decision for ``given`` under ``run`` when the slot or the memo has it at the key of
