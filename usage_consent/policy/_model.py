@@ -45,7 +45,6 @@ __all__ = [
     "MANAGED_FIXED_PATH",
     "MANAGED_INDIRECTION",
     "SOURCE_KINDS",
-    "SOURCE_MODELS",
     "TODAY",
     "VARIABLE",
     "CiSource",
@@ -81,7 +80,11 @@ __all__ = [
 Mode = Literal["on", "off", "local"]
 OnInvalid = Literal["off", "skip", "raise"]
 FileFormat = Literal["json", "ini", "toml", "mode_line", "key_lines", "jsonc"]
-SOURCE_KINDS = ("env", "do_not_track", "config_file", "ci", "managed", "notice", "fixed", "default")
+# The model of each kind, by its class's name (a managed or fixed source's is one of the optional parts).
+_SOURCE_CLASSES = {"env": "EnvSource", "do_not_track": "DoNotTrackSource", "config_file": "ConfigFileSource",
+                   "ci": "CiSource", "managed": "ManagedSource", "notice": "NoticeSource", "fixed": "FixedSource",
+                   "default": "DefaultSource"}
+SOURCE_KINDS = tuple(_SOURCE_CLASSES)
 MANAGED_FREE = ("a managed source takes nothing a user controls (a variable, the working folder): the users it "
                 "caps could move the administrator's ceiling")
 OnUnrecognised = Literal["invalid", "ignore", "on", "off", "local"]
@@ -138,12 +141,10 @@ def _load_parts() -> None:
 
 
 def __getattr__(name: str) -> Any:
-    """An optional part, or the table of source models, built on first use."""
+    """An optional part, built on first use."""
     if name in PARTS:
         _load_parts()
         return globals()[name]
-    if name == "SOURCE_MODELS":
-        return {kind: source_model(kind) for kind in SOURCE_KINDS}
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -528,22 +529,13 @@ class DefaultSource(_Conditional):
     value: Mode
 
 
-# The model of each kind, by its class's name (a managed or fixed source's is one of the optional parts).
-_SOURCE_CLASSES = {"env": "EnvSource", "do_not_track": "DoNotTrackSource", "config_file": "ConfigFileSource",
-                   "ci": "CiSource", "managed": "ManagedSource", "notice": "NoticeSource", "fixed": "FixedSource",
-                   "default": "DefaultSource"}
-
-
-if TYPE_CHECKING:
-    SOURCE_MODELS: dict[str, type[_Strict]]  # every kind's model (``__getattr__`` builds it on first use)
-
-
 def source_model(kind: str) -> type[_Strict]:
-    """The model of a source ``kind`` (``SOURCE_MODELS[kind]``, without building the optional parts
-    for a kind that is not one of them)."""
+    """The model of a source ``kind`` (without building the optional parts for a kind that is not
+    one of them)."""
     name = _SOURCE_CLASSES[kind]
     model: type[_Strict] = globals()[name] if name in globals() else __getattr__(name)
     return model
+
 
 Source = Annotated[
     "EnvSource | DoNotTrackSource | ConfigFileSource | CiSource | ManagedSource | NoticeSource | FixedSource"
