@@ -77,7 +77,9 @@ def _warnings_shown(prog: str) -> Iterator[None]:
     import logging
     import sys
 
-    logger = logging.getLogger("usage_consent")
+    from usage_consent._log import NAME
+
+    logger = logging.getLogger(NAME)
     if logger.hasHandlers():  # the host's own logging shows them
         yield
         return

@@ -11,6 +11,7 @@ import sys
 
 from usage_consent._files._platform import platform_problem
 from usage_consent._locations import home_problem
+from usage_consent._log import log
 from usage_consent._run import current
 from usage_consent.errors import ConfigFileError, UsageConsentError
 from usage_consent.policy._cache import CACHE
@@ -27,9 +28,7 @@ __all__ = ["decide", "explain"]
 
 def _warn(message: str) -> None:
     """One warning on the library's logger (``logging`` is loaded only when there is one)."""
-    import logging
-
-    logging.getLogger("usage_consent").warning("%s", message)
+    log.warning("%s", message)
 
 
 def _failed_closed(policy: Policy | None, error: BaseException) -> Decision:

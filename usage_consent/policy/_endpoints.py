@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import logging
 from urllib.parse import urlsplit
 
 from usage_consent._locations import display
+from usage_consent._log import log
 
 TYPE_CHECKING = False  # not typing's: a send after a memo hit checks its endpoint without the policy model
 if TYPE_CHECKING:
@@ -14,7 +14,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_URL", "endpoint_problem", "is_loopback", "redacted", "resolve_endpoints"]
 
-log = logging.getLogger("usage_consent")
 MAX_URL = 2048
 
 

@@ -3,11 +3,11 @@ where every report is kept, and what changed since the version the user last saw
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from usage_consent._locations import Locations
+from usage_consent._log import log
 from usage_consent._run import current
 from usage_consent.errors import UsageConsentError
 from usage_consent.policy._model import Policy
@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from usage_consent._context import Context
 
 __all__ = ["WIDTH", "commands", "render", "render_short", "show", "status"]
-
-log = logging.getLogger("usage_consent")
 
 
 def _where(policy: Policy, where: Locations | None) -> Locations:

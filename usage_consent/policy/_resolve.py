@@ -10,12 +10,12 @@ decides is this module's rule alone (``resolve_readings``), not the merge's.
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from usage_consent._log import log
 from usage_consent.errors import ConfigFileError
 from usage_consent.policy._decision import Decision, Layer, Trace, notice_is_due
 from usage_consent.policy._fileformats import file_format, read_mapping
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["RULES", "ConsentSettings", "notice_is_due", "read_sources", "resolve", "resolve_readings"]
 
-log = logging.getLogger("usage_consent")
+
 class _ReadingSource(PydanticBaseSettingsSource):
     """One source of the policy, as pydantic-settings calls it: the kind's plain read, offered as
     ``{"readings": {name: Reading}}``."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import shutil
 import tempfile
@@ -15,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from usage_consent import _run as run
 from usage_consent import _runtime as runtime
+from usage_consent._log import log
 from usage_consent.testing._server import ReportServer
 
 if TYPE_CHECKING:
     from usage_consent.policy import Policy
     from usage_consent.policy._paths import PolicySource
 
-log = logging.getLogger("usage_consent")
 SETTLE_S = 10.0  # at its end a sandbox waits this long for its background jobs, then drops the rest
 
 
