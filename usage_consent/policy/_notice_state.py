@@ -19,8 +19,7 @@ if TYPE_CHECKING:
 
     from usage_consent.policy._model import Policy
 
-__all__ = ["NoticeState", "notice_rule", "notice_state", "notice_state_at", "read_notice_state", "schemas_root",
-           "schemas_root_at"]
+__all__ = ["NoticeState", "notice_state", "notice_state_at", "read_notice_state", "schemas_root", "schemas_root_at"]
 _NAMES = {"would_show": "due"}  # the JSON name of a field (Decision.to_dict, explain --json)
 
 
@@ -61,9 +60,7 @@ def schemas_root(policy: Policy, where: Locations | None = None) -> Path | None:
     """The host's own schemas folder, when the policy names one (else the packaged schemas)."""
     if not policy.schemas_dir:
         return None
-    from pathlib import Path
-
-    return Path((where or Locations(policy, current())).path(policy.schemas_dir))
+    return schemas_root_at(where or Locations(policy, current()))
 
 
 def schemas_root_at(where: Locations) -> Path | None:
@@ -76,17 +73,22 @@ def schemas_root_at(where: Locations) -> Path | None:
     return Path(folder)
 
 
-def notice_rule(schema_name: str, root: Path | None, enabled: bool, data: dict[str, Any]) -> NoticeState:
-    """The rule: the notice is due when the policy shows one (``enabled``) and the version of
-    ``schema_name`` last shown (in ``data``, the state file's contents) is older than the current
-    one (in ``root``, None: the packaged schemas), or none was shown."""
+def notice_state_at(where: Locations, data: dict[str, Any] | None = None) -> NoticeState:
+    """The rule: the notice is due when the policy shows one and the version of its schema last
+    shown (in ``data``, the state file's contents; by default the file as it is now, one that
+    cannot be used counting as never shown) is older than the current one, or none was shown.
+    Read from the plain settings of ``where`` (a session's: no policy model is loaded)."""
     from usage_consent.policy._state import shown_in, shown_version_in
     from usage_consent.schemas._versions import current_version
 
-    version = current_version(schema_name, root)
-    shown = shown_version_in(data, schema_name)
-    at = shown_in(data, schema_name).get("shown_at")
-    if not enabled:
+    settings = where.settings
+    if data is None:
+        data = _state_data(where)
+    name = settings.schema_name
+    version = current_version(name, schemas_root_at(where))
+    shown = shown_version_in(data, name)
+    at = shown_in(data, name).get("shown_at")
+    if not settings.notice_enabled:
         due, why = False, "the policy shows no notice"
     elif shown is None:
         due, why = True, f"v{version} never shown"
@@ -98,18 +100,8 @@ def notice_rule(schema_name: str, root: Path | None, enabled: bool, data: dict[s
 
 
 def notice_state(policy: Policy, data: dict[str, Any], where: Locations | None = None) -> NoticeState:
-    """``notice_rule`` for ``policy``, from ``data`` (the state file's contents)."""
-    return notice_rule(policy.schema_name, schemas_root(policy, where), policy.notice.enabled, data)
-
-
-def notice_state_at(where: Locations, data: dict[str, Any] | None = None) -> NoticeState:
-    """``notice_rule`` from the plain settings of ``where`` (a session's: no policy model is loaded),
-    from ``data`` when the caller has read the state file, else from the file as it is now (one
-    that cannot be used counts as never shown)."""
-    settings = where.settings
-    if data is None:
-        data = _state_data(where)
-    return notice_rule(settings.schema_name, schemas_root_at(where), settings.notice_enabled, data)
+    """``notice_state_at`` for ``policy``, from ``data`` (the state file's contents)."""
+    return notice_state_at(where or Locations(policy, current()), data)
 
 
 def _state_data(where: Locations) -> dict[str, Any]:
@@ -124,5 +116,4 @@ def _state_data(where: Locations) -> dict[str, Any]:
 def read_notice_state(policy: Policy, where: Locations | None = None) -> NoticeState:
     """``notice_state`` from the state file as it is now; a state file that cannot be used counts
     as never shown."""
-    where = where or Locations(policy, current())
-    return notice_state(policy, _state_data(where), where)
+    return notice_state_at(where or Locations(policy, current()))
