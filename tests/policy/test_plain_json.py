@@ -7,11 +7,13 @@ import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import usage_consent
 from usage_consent._files.plainjson import loads
 
 values = st.recursive(
@@ -71,8 +73,11 @@ def test_a_bad_text_is_one_value_error_naming_where(text, message):
 
 
 def test_reading_imports_neither_json_nor_re_for_a_good_text():
-    """Reading a well-formed text imports no module beyond the C scanner json itself runs."""
-    code = ("import sys; before = set(sys.modules); from usage_consent._files.plainjson import loads; "
+    """Reading a well-formed text imports no module beyond the C scanner json itself runs. (-S: no
+    site, so no editable install's finder has imported re before; the checkout is put on the path.)"""
+    root = str(Path(usage_consent.__file__).resolve().parent.parent)
+    code = (f"import sys; sys.path.insert(0, {root!r}); assert 're' not in sys.modules; before = set(sys.modules); "
+            "from usage_consent._files.plainjson import loads; "
             "loads('{\"a\": [1, 2.5, null, true, \"x\"]}'); print(sorted(set(sys.modules) - before))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert "'json'" not in out and "'re'" not in out
+    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "'_json'" in out and "'json'" not in out and "'re'" not in out
