@@ -180,6 +180,74 @@ def test_the_memo_answers_as_a_fresh_resolution_after_any_changes(home, steps):
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(STEPS, min_size=1, max_size=14))
+def test_a_warm_process_answers_as_a_fresh_resolution_after_any_changes(home, steps):
+    """Property: in one process, whose cache keeps each source's reading while that source's own
+    inputs are unchanged (only the changed sources are read again on a miss), the decision after
+    every step of a random sequence of changes equals a fresh resolution: a reading kept is never
+    one whose input changed."""
+    saved = {name: os.environ.get(name) for name in (*VARIABLES, "HOME")}
+    root = Path(tempfile.mkdtemp(dir=home.root))
+    homes = [root / "a", root / "b"]
+    for folder in homes:
+        folder.mkdir()
+    os.environ["HOME"] = str(homes[0])
+    CACHE.clear()
+    try:
+        for step in steps:
+            apply(step, homes)
+            explain()  # resolves, giving again the readings of the sources whose inputs are unchanged
+            cached = CACHE.known(None, run.current())
+            assert cached is not None and same(cached, fresh()), step
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        CACHE.clear()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _slot_readings() -> dict[str, object]:
+    """The readings the process's cache holds for the embedded policy, by source name."""
+    slot = next(slot for (source, _), slot in CACHE._slots.items() if isinstance(source, str))
+    return {found.name: found for found in slot.readings}
+
+
+def test_a_miss_reads_again_only_the_sources_whose_inputs_changed(home, monkeypatch):
+    """When only a variable changed, the sources that do not read it give their earlier reading
+    again (the very same object); the source that reads it is read again."""
+    clean_home(home)
+    the_memo(home).unlink()
+    CACHE.clear()
+    monkeypatch.setenv("SKYPLANE_USAGE_STATS_ENABLED", "1")
+    assert decide().mode == "on"
+    before = _slot_readings()
+    monkeypatch.setenv("SKYPLANE_USAGE_STATS_ENABLED", " 1")
+    assert decide().mode == "on"
+    after = _slot_readings()
+    assert after["env"] is not before["env"] and after["env"].raw == " 1"
+    assert all(after[name] is before[name] for name in before if name != "env")
+
+
+def test_a_changed_file_is_read_again_and_decides(home, monkeypatch):
+    """A config file rewritten in the same process is read again at once: an opt-out written
+    after a decision turns the next decision off, while the other sources' readings are kept."""
+    clean_home(home)
+    the_memo(home).unlink()
+    CACHE.clear()
+    assert decide().mode == "on"
+    before = _slot_readings()
+    set_consent(False)
+    assert decide().mode == "off"
+    after = _slot_readings()
+    assert after["config_file"] is not before["config_file"] and after["config_file"].value == "off"
+    assert after["env"] is before["env"]
+
+
 # ---- what is memoized, and where ----
 
 def test_a_clean_decision_is_memoized_beside_the_state_file_0600(home):

@@ -61,7 +61,11 @@ if TYPE_CHECKING:
 
     from usage_consent._run import RunConfig
     from usage_consent.policy._model import Policy
-    from usage_consent.policy._sources.base import Inputs
+    from usage_consent.policy._sources.base import Inputs, Reading
+
+    # A source's inputs in a slot's key: positions in its values, its files' and its named files' stat.
+    _Part = tuple[frozenset[int], frozenset[int], frozenset[int]]
+    Resolve = Callable[[Context, tuple[Reading | None, ...]], tuple[Decision, tuple[Reading, ...]]]
 
 __all__ = ["CACHE", "MEMO_ENTRIES", "MEMO_FORMAT", "DecisionCache", "Slot", "inputs_of", "read_memo"]
 SLOTS = 32  # policies x run configurations kept; more is a test suite, not a host: start afresh
@@ -93,8 +97,9 @@ class Slot:
     files by absolute path, the variables naming a file), the key it was resolved at and the
     decision. Made from the policy after a full resolution, or from a memo entry."""
 
-    __slots__ = ("decision", "files", "generation", "home", "kept", "key", "memo_seen", "named", "paths", "plain",
-                 "policy", "run", "source", "state_file", "values", "variables", "volatile", "written")
+    __slots__ = ("decision", "files", "generation", "home", "kept", "key", "memo_seen", "named", "parts", "paths",
+                 "plain", "policy", "readings", "run", "source", "state_file", "values", "variables", "volatile",
+                 "written")
 
     def __init__(self, run: RunConfig, source: str | None, variables: tuple[str, ...], files: tuple[str, ...],
                  named: tuple[str, ...], *, policy: Policy | None = None, volatile: bool = False) -> None:
@@ -114,6 +119,9 @@ class Slot:
         self.written: tuple[Any, ...] | None = None  # the key's part that other processes share, as last memoized
         self.plain: dict[str, Any] = {}  # what the commands print beside the decision (``plain_values``)
         self.kept: dict[str, object] = {}  # the stat of each file the process reads once (``_read_once``)
+        # By source, where its inputs sit in the key (``_parts``), and what each source read at ``key``.
+        self.parts: tuple[_Part, ...] = ()
+        self.readings: tuple[Reading, ...] = ()
 
     @classmethod
     def of(cls, policy: Policy, run: RunConfig, source: str | None) -> Slot:
@@ -127,14 +135,15 @@ class Slot:
             files += (os.path.join(_SCHEMAS, policy.schema_name),)
         slot = cls(run, source, inputs.variables, files, inputs.named_files, policy=policy, volatile=inputs.volatile)
         slot.state_file = where.state_file
+        slot.parts = _parts(policy, where, slot)
         return slot
 
     def again(self) -> Slot:
         """A new slot over the same inputs (to be resolved again), remembering what the memo holds."""
         slot = Slot(self.run, self.source, self.variables, self.files, self.named, policy=self.policy,
                     volatile=self.volatile)
-        slot.state_file, slot.paths, slot.memo_seen, slot.written, slot.kept = (
-            self.state_file, self.paths, self.memo_seen, self.written, self.kept)
+        slot.state_file, slot.paths, slot.memo_seen, slot.written, slot.kept, slot.parts = (
+            self.state_file, self.paths, self.memo_seen, self.written, self.kept, self.parts)
         slot.generation, slot.values = self.generation, self.values  # read again only if the environment changed since
         slot.plain = {}
         return slot
@@ -149,6 +158,16 @@ class Slot:
                           for name in self.named)
         source = self._stat(self.source) if self.source is not None else None
         return self.home, source, values, tuple(map(self._stat, self.files)), named
+
+    def unchanged(self, earlier: Slot) -> tuple[Reading | None, ...]:
+        """By source, ``earlier``'s reading where every input of the source is as it was then (its
+        variables, its files, the files its variables name, and what no source declares); else
+        None: read it again. ``earlier``: this slot's previous resolution over the same inputs."""
+        if not earlier.readings or earlier.key is None or self.key is None:
+            return ()
+        changed = tuple(_changed(self.key[place], earlier.key[place]) for place in (2, 3, 4))
+        return tuple(None if any(not at.isdisjoint(mine) for at, mine in zip(changed, part, strict=True)) else found
+                     for found, part in zip(earlier.readings, self.parts, strict=True))
 
     def _stat(self, path: str) -> object:
         """``stat_key(path)``; once per slot for a file the process reads once (``_read_once``)."""
@@ -177,6 +196,28 @@ class Slot:
         return {"policy": self.source, "run": _run_key(self.run), "variables": list(self.variables),
                 "files": list(self.files), "named": list(self.named), "key": self.key, "plain": self.plain,
                 "decision": _decision_to_dict(self.decision)}
+
+
+def _parts(policy: Policy, where: Locations, slot: Slot) -> tuple[_Part, ...]:
+    """By source of ``policy``, where the inputs it declares sit in ``slot``'s key: the positions of
+    its variables, of its files and of its variables naming a file, each with those that no source
+    declares (the notice's schemas folder, a file only the endpoints read) added to every source."""
+    from usage_consent.policy._sources import KINDS
+
+    declared = [KINDS[spec.kind].inputs(policy, spec) for spec in policy.sources]
+    own = [(frozenset(map(slot.variables.index, inputs.variables)),
+            frozenset(slot.files.index(where.path(path)) for path in inputs.files),
+            frozenset(map(slot.named.index, inputs.named_files))) for inputs in declared]
+    variables, files, named = (frozenset(range(len(everything))).difference(*(part[place] for part in own))
+                               for place, everything in enumerate((slot.variables, slot.files, slot.named)))
+    return tuple((part[0] | variables, part[1] | files, part[2] | named) for part in own)
+
+
+def _changed(now: tuple[Any, ...], then: tuple[Any, ...]) -> frozenset[int]:
+    """The positions where two parts of a key differ."""
+    if now == then:
+        return frozenset()
+    return frozenset(index for index, (a, b) in enumerate(zip(now, then, strict=True)) if a != b)
 
 
 def _read_once(path: str) -> bool:
@@ -249,15 +290,18 @@ class DecisionCache:
         with self._lock:
             self._slots.clear()
 
-    def decision(self, given: object, run: RunConfig, resolve: Callable[[Context], Decision]) -> Decision:
+    def decision(self, given: object, run: RunConfig, resolve: Resolve) -> Decision:
         """The decision for the policy ``given`` (as ``decide()`` takes it) under ``run``, resolved
-        now by ``resolve`` for a new context (then kept, and memoized when clean): ``known`` first."""
+        now by ``resolve`` for a new context (then kept, and memoized when clean): ``known`` first.
+        A source whose own inputs are unchanged since the process last resolved this pair gives its
+        reading again (``Slot.unchanged``); the others are read."""
         from usage_consent.policy._load import policy_from
 
         source = policy_file(given)
         policy = policy_from(given)  # type: ignore[arg-type]
         earlier = self._slots.get((source or id(policy), run))
-        if earlier is not None and earlier.policy is policy and earlier.home == run.home_dir():
+        same = earlier is not None and earlier.policy is policy and earlier.home == run.home_dir()
+        if earlier is not None and same:
             slot = earlier.again()  # the same inputs: only the key and the decision are new
         else:
             slot = Slot.of(policy, run, source)
@@ -266,9 +310,10 @@ class DecisionCache:
         if slot.volatile:  # its key cannot be written down: resolved afresh, never kept
             self._keep((source or id(policy), run), slot)  # remembered so, while the policy's file is unchanged
             slot.key = (slot.home, stat_key(source) if source is not None else None)
-            return resolve(Context(run, Locations(policy, run)))
+            return resolve(Context(run, Locations(policy, run)), ())[0]
         slot.key = slot.key_now(self._variables(slot))  # before the read: a change during it is a miss next time
-        slot.decision = resolve(Context(run, Locations(policy, run)))
+        kept = slot.unchanged(earlier) if earlier is not None and same else ()
+        slot.decision, slot.readings = resolve(Context(run, Locations(policy, run)), kept)
         self._keep((source or id(policy), run), slot)
         # Memoized for the next process; again in this one only when what another process shares
         # changed (a process whose variables change on every call does not rewrite it every call).

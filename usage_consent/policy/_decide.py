@@ -86,9 +86,9 @@ def _resolved(given: Policy | PolicySource | None, run: RunConfig | None) -> Dec
     _check_home(run)
     if (found := CACHE.known(given, run)) is not None:
         return found
-    from usage_consent.policy._resolve import resolve  # only for a full resolution: pydantic-settings
+    from usage_consent.policy._resolve import resolve_again  # only for a full resolution: pydantic-settings
 
-    return CACHE.decision(given, run, resolve)
+    return CACHE.decision(given, run, resolve_again)
 
 
 def _policy_or_none(given: Policy | PolicySource | None) -> Policy | None:

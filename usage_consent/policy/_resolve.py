@@ -27,23 +27,25 @@ from usage_consent.policy._sources.config_file import file_path, placed, target_
 if TYPE_CHECKING:
     from usage_consent._context import Context
 
-__all__ = ["RULES", "ConsentSettings", "notice_is_due", "read_sources", "resolve", "resolve_readings"]
+__all__ = ["RULES", "ConsentSettings", "notice_is_due", "read_sources", "resolve", "resolve_again", "resolve_readings"]
 
 
 class _ReadingSource(PydanticBaseSettingsSource):
     """One source of the policy, as pydantic-settings calls it: the kind's plain read, offered as
     ``{"readings": {name: Reading}}``."""
 
-    def __init__(self, settings_cls: type[BaseSettings], context: Context, spec: Any) -> None:
+    def __init__(self, settings_cls: type[BaseSettings], context: Context, spec: Any, kept: Reading | None) -> None:
         super().__init__(settings_cls)
         self.context = context
         self.spec = spec
+        self.kept = kept  # this source's reading, when its inputs are unchanged since it was made
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False  # __call__ gives pydantic-settings the whole mapping at once
 
     def __call__(self) -> dict[str, Any]:
-        return {"readings": {self.spec.name: KINDS[self.spec.kind].read(self.context, self.spec)}}
+        found = self.kept or KINDS[self.spec.kind].read(self.context, self.spec)
+        return {"readings": {self.spec.name: found}}
 
 
 class ConsentSettings(BaseSettings):
@@ -54,14 +56,17 @@ class ConsentSettings(BaseSettings):
     readings: dict[str, Any] = {}
 
 
-def read_sources(context: Context) -> tuple[Reading, ...]:
+def read_sources(context: Context, kept: tuple[Reading | None, ...] = ()) -> tuple[Reading, ...]:
     """Every source of the context's policy, read once, in the declared order: one settings source
     per policy source, highest first, handed to pydantic-settings as its documented
     ``_build_sources`` ("pre-initialized sources and init kwargs"), which it calls and merges.
     Only these: its default sources (the environment copied whole, the dotenv and secrets
     folders) would read nothing a policy declares, and building them costs a miss ten times the
-    read of its inputs."""
-    sources = tuple(_ReadingSource(ConsentSettings, context, spec) for spec in context.policy.sources)
+    read of its inputs. ``kept``: by position, a reading to give again instead of reading (the
+    decision cache's, for a source whose declared inputs have not changed since it was read)."""
+    kept = kept or (None,) * len(context.policy.sources)
+    sources = tuple(_ReadingSource(ConsentSettings, context, spec, found)
+                    for spec, found in zip(context.policy.sources, kept, strict=True))
     merged = ConsentSettings(_build_sources=(sources, {}))
     return tuple(merged.readings[spec.name] for spec in context.policy.sources)
 
@@ -202,3 +207,10 @@ def _read_tolerantly(path: str, fmt: FileFormat, layer: str) -> dict[str, Any] |
 def resolve(context: Context) -> Decision:
     """The decision for a transfer started now under ``context``, without side effects."""
     return resolve_readings(context, read_sources(context))
+
+
+def resolve_again(context: Context, kept: tuple[Reading | None, ...]) -> tuple[Decision, tuple[Reading, ...]]:
+    """``resolve``, giving again the ``kept`` readings (by position; None: read it), with the readings
+    it used (the decision cache keeps them for the next miss)."""
+    readings = read_sources(context, kept)
+    return resolve_readings(context, readings), readings
