@@ -211,6 +211,20 @@ def test_a_warm_process_answers_as_a_fresh_resolution_after_any_changes(home, st
         shutil.rmtree(root, ignore_errors=True)
 
 
+def test_a_change_announced_before_os_environ_holds_it_is_read_again(home, monkeypatch):
+    """A change's audit event comes before os.environ holds the new value; a decision made in
+    between read the old one, so the variable of the environment's latest change is read again
+    on the next call: the opt-out takes effect without another change to announce it."""
+    clean_home(home)
+    monkeypatch.setenv("SKYPLANE_USAGE_STATS_ENABLED", "1")
+    assert decide().mode == "on"
+    os.putenv("SKYPLANE_USAGE_STATS_ENABLED", "0")  # the event alone: os.environ still holds "1"
+    assert decide().mode == "on"
+    # What os.environ.__setitem__ does after the event, with no second event (CPython's os.py).
+    os.environ._data[os.environ.encodekey("SKYPLANE_USAGE_STATS_ENABLED")] = os.environ.encodevalue("0")  # type: ignore[attr-defined]
+    assert decide().mode == "off"
+
+
 def _slot_readings() -> dict[str, object]:
     """The readings the process's cache holds for the embedded policy, by source name."""
     slot = next(slot for (source, _), slot in CACHE._slots.items() if isinstance(source, str))

@@ -65,7 +65,8 @@ if TYPE_CHECKING:
 
     # A source's inputs in a slot's key: positions in its values, its files' and its named files' stat.
     _Part = tuple[frozenset[int], frozenset[int], frozenset[int]]
-    Resolve = Callable[[Context, tuple[Reading | None, ...]], tuple[Decision, tuple[Reading, ...]]]
+    Resolve = Callable[[Context, tuple[Reading | None, ...], tuple[str, ...] | None],
+                       tuple[Decision, tuple[Reading, ...]]]
 
 __all__ = ["CACHE", "MEMO_ENTRIES", "MEMO_FORMAT", "DecisionCache", "Slot", "inputs_of", "read_memo"]
 SLOTS = 32  # policies x run configurations kept; more is a test suite, not a host: start afresh
@@ -159,15 +160,20 @@ class Slot:
         source = self._stat(self.source) if self.source is not None else None
         return self.home, source, values, tuple(map(self._stat, self.files)), named
 
-    def unchanged(self, earlier: Slot) -> tuple[Reading | None, ...]:
-        """By source, ``earlier``'s reading where every input of the source is as it was then (its
-        variables, its files, the files its variables name, and what no source declares); else
-        None: read it again. ``earlier``: this slot's previous resolution over the same inputs."""
-        if not earlier.readings or earlier.key is None or self.key is None:
-            return ()
+    def unchanged(self, earlier: Slot) -> tuple[tuple[Reading | None, ...], tuple[str, ...] | None]:
+        """What ``earlier`` (this slot's previous resolution over the same inputs) found that is still
+        true: by source, its reading where every input of the source is as it was then (its
+        variables, its files, the files its variables name, and what no source declares), else None
+        (read it again); and its endpoints where no file and no variable naming one changed (they
+        are read from the files alone), else None."""
+        if not earlier.readings or earlier.key is None or self.key is None or earlier.decision is None:
+            return (), None
         changed = tuple(_changed(self.key[place], earlier.key[place]) for place in (2, 3, 4))
-        return tuple(None if any(not at.isdisjoint(mine) for at, mine in zip(changed, part, strict=True)) else found
-                     for found, part in zip(earlier.readings, self.parts, strict=True))
+        readings = tuple(None if any(not at.isdisjoint(mine) for at, mine in zip(changed, part, strict=True))
+                         else found for found, part in zip(earlier.readings, self.parts, strict=True))
+        files_as_then = not changed[1] and not changed[2] and not any(
+            self.variables[index] in self.named for index in changed[0])
+        return readings, earlier.decision.endpoints if files_as_then and earlier.decision.mode == "on" else None
 
     def _stat(self, path: str) -> object:
         """``stat_key(path)``; once per slot for a file the process reads once (``_read_once``)."""
@@ -274,6 +280,9 @@ class DecisionCache:
         self._lock = _thread.allocate_lock()  # not threading's: a cold start does not need threading
         self._ticks = itertools.count(1)
         self._generation = 0  # bumped by every change of the environment (when hooked)
+        self._changed_at: dict[str, int] = {}  # a variable's name -> the generation of its latest change
+        self._latest: str | None = None  # the variable the latest change changed (None: not known)
+        self._everything = -1  # the generation of a change whose variable was not known
         self._hooked: bool | None = None  # None: not tried yet
         self._deferred: dict[tuple[object, RunConfig], Slot] = {}  # memo rewrites left for the exit
         self._flushes_at_exit = False
@@ -294,7 +303,7 @@ class DecisionCache:
         """The decision for the policy ``given`` (as ``decide()`` takes it) under ``run``, resolved
         now by ``resolve`` for a new context (then kept, and memoized when clean): ``known`` first.
         A source whose own inputs are unchanged since the process last resolved this pair gives its
-        reading again (``Slot.unchanged``); the others are read."""
+        reading again, and the endpoints are kept while their files are (``Slot.unchanged``)."""
         from usage_consent.policy._load import policy_from
 
         source = policy_file(given)
@@ -310,10 +319,10 @@ class DecisionCache:
         if slot.volatile:  # its key cannot be written down: resolved afresh, never kept
             self._keep((source or id(policy), run), slot)  # remembered so, while the policy's file is unchanged
             slot.key = (slot.home, stat_key(source) if source is not None else None)
-            return resolve(Context(run, Locations(policy, run)), ())[0]
+            return resolve(Context(run, Locations(policy, run)), (), None)[0]
         slot.key = slot.key_now(self._variables(slot))  # before the read: a change during it is a miss next time
-        kept = slot.unchanged(earlier) if earlier is not None and same else ()
-        slot.decision, slot.readings = resolve(Context(run, Locations(policy, run)), kept)
+        kept, endpoints = slot.unchanged(earlier) if earlier is not None and same else ((), None)
+        slot.decision, slot.readings = resolve(Context(run, Locations(policy, run)), kept, endpoints)
         self._keep((source or id(policy), run), slot)
         # Memoized for the next process; again in this one only when what another process shares
         # changed (a process whose variables change on every call does not rewrite it every call).
@@ -385,29 +394,46 @@ class DecisionCache:
             self._slots[key] = slot
 
     def _variables(self, slot: Slot) -> tuple[str | None, ...]:
-        """The slot's watched variables' values: read again only when the environment has changed
-        since they were last read (on every call where the audit hook could not be added)."""
+        """The slot's watched variables' values: those changed since they were last read are read
+        again (every one, on every call, where the audit hook could not be added). A variable whose
+        change is the environment's latest is read again on every call: the event comes before
+        ``os.environ`` holds the new value, so a read in between may have seen the old one."""
         if self._hooked is None:
             with self._lock:
                 if self._hooked is None:
                     self._hook()
         generation = self._generation  # before the read: a change during it bumps it again
-        if self._hooked and slot.generation == generation:
+        if not self._hooked:
+            values = tuple(map(os.environ.get, slot.variables))
+        elif slot.generation == generation and self._latest not in slot.variables:
             return slot.values
-        values = tuple(map(os.environ.get, slot.variables))
+        elif slot.generation < 0 or self._everything >= slot.generation:
+            values = tuple(map(os.environ.get, slot.variables))
+        else:
+            since, stamps = slot.generation, self._changed_at
+            values = tuple(os.environ.get(name) if stamps.get(name, -1) >= since else value
+                           for name, value in zip(slot.variables, slot.values, strict=True))
         slot.generation, slot.values = generation, values
         return values
 
     def _hook(self) -> None:
-        """Count the environment's changes (PEP 578 audit events). An audit hook of the host may
-        refuse ours (the events then never arrive: the variables are read on every call)."""
+        """Count the environment's changes (PEP 578 audit events), and note which variable each
+        changed. An audit hook of the host may refuse ours (the events then never arrive: the
+        variables are read on every call)."""
         self._hooked = False
         sys.addaudithook(self._audit)
         sys.audit(_PROBE_EVENT)
 
     def _audit(self, event: str, args: tuple[Any, ...]) -> None:
         if event in _ENVIRONMENT_EVENTS:
-            self._generation = next(self._ticks)
+            tick = next(self._ticks)
+            name = args[0] if args else None
+            if isinstance(name, bytes | str):
+                name = os.fsdecode(name)
+                self._changed_at[name], self._latest = tick, name
+            else:  # not a name: every variable may have changed
+                self._everything, self._latest = tick, None
+            self._generation = tick  # after the name: who sees the new generation sees the name
         elif event == _PROBE_EVENT:
             self._hooked = True
 

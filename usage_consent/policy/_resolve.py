@@ -31,21 +31,21 @@ __all__ = ["RULES", "ConsentSettings", "notice_is_due", "read_sources", "resolve
 
 
 class _ReadingSource(PydanticBaseSettingsSource):
-    """One source of the policy, as pydantic-settings calls it: the kind's plain read, offered as
-    ``{"readings": {name: Reading}}``."""
+    """Sources of the policy, as pydantic-settings calls them: each kind's plain read (or the
+    reading kept for it), offered as ``{"readings": {name: Reading}}``."""
 
-    def __init__(self, settings_cls: type[BaseSettings], context: Context, spec: Any, kept: Reading | None) -> None:
+    def __init__(self, settings_cls: type[BaseSettings], context: Context,
+                 sources: tuple[tuple[Any, Reading | None], ...]) -> None:
         super().__init__(settings_cls)
         self.context = context
-        self.spec = spec
-        self.kept = kept  # this source's reading, when its inputs are unchanged since it was made
+        self.sources = sources  # (spec, its kept reading or None: read it)
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False  # __call__ gives pydantic-settings the whole mapping at once
 
     def __call__(self) -> dict[str, Any]:
-        found = self.kept or KINDS[self.spec.kind].read(self.context, self.spec)
-        return {"readings": {self.spec.name: found}}
+        return {"readings": {spec.name: kept or KINDS[spec.kind].read(self.context, spec)
+                             for spec, kept in self.sources}}
 
 
 class ConsentSettings(BaseSettings):
@@ -63,12 +63,16 @@ def read_sources(context: Context, kept: tuple[Reading | None, ...] = ()) -> tup
     Only these: its default sources (the environment copied whole, the dotenv and secrets
     folders) would read nothing a policy declares, and building them costs a miss ten times the
     read of its inputs. ``kept``: by position, a reading to give again instead of reading (the
-    decision cache's, for a source whose declared inputs have not changed since it was read)."""
-    kept = kept or (None,) * len(context.policy.sources)
-    sources = tuple(_ReadingSource(ConsentSettings, context, spec, found)
-                    for spec, found in zip(context.policy.sources, kept, strict=True))
+    decision cache's, for a source whose declared inputs have not changed since it was read);
+    the kept readings are offered together, by one settings source ahead of the others."""
+    specs = context.policy.sources
+    pairs = tuple(zip(specs, kept or (None,) * len(specs), strict=True))
+    given = tuple(pair for pair in pairs if pair[1] is not None)
+    sources = tuple(_ReadingSource(ConsentSettings, context, (pair,)) for pair in pairs if pair[1] is None)
+    if given:
+        sources = (_ReadingSource(ConsentSettings, context, given), *sources)
     merged = ConsentSettings(_build_sources=(sources, {}))
-    return tuple(merged.readings[spec.name] for spec in context.policy.sources)
+    return tuple(merged.readings[spec.name] for spec in specs)
 
 
 class _Rule(NamedTuple):
@@ -92,14 +96,16 @@ RULES: dict[str, _Rule] = {
 }
 
 
-def resolve_readings(context: Context, readings: tuple[Reading, ...]) -> Decision:
+def resolve_readings(context: Context, readings: tuple[Reading, ...],
+                     endpoints: tuple[str, ...] | None = None) -> Decision:
     """The one resolve loop. Highest source first, the first valid value decides; a ceiling source's
     "local" caps an "on" decided below it; an invalid value counts by its rule (``RULES``): "off"
     makes the decision off wherever the source stands (the first such source decides it), "skip"
     passes over it but never lets collection send, "raise" decides off and makes ``decide()``
     raise, but only when nothing above it decided (what a peer reads only then), "always" (a
     requirement a file does not meet) decides off and makes ``decide()`` raise wherever it stands.
-    An ignored value (the explicit fail-open) is unset here."""
+    An ignored value (the explicit fail-open) is unset here. ``endpoints``: those read from the
+    same files before (the decision cache's), else read now when the decision is on."""
     policy = context.policy
     rules = {found.name: RULES[found.rule or on_invalid(policy, spec)]
              for spec, found in zip(policy.sources, readings, strict=True)}
@@ -123,9 +129,12 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...]) -> Decisio
     elif mode == "on" and counted:
         mode = "off"  # skipped, but a bad value never lets collection send
     error = _raised(counted, decided_by, rules)
+    if mode != "on":
+        endpoints = ()
+    elif endpoints is None:
+        endpoints = _endpoints(context, readings)
     return Decision(policy.app, policy.key, mode or "off", decided_by, _trace(readings, decided_by),
-                    notice=_notice(context, readings), endpoints=_endpoints(context, readings) if mode == "on" else (),
-                    error=error, context=context)
+                    notice=_notice(context, readings), endpoints=endpoints, error=error, context=context)
 
 
 def _offer(found: Reading, ceiling: bool, rule: _Rule, free: bool) -> tuple[str, Mode | None]:
@@ -209,8 +218,9 @@ def resolve(context: Context) -> Decision:
     return resolve_readings(context, read_sources(context))
 
 
-def resolve_again(context: Context, kept: tuple[Reading | None, ...]) -> tuple[Decision, tuple[Reading, ...]]:
-    """``resolve``, giving again the ``kept`` readings (by position; None: read it), with the readings
-    it used (the decision cache keeps them for the next miss)."""
+def resolve_again(context: Context, kept: tuple[Reading | None, ...],
+                  endpoints: tuple[str, ...] | None) -> tuple[Decision, tuple[Reading, ...]]:
+    """``resolve``, giving again the ``kept`` readings (by position; None: read it) and ``endpoints``
+    (None: read them), with the readings it used (the decision cache keeps them for the next miss)."""
     readings = read_sources(context, kept)
-    return resolve_readings(context, readings), readings
+    return resolve_readings(context, readings, endpoints), readings
