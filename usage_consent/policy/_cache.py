@@ -204,6 +204,17 @@ class Slot:
                 "decision": _decision_to_dict(self.decision)}
 
 
+def _slot_for(policy: Policy, run: RunConfig, source: str | None, earlier: Slot | None, same: bool) -> Slot:
+    """The slot a resolution of ``policy`` fills: ``earlier``'s again when it is over the same inputs
+    (``same``: the policy object and HOME), else a new one (the memo as ``earlier`` last saw it)."""
+    if earlier is not None and same:
+        return earlier.again()  # the same inputs: only the key and the decision are new
+    slot = Slot.of(policy, run, source)
+    if earlier is not None and earlier.source == source:
+        slot.memo_seen, slot.written = earlier.memo_seen, earlier.written
+    return slot
+
+
 def _parts(policy: Policy, where: Locations, slot: Slot) -> tuple[_Part, ...]:
     """By source of ``policy``, where the inputs it declares sit in ``slot``'s key: the positions of
     its variables, of its files and of its variables naming a file, each with those that no source
@@ -299,43 +310,47 @@ class DecisionCache:
         with self._lock:
             self._slots.clear()
 
-    def decision(self, given: object, run: RunConfig, resolve: Resolve) -> Decision:
+    def decision(self, given: object, run: RunConfig, resolve: Resolve,
+                 seen: tuple[Slot, tuple[Any, ...]] | None = None) -> Decision:
         """The decision for the policy ``given`` (as ``decide()`` takes it) under ``run``, resolved
-        now by ``resolve`` for a new context (then kept, and memoized when clean): ``known`` first.
-        A source whose own inputs are unchanged since the process last resolved this pair gives its
-        reading again, and the endpoints are kept while their files are (``Slot.unchanged``)."""
+        now by ``resolve`` for a new context (then kept, and memoized when clean): ``lookup`` first,
+        whose key of the inputs as they were then (``seen``) is this resolution's when its slot is
+        still the pair's. A source whose own inputs are unchanged since the process last resolved
+        this pair gives its reading again, and the endpoints are kept while their files are
+        (``Slot.unchanged``)."""
         from usage_consent.policy._load import policy_from
 
         source = policy_file(given)
         policy = policy_from(given)  # type: ignore[arg-type]
         earlier = self._slots.get((source or id(policy), run))
         same = earlier is not None and earlier.policy is policy and earlier.home == run.home_dir()
-        if earlier is not None and same:
-            slot = earlier.again()  # the same inputs: only the key and the decision are new
-        else:
-            slot = Slot.of(policy, run, source)
-            if earlier is not None and earlier.source == source:
-                slot.memo_seen, slot.written = earlier.memo_seen, earlier.written
+        slot = _slot_for(policy, run, source, earlier, same)
         if slot.volatile:  # its key cannot be written down: resolved afresh, never kept
             self._keep((source or id(policy), run), slot)  # remembered so, while the policy's file is unchanged
             slot.key = (slot.home, stat_key(source) if source is not None else None)
             return resolve(Context(run, Locations(policy, run)), (), None)[0]
-        slot.key = slot.key_now(self._variables(slot))  # before the read: a change during it is a miss next time
+        # Taken before the read: a change during it is a miss next time.
+        slot.key = seen[1] if seen is not None and seen[0] is earlier and same else slot.key_now(self._variables(slot))
         kept, endpoints = slot.unchanged(earlier) if earlier is not None and same else ((), None)
         slot.decision, slot.readings = resolve(Context(run, Locations(policy, run)), kept, endpoints)
         self._keep((source or id(policy), run), slot)
-        # Memoized for the next process; again in this one only when what another process shares
-        # changed (a process whose variables change on every call does not rewrite it every call).
-        # The first decision of this policy and run configuration in the process writes it now (a
-        # cold process: the next one may start at once); a later one leaves the rewrite to the
-        # process's exit, off the transfer's thread (``flush``).
-        if source is not None and _clean(slot.decision) and slot.written != slot.shared():
-            if earlier is None:
+        if source is not None:
+            self._memoize((source, run), slot, first=earlier is None)
+        return slot.decision
+
+    def _memoize(self, key: tuple[str, RunConfig], slot: Slot, first: bool) -> None:
+        """Memoize a clean decision for the next process; again in this one only when what another
+        process shares changed (a process whose variables change on every call does not rewrite it
+        every call). The first decision of this policy and run configuration in the process
+        (``first``) writes it now (a cold process: the next one may start at once); a later one
+        leaves the rewrite to the process's exit, off the transfer's thread (``flush``)."""
+        assert slot.decision is not None
+        if _clean(slot.decision) and slot.written != slot.shared():
+            if first:
                 slot.written = slot.shared()
                 slot.memo_seen = _write_memo(slot)
             else:
-                self._defer((source, run), slot)
-        return slot.decision
+                self._defer(key, slot)
 
     def _defer(self, key: tuple[object, RunConfig], slot: Slot) -> None:
         with self._lock:
@@ -367,25 +382,34 @@ class DecisionCache:
 
     def known_slot(self, given: object, run: RunConfig) -> Slot | None:
         """``known``'s slot (its ``plain`` values are the memo's when it came from there)."""
+        return self.lookup(given, run)[0]
+
+    def lookup(self, given: object, run: RunConfig) -> tuple[Slot | None, tuple[Slot, tuple[Any, ...]] | None]:
+        """``known_slot``, and when the process's slot of the pair was looked at and its key is not
+        the inputs' now, that slot with the key they have now (for ``decision``)."""
         source = policy_file(given)
         slot = self._slots.get((source or id(given), run))
+        seen = None
         if slot is not None and (source is not None or slot.policy is given) and slot.home == run.home_dir():
             if slot.volatile:
                 if source is not None and slot.key == (slot.home, stat_key(source)):
-                    return None  # resolved afresh every time; its memo is not looked for
-            elif slot.decision is not None and slot.key == slot.key_now(self._variables(slot)):
-                return slot
+                    return None, None  # resolved afresh every time; its memo is not looked for
+            elif slot.decision is not None:
+                now = slot.key_now(self._variables(slot))
+                if slot.key == now:
+                    return slot, None
+                seen = slot, now
         if source is None:
-            return None
+            return None, seen
         if slot is not None and slot.state_file is not None and slot.memo_seen == stat_key(memo_file(slot.state_file)):
-            return None  # the memo is as this process last saw it: nothing new there
+            return None, seen  # the memo is as this process last saw it: nothing new there
         found = _from_memo(source, given, run)
         if found is not None:
             self._keep((source, run), found)
-            return found
+            return found, None
         if slot is not None and slot.state_file is not None:
             slot.memo_seen = stat_key(memo_file(slot.state_file))
-        return None
+        return None, seen
 
     def _keep(self, key: tuple[object, RunConfig], slot: Slot) -> None:
         with self._lock:

@@ -84,11 +84,12 @@ def _resolved(given: Policy | PolicySource | None, run: RunConfig | None) -> Dec
     """The decision for ``given`` under ``run``: cached, from the memo, or resolved now."""
     run = run or current()
     _check_home(run)
-    if (found := CACHE.known(given, run)) is not None:
-        return found
+    found, seen = CACHE.lookup(given, run)
+    if found is not None and found.decision is not None:
+        return found.decision
     from usage_consent.policy._resolve import resolve_again  # only for a full resolution: pydantic-settings
 
-    return CACHE.decision(given, run, resolve_again)
+    return CACHE.decision(given, run, resolve_again, seen)
 
 
 def _policy_or_none(given: Policy | PolicySource | None) -> Policy | None:
