@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from typing import Any, Self
 
 __all__ = ["Frozen"]
+_setattr = object.__setattr__  # looked up once: ``_set`` runs for every value object a resolution makes
 
 
 class Frozen:
@@ -25,7 +26,7 @@ class Frozen:
 
     def _set(self, **fields: Any) -> None:
         for name, value in fields.items():
-            object.__setattr__(self, name, value)
+            _setattr(self, name, value)
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:

@@ -63,9 +63,9 @@ if TYPE_CHECKING:
     from usage_consent.policy._model import Policy
     from usage_consent.policy._sources.base import Inputs, Reading
 
-    # A source's inputs in a slot's key: positions in its values, its files' and its named files' stat.
-    _Part = tuple[frozenset[int], frozenset[int], frozenset[int]]
-    Resolve = Callable[[Context, tuple[Reading | None, ...], tuple[str, ...] | None],
+    # What a resolution may give again, by position (``Slot.unchanged``): readings, endpoints, trace rows.
+    Kept = tuple[tuple[Reading | None, ...], tuple[str, ...] | None, tuple[Layer | None, ...]]
+    Resolve = Callable[[Context, tuple[Reading | None, ...], tuple[str, ...] | None, tuple[Layer | None, ...]],
                        tuple[Decision, tuple[Reading, ...]]]
 
 __all__ = ["CACHE", "MEMO_ENTRIES", "MEMO_FORMAT", "DecisionCache", "Slot", "inputs_of", "read_memo"]
@@ -98,9 +98,9 @@ class Slot:
     files by absolute path, the variables naming a file), the key it was resolved at and the
     decision. Made from the policy after a full resolution, or from a memo entry."""
 
-    __slots__ = ("decision", "files", "generation", "home", "kept", "key", "memo_seen", "named", "parts", "paths",
-                 "plain", "policy", "readings", "run", "source", "state_file", "values", "variables", "volatile",
-                 "written")
+    __slots__ = ("decision", "files", "generation", "home", "kept", "key", "memo_seen", "named", "parts",
+                 "parts_of_files", "paths", "plain", "policy", "readings", "run", "source", "state_file", "values",
+                 "variables", "volatile", "written")
 
     def __init__(self, run: RunConfig, source: str | None, variables: tuple[str, ...], files: tuple[str, ...],
                  named: tuple[str, ...], *, policy: Policy | None = None, volatile: bool = False) -> None:
@@ -121,7 +121,8 @@ class Slot:
         self.plain: dict[str, Any] = {}  # what the commands print beside the decision (``plain_values``)
         self.kept: dict[str, object] = {}  # the stat of each file the process reads once (``_read_once``)
         # By source, where its inputs sit in the key (``_parts``), and what each source read at ``key``.
-        self.parts: tuple[_Part, ...] = ()
+        self.parts: tuple[frozenset[int], ...] = ()
+        self.parts_of_files: frozenset[int] = frozenset()  # the files' and the variables naming one
         self.readings: tuple[Reading, ...] = ()
 
     @classmethod
@@ -136,15 +137,16 @@ class Slot:
             files += (os.path.join(_SCHEMAS, policy.schema_name),)
         slot = cls(run, source, inputs.variables, files, inputs.named_files, policy=policy, volatile=inputs.volatile)
         slot.state_file = where.state_file
-        slot.parts = _parts(policy, where, slot)
+        slot.parts, slot.parts_of_files = _parts(policy, where, slot), _files_and_named(slot)
         return slot
 
     def again(self) -> Slot:
         """A new slot over the same inputs (to be resolved again), remembering what the memo holds."""
         slot = Slot(self.run, self.source, self.variables, self.files, self.named, policy=self.policy,
                     volatile=self.volatile)
-        slot.state_file, slot.paths, slot.memo_seen, slot.written, slot.kept, slot.parts = (
-            self.state_file, self.paths, self.memo_seen, self.written, self.kept, self.parts)
+        slot.state_file, slot.paths, slot.memo_seen, slot.written, slot.kept = (
+            self.state_file, self.paths, self.memo_seen, self.written, self.kept)
+        slot.parts, slot.parts_of_files = self.parts, self.parts_of_files
         slot.generation, slot.values = self.generation, self.values  # read again only if the environment changed since
         slot.plain = {}
         return slot
@@ -160,20 +162,21 @@ class Slot:
         source = self._stat(self.source) if self.source is not None else None
         return self.home, source, values, tuple(map(self._stat, self.files)), named
 
-    def unchanged(self, earlier: Slot) -> tuple[tuple[Reading | None, ...], tuple[str, ...] | None]:
+    def unchanged(self, earlier: Slot) -> Kept:
         """What ``earlier`` (this slot's previous resolution over the same inputs) found that is still
         true: by source, its reading where every input of the source is as it was then (its
         variables, its files, the files its variables name, and what no source declares), else None
-        (read it again); and its endpoints where no file and no variable naming one changed (they
-        are read from the files alone), else None."""
+        (read it again), with the trace row made of it; and its endpoints where no file and no
+        variable naming one changed (they are read from the files alone), else None."""
         if not earlier.readings or earlier.key is None or self.key is None or earlier.decision is None:
-            return (), None
-        changed = tuple(_changed(self.key[place], earlier.key[place]) for place in (2, 3, 4))
-        readings = tuple(None if any(not at.isdisjoint(mine) for at, mine in zip(changed, part, strict=True))
-                         else found for found, part in zip(earlier.readings, self.parts, strict=True))
-        files_as_then = not changed[1] and not changed[2] and not any(
-            self.variables[index] in self.named for index in changed[0])
-        return readings, earlier.decision.endpoints if files_as_then and earlier.decision.mode == "on" else None
+            return (), None, ()
+        changed = _changed(self.key, earlier.key)
+        readings = tuple(found if changed.isdisjoint(part) else None
+                         for found, part in zip(earlier.readings, self.parts, strict=True))
+        rows = tuple(row if found is not None else None
+                     for found, row in zip(readings, earlier.decision.trace, strict=True))
+        files_as_then = changed.isdisjoint(self.parts_of_files)
+        return readings, earlier.decision.endpoints if files_as_then and earlier.decision.mode == "on" else None, rows
 
     def _stat(self, path: str) -> object:
         """``stat_key(path)``; once per slot for a file the process reads once (``_read_once``)."""
@@ -215,26 +218,38 @@ def _slot_for(policy: Policy, run: RunConfig, source: str | None, earlier: Slot 
     return slot
 
 
-def _parts(policy: Policy, where: Locations, slot: Slot) -> tuple[_Part, ...]:
-    """By source of ``policy``, where the inputs it declares sit in ``slot``'s key: the positions of
-    its variables, of its files and of its variables naming a file, each with those that no source
-    declares (the notice's schemas folder, a file only the endpoints read) added to every source."""
+# Where a part of a slot's key starts in the positions ``_parts`` and ``_changed`` give: its values,
+# its files' stat, its named files' stat (``Slot.key_now``: home, policy, values, files, named).
+_PLACES = {2: 0, 3: 1 << 20, 4: 2 << 20}
+
+
+def _parts(policy: Policy, where: Locations, slot: Slot) -> tuple[frozenset[int], ...]:
+    """By source of ``policy``, where the inputs it declares sit in ``slot``'s key (``_PLACES``): its
+    variables, its files and its variables naming a file, with what no source declares (the
+    notice's schemas folder, a file only the endpoints read) added to every source."""
     from usage_consent.policy._sources import KINDS
 
-    declared = [KINDS[spec.kind].inputs(policy, spec) for spec in policy.sources]
-    own = [(frozenset(map(slot.variables.index, inputs.variables)),
-            frozenset(slot.files.index(where.path(path)) for path in inputs.files),
-            frozenset(map(slot.named.index, inputs.named_files))) for inputs in declared]
-    variables, files, named = (frozenset(range(len(everything))).difference(*(part[place] for part in own))
-                               for place, everything in enumerate((slot.variables, slot.files, slot.named)))
-    return tuple((part[0] | variables, part[1] | files, part[2] | named) for part in own)
+    def places(inputs: Inputs) -> frozenset[int]:
+        return frozenset((*(_PLACES[2] + slot.variables.index(name) for name in inputs.variables),
+                          *(_PLACES[3] + slot.files.index(where.path(path)) for path in inputs.files),
+                          *(_PLACES[4] + slot.named.index(name) for name in inputs.named_files)))
+
+    own = [places(KINDS[spec.kind].inputs(policy, spec)) for spec in policy.sources]
+    undeclared = _files_and_named(slot).union(range(len(slot.variables))).difference(*own)
+    return tuple(part | undeclared for part in own)
+
+
+def _files_and_named(slot: Slot) -> frozenset[int]:
+    """The positions of the files and of the variables naming a file in ``slot``'s key."""
+    return frozenset((*(_PLACES[3] + index for index in range(len(slot.files))),
+                      *(_PLACES[4] + index for index in range(len(slot.named))),
+                      *(_PLACES[2] + slot.variables.index(name) for name in slot.named)))
 
 
 def _changed(now: tuple[Any, ...], then: tuple[Any, ...]) -> frozenset[int]:
-    """The positions where two parts of a key differ."""
-    if now == then:
-        return frozenset()
-    return frozenset(index for index, (a, b) in enumerate(zip(now, then, strict=True)) if a != b)
+    """The positions (``_PLACES``) where two keys of a slot differ in their values, files or named files."""
+    return frozenset(start + index for place, start in _PLACES.items() if now[place] != then[place]
+                     for index, (a, b) in enumerate(zip(now[place], then[place], strict=True)) if a != b)
 
 
 def _read_once(path: str) -> bool:
@@ -328,11 +343,12 @@ class DecisionCache:
         if slot.volatile:  # its key cannot be written down: resolved afresh, never kept
             self._keep((source or id(policy), run), slot)  # remembered so, while the policy's file is unchanged
             slot.key = (slot.home, stat_key(source) if source is not None else None)
-            return resolve(Context(run, Locations(policy, run)), (), None)[0]
+            return resolve(Context(run, Locations(policy, run)), (), None, ())[0]
         # Taken before the read: a change during it is a miss next time.
         slot.key = seen[1] if seen is not None and seen[0] is earlier and same else slot.key_now(self._variables(slot))
-        kept, endpoints = slot.unchanged(earlier) if earlier is not None and same else ((), None)
-        slot.decision, slot.readings = resolve(Context(run, Locations(policy, run)), kept, endpoints)
+        kept = slot.unchanged(earlier) if earlier is not None and same else ((), None, ())
+        context = earlier.decision.context if earlier is not None and same and earlier.decision is not None else None
+        slot.decision, slot.readings = resolve(context or Context(run, Locations(policy, run)), *kept)
         self._keep((source or id(policy), run), slot)
         if source is not None:
             self._memoize((source, run), slot, first=earlier is None)

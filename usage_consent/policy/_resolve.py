@@ -96,8 +96,8 @@ RULES: dict[str, _Rule] = {
 }
 
 
-def resolve_readings(context: Context, readings: tuple[Reading, ...],
-                     endpoints: tuple[str, ...] | None = None) -> Decision:
+def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints: tuple[str, ...] | None = None,
+                     rows: tuple[Layer | None, ...] = ()) -> Decision:
     """The one resolve loop. Highest source first, the first valid value decides; a ceiling source's
     "local" caps an "on" decided below it; an invalid value counts by its rule (``RULES``): "off"
     makes the decision off wherever the source stands (the first such source decides it), "skip"
@@ -105,16 +105,17 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...],
     raise, but only when nothing above it decided (what a peer reads only then), "always" (a
     requirement a file does not meet) decides off and makes ``decide()`` raise wherever it stands.
     An ignored value (the explicit fail-open) is unset here. ``endpoints``: those read from the
-    same files before (the decision cache's), else read now when the decision is on."""
+    same files before (the decision cache's), else read now when the decision is on; ``rows``: by
+    position, the trace row an earlier decision made of the same reading (reused when its status
+    is the same)."""
     policy = context.policy
-    rules = {found.name: RULES[found.rule or on_invalid(policy, spec)]
-             for spec, found in zip(policy.sources, readings, strict=True)}
+    rules = _rules(policy, readings)
     mode: Mode | None = None
     decided_by: str | None = None
     ceiling_by: str | None = None
     counted: list[Reading] = []  # the invalid readings that count
     for spec, found in zip(policy.sources, readings, strict=True):
-        role, offered = _offer(found, KINDS[spec.kind].ceiling, rules[found.name], decided_by is None)
+        role, offered = _offer(found, KINDS[spec.kind].ceiling, rules.get(found.name), decided_by is None)
         if role == "invalid":
             counted.append(found)
         if role == "ceiling":
@@ -129,18 +130,24 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...],
     elif mode == "on" and counted:
         mode = "off"  # skipped, but a bad value never lets collection send
     error = _raised(counted, decided_by, rules)
-    if mode != "on":
-        endpoints = ()
-    elif endpoints is None:
+    if mode == "on" and endpoints is None:
         endpoints = _endpoints(context, readings)
-    return Decision(policy.app, policy.key, mode or "off", decided_by, _trace(readings, decided_by),
-                    notice=_notice(context, readings), endpoints=endpoints, error=error, context=context)
+    return Decision(policy.app, policy.key, mode or "off", decided_by, _trace(readings, decided_by, rows),
+                    notice=_notice(context, readings), endpoints=endpoints if mode == "on" and endpoints else (),
+                    error=error, context=context)
 
 
-def _offer(found: Reading, ceiling: bool, rule: _Rule, free: bool) -> tuple[str, Mode | None]:
+def _rules(policy: Any, readings: tuple[Reading, ...]) -> dict[str, _Rule]:
+    """The rule of each invalid reading, by source name: its own, else its source's ``on_invalid``."""
+    return {found.name: RULES[found.rule or on_invalid(policy, spec)]
+            for spec, found in zip(policy.sources, readings, strict=True) if found.invalid}
+
+
+def _offer(found: Reading, ceiling: bool, rule: _Rule | None, free: bool) -> tuple[str, Mode | None]:
     """What one reading offers the loop: its role ("invalid" when it counts, "ceiling", "value" or
-    "none") and the mode it decides when nothing above decided (``free``)."""
-    if found.invalid:
+    "none") and the mode it decides when nothing above decided (``free``); ``rule``: an invalid
+    reading's."""
+    if rule is not None:
         if not (rule.anywhere or free):
             return "none", None  # read only when nothing above decided
         return "invalid", rule.offers
@@ -162,13 +169,16 @@ def _raised(counted: list[Reading], decided_by: str | None, rules: dict[str, _Ru
     return raising.error() if raising is not None else None
 
 
-def _trace(readings: tuple[Reading, ...], decided_by: str | None) -> Trace:
-    """Every reading as a row; a value that did not decide is "shadowed"."""
-    def row(found: Reading) -> Layer:
+def _trace(readings: tuple[Reading, ...], decided_by: str | None, rows: tuple[Layer | None, ...] = ()) -> Trace:
+    """Every reading as a row; a value that did not decide is "shadowed". ``rows``: by position, a
+    row made of the same reading before, reused when its status is the same."""
+    def row(found: Reading, earlier: Layer | None) -> Layer:
         shadowed = found.value is not None and not found.invalid and found.name != decided_by
+        if earlier is not None and earlier.status == found.status_in(shadowed):
+            return earlier
         return found.layer("shadowed" if shadowed else None)
 
-    return Trace(tuple(map(row, readings)))
+    return Trace(tuple(map(row, readings, rows or (None,) * len(readings))))
 
 
 def _notice(context: Context, readings: tuple[Reading, ...]) -> NoticeState:
@@ -218,9 +228,10 @@ def resolve(context: Context) -> Decision:
     return resolve_readings(context, read_sources(context))
 
 
-def resolve_again(context: Context, kept: tuple[Reading | None, ...],
-                  endpoints: tuple[str, ...] | None) -> tuple[Decision, tuple[Reading, ...]]:
-    """``resolve``, giving again the ``kept`` readings (by position; None: read it) and ``endpoints``
-    (None: read them), with the readings it used (the decision cache keeps them for the next miss)."""
+def resolve_again(context: Context, kept: tuple[Reading | None, ...], endpoints: tuple[str, ...] | None,
+                  rows: tuple[Layer | None, ...]) -> tuple[Decision, tuple[Reading, ...]]:
+    """``resolve``, giving again the ``kept`` readings (by position; None: read it), ``endpoints``
+    (None: read them) and the trace ``rows`` made of the kept readings, with the readings it used
+    (the decision cache keeps them for the next miss)."""
     readings = read_sources(context, kept)
-    return resolve_readings(context, readings, endpoints), readings
+    return resolve_readings(context, readings, endpoints, rows), readings

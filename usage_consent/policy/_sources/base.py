@@ -89,9 +89,14 @@ class Reading(Frozen):
 
     def layer(self, status: Status | None = None) -> Layer:
         """This reading as a row of the trace (``status``: the resolver's, e.g. "shadowed")."""
-        own: Status = self.status or ("invalid" if self.invalid else ("unset" if self.value is None else "decided"))
-        return Layer(self.name, self.kind, self.location, self.raw, self.value, status or own, self.reason,
-                     self.notes)
+        return Layer(self.name, self.kind, self.location, self.raw, self.value, status or self.status_in(False),
+                     self.reason, self.notes)
+
+    def status_in(self, shadowed: bool) -> Status:
+        """This reading's status in a trace: its own, or "shadowed" (a value that did not decide)."""
+        if shadowed:
+            return "shadowed"
+        return self.status or ("invalid" if self.invalid else ("unset" if self.value is None else "decided"))
 
     def error(self) -> ConsentValueError:
         """The error an invalid value raises where its source's rule is "raise"."""
