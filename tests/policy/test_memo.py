@@ -225,6 +225,110 @@ def test_a_change_announced_before_os_environ_holds_it_is_read_again(home, monke
     assert decide().mode == "off"
 
 
+WARM_POLICY = """
+app = "warm"
+key = "usage_stats"
+schema_name = "usage_stats"
+config_file = "~/.warm/config.json"
+state_file = "~/.warm/state.json"
+
+[[sources]]
+name = "forced"
+kind = "fixed"
+value = "off"
+when = { env_present = "WARM_FORCE_OFF" }
+
+[[sources]]
+name = "env"
+kind = "env"
+variable = "WARM_STATS"
+
+[[sources]]
+name = "config_file"
+kind = "config_file"
+path = "~/.warm/config.json"
+path_variable = "WARM_CONFIG"
+format = "json"
+
+[[sources]]
+name = "default"
+kind = "default"
+value = "on"
+
+[notice]
+enabled = false
+
+[reporter]
+endpoint = "https://collector.example/v1/report"
+"""
+
+WARM_STEPS = st.one_of(
+    st.tuples(st.just("variable"), st.sampled_from(["WARM_FORCE_OFF", "WARM_STATS"]),
+              st.sampled_from([None, "", "1", "0", "local", "garbage"])),
+    st.tuples(st.just("names"), st.sampled_from([None, "a.json", "b.json", "missing.json", ""])),
+    st.tuples(st.just("file"), st.sampled_from(["config.json", "a.json", "b.json"]),
+              st.sampled_from(['{"usage_stats": true}', '{"usage_stats":false}', '{"usage_stats": "local"}',
+                               "{not json", '{"usage_stats_endpoint": "http://127.0.0.1:9/v1/report"}', None])),
+    st.tuples(st.just("same size"), st.sampled_from(["config.json", "a.json"]),
+              st.sampled_from(['{"usage_stats": true}', '{"usage_stats":false}'])),
+)
+
+
+def _warm_step(step: tuple, folder: Path) -> None:
+    """One change of the warm policy's inputs: a variable, the variable naming a file, a file written
+    or removed, a same-size rewrite with its mtime restored."""
+    kind, *args = step
+    if kind == "variable":
+        _variable(*args)
+    elif kind == "names":
+        _variable("WARM_CONFIG", None if args[0] is None else (str(folder / args[0]) if args[0] else ""))
+    elif kind == "file":
+        name, text = args
+        path = folder / name
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(text)
+    else:
+        name, text = args
+        path = folder / name
+        if path.exists() and len(path.read_bytes()) == len(text):
+            before = os.stat(path)
+            time.sleep(0.02)  # a new tick of the file system's clock
+            with open(path, "r+") as handle:
+                handle.write(text)
+            os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(WARM_STEPS, min_size=1, max_size=14))
+def test_a_warm_process_keeps_only_the_readings_whose_inputs_are_unchanged(home, steps):
+    """Property: with a policy whose sources read a condition's variable, a variable, a file named
+    by a variable or found at its path, and a default, the decision a warm process gives after
+    every step of a random sequence of changes equals a fresh resolution (a kept reading, kept
+    trace row or kept endpoint is never one whose input changed)."""
+    names = ("WARM_FORCE_OFF", "WARM_STATS", "WARM_CONFIG")
+    saved = {name: os.environ.get(name) for name in names}
+    folder = Path(os.environ["HOME"]) / ".warm"
+    folder.mkdir(exist_ok=True)
+    policy_path = Path(tempfile.mkdtemp(dir=home.root)) / "warm.toml"
+    policy_path.write_text(WARM_POLICY)
+    loaded = usage_consent.load_policy(str(policy_path))
+    CACHE.clear()
+    try:
+        for step in steps:
+            _warm_step(step, folder)
+            explain(str(policy_path))  # resolves, giving again what did not change
+            cached = CACHE.known(str(policy_path), run.current())
+            assert cached is not None and same(cached, fresh(loaded)), step
+    finally:
+        for name, value in saved.items():
+            _variable(name, value)
+        CACHE.clear()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _slot_readings() -> dict[str, object]:
     """The readings the process's cache holds for the embedded policy, by source name."""
     slot = next(slot for (source, _), slot in CACHE._slots.items() if isinstance(source, str))

@@ -225,14 +225,16 @@ _PLACES = {2: 0, 3: 1 << 20, 4: 2 << 20}
 
 def _parts(policy: Policy, where: Locations, slot: Slot) -> tuple[frozenset[int], ...]:
     """By source of ``policy``, where the inputs it declares sit in ``slot``'s key (``_PLACES``): its
-    variables, its files and its variables naming a file, with what no source declares (the
-    notice's schemas folder, a file only the endpoints read) added to every source."""
+    variables, its files and its variables naming a file (their value and the named file's stat),
+    with what no source declares (the notice's schemas folder, a file only the endpoints read)
+    added to every source."""
     from usage_consent.policy._sources import KINDS
 
     def places(inputs: Inputs) -> frozenset[int]:
         return frozenset((*(_PLACES[2] + slot.variables.index(name) for name in inputs.variables),
                           *(_PLACES[3] + slot.files.index(where.path(path)) for path in inputs.files),
-                          *(_PLACES[4] + slot.named.index(name) for name in inputs.named_files)))
+                          *(_PLACES[4] + slot.named.index(name) for name in inputs.named_files),
+                          *(_PLACES[2] + slot.variables.index(name) for name in inputs.named_files)))
 
     own = [places(KINDS[spec.kind].inputs(policy, spec)) for spec in policy.sources]
     undeclared = _files_and_named(slot).union(range(len(slot.variables))).difference(*own)
