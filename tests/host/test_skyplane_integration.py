@@ -261,7 +261,9 @@ def test_hanging_collector_does_not_hold_the_command(sky, server):
     server.behaviour = "never"
     result, elapsed = sky.cp()
     assert result.returncode == 1 and len(server.received) == 1
-    assert elapsed - baseline < EXIT_WAIT + 3  # unbounded, the silent server would hold it 30 s
+    # Unbounded, the silent server would hold it 30 s; the margin is for a busy 2-core machine, where a
+    # stats-on run (a full resolution, the reporter, requests) starts seconds slower than the baseline.
+    assert elapsed - baseline < EXIT_WAIT + 10
     assert os.path.isdir(sky.home.tmp / "skyplane" / "usage")
 
 
