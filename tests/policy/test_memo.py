@@ -329,6 +329,19 @@ def test_a_warm_process_keeps_only_the_readings_whose_inputs_are_unchanged(home,
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def test_a_change_is_seen_after_more_changed_names_than_are_kept(home, monkeypatch):
+    """A host that changes more distinct variables than the cache keeps names of: every variable
+    counts as changed, and an opt-out made after that takes effect at once."""
+    clean_home(home)
+    monkeypatch.setenv("SKYPLANE_USAGE_STATS_ENABLED", "1")
+    assert decide().mode == "on"
+    for index in range(4200):
+        monkeypatch.setenv(f"UC_TEST_MANY_{index}", "x")
+    assert decide().mode == "on"
+    os.environ["SKYPLANE_USAGE_STATS_ENABLED"] = "0"
+    assert decide().mode == "off"
+
+
 def _slot_readings() -> dict[str, object]:
     """The readings the process's cache holds for the embedded policy, by source name."""
     slot = next(slot for (source, _), slot in CACHE._slots.items() if isinstance(source, str))

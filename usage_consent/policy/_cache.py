@@ -74,6 +74,7 @@ MEMO_FORMAT = 1
 MEMO_ENTRIES = 8  # (policy, run configuration) pairs one memo file holds, the latest first
 MEMO_LIMIT = 1 << 20  # a memo file larger than this is not read
 _ENVIRONMENT_EVENTS = frozenset(("os.putenv", "os.unsetenv"))
+_NAMES_KEPT = 4096  # changed variables' names remembered; beyond, a change counts as a change of every one
 _PROBE_EVENT = "usage_consent.cache.hooked"
 _SCHEMAS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "schemas")
 _SCHEMAS_PREFIX = _SCHEMAS + os.sep
@@ -470,10 +471,11 @@ class DecisionCache:
         if event in _ENVIRONMENT_EVENTS:
             tick = next(self._ticks)
             name = args[0] if args else None
-            if isinstance(name, bytes | str):
+            if isinstance(name, bytes | str) and len(self._changed_at) < _NAMES_KEPT:
                 name = os.fsdecode(name)
                 self._changed_at[name], self._latest = tick, name
-            else:  # not a name: every variable may have changed
+            else:  # not a name, or more names than are kept: every variable may have changed
+                self._changed_at.clear()
                 self._everything, self._latest = tick, None
             self._generation = tick  # after the name: who sees the new generation sees the name
         elif event == _PROBE_EVENT:
