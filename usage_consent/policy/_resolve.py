@@ -10,11 +10,12 @@ decides is this module's rule alone (``resolve_readings``), not the merge's.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from usage_consent._frozen import Frozen
 from usage_consent._log import log
 from usage_consent.errors import ConfigFileError
 from usage_consent.policy._decision import Decision, Layer, Trace, notice_is_due
@@ -75,16 +76,20 @@ def read_sources(context: Context, kept: tuple[Reading | None, ...] = ()) -> tup
     return tuple(merged.readings[spec.name] for spec in specs)
 
 
-class _Rule(NamedTuple):
+class _Rule(Frozen):
     """What an invalid value does, by its rule: whether it counts wherever its source stands
     (``anywhere``) or only when nothing above decided, the mode it decides when nothing above
     did, whether it fails closed (the decision is off whatever decided it), and when ``decide()``
     raises its error: "never", when its source is the one that "decides", or "always"."""
 
+    __slots__ = ("anywhere", "closes", "offers", "raises")
     anywhere: bool
     offers: Mode | None
     closes: bool
     raises: str
+
+    def __init__(self, anywhere: bool, offers: Mode | None, closes: bool, raises: str) -> None:
+        self._set(anywhere=anywhere, offers=offers, closes=closes, raises=raises)
 
 
 # The rules of invalid values, as data (an "ignored" value is not invalid: it counts nowhere).
