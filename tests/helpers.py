@@ -108,3 +108,54 @@ def demo_policy_text(sources: str, *, default: str | None = "on", key: str = "us
 def demo_policy(sources: str, **options):
     """``demo_policy_text(sources, **options)``, loaded."""
     return parse_policy(demo_policy_text(sources, **options), "demo.toml")
+
+
+# minicp's report model (the host the adopting tests build): a BaseReport subclass and two models
+# `schema init` refuses.
+HOST_MODEL = '''
+from typing import Literal
+from pydantic import BaseModel, Field
+from usage_consent import BaseReport
+
+
+class CopyReport(BaseReport):
+    """One copy."""
+
+    command: Literal["cp"] = Field(description="The command.")
+    bytes_copied: int = Field(description="Bytes copied.", ge=0)
+
+
+class NotABaseReport(BaseModel):
+    command: str
+
+
+class Broken(BaseReport):
+    pass
+'''
+
+
+def host_schemas() -> dict[str, dict]:
+    """The schemas hosts release in these tests and with ``new-host``, by name: usage-consent's own
+    BaseReport, minicp's CopyReport (HOST_MODEL), the new-host template's CopyReport, and the current
+    model with one more field (the bump workflow's)."""
+    from string import Template
+
+    from usage_consent import BaseReport
+    from usage_consent.schemas import _model
+    from usage_consent.schemas._build import build_schema
+
+    def model_in(text: str, name: str):
+        import types
+
+        module = types.ModuleType(f"_host_model_{name.replace('-', '_')}")
+        sys.modules[module.__name__] = module  # so that pydantic resolves the model's annotations
+        exec(compile(text, f"<{name}>", "exec"), module.__dict__)  # the tests' own model text
+        return module.CopyReport
+
+    template = REPO / "usage_consent" / "cli" / "_new_host" / "templates" / "common" / "report.py.tmpl"
+    new_host = model_in(Template(template.read_text()).safe_substitute(name="my-tool"), "new-host")
+    bumped = type("Bumped", (_model.UsageStatsToReport,), {"__annotations__": {"gpu_count": int}, "gpu_count": 0})
+    return {"base-report": build_schema(BaseReport, "base", 1),
+            "minicp": build_schema(model_in(HOST_MODEL, "minicp"), "minicp_usage", 1),
+            "new-host": build_schema(new_host, "usage_stats", 1),
+            "bumped": build_schema(bumped, "usage_stats", 3)}

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import HOST_MODEL
 
 import usage_consent
 from usage_consent.errors import PolicyError, UsageConsentError
@@ -27,26 +28,6 @@ FORMATS = {
     "ini": ("~/.config/minicp/config.ini", "usage", "enabled"),
     "json": ("~/.config/minicp/config.json", None, "usage_stats"),
 }
-MODEL = '''
-from typing import Literal
-from pydantic import BaseModel, Field
-from usage_consent import BaseReport
-
-
-class CopyReport(BaseReport):
-    """One copy."""
-
-    command: Literal["cp"] = Field(description="The command.")
-    bytes_copied: int = Field(description="Bytes copied.", ge=0)
-
-
-class NotABaseReport(BaseModel):
-    command: str
-
-
-class Broken(BaseReport):
-    pass
-'''
 
 
 def policy_text(fmt: str = "toml", *, schema_model: str | None = "minipkg.report:CopyReport",
@@ -80,7 +61,7 @@ def project(tmp_path, monkeypatch):
     package = root / "minipkg"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
-    (package / "report.py").write_text(MODEL)
+    (package / "report.py").write_text(HOST_MODEL)
     (package / "telemetry.toml").write_text(policy_text())
     monkeypatch.chdir(root)
     monkeypatch.syspath_prepend(str(root))

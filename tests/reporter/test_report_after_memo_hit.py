@@ -77,15 +77,15 @@ def rewrite_memo(home, change) -> None:
 @pytest.mark.slow
 def test_a_local_report_after_a_memo_hit_loads_no_policy_model_and_no_requests(home):
     """Local mode: the process that resolves in full loads pydantic and records; the next one answers from
-    the memo and records without pydantic, pydantic-settings, the policy model or requests (jsonschema
-    validates the report: the schema is the allowlist)."""
+    the memo and records without pydantic, pydantic-settings, the policy model, requests or jsonschema (the
+    plain validator checks the report against its schema, the allowlist)."""
     home.write_config({"usage_stats": "local"})
     home.mark_notice_shown()
     with_client_id(home)
     full, hit = report_process(home), report_process(home)
     assert full["outcome"] == hit["outcome"] == "recorded" and full["final"] == hit["final"] == "recorded"
     assert set(MODEL) <= set(full["loaded"]) and "requests" not in full["loaded"]
-    assert hit["loaded"] == ["jsonschema"]
+    assert hit["loaded"] == []
     assert record(hit) == record(full)
 
 
@@ -93,14 +93,14 @@ def test_a_local_report_after_a_memo_hit_loads_no_policy_model_and_no_requests(h
 def test_a_sent_report_after_a_memo_hit_loads_no_policy_model(home, server):
     """Mode on, a loopback collector: after the first accepted send (which remembers the endpoint in the
     state file, an input of the key) the next process resolves again, and the one after it answers from the
-    memo, sends with requests and loads no policy model; what it records and sends equals, field by field,
-    what the process that resolved in full did."""
+    memo, sends with requests and loads neither the policy model nor jsonschema; what it records and sends
+    equals, field by field, what the process that resolved in full did."""
     opt_in(home, server.url)
     with_client_id(home)
     full, again, hit = report_process(home), report_process(home), report_process(home)
     assert [done["outcome"] for done in (full, again, hit)] == ["queued"] * 3
     assert set(MODEL) <= set(again["loaded"])
-    assert not set(MODEL) & set(hit["loaded"]) and {"requests", "jsonschema"} <= set(hit["loaded"])
+    assert not set(MODEL) & set(hit["loaded"]) and set(hit["loaded"]) == {"requests"}
     assert record(hit) == record(full)
     assert record(hit)["status"]["endpoints"][server.url]["outcome"] == "sent"
     sent = server.reports

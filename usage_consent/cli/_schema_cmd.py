@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -94,15 +95,42 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"{name}: no version released in {root / name}", file=sys.stderr)
         print(f"fix: {_command(args, 'init')}   (releases v1)", file=sys.stderr)
         return 1
+    agreed = _check_plain(name, root)
     comparison = compare(model, root, name)
     if not comparison.differs:
         print(comparison.report(name)[0])
-        return 0
+        return 0 if agreed else 1
     for line in comparison.report(name):
         print(line, file=sys.stderr)
     print(f"fix: {_command(args, 'bump')}   (releases v{comparison.released + 1}; "
           "users are shown the notice again)", file=sys.stderr)
     return 1
+
+
+def _check_plain(name: str, root: Path | None) -> bool:
+    """Each released version against the plain validator that checks reports: it must agree with
+    jsonschema (the authority) on a valid report and its mutations; usage-consent's own versions
+    must be within its subset (a host's that is not is checked with jsonschema, and said so)."""
+    from usage_consent.schemas._agreement import agreement
+
+    agreed = True
+    for version in list_versions(name, root):
+        schema = load(name, version, root)
+        found = agreement(schema, schema.get("$id", f"urn:usage-consent:{name}:v{version}"))
+        if found.outside is not None:
+            line = (f"{name} v{version}: outside the plain validator's subset ({found.outside}); "
+                    "its reports are checked with jsonschema")
+            agreed = agreed and root is not None  # usage-consent's own must be within it
+            print(line, file=sys.stdout if root is not None else sys.stderr)
+        elif found.disagreements:
+            agreed = False
+            instance, ours, theirs = found.disagreements[0]
+            print(f"{name} v{version}: the plain validator and jsonschema disagree on {len(found.disagreements)} of "
+                  f"{found.compared} reports (a usage-consent bug: please report it); the first: "
+                  f"{json.dumps(instance)[:300]}: plain {ours}; jsonschema {theirs}", file=sys.stderr)
+        else:
+            print(f"{name} v{version}: the plain validator agrees with jsonschema on {found.compared} reports")
+    return agreed
 
 
 def run_bump(args: argparse.Namespace) -> int:

@@ -52,10 +52,11 @@ def owned_problems(host: Mapping[str, Any]) -> list[str]:
 
 def schema_problems(report: Mapping[str, Any], schema_name: str, root: Path | None) -> list[str]:
     """Every way ``report`` breaks schema ``schema_name`` (the version it names; ``root``: the host's
-    schemas folder, None: the packaged one), each with its JSON path."""
+    schemas folder, None: the packaged one), each with its JSON path: the plain validator's answer
+    where the schema is within its subset, jsonschema's otherwise (schemas/_registry.py)."""
     from usage_consent.schemas import _registry as registry
 
-    return registry.problems(dict(report), schema_name, report.get("schema_version"), root)
+    return registry.report_problems(dict(report), schema_name, report.get("schema_version"), root)
 
 
 def non_finite_problems(data: Any, path: str = "") -> list[str]:
