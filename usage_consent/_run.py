@@ -7,7 +7,9 @@ for the whole process.
 
 from __future__ import annotations
 
+import errno
 import os
+import sys
 import time
 from contextvars import ContextVar
 
@@ -19,15 +21,15 @@ if TYPE_CHECKING:
     from contextvars import Token
     from typing import Any
 
-__all__ = ["PROCESS", "RunConfig", "bound", "current"]
+__all__ = ["PROCESS", "RunConfig", "bound", "current", "default_temp_dir"]
 
 
 class RunConfig(Frozen):
     """``home``: the user's home (None: $HOME when used). ``temp_dir``: where records are kept
-    (None: ``tempfile.gettempdir()``, which honours TMPDIR). ``clock``: seconds since the epoch.
-    ``http_session``: makes the HTTP session reports are sent with (None: a requests session
-    whose connections ``bounded`` can cut; one per sending thread either way). Frozen; equal (and
-    the same key of the decision cache) when its four fields are."""
+    (None: ``tempfile.gettempdir()``, which honours TMPDIR; see ``default_temp_dir``). ``clock``:
+    seconds since the epoch. ``http_session``: makes the HTTP session reports are sent with (None:
+    a requests session whose connections ``bounded`` can cut; one per sending thread either way).
+    Frozen; equal (and the same key of the decision cache) when its four fields are."""
 
     __slots__ = ("clock", "home", "http_session", "temp_dir")
     home: str | None
@@ -52,11 +54,61 @@ class RunConfig(Frozen):
         return self.home if self.home is not None else os.environ.get("HOME")
 
     def temp(self) -> str:
-        if self.temp_dir is not None:
-            return self.temp_dir
-        import tempfile  # only where records are written: decide() does not pay for it
+        return self.temp_dir if self.temp_dir is not None else default_temp_dir()
 
-        return tempfile.gettempdir()
+
+_NAME_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789_"  # tempfile's _RandomNameSequence's
+
+
+def default_temp_dir() -> str:
+    """``tempfile.gettempdir()``: tempfile's own answer once it is imported (a host or a test may have
+    set ``tempfile.tempdir``); before that, the same search tempfile makes, without importing it
+    (with shutil and random, the largest import of a process that records a report): the first of
+    TMPDIR, TEMP, TMP, the platform's folders and the current folder where a file can be created
+    (and is, then removed). Not remembered: each ``Locations`` asks once."""
+    tempfile = sys.modules.get("tempfile")
+    if tempfile is not None:
+        return str(tempfile.gettempdir())
+    candidates = [value for value in (os.getenv(name) for name in ("TMPDIR", "TEMP", "TMP")) if value]
+    if os.name == "nt":
+        candidates += [os.path.expanduser(r"~\AppData\Local\Temp"), os.path.expandvars(r"%SYSTEMROOT%\Temp"),
+                       r"c:\temp", r"c:\tmp", r"\temp", r"\tmp"]
+    else:
+        candidates += ["/tmp", "/var/tmp", "/usr/tmp"]  # tempfile's own list
+    try:
+        candidates.append(os.getcwd())
+    except (AttributeError, OSError):
+        candidates.append(os.curdir)
+    for folder in candidates:
+        if _usable(folder if folder == os.curdir else os.path.abspath(folder)):
+            return folder if folder == os.curdir else os.path.abspath(folder)
+    raise FileNotFoundError(errno.ENOENT, f"No usable temporary directory found in {candidates}")
+
+
+def _usable(folder: str) -> bool:
+    """Whether a file can be created and written in ``folder`` (tempfile's test, 100 names at most)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        name = os.path.join(folder, "".join(_NAME_CHARACTERS[byte % 37] for byte in os.urandom(8)))
+        try:
+            fd = os.open(name, flags, 0o600)
+            try:
+                try:
+                    os.write(fd, b"blat")
+                finally:
+                    os.close(fd)
+            finally:
+                os.unlink(name)
+            return True
+        except FileExistsError:
+            continue
+        except PermissionError:
+            if os.name == "nt" and os.path.isdir(folder) and os.access(folder, os.W_OK):
+                continue  # a folder of that name on Windows
+            return False
+        except OSError:
+            return False
+    return False
 
 
 PROCESS = RunConfig()

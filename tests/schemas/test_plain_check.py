@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from usage_consent.schemas import _registry as registry
+from usage_consent.schemas import _report_check as report_check
 from usage_consent.schemas._agreement import ODD_VALUES, agreement, example, variants
 from usage_consent.schemas._plain_check import NotPlain, compile_schema
 from usage_consent.schemas._versions import list_versions
@@ -193,16 +194,16 @@ def test_an_instance_that_is_not_json_data_is_judged_by_jsonschema(path, value):
     node[path[-1]] = value
     version = report["schema_version"]
     with pytest.raises(NotPlain):
-        registry.plain_validator("usage_stats", version).problems(report)
-    assert registry.report_problems(report, "usage_stats", version) == registry.problems(report, "usage_stats",
+        report_check.plain_validator("usage_stats", version).problems(report)
+    assert report_check.report_problems(report, "usage_stats", version) == registry.problems(report, "usage_stats",
                                                                                            version)
 
 
 def test_every_packaged_version_compiles():
     """Every released usage_stats version is within the subset: a report never needs jsonschema."""
     for version in list_versions("usage_stats"):
-        assert registry.plain_validator("usage_stats", version) is not None
-    assert registry.plain_validator("usage_stats") is registry.plain_validator("usage_stats")  # compiled once
+        assert report_check.plain_validator("usage_stats", version) is not None
+    assert report_check.plain_validator("usage_stats") is report_check.plain_validator("usage_stats")  # compiled once
 
 
 # -- the differential property ------------------------------------------------------------------------------

@@ -3,19 +3,21 @@ so concurrent writers lose nothing, readers never see half a file, and nobody wa
 
 from __future__ import annotations
 
-import contextlib
+import _thread
 import errno
 import os
-import threading
 import time
 
 from usage_consent._files._platform import file_locks, platform_problem
 from usage_consent._locations import display, lock_file
+from usage_consent._suppress import suppress
 from usage_consent.errors import ConfigFileError
 
-TYPE_CHECKING = False  # not typing's: decide() imports this module (platform_problem) on every cold start
+# Neither typing, contextlib nor threading: decide() imports this module (platform_problem) on every
+# cold start, and a report process writes its record with it.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
 __all__ = ["COMMAND_LOCK_WAIT_S", "PRIVATE_DIR", "PRIVATE_FILE", "TRANSFER_LOCK_WAIT_S", "LockBusy",
            "ensure_private_dir", "exclusive_lock", "lock_descriptor", "platform_problem", "real_target",
@@ -25,7 +27,7 @@ PRIVATE_FILE = 0o600
 TRANSFER_LOCK_WAIT_S = 0.2  # decide(), start_session(), report(): then fail closed
 COMMAND_LOCK_WAIT_S = 5.0  # usage-consent commands and write_consent(): then exit 1
 _held: dict[object, int] = {}  # every lock descriptor open in this process, by the token of its block
-_held_guard = threading.Lock()  # held while one is opened or closed, and across fork
+_held_guard = _thread.allocate_lock()  # held while one is opened or closed, and across fork (threading.Lock)
 
 
 _fcntl = file_locks  # None where the platform has none (then platform_problem() says so)
@@ -55,22 +57,29 @@ def _open_lock(lock: str) -> int:
         raise ConfigFileError(f"{display(lock)}: {reason}", layer="lock", path=lock) from None
 
 
-@contextlib.contextmanager
-def lock_descriptor(opener: Callable[[], int]) -> Iterator[int]:
-    """The one way a lock file is opened (config, state, pending markers, prune): ``opener()``'s
-    descriptor, closed at the end of the block. Opening and registering, unregistering and
-    closing, each happen under a guard that fork waits for, so every lock descriptor a forked
-    child inherits is registered, and the child closes them all at once (``_after_fork_in_child``):
-    a child never holds, nor keeps after the parent lets go, a lock of its parent."""
-    token = object()
-    with _held_guard:
-        fd = opener()
-        _held[token] = fd
-    try:
-        yield fd
-    finally:
+class lock_descriptor:  # noqa: N801 - a block, named as the function it was
+    """The one way a lock file is opened (config, state, pending markers, prune): ``with
+    lock_descriptor(opener) as fd``: ``opener()``'s descriptor, closed at the end of the block.
+    Opening and registering, unregistering and closing, each happen under a guard that fork waits
+    for, so every lock descriptor a forked child inherits is registered, and the child closes them
+    all at once (``_after_fork_in_child``): a child never holds, nor keeps after the parent lets go,
+    a lock of its parent."""
+
+    __slots__ = ("_opener", "_token")
+
+    def __init__(self, opener: Callable[[], int]) -> None:
+        self._opener = opener
+        self._token = object()
+
+    def __enter__(self) -> int:
         with _held_guard:
-            mine = _held.pop(token, None)  # None in a forked child: closed there already
+            fd = self._opener()
+            _held[self._token] = fd
+        return fd
+
+    def __exit__(self, *exc: object) -> None:
+        with _held_guard:
+            mine = _held.pop(self._token, None)  # None in a forked child: closed there already
             if mine is not None:
                 os.close(mine)
 
@@ -87,28 +96,45 @@ def try_lock(fd: int) -> bool:
     return True
 
 
-@contextlib.contextmanager
-def exclusive_lock(path: str, wait: float = COMMAND_LOCK_WAIT_S) -> Iterator[None]:
-    """Hold an exclusive lock on a hidden lock file beside ``path`` (the file itself is replaced
-    by every write, so it cannot carry the lock). Raises LockBusy, naming the lock file, when
-    another process holds it for more than ``wait`` seconds."""
-    unsupported = platform_problem()
-    if unsupported:
-        raise ConfigFileError(f"{display(path)}: not written: {unsupported}", layer="platform", path=path)
-    folder = os.path.dirname(path)
-    ensure_private_dir(folder)
-    lock = lock_file(path)
-    with lock_descriptor(lambda: _open_lock(lock)) as fd:
-        deadline = time.monotonic() + wait
-        pause = 0.002
-        while not try_lock(fd):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise LockBusy(f"{display(lock)}: held by another process for more than {wait:g} s",
-                               layer="lock", path=lock) from None
-            time.sleep(min(pause, left))
-            pause = min(pause * 2, 0.05)
-        yield
+class exclusive_lock:  # noqa: N801 - a block, named as the function it was
+    """``with exclusive_lock(path, wait)``: hold an exclusive lock on a hidden lock file beside
+    ``path`` (the file itself is replaced by every write, so it cannot carry the lock). Raises
+    LockBusy, naming the lock file, when another process holds it for more than ``wait`` seconds."""
+
+    __slots__ = ("_held", "path", "wait")
+
+    def __init__(self, path: str, wait: float = COMMAND_LOCK_WAIT_S) -> None:
+        self.path, self.wait = path, wait
+        self._held: lock_descriptor | None = None
+
+    def __enter__(self) -> None:
+        path, wait = self.path, self.wait
+        unsupported = platform_problem()
+        if unsupported:
+            raise ConfigFileError(f"{display(path)}: not written: {unsupported}", layer="platform", path=path)
+        ensure_private_dir(os.path.dirname(path))
+        lock = lock_file(path)
+        held = lock_descriptor(lambda: _open_lock(lock))
+        fd = held.__enter__()
+        try:
+            deadline = time.monotonic() + wait
+            pause = 0.002
+            while not try_lock(fd):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise LockBusy(f"{display(lock)}: held by another process for more than {wait:g} s",
+                                   layer="lock", path=lock) from None
+                time.sleep(min(pause, left))
+                pause = min(pause * 2, 0.05)
+        except BaseException:
+            held.__exit__()
+            raise
+        self._held = held
+
+    def __exit__(self, *exc: object) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.__exit__()
 
 
 def _before_fork() -> None:
@@ -123,7 +149,7 @@ def _after_fork_in_child() -> None:
     """In a forked child: every lock descriptor copied from the parent is closed (all are
     registered: see lock_descriptor), so the child never holds the parent's locks."""
     for fd in _held.values():
-        with contextlib.suppress(OSError):
+        with suppress(OSError):
             os.close(fd)
     _held.clear()
     _held_guard.release()
@@ -144,7 +170,7 @@ def remove_temporaries(dir_fd: int, name: str) -> int:
     removed = 0
     for entry in os.listdir(dir_fd):
         if pattern.fullmatch(entry):
-            with contextlib.suppress(OSError):
+            with suppress(OSError):
                 os.unlink(entry, dir_fd=dir_fd)
                 removed += 1
     return removed
@@ -167,11 +193,11 @@ def replace_at(dir_fd: int, name: str, data: bytes, *, mode: int = PRIVATE_FILE,
                 os.fsync(handle.fileno())
         os.replace(temporary, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
-        with contextlib.suppress(OSError):
+        with suppress(OSError):
             os.unlink(temporary, dir_fd=dir_fd)
         raise
     if durable:
-        with contextlib.suppress(OSError):
+        with suppress(OSError):
             os.fsync(dir_fd)
 
 
@@ -181,7 +207,7 @@ def write_atomic(path: str, text: str, *, mode: int = PRIVATE_FILE) -> None:
     removed."""
     folder, name = os.path.split(path)
     ensure_private_dir(folder)
-    with contextlib.suppress(FileNotFoundError):
+    with suppress(FileNotFoundError):
         mode = os.stat(path).st_mode & 0o777
     dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:

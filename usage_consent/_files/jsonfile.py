@@ -178,22 +178,27 @@ def parse_json_object(text: str, path: str, *, layer: str = "config_file", uniqu
     text = text.removeprefix("\ufeff")  # a UTF-8 byte order mark some editors add; not written back
     if not text.strip(JSON_BLANKS):
         return {}  # an empty file holds no settings yet
-    import json  # here, not at the top: a memo hit stats files with this module and parses none
+    from usage_consent._files.plainjson import loads  # json.loads' answer and errors, without json and re
 
     decoder = _Decoder(keep_numbers)
     try:
-        data = json.loads(text, object_pairs_hook=decoder.pairs, parse_int=decoder.integer,
-                          parse_float=decoder.real, parse_constant=decoder.constant)
-    except json.JSONDecodeError as error:
-        raise ConfigContentError(
-            f"{shown}: not valid JSON: {error.msg.removesuffix(' at').removesuffix(':')} "
-            f"at line {error.lineno}, column {error.colno}",
-            layer=layer, path=path,
-        ) from None
-    except RecursionError:
-        raise ConfigContentError(f"{shown}: JSON nested too deeply", layer=layer, path=path) from None
+        data = loads(text, object_pairs_hook=decoder.pairs, parse_int=decoder.integer,
+                     parse_float=decoder.real, parse_constant=decoder.constant)
     except _NumberError as error:
         raise ConfigAmbiguousError(f"{shown}: {error}", layer=layer, path=path) from None
+    except RecursionError:
+        raise ConfigContentError(f"{shown}: JSON nested too deeply", layer=layer, path=path) from None
+    except ValueError as error:  # json.JSONDecodeError, or plainjson's JSONTextError: both say where
+        where: Any = error
+        if not hasattr(where, "lineno"):
+            raise
+        if where.msg is None:  # plainjson: too deep to read
+            raise ConfigContentError(f"{shown}: JSON nested too deeply", layer=layer, path=path) from None
+        raise ConfigContentError(
+            f"{shown}: not valid JSON: {where.msg.removesuffix(' at').removesuffix(':')} "
+            f"at line {where.lineno}, column {where.colno}",
+            layer=layer, path=path,
+        ) from None
     if not isinstance(data, dict):
         kind = {dict: "object", list: "list", str: "str", bool: "bool", type(None): "null"}.get(type(data), "number")
         raise ConfigContentError(f"{shown}: holds a JSON {kind}, not an object", layer=layer, path=path,

@@ -3,13 +3,13 @@ without following symlinks and must belong to this user; files are written atomi
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 
 from usage_consent._files.atomic import PRIVATE_DIR, replace_at
 from usage_consent._files.jsonfile import read_regular
 from usage_consent._run import current
+from usage_consent._suppress import suppress
 from usage_consent.errors import ReportError
 
 __all__ = ["DIR_FLAGS", "UnsafePath", "open_dir", "read_at", "temp_root", "write_at"]
@@ -33,7 +33,7 @@ def _open_child(parent_fd: int, name: str, shown: str, create: bool) -> int:
     except FileNotFoundError:
         if not create:
             raise
-        with contextlib.suppress(FileExistsError):
+        with suppress(FileExistsError):
             os.mkdir(name, PRIVATE_DIR, dir_fd=parent_fd)
         found = os.stat(name, dir_fd=parent_fd, follow_symlinks=False)
     if stat.S_ISLNK(found.st_mode):

@@ -85,7 +85,7 @@ def notice_state_at(where: Locations, data: dict[str, Any] | None = None) -> Not
     if data is None:
         data = _state_data(where)
     name = settings.schema_name
-    version = current_version(name, schemas_root_at(where))
+    version = current_version(name, where.schemas_dir)  # a str: no pathlib for a session
     shown = shown_version_in(data, name)
     at = shown_in(data, name).get("shown_at")
     if not settings.notice_enabled:

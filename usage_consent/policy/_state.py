@@ -8,14 +8,17 @@ Keys this version does not know, written by a newer one, are kept.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import Any
 
 from usage_consent._clock import now_iso
 from usage_consent._files.jsonfile import dump_json_object, read_json_object
 from usage_consent._locations import Locations, display
 from usage_consent._log import log
 from usage_consent.errors import ConfigContentError
+
+TYPE_CHECKING = False  # not typing's: a session reads the state file in a process that must not pay for it
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 __all__ = ["HISTORY_LIMIT", "UNCHANGED", "StateFile", "aside_name", "shown_in", "shown_version_in"]
 

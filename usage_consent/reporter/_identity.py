@@ -3,26 +3,40 @@ user name), or a new one per session when the policy asks for it."""
 
 from __future__ import annotations
 
-import re
-import uuid
-from collections.abc import Callable
-from typing import Any
+import os
 
 from usage_consent._files.atomic import TRANSFER_LOCK_WAIT_S
 from usage_consent.schemas._patterns import UUID4_PATTERN
+from usage_consent.schemas._plain_pattern import searcher
 
-__all__ = ["UUID4", "known_client_id", "needs_storing", "new_id", "rotate_client_id", "store_client_id"]
-UUID4 = re.compile(UUID4_PATTERN)
+TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+__all__ = ["is_uuid4", "known_client_id", "needs_storing", "new_id", "rotate_client_id", "store_client_id"]
+_UUID4 = searcher(UUID4_PATTERN)  # the schemas' own pattern (matched without re: it is within the plain subset)
 
 
 def new_id() -> str:
-    return str(uuid.uuid4())
+    """A random UUID4, as ``str(uuid.uuid4())`` writes it (16 random bytes, the version and variant
+    bits set), without importing uuid."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # variant: RFC 4122
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def is_uuid4(value: object) -> bool:
+    """Whether ``value`` is a string the schemas accept as a client or session id."""
+    return isinstance(value, str) and _UUID4(value)
 
 
 def known_client_id(state_data: dict[str, Any]) -> str | None:
     """The client id the state file's contents hold, if it is a valid one."""
     known = state_data.get("client_id")
-    return known if isinstance(known, str) and UUID4.match(known) else None
+    return known if is_uuid4(known) else None
 
 
 def needs_storing(state_file: str, state_data: dict[str, Any], proposed: dict[str, str],

@@ -7,16 +7,15 @@ that gives one gets an invalid report naming the field, never a silent overwrite
 
 from __future__ import annotations
 
-import math
-import platform
 import sys
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
 
 from usage_consent._clock import now_ms
 
+TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
+    from typing import Any
 
     from usage_consent.policy import Policy
 
@@ -39,9 +38,15 @@ def host_fields(*parts: Any) -> dict[str, Any]:
 def build(host: Mapping[str, Any], *, client_id: str | None, session_id: str | None, schema_version: int,
           started_ms: int) -> dict[str, Any]:
     """The report: the library's defaults, then the host's fields, then the owned fields."""
-    defaults = {"tool_version": "unknown", "python_version": platform.python_version(),
+    defaults = {"tool_version": "unknown", "python_version": python_version(),
                 "os": OS_FAMILIES.get(sys.platform, "other"), "session_start_timestamp_ms": started_ms}
     return {**defaults, **host, "schema_version": schema_version, "client_id": client_id, "session_id": session_id}
+
+
+def python_version() -> str:
+    """``major.minor.micro`` of this interpreter (platform.python_version() without its release
+    level: a pre-release's "3.13.0rc1" would break the schema's pattern; and no platform import)."""
+    return ".".join(str(part) for part in sys.version_info[:3])
 
 
 def owned_problems(host: Mapping[str, Any]) -> list[str]:
@@ -50,25 +55,26 @@ def owned_problems(host: Mapping[str, Any]) -> list[str]:
             for key in OWNED if key in host]
 
 
-def schema_problems(report: Mapping[str, Any], schema_name: str, root: Path | None) -> list[str]:
+def schema_problems(report: Mapping[str, Any], schema_name: str, root: Path | str | None) -> list[str]:
     """Every way ``report`` breaks schema ``schema_name`` (the version it names; ``root``: the host's
     schemas folder, None: the packaged one), each with its JSON path: the plain validator's answer
-    where the schema is within its subset, jsonschema's otherwise (schemas/_registry.py)."""
-    from usage_consent.schemas import _registry as registry
+    where the schema is within its subset, jsonschema's otherwise (schemas/_report_check.py)."""
+    from usage_consent.schemas._report_check import report_problems
 
-    return registry.report_problems(dict(report), schema_name, report.get("schema_version"), root)
+    return report_problems(dict(report), schema_name, report.get("schema_version"), root)
 
 
 def non_finite_problems(data: Any, path: str = "") -> list[str]:
     """A problem for each NaN or infinity in a report: they are not JSON, so such a report is invalid."""
-    if isinstance(data, float) and not math.isfinite(data):
+    if isinstance(data, float) and data - data != 0:  # an infinity or NaN (math.isfinite, without math)
         return [f"{path or '(top level)'}: {data} is not a finite number (NaN and infinities are not JSON)"]
-    items = data.items() if isinstance(data, Mapping) else enumerate(data) if isinstance(data, list | tuple) else ()
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list | tuple) else ()
     return [problem for key, value in items
             for problem in non_finite_problems(value, f"{path}.{key}" if path else str(key))]
 
 
-def problems(host: Mapping[str, Any], report: Mapping[str, Any], schema_name: str, root: Path | None) -> list[str]:
+def problems(host: Mapping[str, Any], report: Mapping[str, Any], schema_name: str,
+             root: Path | str | None) -> list[str]:
     return sorted(owned_problems(host) + non_finite_problems(report) + schema_problems(report, schema_name, root))
 
 
@@ -88,5 +94,5 @@ def validate_report(fields: Any = None, policy: Policy | None = None, **more: An
     return problems(host, report, policy.schema_name, root)
 
 
-__all__ = ["OWNED", "build", "host_fields", "non_finite_problems", "owned_problems", "problems", "schema_problems",
-           "validate_report"]
+__all__ = ["OWNED", "build", "host_fields", "non_finite_problems", "owned_problems", "problems", "python_version",
+           "schema_problems", "validate_report"]

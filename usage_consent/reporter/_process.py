@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import atexit
 import os
-from typing import Any
 
 from usage_consent.reporter._send import Sender
 from usage_consent.reporter._worker import Lanes
+
+TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Reporter", "at_exit", "process"]
 

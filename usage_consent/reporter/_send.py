@@ -16,21 +16,25 @@ The state of sending (HTTP sessions per thread, resting endpoints, the reports t
 
 from __future__ import annotations
 
-import threading
+import _thread
 import time
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
 
 from usage_consent import _runtime as runtime
 from usage_consent._frozen import Frozen
 from usage_consent._report_settings import settings_of
 from usage_consent._run import current
 from usage_consent.errors import ReportError
-from usage_consent.reporter._deadline import bounded, watched_session
-from usage_consent.reporter._outcomes import SendOutcome
 
+TYPE_CHECKING = False  # not typing's: a process that only records its report must not pay for it
 if TYPE_CHECKING:
+    import threading
+    from typing import Any
+
     from usage_consent.policy import Decision, Policy
+    from usage_consent.reporter._outcomes import SendOutcome
+
+# urllib.parse and the deadline's module (threading) are imported where a send is made: a process that
+# only records its report never loads them.
 
 __all__ = ["HEADERS", "MAX_SAME_HOST_REDIRECTS", "REST_S", "Outcome", "Sender", "send_deletion", "send_report"]
 
@@ -54,6 +58,8 @@ class Outcome(Frozen):
 
 
 def _origin(url: str) -> tuple[str, str | None, int | None]:
+    from urllib.parse import urlsplit
+
     parts = urlsplit(url)
     return parts.scheme, parts.hostname, parts.port
 
@@ -78,7 +84,7 @@ class Sender:
     __slots__ = ("_resting", "_threads", "attempted")
 
     def __init__(self) -> None:
-        self._threads = threading.local()  # .http: (factory, session); .watched: see deadline.py
+        self._threads = _thread._local()  # threading.local, without threading: .http: (factory, session); .watched
         self._resting: dict[str, float] = {}  # endpoint -> time.monotonic() until which it is not tried
         self.attempted: set[tuple[str, str]] = set()  # (client_id, session_id) tried in this process
 
@@ -92,6 +98,8 @@ class Sender:
         if factory is not None:
             http = factory()
         else:
+            from usage_consent.reporter._deadline import watched_session
+
             http = watched_session(requests, self._threads)
             http.trust_env = False  # no .netrc credentials, no proxy for plain http (see _proxies)
         self._threads.http = (factory, http)
@@ -99,6 +107,8 @@ class Sender:
 
     def bounded(self, seconds: float) -> Any:
         """The deadline of one send on this thread (deadline.py)."""
+        from usage_consent.reporter._deadline import bounded
+
         return bounded(seconds, self._threads)
 
     def resting(self, url: str) -> bool:
@@ -126,6 +136,8 @@ class Sender:
 
 def _proxies(requests, url: str) -> dict[str, str]:
     """https: the environment's proxy for this host (NO_PROXY honoured); plain http: none."""
+    from urllib.parse import urlsplit
+
     return requests.utils.get_environ_proxies(url) if urlsplit(url).scheme == "https" else {}
 
 
@@ -139,6 +151,8 @@ def send_report(decision: Decision, url: str, body: bytes, sender: Sender | None
 
     if url not in decision.endpoints or endpoint_problem(url):
         raise ReportError(f"not sent: {url!r} is not an endpoint this decision allows", layer="reporter", value=url)
+    from urllib.parse import urlsplit
+
     import requests
     import urllib3
 
@@ -178,6 +192,8 @@ def _why(expired: threading.Event, error: BaseException) -> str:
 
 def _answered(response, url: str, target: str, limit: int, expired: threading.Event) -> tuple[Outcome | None, str]:
     """The outcome of one answer, or (None, where a same-host redirect points) to follow it."""
+    from urllib.parse import urljoin
+
     with response:
         code = response.status_code
         _read_bounded(response, limit)
@@ -205,6 +221,8 @@ def send_deletion(policy: Policy, url: str, sender: Sender | None = None) -> tup
     problem = endpoint_problem(url)
     if problem:
         return Outcome("dropped", None, f"not a usable URL: {problem}"), b""
+    from urllib.parse import urlsplit
+
     import requests
     import urllib3
 

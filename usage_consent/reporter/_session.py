@@ -3,30 +3,31 @@ background. Nothing here raises into the host, and nothing waits on the network.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
-
 from usage_consent import _runtime as runtime
 from usage_consent._clock import iso_from_ms, now_ms
 from usage_consent._context import Context
+from usage_consent._files import plainjson
 from usage_consent._files.jsonfile import stat_key
 from usage_consent._files.tempdirs import UnsafePath
 from usage_consent._log import log
 from usage_consent.errors import ReportError, ReportInvalid, UsageConsentError
-from usage_consent.policy._notice_state import notice_state_at, schemas_root_at
+from usage_consent.policy._notice_state import notice_state_at
 from usage_consent.policy._state import StateFile  # the session reads the state file on the transfer's thread
 from usage_consent.reporter import _identity as identity
 from usage_consent.reporter import _payload as payload
-from usage_consent.reporter._outcomes import ReportOutcome
 from usage_consent.reporter._process import Reporter, process
 from usage_consent.reporter._spool import Spool, Written
 from usage_consent.reporter._store import Store, set_outcome
 
+TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from types import TracebackType
+    from typing import Any, Literal
+
     from usage_consent.policy import Decision
     from usage_consent.policy._notice_state import NoticeState
+    from usage_consent.reporter._outcomes import ReportOutcome
 
 __all__ = ["STAGES", "Session", "error_class", "start_session"]
 
@@ -133,14 +134,14 @@ class Session:
         context = self.context or _context_of(self.decision)
         settings = context.settings  # plain values: no policy model is loaded for a report
         if strict:
-            found = payload.problems(host, report, settings.schema_name, schemas_root_at(context.locations))
+            found = payload.problems(host, report, settings.schema_name, context.locations.schemas_dir)
             if found:
                 raise ReportInvalid(found, settings.schema_name)
         elif owned := payload.owned_problems(host):
             log.warning("usage report not recorded or sent: %s", "; ".join(owned))
             return "invalid"
         try:
-            body = json.dumps(report, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+            body = plainjson.dumps(report).encode()  # json.dumps(sort_keys, compact, no NaN), without json
         except (TypeError, ValueError) as error:
             found = payload.non_finite_problems(report) or [f"(top level): not JSON data: {error}"]
             if strict:
@@ -163,8 +164,8 @@ class Session:
         """In the background: validate (the schema is the allowlist), write the local record, then
         hand the send to the send lane. A report that fails validation is neither written nor sent."""
         settings = store.where.settings
-        data = json.loads(body)
-        problems = payload.schema_problems(data, settings.schema_name, schemas_root_at(store.where))
+        data = plainjson.loads(body.decode("ascii"))
+        problems = payload.schema_problems(data, settings.schema_name, store.where.schemas_dir)
         if problems:
             self.outcome, self.path = "invalid", None
             log.warning("usage report not recorded or sent: it breaks schema %s: %s", settings.schema_name,

@@ -9,20 +9,21 @@ a ``Spool`` is one store's pending reports under one decision, sent with the pro
 
 from __future__ import annotations
 
-import contextlib
-from typing import TYPE_CHECKING, Any, NamedTuple
-
 from usage_consent._clock import now_ms
 from usage_consent._files.jsonfile import NotRegular
 from usage_consent._files.tempdirs import UnsafePath
 from usage_consent._locations import display
 from usage_consent._log import log
 from usage_consent._report_settings import settings_of
+from usage_consent._suppress import suppress
 from usage_consent.policy._notice_state import notice_state_at
 from usage_consent.reporter._outcomes import OPEN_OUTCOMES
 from usage_consent.reporter._store import set_outcome
 
+TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
 if TYPE_CHECKING:
+    from typing import Any
+
     from usage_consent.policy import Decision
     from usage_consent.reporter._send import Sender
     from usage_consent.reporter._store import Store
@@ -53,12 +54,15 @@ def status_problem(status: dict[str, Any]) -> str | None:
     return None
 
 
-class Written(NamedTuple):
+class Written:
     """A record the write lane has just written, handed to the send lane as it is (the bytes
     exactly as recorded; the status says the notice was shown)."""
 
-    body: bytes
-    status: dict[str, Any]
+    __slots__ = ("body", "status")
+
+    def __init__(self, body: bytes, status: dict[str, Any]) -> None:
+        self.body: bytes = body
+        self.status: dict[str, Any] = status
 
 
 class Spool:
@@ -84,7 +88,7 @@ class Spool:
             with self.store.marker_lock(client_id, session_id) as taken:
                 if not taken:
                     continue
-                with contextlib.suppress(OSError, UnsafePath):
+                with suppress(OSError, UnsafePath):
                     self.store.remove(client_id, session_id)
                     removed += 1
                 self.clear(client_id, session_id)
@@ -130,7 +134,7 @@ class Spool:
         found = self._to_send(client_id, session_id, written)
         if isinstance(found, bool):
             return found
-        body, status = found
+        body, status = found.body, found.status
         age_days = (now_ms() - status.get("created_ms", 0)) / 86_400_000
         results: dict[str, Any] = {}
         rested = False
@@ -187,6 +191,6 @@ class Spool:
         for client_id, session_id in self.store.pending(skip=self.sender.attempted):
             if tried >= PER_SESSION:
                 break
-            with contextlib.suppress(OSError, UnsafePath):
+            with suppress(OSError, UnsafePath):
                 tried += self.send_locked(client_id, session_id)
         return tried

@@ -24,11 +24,13 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Callable
-from typing import NamedTuple
 
 from usage_consent import _run as run
 from usage_consent._log import log
+
+TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["LANES", "LANE_BOUND", "Lanes", "discard", "dropped", "submit", "wait"]
 LANES = ("write", "send")  # waited for in this order at exit
@@ -36,10 +38,14 @@ LANE_BOUND = 1000  # jobs waiting per lane; a burst of a few hundred transfers l
 DROPPED = {"write": "usage report not recorded or sent", "send": "usage report kept pending for a later session"}
 
 
-class _Job(NamedTuple):
-    config: run.RunConfig  # the run configuration it was made under
-    work: Callable[[], object]
-    report: bool  # a report's own job (counted when lost), not housekeeping
+class _Job:
+    """One job: the run configuration it was made under, its work, and whether it is a report's own
+    (counted when lost) or housekeeping."""
+
+    __slots__ = ("config", "report", "work")
+
+    def __init__(self, config: run.RunConfig, work: Callable[[], object], report: bool) -> None:
+        self.config, self.work, self.report = config, work, report
 
 
 class Lanes:

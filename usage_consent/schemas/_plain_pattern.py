@@ -21,7 +21,7 @@ TYPE_CHECKING = False  # not typing's: a report process must not pay for it
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["LONGEST", "Item", "compile_pattern", "parse", "sample"]
+__all__ = ["LONGEST", "Item", "compile_pattern", "parse", "sample", "searcher"]
 
 LONGEST = 256
 SPECIAL = frozenset(".^$*+?{}[]\\|()")
@@ -179,6 +179,18 @@ def compile_pattern(pattern: str) -> Callable[[str], bool] | None:
             return True
         return size in reach or (size - 1 in reach and text.endswith("\n"))
     return search
+
+
+def searcher(pattern: str) -> Callable[[str], bool]:
+    """``compile_pattern``'s function, or re.search's where the pattern is outside the subset (re is
+    imported then; re.error for a pattern it cannot read)."""
+    search = compile_pattern(pattern)
+    if search is not None:
+        return search
+    import re
+
+    compiled = re.compile(pattern)
+    return lambda text: compiled.search(text) is not None
 
 
 def _step(text: str, size: int, reach: set[int], item: Item) -> set[int]:

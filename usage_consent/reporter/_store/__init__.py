@@ -13,15 +13,17 @@ folders is ``usage_consent._files.tempdirs``; when to send and retry is ``report
 
 from __future__ import annotations
 
-import contextlib
 import os
-from typing import TYPE_CHECKING, Any
 
+from usage_consent._suppress import suppress
 from usage_consent.reporter._store._store import Store
 from usage_consent.reporter._store.markers import PENDING
 from usage_consent.reporter._store.record import RECORD, STATUS, set_outcome
 
+TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
 if TYPE_CHECKING:
+    from typing import Any
+
     from usage_consent.policy import Policy
     from usage_consent.reporter._store.listing import Forgotten, RecordInfo
 
@@ -95,6 +97,6 @@ def forget(policy: Policy) -> Forgotten:
     import glob  # here: a session never forgets
 
     for aside in glob.glob(glob.escape(state_file) + ".corrupt-*"):
-        with contextlib.suppress(OSError):
+        with suppress(OSError):
             os.unlink(aside)  # an old state file set aside may hold the old id
     return Forgotten(old, len(records), deletions)

@@ -8,22 +8,23 @@ The fd-level helpers it uses are in ``record.py``, ``markers.py``, ``listing.py`
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import shutil
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
 
+from usage_consent._files import plainjson
 from usage_consent._files.atomic import lock_descriptor, try_lock
 from usage_consent._files.tempdirs import DIR_FLAGS, UnsafePath, open_dir, read_at, write_at
 from usage_consent._locations import PRUNE_LOCK, RECORDS_FOLDER
+from usage_consent._suppress import suppress
 from usage_consent.errors import ReportError
 from usage_consent.reporter._store.markers import PENDING, marker_name
 from usage_consent.reporter._store.pruning import folder_names, sessions_newest_first, still_open
 from usage_consent.reporter._store.record import RECORD, STATUS, status_at, status_in
 
+TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
     from usage_consent._locations import Locations
     from usage_consent.reporter._store.listing import RecordInfo
 
@@ -66,7 +67,7 @@ class Store:
             fd = self._open(client_id, session_id)
         try:
             write_at(fd, RECORD, body)
-            write_at(fd, STATUS, json.dumps(status, indent=2, allow_nan=False).encode())
+            write_at(fd, STATUS, plainjson.dumps_indented(status).encode())
         finally:
             os.close(fd)
         return self.record_path(client_id, session_id)
@@ -84,13 +85,15 @@ class Store:
         try:
             status = status_at(fd)
             change(status)
-            write_at(fd, STATUS, json.dumps(status, indent=2, allow_nan=False).encode())
+            write_at(fd, STATUS, plainjson.dumps_indented(status).encode())
         finally:
             os.close(fd)
 
     def remove(self, client_id: str, session_id: str) -> None:
         """Delete one session's record folder (after checking the way to it is safe), and its
         client's folder when that is left empty."""
+        import shutil  # here: a session that only records never removes one
+
         fd = self._open(client_id, create=False)
         try:
             shutil.rmtree(session_id, dir_fd=fd)
@@ -99,7 +102,7 @@ class Store:
         self._remove_if_empty(client_id)
 
     def _remove_if_empty(self, client_id: str) -> None:
-        with contextlib.suppress(OSError, UnsafePath):
+        with suppress(OSError, UnsafePath):
             fd = self._open(create=False)
             try:
                 os.rmdir(client_id, dir_fd=fd)  # fails, harmlessly, while it holds anything
@@ -119,7 +122,7 @@ class Store:
 
     def unmark(self, client_id: str, session_id: str) -> None:
         """Remove a report's marker, if it is there."""
-        with contextlib.suppress(OSError, UnsafePath):
+        with suppress(OSError, UnsafePath):
             fd = self._open(PENDING, create=False)
             try:
                 os.unlink(marker_name(client_id, session_id), dir_fd=fd)
@@ -147,31 +150,19 @@ class Store:
                 pair = tuple(name.split("__", 1))
                 if len(pair) != 2 or (skip and pair in skip):
                     continue
-                with contextlib.suppress(OSError):
+                with suppress(OSError):
                     dated.append((os.stat(name, dir_fd=fd, follow_symlinks=False).st_mtime_ns, pair))
         finally:
             os.close(fd)
         dated.sort()
         return [(client_id, session_id) for _, (client_id, session_id) in dated]
 
-    @contextlib.contextmanager
-    def marker_lock(self, client_id: str, session_id: str, linked: bool = False) -> Iterator[bool]:
-        """Try (never wait) to take the marker's flock: yields True when taken, False when another
-        thread or process holds it or the marker is gone (with ``linked``, also when it was removed,
-        by a cancel or forget, between its opening and the flock). A forked child never keeps it."""
-        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-        with contextlib.ExitStack() as stack:
-            try:
-                folder = self._open(PENDING, create=False)
-                try:
-                    lock = stack.enter_context(lock_descriptor(
-                        lambda: os.open(marker_name(client_id, session_id), flags, dir_fd=folder)))
-                finally:
-                    os.close(folder)
-            except (OSError, UnsafePath):
-                yield False
-                return
-            yield try_lock(lock) and (not linked or os.fstat(lock).st_nlink > 0)
+    def marker_lock(self, client_id: str, session_id: str, linked: bool = False) -> _MarkerLock:
+        """``with store.marker_lock(...) as taken``: try (never wait) to take the marker's flock:
+        True when taken, False when another thread or process holds it or the marker is gone (with
+        ``linked``, also when it was removed, by a cancel or forget, between its opening and the
+        flock). A forked child never keeps it."""
+        return _MarkerLock(self, marker_name(client_id, session_id), linked)
 
     # -- what a user sees and erases --------------------------------------------------------------
 
@@ -217,8 +208,10 @@ class Store:
             parent = open_dir(self.where.records_parts()[:1], create=False, root=self._temp)
         except (FileNotFoundError, NotADirectoryError):
             return count
+        import shutil
+
         try:
-            with contextlib.suppress(FileNotFoundError):
+            with suppress(FileNotFoundError):
                 shutil.rmtree(RECORDS_FOLDER, dir_fd=parent)
         finally:
             os.close(parent)
@@ -234,13 +227,14 @@ class Store:
             root = self._open(create=False)
         except (OSError, UnsafePath):
             return 0
-        with contextlib.ExitStack() as stack:
-            stack.callback(os.close, root)
+        try:
             flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
-            lock = stack.enter_context(lock_descriptor(lambda: os.open(PRUNE_LOCK, flags, 0o600, dir_fd=root)))
-            if not try_lock(lock):
-                return 0  # another process is pruning
-            return self._prune_locked(root, keep)
+            with lock_descriptor(lambda: os.open(PRUNE_LOCK, flags, 0o600, dir_fd=root)) as lock:
+                if not try_lock(lock):
+                    return 0  # another process is pruning
+                return self._prune_locked(root, keep)
+        finally:
+            os.close(root)
 
     def _prune_locked(self, root: int, keep: int) -> int:
         removed = 0
@@ -249,7 +243,7 @@ class Store:
         for _, client_id, session_id in sessions[keep:]:
             if marker_name(client_id, session_id) in pending:
                 continue
-            with contextlib.suppress(OSError, UnsafePath):
+            with suppress(OSError, UnsafePath):
                 client_fd = os.open(client_id, DIR_FLAGS, dir_fd=root)
                 try:
                     if still_open(client_fd, session_id):
@@ -261,3 +255,37 @@ class Store:
         for client_id in {c for _, c, _ in sessions}:
             self._remove_if_empty(client_id)
         return removed
+
+
+class _MarkerLock:
+    """``Store.marker_lock``'s block: the marker opened (never followed through a symlink) and its
+    flock tried at the start; the descriptor closed at the end."""
+
+    __slots__ = ("_held", "_linked", "_name", "_store")
+
+    def __init__(self, store: Store, name: str, linked: bool) -> None:
+        self._store, self._name, self._linked = store, name, linked
+        self._held: lock_descriptor | None = None
+
+    def __enter__(self) -> bool:
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        try:
+            folder = self._store._open(PENDING, create=False)
+            try:
+                held = lock_descriptor(lambda: os.open(self._name, flags, dir_fd=folder))
+                lock = held.__enter__()
+            finally:
+                os.close(folder)
+        except (OSError, UnsafePath):
+            return False
+        self._held = held
+        try:
+            return try_lock(lock) and (not self._linked or os.fstat(lock).st_nlink > 0)
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.__exit__()

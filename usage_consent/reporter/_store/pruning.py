@@ -6,13 +6,16 @@ pruning leaves alone."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator
 
 from usage_consent._files.tempdirs import DIR_FLAGS
+from usage_consent._suppress import suppress
 from usage_consent.reporter._outcomes import OPEN_OUTCOMES
 from usage_consent.reporter._store.record import status_in
+
+TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["folder_names", "sessions_newest_first", "still_open"]
 
@@ -33,7 +36,7 @@ def _sessions(root_fd: int) -> Iterator[tuple[int, str, str]]:
     for client_id in os.listdir(root_fd):
         if client_id.startswith("."):
             continue
-        with contextlib.suppress(OSError):
+        with suppress(OSError):
             client_fd = os.open(client_id, DIR_FLAGS, dir_fd=root_fd)
             try:
                 for entry in os.scandir(client_fd):

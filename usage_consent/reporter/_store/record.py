@@ -4,13 +4,17 @@ The ``Store`` (``_store.py``) writes and reads them; here are the file names and
 
 from __future__ import annotations
 
-import json
 import os
-from typing import Any
 
 from usage_consent._clock import now_iso
+from usage_consent._files.plainjson import loads
 from usage_consent._files.tempdirs import DIR_FLAGS, read_at
-from usage_consent.reporter._outcomes import SendOutcome
+
+TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
+if TYPE_CHECKING:
+    from typing import Any
+
+    from usage_consent.reporter._outcomes import SendOutcome
 
 __all__ = ["RECORD", "STATUS", "set_outcome", "status_at", "status_in"]
 
@@ -21,7 +25,7 @@ UNTRIED: tuple[SendOutcome, ...] = ("pending", "cancelled")  # outcomes that are
 def status_at(session_fd: int) -> dict[str, Any]:
     """A session folder's status, read tolerantly: {} when missing or not a JSON object."""
     try:
-        status = json.loads(read_at(session_fd, STATUS))
+        status = loads(read_at(session_fd, STATUS).decode("utf-8"))
     except (OSError, ValueError, RecursionError):
         return {}
     return status if isinstance(status, dict) else {}

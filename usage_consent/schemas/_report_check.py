@@ -1,0 +1,68 @@
+"""A report checked against its schema version in the process that records it: by the plain
+validator (schemas/_plain_check.py) when the version's schema is within its subset, so that the
+process imports neither jsonschema nor json, re, pathlib or functools; by jsonschema
+(``registry.problems``, imported then) for a schema outside the subset or a report that is not
+JSON data. Either way the answer is jsonschema's (``usage-consent schema check`` and the tests
+compare them).
+"""
+
+from __future__ import annotations
+
+from usage_consent._files.plainjson import loads
+from usage_consent._log import log
+from usage_consent.errors import SchemaError
+from usage_consent.schemas._plain_check import NotPlain, compile_schema
+from usage_consent.schemas._versions import released_file
+
+TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+    from usage_consent.schemas._plain_check import PlainSchema
+
+__all__ = ["plain_validator", "read_schema", "report_problems"]
+
+_COMPILED: dict[str, PlainSchema | None] = {}  # version file -> its plain validator (None: outside the subset)
+
+
+def read_schema(path: str) -> dict[str, Any]:
+    """The schema document in the file at ``path``; SchemaError naming the file when it cannot be used."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            data = loads(file.read())
+    except (OSError, ValueError) as error:
+        raise SchemaError(f"{path}: cannot be loaded: {error}", layer="schemas", path=path) from None
+    if not isinstance(data, dict):
+        raise SchemaError(f"{path}: not a JSON object", layer="schemas", path=path)
+    return data
+
+
+def plain_validator(name: str, version: int | None = None, root: Path | str | None = None) -> PlainSchema | None:
+    """The compiled plain validator of one version (compiled once per process); None when its schema is
+    outside the subset."""
+    path = released_file(name, version, root)
+    if path not in _COMPILED:
+        try:
+            _COMPILED[path] = compile_schema(read_schema(path))
+        except NotPlain as why:
+            log.debug("%s: reports are checked with jsonschema: %s", path, why.message)
+            _COMPILED[path] = None
+    return _COMPILED[path]
+
+
+def report_problems(payload: Any, name: str, version: int | None = None, root: Path | str | None = None) -> list[str]:
+    """Every way ``payload`` breaks version ``version`` of schema ``name``, as ``registry.problems()``
+    says it: from the plain validator when the schema compiles and the payload is JSON data, else from
+    jsonschema."""
+    plain = plain_validator(name, version, root)
+    if plain is not None:
+        try:
+            return plain.problems(payload)
+        except NotPlain:  # a tuple, a str subclass, a Decimal...: jsonschema judges those
+            pass
+    from pathlib import Path
+
+    from usage_consent.schemas._registry import problems
+
+    return problems(payload, name, version, None if root is None else Path(root))
