@@ -9,15 +9,17 @@ queued jobs, HTTP connections and memories are the parent's. The records themsel
 
 from __future__ import annotations
 
+import _thread
 import atexit
 import os
 
-from usage_consent.reporter._send import Sender
 from usage_consent.reporter._worker import Lanes
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
 if TYPE_CHECKING:
     from typing import Any
+
+    from usage_consent.reporter._send import Sender
 
 __all__ = ["Reporter", "at_exit", "process"]
 
@@ -25,17 +27,29 @@ __all__ = ["Reporter", "at_exit", "process"]
 class Reporter:
     """One process's reporter state (see the module's docstring)."""
 
-    __slots__ = ("deletions_retried", "lanes", "proposed", "retry_queued", "sender", "since_prune", "state_reads")
+    __slots__ = ("_made", "_sender", "deletions_retried", "lanes", "proposed", "retry_queued", "since_prune",
+                 "state_reads")
 
     def __init__(self) -> None:
         self.lanes = Lanes()
-        self.sender = Sender()
+        self._sender: Sender | None = None  # made when first asked for: a process that only records never sends
+        self._made = _thread.allocate_lock()  # one Sender, whichever threads ask first
         self.proposed: dict[str, str] = {}  # state file -> the new client id this process is storing
         self.since_prune: dict[str, int] = {}  # records root -> reports made since its last prune
         self.retry_queued: set[tuple[str, object]] = set()  # (records root, run config): its retry job waits
         self.deletions_retried: set[str] = set()  # state files whose pending deletions this process retried
         # state file -> (its stat, its contents): a session re-parses it only when it changed
         self.state_reads: dict[str, tuple[object, dict[str, Any]]] = {}
+
+    @property
+    def sender(self) -> Sender:
+        """The process's ``Sender`` (reporter/_send.py, imported then)."""
+        with self._made:
+            if self._sender is None:
+                from usage_consent.reporter._send import Sender
+
+                self._sender = Sender()
+            return self._sender
 
     def prune_due(self, root: str, keep_sessions: int) -> bool:
         """Whether this report should trigger a prune of ``root``: every keep_sessions/10 reports

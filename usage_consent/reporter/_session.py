@@ -16,7 +16,6 @@ from usage_consent.policy._state import StateFile  # the session reads the state
 from usage_consent.reporter import _identity as identity
 from usage_consent.reporter import _payload as payload
 from usage_consent.reporter._process import Reporter, process
-from usage_consent.reporter._spool import Spool, Written
 from usage_consent.reporter._store import Store, set_outcome
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
@@ -28,6 +27,10 @@ if TYPE_CHECKING:
     from usage_consent.policy import Decision
     from usage_consent.policy._notice_state import NoticeState
     from usage_consent.reporter._outcomes import ReportOutcome
+    from usage_consent.reporter._spool import Spool
+
+# reporter/_spool.py and _send.py (sending, retrying, cancelling) are imported where a session may
+# send or has pending reports to delete: a local session that only records never loads them.
 
 __all__ = ["STAGES", "Session", "error_class", "start_session"]
 
@@ -188,6 +191,8 @@ class Session:
         reporter, wait = process(), settings.exit_wait_s
         if sending:
             # the send lane gets the bytes and the status (the notice was shown: told) from here
+            from usage_consent.reporter._spool import Spool, Written
+
             spool, written = Spool(self.decision, store, reporter.sender), Written(body, status)
             reporter.lanes.submit(lambda: spool.send_locked(client_id, session_id, written), wait, report=True)
         keep = settings.keep_sessions
@@ -231,13 +236,14 @@ def start_session(decision: Decision, **fields: Any) -> Session:
         context, reporter = _context_of(decision), process()
         store = Store(context.locations)
         if decision.mode != "on" and store.has_pending():
+            from usage_consent.reporter._spool import Spool
+
             reporter.lanes.submit(Spool(decision, store, reporter.sender).cancel_all,
                                   context.settings.exit_wait_s, "write", config=context.run)
         if not decision.enabled:  # nothing collected: the policy (from the memo: not loaded) is not needed
             return Session(decision, None, None, fields)
         settings = context.settings  # plain values (the memo's after a hit): the policy model is not loaded
         wait = settings.exit_wait_s
-        spool = Spool(decision, store, reporter.sender)
         state_file = context.locations.state_file
         try:
             state = _read_state(reporter, state_file)
@@ -255,7 +261,9 @@ def start_session(decision: Decision, **fields: Any) -> Session:
                                              config=context.run):
             reporter.proposed.pop(state_file, None)  # not queued: the next session proposes again
         if decision.mode == "on":
-            _retry_soon(spool, wait, context)
+            from usage_consent.reporter._spool import Spool
+
+            _retry_soon(Spool(decision, store, reporter.sender), wait, context)
             from usage_consent.reporter import _deletion as deletion  # here: only a session that may send
 
             deletion.retry_once(lambda: decision.policy, state_file, state, reporter.deletions_retried,

@@ -92,11 +92,9 @@ class Store:
     def remove(self, client_id: str, session_id: str) -> None:
         """Delete one session's record folder (after checking the way to it is safe), and its
         client's folder when that is left empty."""
-        import shutil  # here: a session that only records never removes one
-
         fd = self._open(client_id, create=False)
         try:
-            shutil.rmtree(session_id, dir_fd=fd)
+            _remove_folder(fd, session_id)
         finally:
             os.close(fd)
         self._remove_if_empty(client_id)
@@ -255,6 +253,35 @@ class Store:
         for client_id in {c for _, c, _ in sessions}:
             self._remove_if_empty(client_id)
         return removed
+
+
+def _remove_folder(parent_fd: int, name: str) -> None:
+    """Remove the folder ``name`` in ``parent_fd`` as ``shutil.rmtree(name, dir_fd=parent_fd)`` does
+    (never following a symlink). A record's folder holds files only: those are unlinked here, without
+    importing shutil (which a pruning session would otherwise load); anything else is left to shutil."""
+    try:
+        fd = os.open(name, DIR_FLAGS, dir_fd=parent_fd)
+    except OSError:
+        fd = None
+    if fd is not None:
+        try:
+            for entry in os.listdir(fd):
+                try:
+                    os.unlink(entry, dir_fd=fd)  # a symlink is removed, not followed
+                except IsADirectoryError:
+                    break
+                except PermissionError:  # EPERM: a folder, on some systems
+                    break
+        finally:
+            os.close(fd)
+        try:
+            os.rmdir(name, dir_fd=parent_fd)
+            return
+        except OSError:
+            pass
+    import shutil  # a folder inside, or none at all: shutil's answer and errors
+
+    shutil.rmtree(name, dir_fd=parent_fd)
 
 
 class _MarkerLock:
