@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import usage_consent
-from usage_consent._files.plainjson import loads
+from usage_consent._files.plainjson import dumps, dumps_indented, loads
 
 values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -81,3 +81,74 @@ def test_reading_imports_neither_json_nor_re_for_a_good_text():
             "loads('{\"a\": [1, 2.5, null, true, \"x\"]}'); print(sorted(set(sys.modules) - before))")
     out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True).stdout
     assert "'_json'" in out and "'json'" not in out and "'re'" not in out
+
+
+# -- writing, and reading with json.loads' hooks (a report process's body, status and state file) ----------
+
+json_data = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**80), max_value=2**80) | st.floats(allow_nan=False,
+                                                                                           allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_data)
+def test_dumps_writes_what_json_dumps_writes(value):
+    """Property: dumps is json.dumps(sort_keys, compact separators, no NaN), character for character, and
+    dumps_indented is json.dumps(indent=2, no NaN)."""
+    assert dumps(value) == json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    assert dumps_indented(value) == json.dumps(value, indent=2, allow_nan=False)
+
+
+@pytest.mark.parametrize("value", [float("nan"), [1, float("inf")], {"a": object()}, {1: "int key"}, (1, 2),
+                                   {"t": (1, "x")}], ids=["nan", "infinity", "object", "int-key", "tuple",
+                                                          "nested-tuple"])
+def test_what_is_not_plain_json_data_gets_json_dumps_answer(value):
+    """NaN, infinities and objects raise as json.dumps raises; tuples and non-string keys are written as json
+    writes them."""
+    for ours, theirs in ((dumps, lambda v: json.dumps(v, sort_keys=True, separators=(",", ":"), allow_nan=False)),
+                         (dumps_indented, lambda v: json.dumps(v, indent=2, allow_nan=False))):
+        try:
+            expected = theirs(value)
+        except (TypeError, ValueError) as error:
+            with pytest.raises(type(error)):
+                ours(value)
+        else:
+            assert ours(value) == expected
+
+
+HOOKS = {"object_pairs_hook": lambda pairs: ("pairs", pairs), "parse_int": lambda text: ("int", text),
+         "parse_float": lambda text: ("float", text), "parse_constant": lambda text: ("constant", text)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40) | st.sampled_from(['{"a": 1, "a": 2}', "[1, 2.5e3, NaN, -Infinity]", '{"a": 1',
+                                                 '{\n  "usage_stats": tr', "1 2", "", "\n\n x"]))
+def test_loads_with_hooks_answers_and_fails_as_json_loads(text):
+    """Property: with json.loads' hooks, loads returns what json.loads returns, or fails where it fails with
+    json's msg, line and column (JSONDecodeError's, or a JSONTextError carrying them)."""
+    try:
+        expected = json.loads(text, **HOOKS)
+    except json.JSONDecodeError as error:
+        with pytest.raises(ValueError) as raised:
+            loads(text, **HOOKS)
+        assert (raised.value.msg, raised.value.lineno, raised.value.colno) == (error.msg, error.lineno, error.colno)
+    except RecursionError:
+        with pytest.raises(ValueError):
+            loads(text, **HOOKS)
+    else:
+        assert loads(text, **HOOKS) == expected
+
+
+def test_writing_imports_neither_json_nor_re():
+    """Writing a body and a status imports no module beyond the C encoder json itself runs."""
+    root = str(Path(usage_consent.__file__).resolve().parent.parent)
+    code = (f"import sys; sys.path.insert(0, {root!r}); before = set(sys.modules); "
+            "from usage_consent._files.plainjson import dumps, dumps_indented; "
+            "dumps({'a': [1, 2.5, None, True, 'x']}); dumps_indented({'b': {}}); "
+            "print(sorted(set(sys.modules) - before))")
+    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "'json'" not in out and "'re'" not in out

@@ -5,6 +5,7 @@ exactly what a process that resolved in full records."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import RAY, STATS, TRANSFER, opt_in
+from helpers import RAY, STATS, TRANSFER, opt_in, usage
 
 from usage_consent._locations import memo_file
 from usage_consent._report_settings import ReportSettings
@@ -152,3 +153,40 @@ def test_unusable_report_settings_are_refused(change):
     data = {**ReportSettings.of(embedded_policy()).to_dict(), **change}
     with pytest.raises(ValueError, match="report settings"):
         ReportSettings.from_dict(data)
+
+
+# What a process that records its report after a memo hit never imports (each is measured in
+# benchmarks/cold.py: together they cost more than the rest of the process).
+NOT_LOADED = ("jsonschema", "json", "re", "typing", "pathlib", "tempfile", "shutil", "uuid", "platform", "urllib",
+              "contextlib", "dataclasses", "enum", "logging", "random")
+LEAN = f"""
+import sys
+sys.path.insert(0, ROOT)  # -S: no site, so nothing an editable install's finder imports is counted
+import usage_consent
+decision = usage_consent.decide()
+session = usage_consent.start_session(decision, **{TRANSFER!r})
+outcome = session.report(stats={STATS!r})
+done = usage_consent.reporter.wait(20)
+loaded = sorted(m for m in {NOT_LOADED!r} if m in sys.modules)
+print(repr([decision.mode, outcome, session.outcome, done, loaded]))
+"""
+
+
+@pytest.mark.slow
+def test_a_local_report_after_a_memo_hit_imports_none_of_the_heavy_standard_modules(home):
+    """The process that records its report after a memo hit (no site: only what it imports itself) loads
+    neither jsonschema nor json, re, typing, pathlib, tempfile, shutil, uuid, platform, urllib, contextlib,
+    dataclasses, enum, logging or random, and its record equals the one a full resolution writes."""
+    home.write_config({"usage_stats": "local"})
+    home.mark_notice_shown()
+    with_client_id(home)
+    full = report_process(home)
+    env = {k: v for k, v in home.env().items() if k != "PYTHONPATH"}
+    root = str(Path(__file__).resolve().parent.parent.parent)
+    result = subprocess.run([sys.executable, "-S", "-c", LEAN.replace("ROOT", repr(root), 1)], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    mode, outcome, final, done, loaded = ast.literal_eval(result.stdout)
+    assert (mode, outcome, final, done, loaded) == ("local", "recorded", "recorded", True, [])
+    newest = max((p for p in usage(home).glob("*/*/usage_stats.json")), key=lambda p: p.stat().st_mtime_ns)
+    assert record({"path": str(newest)}) == record(full)
