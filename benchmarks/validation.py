@@ -1,4 +1,5 @@
-"""One report validated with the cached compiled validator, against jsonschema.validate()."""
+"""One report validated with the cached compiled validator, against jsonschema.validate(); and by the
+plain validator a report process uses (schemas/_plain_check.py), against the cached jsonschema one."""
 
 from __future__ import annotations
 
@@ -29,11 +30,18 @@ def run(quick: bool) -> list[Row]:
     import jsonschema
 
     from usage_consent.schemas import _registry as registry
+    from usage_consent.schemas._report_check import plain_validator
 
     report = payload()
     schema = registry.load("usage_stats", report["schema_version"])
     cached = registry.validator("usage_stats", report["schema_version"])
     ours, baseline = interleaved(lambda: cached.validate(report), lambda: jsonschema.validate(report, schema),
                                  rounds=3 if quick else 9, calls=5 if quick else 20)
+    plain = plain_validator("usage_stats", report["schema_version"])
+    assert plain is not None and plain.problems(report) == []
+    fast, reference = interleaved(lambda: plain.problems(report), lambda: registry.problems(report, "usage_stats"),
+                                  rounds=3 if quick else 9, calls=20 if quick else 200)
     return [Row("validate one report (cached validator)", ours * 1e6, baseline * 1e6, "us/call",
-                note="baseline: jsonschema.validate() on the same schema and payload")]
+                note="baseline: jsonschema.validate() on the same schema and payload"),
+            Row("validate one report (plain validator)", fast * 1e6, reference * 1e6, "us/call",
+                note="baseline: registry.problems(), the cached jsonschema validator, on the same report")]

@@ -27,6 +27,7 @@ LONGEST = 256
 SPECIAL = frozenset(".^$*+?{}[]\\|()")
 ESCAPABLE = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")  # ASCII punctuation: \X is the character X
 MAX_REPEAT = 65535
+EXPAND = 512  # a class whose ranges hold at most this many characters in all is kept as a set of them
 _UNSAFE_IN_CLASS = ("[[", "--", "&&", "~~", "||")  # Python reads (or will read) these as set operations
 
 
@@ -34,14 +35,18 @@ class Item:
     """One character or class (``chars``: single characters, ``ranges``: inclusive code point
     pairs), repeated ``low`` to ``high`` times (``high`` None: without bound)."""
 
-    __slots__ = ("chars", "high", "low", "ranges")
+    __slots__ = ("chars", "has", "high", "low", "ranges")
 
     def __init__(self, chars: frozenset[str], ranges: tuple[tuple[int, int], ...]) -> None:
+        if sum(high - low + 1 for low, high in ranges) <= EXPAND:  # held as one set: one lookup a character
+            chars = chars | frozenset(chr(code) for low, high in ranges for code in range(low, high + 1))
+            ranges = ()
         self.chars, self.ranges = chars, ranges
+        self.has: Callable[[str], bool] = chars.__contains__ if not ranges else self._has
         self.low: int = 1
         self.high: int | None = 1
 
-    def has(self, char: str) -> bool:
+    def _has(self, char: str) -> bool:
         if char in self.chars:
             return True
         code = ord(char)
@@ -196,15 +201,16 @@ def searcher(pattern: str) -> Callable[[str], bool]:
 def _step(text: str, size: int, reach: set[int], item: Item) -> set[int]:
     """Every position reachable from one in ``reach`` by matching ``item`` its low to high times."""
     found: set[int] = set()
+    has, low = item.has, item.low
     high = size if item.high is None else item.high
     for position in reach:
-        count = 0
-        while count < high and position + count < size and item.has(text[position + count]):
-            count += 1
-            if count >= item.low:
-                found.add(position + count)
-        if item.low == 0:
+        if low == 0:
             found.add(position)
+        end, at = min(size, position + high), position
+        while at < end and has(text[at]):
+            at += 1
+            if at - position >= low:
+                found.add(at)
     return found
 
 

@@ -1,12 +1,14 @@
 """A report checked against its schema version in the process that records it: by the plain
 validator (schemas/_plain_check.py) when the version's schema is within its subset, so that the
-process imports neither jsonschema nor json, re, pathlib or functools; by jsonschema
+process imports neither jsonschema nor json, re or pathlib; by jsonschema
 (``registry.problems``, imported then) for a schema outside the subset or a report that is not
 JSON data. Either way the answer is jsonschema's (``usage-consent schema check`` and the tests
 compare them).
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 from usage_consent._files.plainjson import loads
 from usage_consent._log import log
@@ -22,8 +24,6 @@ if TYPE_CHECKING:
     from usage_consent.schemas._plain_check import PlainSchema
 
 __all__ = ["plain_validator", "read_schema", "report_problems"]
-
-_COMPILED: dict[str, PlainSchema | None] = {}  # version file -> its plain validator (None: outside the subset)
 
 
 def read_schema(path: str) -> dict[str, Any]:
@@ -41,14 +41,16 @@ def read_schema(path: str) -> dict[str, Any]:
 def plain_validator(name: str, version: int | None = None, root: Path | str | None = None) -> PlainSchema | None:
     """The compiled plain validator of one version (compiled once per process); None when its schema is
     outside the subset."""
-    path = released_file(name, version, root)
-    if path not in _COMPILED:
-        try:
-            _COMPILED[path] = compile_schema(read_schema(path))
-        except NotPlain as why:
-            log.debug("%s: reports are checked with jsonschema: %s", path, why.message)
-            _COMPILED[path] = None
-    return _COMPILED[path]
+    return _compiled(released_file(name, version, root))
+
+
+@lru_cache(maxsize=16)
+def _compiled(path: str) -> PlainSchema | None:
+    try:
+        return compile_schema(read_schema(path))
+    except NotPlain as why:
+        log.debug("%s: reports are checked with jsonschema: %s", path, why.message)
+        return None
 
 
 def report_problems(payload: Any, name: str, version: int | None = None, root: Path | str | None = None) -> list[str]:

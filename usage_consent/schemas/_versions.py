@@ -1,7 +1,7 @@
 """Which versions of a usage-stats schema are released: ``<root>/<name>/v<N>.json``.
 
-This module only lists files; it imports no JSON Schema machinery, nor re, pathlib or functools,
-so that the consent decision and a session can ask for the current version cheaply. A folder may
+This module only lists files; it imports no JSON Schema machinery, nor re or pathlib, so that the
+consent decision and a session can ask for the current version cheaply. A folder may
 be given as a ``Path`` or a ``str``; ``schema_dir`` and ``PACKAGE_ROOT`` are Paths (pathlib is
 imported when they are asked for).
 """
@@ -9,6 +9,7 @@ imported when they are asked for).
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
 from usage_consent.errors import SchemaError
 
@@ -20,7 +21,6 @@ __all__ = ["PACKAGE_DIR", "current_version", "list_versions", "released_file", "
            "schema_folder", "version_file", "version_of"]
 
 PACKAGE_DIR = os.path.dirname(os.path.realpath(__file__))  # the packaged schemas' folder
-_PACKAGED: dict[str, int] = {}  # schema name -> its current packaged version (the package does not change)
 
 
 def __getattr__(name: str) -> Path:
@@ -72,11 +72,12 @@ def list_versions(name: str, root: Path | str | None = None) -> list[int]:
 
 def current_version(name: str, root: Path | str | None = None) -> int:
     """The newest released version of ``name`` (remembered for the installed package)."""
-    if root is not None:
-        return list_versions(name, root)[-1]
-    if name not in _PACKAGED:
-        _PACKAGED[name] = list_versions(name)[-1]
-    return _PACKAGED[name]
+    return _current_in_package(name) if root is None else list_versions(name, root)[-1]
+
+
+@lru_cache(maxsize=16)
+def _current_in_package(name: str) -> int:
+    return list_versions(name)[-1]
 
 
 def released_file(name: str, version: int | None = None, root: Path | str | None = None) -> str:
