@@ -207,9 +207,9 @@ class Spot:
 
     __slots__ = ("keyword", "off_type", "schema", "types", "where")
 
-    def __init__(self, schema: dict[str, Any], types: tuple[str, ...] | None, where: str, keyword: str) -> None:
-        self.schema, self.types, self.where, self.keyword = schema, types, where, keyword
-        self.off_type = _off_type(types)
+    def __init__(self, schema: dict[str, Any], types: tuple[str, ...] | None, off_type: Callable[[Any], bool],
+                 where: str, keyword: str) -> None:
+        self.schema, self.types, self.off_type, self.where, self.keyword = schema, types, off_type, where, keyword
 
     def refuse(self, value: Any, why: str) -> NotPlain:
         """NotPlain naming the keyword, its value and what the plain validator accepts there."""
@@ -231,12 +231,14 @@ class _Compiler:
 
     def __init__(self, defs: dict[str, Any], compiled: dict[str, Check]) -> None:
         self.defs, self.compiled = defs, compiled
+        self.patterns: dict[str, Callable[[str], bool]] = {}  # each pattern read once (ids share theirs)
 
     def node(self, schema: Any, where: str, *, top: bool = False) -> Check:
         if type(schema) is not dict:
             raise NotPlain(f"a subschema that is not an object ({_json_type(schema)}) is outside the plain subset",
                            where=where or "(top level)")
         types = self._types(schema, where)
+        off = _off_type(types)
         checks: list[Check] = []
         for keyword, value in schema.items():
             if keyword in ANNOTATIONS:
@@ -248,7 +250,7 @@ class _Compiler:
             if builder is None:
                 raise NotPlain(f"keyword {keyword!r} is outside the plain subset", where=where or "(top level)",
                                keyword=keyword)
-            spot = Spot(schema, types, f"{where}.{keyword}" if where else keyword, keyword)
+            spot = Spot(schema, types, off, f"{where}.{keyword}" if where else keyword, keyword)
             checks.append(getattr(self, builder)(value, spot))
         return _node_check(checks)
 
@@ -365,7 +367,9 @@ class _Compiler:
     def k_pattern(self, value: Any, spot: Spot) -> Check:
         if type(value) is not str:
             raise spot.refuse(value, "is not a string")
-        search = compile_pattern(value) or _re_search(value, spot)
+        search = self.patterns.get(value)
+        if search is None:
+            search = self.patterns[value] = compile_pattern(value) or _re_search(value, spot)
         off, say = spot.off_type, _say(" does not match " + repr(value))
 
         def check(instance: Any, path: tuple[Any, ...], out: list[Failure]) -> None:

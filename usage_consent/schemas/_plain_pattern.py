@@ -39,7 +39,7 @@ class Item:
 
     def __init__(self, chars: frozenset[str], ranges: tuple[tuple[int, int], ...]) -> None:
         if sum(high - low + 1 for low, high in ranges) <= EXPAND:  # held as one set: one lookup a character
-            chars = chars | frozenset(chr(code) for low, high in ranges for code in range(low, high + 1))
+            chars = chars.union(*("".join(map(chr, range(low, high + 1))) for low, high in ranges))
             ranges = ()
         self.chars, self.ranges = chars, ranges
         self.has: Callable[[str], bool] = chars.__contains__ if not ranges else self._has
