@@ -4,7 +4,9 @@ jsonschema is the authority; the plain validator checks reports so that a proces
 does not import it. ``usage-consent schema check`` runs ``agreement`` on every released version: a
 valid report built from the schema, and mutations of it (wrong types, numbers at and past their
 bounds, strings too long or breaking their pattern, extra keys, missing keys, null, bools for
-numbers, 1.0 for an integer, text beyond ASCII) must get the same problems from both.
+numbers, 1.0 for an integer, text beyond ASCII) must get problems in the same top-level fields
+from both (``fields``: jsonschema's words, and which wrong field inside an optional object it names,
+changed between its releases).
 """
 
 from __future__ import annotations
