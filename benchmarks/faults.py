@@ -12,7 +12,7 @@ import threading
 import time
 
 from benchmarks.common import Row, mark_notice_shown, temp_home, write_config
-from benchmarks.transfer_cost import FIELDS, SERVER, STATS
+from benchmarks.transfer_cost import FIELDS, SERVER, STATS, collector
 
 MEMORY_SCRIPT = """
 from usage_consent.policy import decide
@@ -104,41 +104,64 @@ def _memory(count: int) -> tuple[float, float, int, int]:
     return float(before), float(after), int(dropped_writes), int(dropped_sends)
 
 
-def _worst_call(count: int) -> tuple[float, str]:
+class _Collections:
+    """The time CPython's garbage collector spends on one thread (``gc.callbacks``): a collection
+    runs on whichever thread allocates when a threshold is crossed, and a full one walks every
+    object of the process, the host's included."""
+
+    def __init__(self, thread: int) -> None:
+        self.thread, self.total, self._started = thread, 0.0, 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if threading.get_ident() != self.thread:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.total += time.perf_counter() - self._started
+
+
+def _worst_call(count: int) -> tuple[float, str, float]:
     """The longest single library call on the transfer's thread over ``count`` transfers, with a
-    `forget` half way (the next session creates a new client id)."""
+    `forget` half way (the next session creates a new client id); and the longest once the
+    collector's time inside each call is taken out (what the library itself did or waited for)."""
+    import gc
+
     from usage_consent.policy import decide
     from usage_consent.policy._load import embedded_policy
     from usage_consent.reporter import start_session, wait
     from usage_consent.reporter._store import forget
-    from usage_consent.testing._server import ReportServer
 
-    server = ReportServer()
-    worst, where = 0.0, ""
+    collections = _Collections(threading.get_ident())
+    gc.callbacks.append(collections)
+    worst, where, worst_ours = 0.0, "", 0.0
     try:
-        with temp_home() as home:
-            write_config(home, {"usage_stats": True, "usage_stats_endpoint": server.url})
+        with collector("200") as url, temp_home() as home:
+            write_config(home, {"usage_stats": True, "usage_stats_endpoint": url})
             mark_notice_shown(home)
             for index in range(count):
                 if index == count // 2:
                     wait(10)
                     forget(embedded_policy())
-                started = time.perf_counter()
+                marks = [(time.perf_counter(), collections.total)]
                 decision = decide()
-                after_decide = time.perf_counter()
+                marks.append((time.perf_counter(), collections.total))
                 session = start_session(decision, **FIELDS)
-                after_start = time.perf_counter()
+                marks.append((time.perf_counter(), collections.total))
                 session.report(stats=STATS)
-                ended = time.perf_counter()
-                for took, name in ((after_decide - started, "decide"), (after_start - after_decide, "start_session"),
-                                   (ended - after_start, "report")):
+                marks.append((time.perf_counter(), collections.total))
+                for name, (began, collected_before), (ended, collected_after) in zip(
+                        ("decide", "start_session", "report"), marks, marks[1:], strict=False):
+                    took, collecting = ended - began, collected_after - collected_before
+                    worst_ours = max(worst_ours, took - collecting)
                     if took > worst:
-                        worst, where = took, f"{name}, transfer {index}" + (" (first after forget)"
-                                                                            if index == count // 2 else "")
+                        worst, where = took, f"{name}, transfer {index}" + (
+                            " (first after forget)" if index == count // 2 else "") + (
+                            f"; {collecting * 1e3:.1f} ms of it the garbage collector's" if collecting else "")
             wait(10)
     finally:
-        server.stop()
-    return worst, where
+        gc.callbacks.remove(collections)
+    return worst, where, worst_ours
 
 
 def run(quick: bool) -> list[Row]:
@@ -157,9 +180,12 @@ def run(quick: bool) -> list[Row]:
     rows.append(Row(f"memory, {count} reports behind a hanging endpoint", after - before, before, "MiB growth",
                     note=f"RSS {before:.0f} -> {after:.0f} MiB; {dropped_writes} reports dropped beyond the "
                          f"write lane's bound (counted), {dropped_sends} sends left pending"))
-    worst, where = _worst_call(40 if quick else 400)
+    worst, where, worst_ours = _worst_call(40 if quick else 400)
     rows.append(Row("worst single call on the transfer's thread", worst * 1e3, None, "ms max", target=5.0,
                     note=where))
+    rows.append(Row("worst single call on the transfer's thread, less the garbage collector's time in it",
+                    worst_ours * 1e3, None, "ms max",
+                    note="a collection runs on whichever thread allocates when a threshold is crossed"))
     return rows
 
 

@@ -12,6 +12,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks.common import Row, mark_notice_shown, percentile, temp_home, write_config
@@ -65,6 +67,23 @@ def _transfers(count: int, home: Path) -> list[float]:
     return costs
 
 
+@contextmanager
+def collector(case: str) -> Iterator[str]:
+    """The URL of a loopback collector that answers as ``case`` says, in a process of its own, so
+    that it does not compete with the host for the interpreter (its lock), as a real collector
+    never does; "refused": a port nothing listens on."""
+    if case == "refused":
+        yield _refused_url()
+        return
+    server = subprocess.Popen([sys.executable, *SERVER, case], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        yield server.stdout.readline().strip()
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+
+
 def _exit_wait(env_home: Path) -> float:
     """Seconds between the host's last line and its process ending."""
     script = EXIT_SCRIPT.format(fields=FIELDS, stats=STATS)
@@ -81,24 +100,12 @@ def run(quick: bool) -> list[Row]:
     bound = embedded_policy().reporter.exit_wait_s
     rows = []
     for case in CASES:
-        server = None
-        if case == "refused":
-            url = _refused_url()
-        else:  # in a process of its own, so it does not compete with the host for the interpreter
-            server = subprocess.Popen([sys.executable, *SERVER, case], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, text=True)
-            url = server.stdout.readline().strip()
-        try:
-            with temp_home() as home:
-                write_config(home, {"usage_stats": True, "usage_stats_endpoint": url})
-                mark_notice_shown(home)
-                costs = _transfers(count, home)
-                waited = _exit_wait(home)
-                wait(0.1 if case == "never" else bound)
-        finally:
-            if server is not None:
-                server.stdin.close()
-                server.wait(timeout=30)
+        with collector(case) as url, temp_home() as home:
+            write_config(home, {"usage_stats": True, "usage_stats_endpoint": url})
+            mark_notice_shown(home)
+            costs = _transfers(count, home)
+            waited = _exit_wait(home)
+            wait(0.1 if case == "never" else bound)
         note = f"{count} transfers; exit wait {waited:.2f} s (bound {bound:.1f} s)"
         rows.append(Row(f"transfer cost, endpoint {case}: median", statistics.median(costs) * 1e3, None, "ms",
                         note=note))
