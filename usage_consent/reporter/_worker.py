@@ -195,7 +195,7 @@ class Lanes:
                 return
             lane.started = True
         if "threading" not in sys.modules and _ThreadingGuard not in sys.meta_path:
-            sys.meta_path.insert(0, _ThreadingGuard)  # type: ignore[arg-type] - a finder needs only find_spec
+            sys.meta_path.insert(0, _ThreadingGuard)  # a finder needs only find_spec
         _thread.start_new_thread(self._serve, (lane,))
 
     def _settle(self) -> None:
