@@ -198,7 +198,7 @@ class Session:
             spool, written = Spool(self.decision, store, reporter.sender), Written(body, status)
             reporter.lanes.submit(lambda: spool.send_locked(client_id, session_id, written), wait, report=True)
         keep = settings.keep_sessions
-        if reporter.prune_due(store.root, keep):
+        if reporter.prune_due(store.root, keep, store.may_exceed):
             reporter.lanes.submit(lambda: store.prune(keep), wait, "write", plain=True)  # housekeeping: not a report
 
     def __enter__(self) -> Session:

@@ -17,7 +17,6 @@ from usage_consent._locations import PRUNE_LOCK, RECORDS_FOLDER
 from usage_consent._suppress import suppress
 from usage_consent.errors import ReportError
 from usage_consent.reporter._store.markers import PENDING, marker_name
-from usage_consent.reporter._store.pruning import folder_names, sessions_newest_first, still_open
 from usage_consent.reporter._store.record import RECORD, STATUS, status_at, status_in
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
@@ -234,7 +233,33 @@ class Store:
         finally:
             os.close(root)
 
+    def may_exceed(self, keep: int) -> bool:
+        """Whether the folder may hold more than ``keep`` records, told from link counts (a folder's
+        ``st_nlink`` is 2 plus its subfolders): one stat of the root and one of each client folder,
+        not a scan. True when that cannot tell (a file system that does not count links, more
+        than a few client folders: ``per_session`` ids)."""
+        try:
+            links = os.stat(self.root, follow_symlinks=False).st_nlink
+        except OSError:
+            return False  # no records folder yet: nothing to prune
+        if links < 2 or links - 2 > 8:
+            return True
+        total = 0
+        try:
+            with os.scandir(self.root) as entries:
+                for entry in entries:
+                    if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
+                        sessions = entry.stat(follow_symlinks=False).st_nlink - 2
+                        if sessions < 0:
+                            return True
+                        total += sessions
+        except OSError:
+            return True
+        return total > keep
+
     def _prune_locked(self, root: int, keep: int) -> int:
+        from usage_consent.reporter._store.pruning import folder_names, sessions_newest_first, still_open
+
         removed = 0
         pending = folder_names(root, PENDING)
         sessions = sessions_newest_first(root)
