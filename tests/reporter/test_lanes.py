@@ -136,7 +136,7 @@ print("child exit", os.waitpid(pid, 0)[1], flush=True)
 def test_a_forked_child_of_a_process_without_threading_records_its_report(local):
     """The parent's lanes run without threading; its forked child gets lanes of its own, records its
     report and waits for it, and neither process hangs."""
-    result, took = run(local, FORK.format(stats=STATS, fields=TRANSFER))
+    result, _ = run(local, FORK.format(stats=STATS, fields=TRANSFER))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[:3] == ["recorded True", "child recorded True True", "child exit 0"], result.stdout
@@ -184,7 +184,7 @@ def test_a_process_that_sends_names_its_own_main_thread(home, server):
     body = """
 print(session.report(stats={stats!r}), worker.wait(20), flush=True)
 """
-    result, took = run(home, body.format(stats=STATS))
+    result, _ = run(home, body.format(stats=STATS))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["queued True", "main thread: True"]
     assert len(server.reports) == 1

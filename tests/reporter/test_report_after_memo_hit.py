@@ -158,7 +158,8 @@ def test_unusable_report_settings_are_refused(change):
 # What a process that records its report after a memo hit never imports (each is measured in
 # benchmarks/cold.py: together they cost more than the rest of the process).
 NOT_LOADED = ("jsonschema", "json", "re", "typing", "pathlib", "tempfile", "shutil", "uuid", "platform", "urllib",
-              "contextlib", "dataclasses", "enum", "logging", "random", "threading", "queue", "functools", "collections")
+              "contextlib", "dataclasses", "enum", "logging", "random", "threading", "queue", "functools",
+              "collections")
 LEAN = f"""
 import sys
 sys.path.insert(0, ROOT)  # -S: no site, so nothing an editable install's finder imports is counted
