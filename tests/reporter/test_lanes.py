@@ -188,3 +188,33 @@ print(session.report(stats={stats!r}), worker.wait(20), flush=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["queued True", "main thread: True"]
     assert len(server.reports) == 1
+
+
+def test_a_plain_job_that_needs_jsonschema_runs_once_threading_is_loaded(local, tmp_path):
+    """A host schema outside the plain subset (format) is checked by jsonschema, which imports threading:
+    a lane's thread may not be the first to, so the job is parked (threading still not loaded) and run
+    again from its start once the waiting thread has imported it; it then gets jsonschema's answer."""
+    import json
+    from pathlib import Path
+
+    import usage_consent.schemas
+
+    packaged = Path(usage_consent.schemas.__file__).parent / "usage_stats" / "v1.json"
+    schema = json.loads(packaged.read_text())
+    schema["properties"]["tool_version"] = {"type": "string", "format": "date", "maxLength": 10}
+    (tmp_path / "usage_stats").mkdir()
+    (tmp_path / "usage_stats" / "v1.json").write_text(json.dumps(schema))
+    body = f"""
+from usage_consent.schemas._report_check import report_problems
+report = {{"tool_version": "2026-02-30"}}
+check = lambda: print("problems:", report_problems(report, "usage_stats", 1, {str(tmp_path)!r}))
+worker.submit(check, 5, "write", plain=True)
+time.sleep(0.5)
+print("parked:", "threading" not in sys.modules, flush=True)
+print("waited:", worker.wait(20), flush=True)
+"""
+    result, _ = run(local, body)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "parked: True" and lines[-2:] == ["waited: True", "main thread: True"], result.stdout
+    assert lines[1].startswith("problems:") and "'2026-02-30' is not a 'date'" in lines[1], result.stdout

@@ -195,8 +195,12 @@ class Lanes:
                 return
             lane.started = True
         if "threading" not in sys.modules and _ThreadingGuard not in sys.meta_path:
-            sys.meta_path.insert(0, _ThreadingGuard)  # a finder needs only find_spec
-        _thread.start_new_thread(self._serve, (lane,))
+            sys.meta_path.insert(0, _ThreadingGuard)  # a finder needs only find_spec; it stays (harmless)
+        try:
+            _thread.start_new_thread(self._serve, (lane,))
+        except BaseException:
+            lane.started = False  # the next job tries again (its own job waits, and is counted at exit)
+            raise
 
     def _settle(self) -> None:
         """On a thread that may import threading and logging (not a lane's): queue again the plain jobs
