@@ -252,27 +252,30 @@ class Lanes:
         bound). True when everything finished."""
         deadline = time.monotonic() + (self._exit_wait if timeout is None else timeout)
         try:
-            for lane in self._lanes.values():
-                while True:
-                    if held.get() is None:
-                        self._settle()
-                    waiter = _thread.allocate_lock()
-                    waiter.acquire()
-                    with lane.mutex:
-                        if lane.idle():
-                            break
-                        lane.waiters.append(waiter)
-                    left = deadline - time.monotonic()
-                    if left <= 0 or not waiter.acquire(True, left):
-                        with lane.mutex:
-                            if waiter in lane.waiters:
-                                lane.waiters.remove(waiter)
-                        if time.monotonic() >= deadline:
-                            return False
-            return True
+            return all(self._wait_for(lane, deadline) for lane in self._lanes.values())
         finally:
             if held.get() is None:
                 self._settle()  # what the jobs logged, logged now
+
+    def _wait_for(self, lane: _Lane, deadline: float) -> bool:
+        """Wait until ``lane`` is idle (no job waiting, running or parked), at most until ``deadline``."""
+        while True:
+            if held.get() is None:
+                self._settle()  # parked jobs queued again: threading is loaded from here on
+            waiter = _thread.allocate_lock()
+            waiter.acquire()
+            with lane.mutex:
+                if lane.idle():
+                    return True
+                lane.waiters.append(waiter)
+            left = deadline - time.monotonic()
+            if left > 0 and waiter.acquire(True, left):
+                continue  # the lane finished or parked a job: look again
+            with lane.mutex:
+                if waiter in lane.waiters:
+                    lane.waiters.remove(waiter)
+            if time.monotonic() >= deadline:
+                return False
 
     def unfinished_reports(self, lane: str) -> int:
         """The reports' jobs of ``lane`` waiting, parked or in progress (housekeeping jobs are not counted)."""
