@@ -174,7 +174,7 @@ def test_multiprocessing_children_record_their_reports_before_they_leave(local, 
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["recorded", "fork 0", "spawn 0", "main thread: True"], result.stdout
-    assert len(list(usage(local).glob("*/*/usage_stats.json"))) == 3
+    assert len(list(usage(local).glob("*/*/usage_stats.json"))) == 3, result.stderr
 
 
 def test_a_process_that_sends_names_its_own_main_thread(home, server):

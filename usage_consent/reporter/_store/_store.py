@@ -17,6 +17,7 @@ from usage_consent._locations import PRUNE_LOCK, RECORDS_FOLDER
 from usage_consent._suppress import suppress
 from usage_consent.errors import ReportError
 from usage_consent.reporter._store.markers import PENDING, marker_name
+from usage_consent.reporter._store.pruning import folder_names, sessions_newest_first, still_open
 from usage_consent.reporter._store.record import RECORD, STATUS, status_at, status_in
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
@@ -258,8 +259,6 @@ class Store:
         return total > keep
 
     def _prune_locked(self, root: int, keep: int) -> int:
-        from usage_consent.reporter._store.pruning import folder_names, sessions_newest_first, still_open
-
         removed = 0
         pending = folder_names(root, PENDING)
         sessions = sessions_newest_first(root)
