@@ -27,7 +27,7 @@ session = usage_consent.start_session(decision, **{TRANSFER!r})
 # Every script ends like this: the main thread imports threading last, and asks who the main thread is.
 END = """
 import threading
-print("main thread:", threading.main_thread() is threading.current_thread(), flush=True)
+print(f"main thread: {threading.main_thread() is threading.current_thread()}", flush=True)  # one write
 """
 LOST = re.compile(r"(\d+) usage report\(s\) not recorded or sent: (\d+) dropped from a full queue, (\d+) unfinished")
 
@@ -75,8 +75,8 @@ print("threading" in sys.modules, worker.wait(20), flush=True)
 """, "False True", "logged from a lane"),
     "a-plain-job-that-imports-threading-left-to-exit": ("""
 session.report(stats={stats!r})
-worker.submit(lambda: print("ran with", __import__("threading").current_thread().name, flush=True), 5, "write",
-              plain=True)
+worker.submit(lambda: os.write(1, ("ran with " + __import__("threading").current_thread().name + "\\n").encode()), 5,
+              "write", plain=True)
 """, "ran with Dummy", None),
     "threading-imported-after-the-lanes-started": ("""
 print(session.report(stats={stats!r}), flush=True)
