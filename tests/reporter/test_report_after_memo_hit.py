@@ -158,7 +158,8 @@ def test_unusable_report_settings_are_refused(change):
 # What a process that records its report after a memo hit never imports (each is measured in
 # benchmarks/cold.py: together they cost more than the rest of the process).
 NOT_LOADED = ("jsonschema", "json", "re", "typing", "pathlib", "tempfile", "shutil", "uuid", "platform", "urllib",
-              "contextlib", "dataclasses", "enum", "logging", "random")
+              "contextlib", "dataclasses", "enum", "logging", "random", "threading", "queue", "functools",
+              "collections")
 LEAN = f"""
 import sys
 sys.path.insert(0, ROOT)  # -S: no site, so nothing an editable install's finder imports is counted
@@ -176,7 +177,8 @@ print(repr([decision.mode, outcome, session.outcome, done, loaded]))
 def test_a_local_report_after_a_memo_hit_imports_none_of_the_heavy_standard_modules(home):
     """The process that records its report after a memo hit (no site: only what it imports itself) loads
     neither jsonschema nor json, re, typing, pathlib, tempfile, shutil, uuid, platform, urllib, contextlib,
-    dataclasses, enum, logging or random, and its record equals the one a full resolution writes."""
+    dataclasses, enum, logging, random, threading, queue, functools or collections (its lanes run on threads
+    started with _thread), and its record equals the one a full resolution writes."""
     home.write_config({"usage_stats": "local"})
     home.mark_notice_shown()
     with_client_id(home)

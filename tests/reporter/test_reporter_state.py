@@ -177,3 +177,19 @@ def test_the_reporter_keeps_one_module_level_store():
     rebinding = [str(m.relative_to(REPORTER)) for m in modules
                  if any(isinstance(n, ast.Global) for n in ast.walk(ast.parse(m.read_text())))]
     assert rebinding == ["_process.py"]
+
+
+@pytest.mark.parametrize(("clients", "sessions", "keep", "over"), [
+    pytest.param(0, 0, 5, False, id="no-records-folder"),
+    pytest.param(1, 5, 5, False, id="at-the-bound"),
+    pytest.param(1, 6, 5, True, id="one-past-the-bound"),
+    pytest.param(3, 2, 5, True, id="three-clients-past-it-together"),
+    pytest.param(9, 1, 100, True, id="many-client-folders-not-counted"),
+])
+def test_may_exceed_tells_from_link_counts_whether_a_first_prune_is_needed(store, clients, sessions, keep, over):
+    """A process's first report prunes only when the records may number more than the bound: told from
+    the folders' link counts (a stat each), and True whenever they cannot tell."""
+    for client in range(clients):
+        for session in range(sessions):
+            store.write(f"c{client}", f"s{session}", b"{}", _status(None))
+    assert store.may_exceed(keep) is over

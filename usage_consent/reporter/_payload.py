@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from usage_consent._clock import now_ms
+from usage_consent.schemas._report_check import report_problems  # imported here, by the caller (see schema_problems)
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
 if TYPE_CHECKING:
@@ -58,9 +59,10 @@ def owned_problems(host: Mapping[str, Any]) -> list[str]:
 def schema_problems(report: Mapping[str, Any], schema_name: str, root: Path | str | None) -> list[str]:
     """Every way ``report`` breaks schema ``schema_name`` (the version it names; ``root``: the host's
     schemas folder, None: the packaged one), each with its JSON path: the plain validator's answer
-    where the schema is within its subset, jsonschema's otherwise (schemas/_report_check.py)."""
-    from usage_consent.schemas._report_check import report_problems
-
+    where the schema is within its subset, jsonschema's otherwise (schemas/_report_check.py). The checker
+    is imported with this module, on the thread that imports the reporter, not by the write lane's thread
+    when it first checks a report: a process forked while that thread was importing it would find it half
+    initialized for ever."""
     return report_problems(dict(report), schema_name, report.get("schema_version"), root)
 
 

@@ -17,6 +17,7 @@ from usage_consent.reporter._worker import Lanes
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from usage_consent.reporter._send import Sender
@@ -51,12 +52,13 @@ class Reporter:
                 self._sender = Sender()
             return self._sender
 
-    def prune_due(self, root: str, keep_sessions: int) -> bool:
+    def prune_due(self, root: str, keep_sessions: int, over: Callable[[int], bool]) -> bool:
         """Whether this report should trigger a prune of ``root``: every keep_sessions/10 reports
-        of a process, so the folder stays within 10% of the bound without being scanned for
-        every report."""
+        of a process, and at its first report when the folder may hold more than keep_sessions
+        (``over``: a few stats, not a scan), so the folder stays within 10% of the bound without
+        being scanned for every report."""
         count = self.since_prune.get(root, 0) + 1
-        due = count == 1 or count > max(1, keep_sessions // 10)
+        due = count > max(1, keep_sessions // 10) or (count == 1 and over(keep_sessions))
         self.since_prune[root] = 1 if due and count > 1 else count
         return due
 

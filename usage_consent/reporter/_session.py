@@ -157,7 +157,9 @@ class Session:
         self.path = store.record_path(client_id, session_id)
         created_ms = now_ms()
         job = lambda: self._record(store, body, session_id, created_ms, told, sending)  # noqa: E731
-        if not process().lanes.submit(job, settings.exit_wait_s, "write", report=True, config=context.run):
+        # local: the job never needs threading (plain); a send needs requests, which imports it
+        if not process().lanes.submit(job, settings.exit_wait_s, "write", report=True, config=context.run,
+                                      plain=not sending):
             self.path = None
             return "dropped"
         return "queued" if sending else "recorded"
@@ -196,8 +198,8 @@ class Session:
             spool, written = Spool(self.decision, store, reporter.sender), Written(body, status)
             reporter.lanes.submit(lambda: spool.send_locked(client_id, session_id, written), wait, report=True)
         keep = settings.keep_sessions
-        if reporter.prune_due(store.root, keep):
-            reporter.lanes.submit(lambda: store.prune(keep), wait, "write")  # housekeeping: not a report
+        if reporter.prune_due(store.root, keep, store.may_exceed):
+            reporter.lanes.submit(lambda: store.prune(keep), wait, "write", plain=True)  # housekeeping: not a report
 
     def __enter__(self) -> Session:
         return self
@@ -258,7 +260,7 @@ def start_session(decision: Decision, **fields: Any) -> Session:
         notice = notice_state_at(context.locations, state)
         session = Session(decision, client_id, identity.new_id(), fields, notice, context)
         if new and not reporter.lanes.submit(lambda: _store_client_id(session, state_file, client_id), wait, "write",
-                                             config=context.run):
+                                             config=context.run, plain=True):
             reporter.proposed.pop(state_file, None)  # not queued: the next session proposes again
         if decision.mode == "on":
             from usage_consent.reporter._spool import Spool

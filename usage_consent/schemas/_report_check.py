@@ -8,8 +8,6 @@ compare them).
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from usage_consent._files.plainjson import loads
 from usage_consent._log import log
 from usage_consent.errors import SchemaError
@@ -44,13 +42,24 @@ def plain_validator(name: str, version: int | None = None, root: Path | str | No
     return _compiled(released_file(name, version, root))
 
 
-@lru_cache(maxsize=16)
+# Each schema file's compiled validator (None: outside the subset), compiled once per process. A dict,
+# not functools.lru_cache: functools (with collections) costs a process that records one report more
+# than compiling its schema.
+_COMPILED: dict[str, PlainSchema | None] = {}
+
+
 def _compiled(path: str) -> PlainSchema | None:
+    if path in _COMPILED:
+        return _COMPILED[path]
     try:
-        return compile_schema(read_schema(path))
+        found: PlainSchema | None = compile_schema(read_schema(path))
     except NotPlain as why:
         log.debug("%s: reports are checked with jsonschema: %s", path, why.message)
-        return None
+        found = None
+    if len(_COMPILED) >= 16:
+        _COMPILED.clear()
+    _COMPILED[path] = found
+    return found
 
 
 def report_problems(payload: Any, name: str, version: int | None = None, root: Path | str | None = None) -> list[str]:

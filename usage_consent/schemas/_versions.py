@@ -9,7 +9,6 @@ imported when they are asked for).
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 
 from usage_consent.errors import SchemaError
 
@@ -75,9 +74,13 @@ def current_version(name: str, root: Path | str | None = None) -> int:
     return _current_in_package(name) if root is None else list_versions(name, root)[-1]
 
 
-@lru_cache(maxsize=16)
+_CURRENT: dict[str, int] = {}  # the packaged schemas' current versions (not functools': see _report_check)
+
+
 def _current_in_package(name: str) -> int:
-    return list_versions(name)[-1]
+    if name not in _CURRENT:
+        _CURRENT[name] = list_versions(name)[-1]
+    return _CURRENT[name]
 
 
 def released_file(name: str, version: int | None = None, root: Path | str | None = None) -> str:

@@ -234,6 +234,30 @@ class Store:
         finally:
             os.close(root)
 
+    def may_exceed(self, keep: int) -> bool:
+        """Whether the folder may hold more than ``keep`` records, told from link counts (a folder's
+        ``st_nlink`` is 2 plus its subfolders): one stat of the root and one of each client folder,
+        not a scan. True when that cannot tell (a file system that does not count links, more
+        than a few client folders: ``per_session`` ids)."""
+        try:
+            links = os.stat(self.root, follow_symlinks=False).st_nlink
+        except OSError:
+            return False  # no records folder yet: nothing to prune
+        if links < 2 or links - 2 > 8:
+            return True
+        total = 0
+        try:
+            with os.scandir(self.root) as entries:
+                for entry in entries:
+                    if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
+                        sessions = entry.stat(follow_symlinks=False).st_nlink - 2
+                        if sessions < 0:
+                            return True
+                        total += sessions
+        except OSError:
+            return True
+        return total > keep
+
     def _prune_locked(self, root: int, keep: int) -> int:
         removed = 0
         pending = folder_names(root, PENDING)
