@@ -132,7 +132,7 @@ class Slot:
         inputs = inputs_of(policy)
         if inputs.volatile:  # its inputs cannot be written down (a path may be a template): nothing expanded
             return cls(run, source, (), (), (), policy=policy, volatile=True)
-        where = Locations(policy, run)
+        where = locations_read(policy, run)
         files = tuple(map(where.path, inputs.files))
         if not policy.schemas_dir:  # the packaged schemas: a new version there changes the notice
             files += (os.path.join(_SCHEMAS, policy.schema_name),)
@@ -206,6 +206,34 @@ class Slot:
         return {"policy": self.source, "run": _run_key(self.run), "variables": list(self.variables),
                 "files": list(self.files), "named": list(self.named), "key": self.key, "plain": self.plain,
                 "decision": _decision_to_dict(self.decision)}
+
+
+def policy_read(given: object, source: str | None) -> Policy:
+    """The policy a full resolution of ``given`` (its file: ``source``) reads: the embedded policy's
+    plain view (policy/_plain.py: no model is built), else the policy ``given`` stands for."""
+    if source == EMBEDDED_FILE:
+        from usage_consent.policy._plain import embedded_view
+
+        return embedded_view()
+    from usage_consent.policy._load import policy_from
+
+    return policy_from(given)  # type: ignore[arg-type]
+
+
+def locations_read(policy: Policy, run: RunConfig) -> Locations:
+    """The locations a resolution of ``policy`` (as ``policy_read`` gives it) reads under ``run``:
+    of the embedded policy's view, with the model loaded only when asked for (``Locations.policy``)."""
+    from usage_consent.policy._plain import View
+
+    if isinstance(policy, View):
+        return Locations(None, run, load=_embedded_policy, view=policy)
+    return Locations(policy, run)
+
+
+def _embedded_policy() -> Policy:
+    from usage_consent.policy._load import embedded_policy
+
+    return embedded_policy()
 
 
 def _slot_for(policy: Policy, run: RunConfig, source: str | None, earlier: Slot | None, same: bool) -> Slot:
@@ -336,22 +364,20 @@ class DecisionCache:
         still the pair's. A source whose own inputs are unchanged since the process last resolved
         this pair gives its reading again, and the endpoints are kept while their files are
         (``Slot.unchanged``)."""
-        from usage_consent.policy._load import policy_from
-
         source = policy_file(given)
-        policy = policy_from(given)  # type: ignore[arg-type]
+        policy = policy_read(given, source)
         earlier = self._slots.get((source or id(policy), run))
         same = earlier is not None and earlier.policy is policy and earlier.home == run.home_dir()
         slot = _slot_for(policy, run, source, earlier, same)
         if slot.volatile:  # its key cannot be written down: resolved afresh, never kept
             self._keep((source or id(policy), run), slot)  # remembered so, while the policy's file is unchanged
             slot.key = (slot.home, stat_key(source) if source is not None else None)
-            return resolve(Context(run, Locations(policy, run)), (), None, ())[0]
+            return resolve(Context(run, locations_read(policy, run)), (), None, ())[0]
         # Taken before the read: a change during it is a miss next time.
         slot.key = seen[1] if seen is not None and seen[0] is earlier and same else slot.key_now(self._variables(slot))
         kept = slot.unchanged(earlier) if earlier is not None and same else ((), None, ())
         context = earlier.decision.context if earlier is not None and same and earlier.decision is not None else None
-        slot.decision, slot.readings = resolve(context or Context(run, Locations(policy, run)), *kept)
+        slot.decision, slot.readings = resolve(context or Context(run, locations_read(policy, run)), *kept)
         self._keep((source or id(policy), run), slot)
         if source is not None:
             self._memoize((source, run), slot, first=earlier is None)
