@@ -11,8 +11,9 @@ of the resolution (docs/design.md, "A miss").
 
 What a view holds is derived, not written here: its values are the dump's, and its fields are the
 model's as its JSON Schema gives them (schemas/policy.schema.json, generated from the model and
-checked equal to it): a field the dump leaves out is None (it leaves out exactly those), a name that
-is no field of the table is no attribute (AttributeError, as on the model). The methods the sources
+checked equal to it; a field Python cannot name is the keyword and "_", as the model names it): a
+field the dump leaves out is None (it leaves out exactly those), a name that is no field of the
+table is no attribute (AttributeError, as on the model). The methods the sources
 call are the rules below, which the model's classes inherit too (one place each).
 """
 
@@ -228,8 +229,16 @@ def _read(value: Any, schema: dict[str, Any], tables: dict[str, Any]) -> Any:
     return value
 
 
+def _fields(table: dict[str, Any]) -> dict[str, Any]:
+    """A table's fields by name, with their schema: the schema names a field by its alias, which the
+    model gives only a field that Python cannot name (``not``: the field ``not_``)."""
+    from keyword import iskeyword  # loaded by pydantic already
+
+    return {f"{name}_" if iskeyword(name) else name: schema for name, schema in table["properties"].items()}
+
+
 def _view(data: dict[str, Any], table: str, tables: dict[str, Any]) -> View:
-    fields = tables[table]["properties"]
+    fields = _fields(tables[table])
     values = dict.fromkeys(fields)
     for key, value in data.items():
         values[key] = _read(value, fields[key], tables)
