@@ -285,10 +285,11 @@ def _changed(now: tuple[Any, ...], then: tuple[Any, ...]) -> frozenset[int]:
 
 def _read_once(path: str) -> bool:
     """Whether this process reads the file at ``path`` once and keeps what it read, so that a later
-    change cannot reach its decisions anyway: the embedded policy's JSON twin (policy/_load.py,
-    ``embedded_policy``) and the packaged schemas (schemas/_versions.py). The in-process key stats
-    them once (a warm ``decide()`` pays two stats, not four); the memo's key still holds their stat,
-    so another process sees a change (an upgrade, an edited checkout)."""
+    change cannot reach its decisions anyway: the embedded policy's JSON twin (``embedded_view``,
+    policy/_plain.py; ``embedded_policy``, policy/_load.py) and the packaged schemas
+    (schemas/_versions.py). The in-process key stats them once (a warm ``decide()`` pays two stats,
+    not four); the memo's key still holds their stat, so another process sees a change (an upgrade,
+    an edited checkout)."""
     return path == EMBEDDED_FILE or path.startswith(_SCHEMAS_PREFIX)
 
 
