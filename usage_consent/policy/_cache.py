@@ -132,6 +132,8 @@ class Slot:
         inputs = inputs_of(policy)
         if inputs.volatile:  # its inputs cannot be written down (a path may be a template): nothing expanded
             return cls(run, source, (), (), (), policy=policy, volatile=True)
+        from usage_consent.policy._plain import locations_read
+
         where = locations_read(policy, run)
         files = tuple(map(where.path, inputs.files))
         if not policy.schemas_dir:  # the packaged schemas: a new version there changes the notice
@@ -206,34 +208,6 @@ class Slot:
         return {"policy": self.source, "run": _run_key(self.run), "variables": list(self.variables),
                 "files": list(self.files), "named": list(self.named), "key": self.key, "plain": self.plain,
                 "decision": _decision_to_dict(self.decision)}
-
-
-def policy_read(given: object, source: str | None) -> Policy:
-    """The policy a full resolution of ``given`` (its file: ``source``) reads: the embedded policy's
-    plain view (policy/_plain.py: no model is built), else the policy ``given`` stands for."""
-    if source == EMBEDDED_FILE:
-        from usage_consent.policy._plain import embedded_view
-
-        return embedded_view()
-    from usage_consent.policy._load import policy_from
-
-    return policy_from(given)  # type: ignore[arg-type]
-
-
-def locations_read(policy: Policy, run: RunConfig) -> Locations:
-    """The locations a resolution of ``policy`` (as ``policy_read`` gives it) reads under ``run``:
-    of the embedded policy's view, with the model loaded only when asked for (``Locations.policy``)."""
-    from usage_consent.policy._plain import View
-
-    if isinstance(policy, View):
-        return Locations(None, run, load=_embedded_policy, view=policy)
-    return Locations(policy, run)
-
-
-def _embedded_policy() -> Policy:
-    from usage_consent.policy._load import embedded_policy
-
-    return embedded_policy()
 
 
 def _slot_for(policy: Policy, run: RunConfig, source: str | None, earlier: Slot | None, same: bool) -> Slot:
@@ -365,6 +339,8 @@ class DecisionCache:
         still the pair's. A source whose own inputs are unchanged since the process last resolved
         this pair gives its reading again, and the endpoints are kept while their files are
         (``Slot.unchanged``)."""
+        from usage_consent.policy._plain import locations_read, policy_read
+
         source = policy_file(given)
         policy = policy_read(given, source)
         earlier = self._slots.get((source or id(policy), run))

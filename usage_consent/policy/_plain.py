@@ -14,7 +14,9 @@ model's as its JSON Schema gives them (schemas/policy.schema.json, generated fro
 checked equal to it; a field Python cannot name is the keyword and "_", as the model names it): a
 field the dump leaves out is None (it leaves out exactly those), a name that is no field of the
 table is no attribute (AttributeError, as on the model). The methods the sources
-call are the rules below, which the model's classes inherit too (one place each).
+call are the rules below, which the model's classes inherit too (one place each). The decision
+cache (policy/_cache.py) takes the policy and the locations a full resolution reads from
+``policy_read`` and ``locations_read`` (here: a memo hit loads none of this module).
 """
 
 from __future__ import annotations
@@ -28,10 +30,13 @@ TYPE_CHECKING = False  # not typing's
 if TYPE_CHECKING:
     from typing import Any
 
+    from usage_consent._locations import Locations
+    from usage_consent._run import RunConfig
     from usage_consent.policy._model import Match, Mode, Policy
 
 __all__ = ["BLANKS", "EXACT", "MATCHERS", "TODAY", "VARIABLE", "EntryRules", "EnvRules", "LocationRules",
-           "SpellingRules", "View", "embedded_view", "is_template", "policy_view", "strip_blanks", "view_class"]
+           "SpellingRules", "View", "embedded_view", "is_template", "locations_read", "policy_read", "policy_view",
+           "strip_blanks", "view_class"]
 
 BLANKS = " \t"  # the only characters ignored around a value; any other makes it invalid
 VARIABLE = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -265,3 +270,31 @@ def embedded_view() -> Policy:
             return loads(file.read())
 
     return policy_view(read(EMBEDDED_FILE), read(_SCHEMA))
+
+
+def policy_read(given: object, source: str | None) -> Policy:
+    """The policy a full resolution of ``given`` (its file: ``source``) reads: the embedded policy's
+    plain view (no model is built), else the policy ``given`` stands for."""
+    from usage_consent.policy._paths import EMBEDDED_FILE
+
+    if source == EMBEDDED_FILE:
+        return embedded_view()
+    from usage_consent.policy._load import policy_from
+
+    return policy_from(given)  # type: ignore[arg-type]
+
+
+def locations_read(policy: Policy, run: RunConfig) -> Locations:
+    """The locations a resolution of ``policy`` (as ``policy_read`` gives it) reads under ``run``:
+    of the embedded policy's view, with the model loaded only when asked for (``Locations.policy``)."""
+    from usage_consent._locations import Locations
+
+    if isinstance(policy, View):
+        return Locations(None, run, load=_embedded_policy, view=policy)
+    return Locations(policy, run)
+
+
+def _embedded_policy() -> Policy:
+    from usage_consent.policy._load import embedded_policy
+
+    return embedded_policy()
