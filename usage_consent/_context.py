@@ -4,7 +4,8 @@ decide() and carried by the Decision to the session, so nothing looks HOME or TM
 The policy is the locations' own (``Locations.policy``), loaded on first use when the decision
 was answered from the memo (policy/_cache.py): such a decision needs no pydantic until something
 asks for the policy itself, and a session needs none for its report: it reads the plain values
-of ``settings`` (usage_consent/_report_settings.py)."""
+of ``settings`` (usage_consent/_report_settings.py). A full resolution of the embedded policy reads
+its plain view (``view``, policy/_plain.py) and builds the model only when ``policy`` is asked for."""
 
 from __future__ import annotations
 
@@ -34,6 +35,12 @@ class Context(Frozen):
     def policy(self) -> Policy:
         """The policy (loaded now if the decision came from the memo)."""
         return self.locations.policy
+
+    @property
+    def view(self) -> Policy:
+        """The policy as the sources read it: the locations' (the embedded policy's plain view on a
+        full resolution of it, else the policy)."""
+        return self.locations.view
 
     @property
     def settings(self) -> ReportSettings:

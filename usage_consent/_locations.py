@@ -90,16 +90,19 @@ class Locations:
     Locations lives as long as the decision whose context holds it. ``load``: how to get the policy
     when ``policy`` is None (a decision answered from the memo: loaded on first use); ``settings``:
     the policy's plain values when known without loading it (the memo's), else taken from the
-    policy on first use. The state file and the schemas folder are read from them."""
+    policy on first use. The state file and the schemas folder are read from them. ``view``: the
+    policy's plain view (policy/_plain.py), which a resolution reads instead (``view``) while the
+    policy itself is loaded only when asked for."""
 
-    __slots__ = ("_app", "_expanded", "_load", "_policy", "_settings", "_temp", "home", "run")
+    __slots__ = ("_app", "_expanded", "_load", "_policy", "_settings", "_temp", "_view", "home", "run")
 
     def __init__(self, policy: Policy | None, run: RunConfig, *, load: Callable[[], Policy] | None = None,
-                 app: str | None = None, settings: ReportSettings | None = None) -> None:
+                 app: str | None = None, settings: ReportSettings | None = None, view: Policy | None = None) -> None:
         if policy is None and load is None:
             raise TypeError("Locations needs a policy or a way to load it")
         self._policy = policy
         self._load = load
+        self._view = view
         self._settings = settings
         self._app = settings.app if settings is not None else app  # known without loading the policy
         self.run = run
@@ -116,12 +119,17 @@ class Locations:
         return self._policy
 
     @property
+    def view(self) -> Policy:
+        """The policy as a resolution reads it: its plain view when this map has one, else the policy."""
+        return self._view if self._view is not None else self.policy
+
+    @property
     def settings(self) -> ReportSettings:
         """The policy's values a session reads (``ReportSettings``): the memo's, else the policy's."""
         if self._settings is None:
             from usage_consent._report_settings import ReportSettings
 
-            self._settings = ReportSettings.of(self.policy)
+            self._settings = ReportSettings.of(self.view)
         return self._settings
 
     @property
@@ -149,7 +157,7 @@ class Locations:
 
     @property
     def config_file(self) -> str:
-        return self.path(self.policy.config_file)
+        return self.path(self.view.config_file)
 
     @property
     def state_file(self) -> str:
@@ -169,7 +177,7 @@ class Locations:
     @property
     def managed_file(self) -> str | None:
         """The administrator's file, when the policy has a managed source."""
-        spec = next((s for s in self.policy.sources if s.kind == "managed"), None)
+        spec = next((s for s in self.view.sources if s.kind == "managed"), None)
         return self.path(spec.path) if spec is not None and getattr(spec, "path", None) else None
 
     @staticmethod
@@ -198,7 +206,7 @@ class Locations:
     def records_parts(self, *more: str) -> list[str]:
         """The records folder (and ``more`` below it) as folder names under the temporary root, as
         ``usage_consent._files.tempdirs.open_dir`` opens them."""
-        return [self._app or self.policy.app, RECORDS_FOLDER, *more]
+        return [self._app or self.view.app, RECORDS_FOLDER, *more]
 
     @property
     def records_root(self) -> str:

@@ -148,16 +148,17 @@ def test_reading_a_released_schema_loads_no_pydantic():
 
 # What a decision with the embedded policy imports when it must resolve in full (a memo miss), beyond
 # pydantic-settings (the floor the required library sets): our own modules only, and none of those
-# only some policies need (the model's optional parts, conditions, path templates).
+# only some policies need (the model's optional parts, conditions, path templates); not the policy
+# model either: the embedded policy is read as its plain view (policy/_plain.py).
 MISS = ["usage_consent", "usage_consent._clock", "usage_consent._context", "usage_consent._files",
         "usage_consent._files._platform", "usage_consent._files.atomic", "usage_consent._files.jsonfile",
         "usage_consent._files.plainjson", "usage_consent._frozen", "usage_consent._locations", "usage_consent._log",
         "usage_consent._report_settings", "usage_consent._run", "usage_consent._suppress", "usage_consent._version",
         "usage_consent.errors",
         "usage_consent.policy", "usage_consent.policy._cache", "usage_consent.policy._decide",
-        "usage_consent.policy._decision", "usage_consent.policy._fileformats", "usage_consent.policy._load",
-        "usage_consent.policy._locate", "usage_consent.policy._model", "usage_consent.policy._notice_state",
-        "usage_consent.policy._paths", "usage_consent.policy._resolve", "usage_consent.policy._sources",
+        "usage_consent.policy._decision", "usage_consent.policy._fileformats", "usage_consent.policy._locate",
+        "usage_consent.policy._notice_state", "usage_consent.policy._paths", "usage_consent.policy._plain",
+        "usage_consent.policy._resolve", "usage_consent.policy._sources",
         "usage_consent.policy._sources._values", "usage_consent.policy._sources.base",
         "usage_consent.policy._sources.ci", "usage_consent.policy._sources.config_file",
         "usage_consent.policy._sources.default", "usage_consent.policy._sources.do_not_track",

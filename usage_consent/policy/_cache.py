@@ -132,7 +132,9 @@ class Slot:
         inputs = inputs_of(policy)
         if inputs.volatile:  # its inputs cannot be written down (a path may be a template): nothing expanded
             return cls(run, source, (), (), (), policy=policy, volatile=True)
-        where = Locations(policy, run)
+        from usage_consent.policy._plain import locations_read
+
+        where = locations_read(policy, run)
         files = tuple(map(where.path, inputs.files))
         if not policy.schemas_dir:  # the packaged schemas: a new version there changes the notice
             files += (os.path.join(_SCHEMAS, policy.schema_name),)
@@ -257,10 +259,11 @@ def _changed(now: tuple[Any, ...], then: tuple[Any, ...]) -> frozenset[int]:
 
 def _read_once(path: str) -> bool:
     """Whether this process reads the file at ``path`` once and keeps what it read, so that a later
-    change cannot reach its decisions anyway: the embedded policy's JSON twin (policy/_load.py,
-    ``embedded_policy``) and the packaged schemas (schemas/_versions.py). The in-process key stats
-    them once (a warm ``decide()`` pays two stats, not four); the memo's key still holds their stat,
-    so another process sees a change (an upgrade, an edited checkout)."""
+    change cannot reach its decisions anyway: the embedded policy's JSON twin (``embedded_view``,
+    policy/_plain.py; ``embedded_policy``, policy/_load.py) and the packaged schemas
+    (schemas/_versions.py). The in-process key stats them once (a warm ``decide()`` pays two stats,
+    not four); the memo's key still holds their stat, so another process sees a change (an upgrade,
+    an edited checkout)."""
     return path == EMBEDDED_FILE or path.startswith(_SCHEMAS_PREFIX)
 
 
@@ -336,22 +339,22 @@ class DecisionCache:
         still the pair's. A source whose own inputs are unchanged since the process last resolved
         this pair gives its reading again, and the endpoints are kept while their files are
         (``Slot.unchanged``)."""
-        from usage_consent.policy._load import policy_from
+        from usage_consent.policy._plain import locations_read, policy_read
 
         source = policy_file(given)
-        policy = policy_from(given)  # type: ignore[arg-type]
+        policy = policy_read(given, source)
         earlier = self._slots.get((source or id(policy), run))
         same = earlier is not None and earlier.policy is policy and earlier.home == run.home_dir()
         slot = _slot_for(policy, run, source, earlier, same)
         if slot.volatile:  # its key cannot be written down: resolved afresh, never kept
             self._keep((source or id(policy), run), slot)  # remembered so, while the policy's file is unchanged
             slot.key = (slot.home, stat_key(source) if source is not None else None)
-            return resolve(Context(run, Locations(policy, run)), (), None, ())[0]
+            return resolve(Context(run, locations_read(policy, run)), (), None, ())[0]
         # Taken before the read: a change during it is a miss next time.
         slot.key = seen[1] if seen is not None and seen[0] is earlier and same else slot.key_now(self._variables(slot))
         kept = slot.unchanged(earlier) if earlier is not None and same else ((), None, ())
         context = earlier.decision.context if earlier is not None and same and earlier.decision is not None else None
-        slot.decision, slot.readings = resolve(context or Context(run, Locations(policy, run)), *kept)
+        slot.decision, slot.readings = resolve(context or Context(run, locations_read(policy, run)), *kept)
         self._keep((source or id(policy), run), slot)
         if source is not None:
             self._memoize((source, run), slot, first=earlier is None)

@@ -25,7 +25,7 @@ from usage_consent._files.jsonfile import (
 from usage_consent._frozen import Frozen
 from usage_consent._locations import display
 from usage_consent.errors import ConfigAmbiguousError, ConfigContentError, ConfigFileError
-from usage_consent.policy._model import BLANKS
+from usage_consent.policy._plain import BLANKS
 
 TYPE_CHECKING = False  # not typing's
 if TYPE_CHECKING:

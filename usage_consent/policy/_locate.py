@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 from usage_consent._frozen import Frozen
-from usage_consent.policy._model import is_template
+from usage_consent.policy._plain import is_template
 from usage_consent.policy._sources.base import Inputs
 
 TYPE_CHECKING = False  # not typing's

@@ -16,6 +16,19 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from usage_consent.policy._plain import (
+    BLANKS,
+    EXACT,
+    MATCHERS,
+    TODAY,
+    VARIABLE,
+    EnvRules,
+    LocationRules,
+    SpellingRules,
+    is_template,
+    strip_blanks,
+)
+
 if TYPE_CHECKING:
     from pydantic._internal._namespace_utils import MappingNamespace
 
@@ -44,6 +57,7 @@ __all__ = [
     "MANAGED_FIRST",
     "MANAGED_FIXED_PATH",
     "MANAGED_INDIRECTION",
+    "MATCHERS",
     "SOURCE_KINDS",
     "TODAY",
     "VARIABLE",
@@ -90,7 +104,6 @@ MANAGED_FREE = ("a managed source takes nothing a user controls (a variable, the
 OnUnrecognised = Literal["invalid", "ignore", "on", "off", "local"]
 ValueType = Literal["string", "boolean", "integer", "float", "null", "table", "array"]
 Typed = str | bool | int | float  # a TOML value a file key is compared with (typed: true is not 1)
-VARIABLE = r"^[A-Za-z_][A-Za-z0-9_]*$"
 MANAGED_FIRST = "a managed source must be the first source"
 MANAGED_FAIL_OPEN = ("a managed source takes no on_unrecognised: a value the administrator's file does not map "
                      "fails closed (off), so that no value can lift the ceiling; remove it")
@@ -104,14 +117,6 @@ MANAGED_INDIRECTION = ("a managed source has no indirection: its value would nam
 CI_VARIABLES = ("CI", "CONTINUOUS_INTEGRATION", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "CIRCLECI",
                 "JENKINS_URL", "TF_BUILD", "TRAVIS", "TEAMCITY_VERSION", "BITBUCKET_BUILD_NUMBER",
                 "CODEBUILD_BUILD_ID")
-BLANKS = " \t"  # the only characters ignored around a value; any other makes it invalid
-
-
-def strip_blanks(text: str) -> str:
-    """The one blank rule of every source (env, do_not_track, ci, config and managed files): only
-    ASCII spaces and tabs around a value are ignored; a newline, NBSP or any other character stays."""
-    return text.strip(BLANKS)
-
 
 
 def duplicate_names(names: list[object]) -> list[tuple[int, str]]:
@@ -164,7 +169,7 @@ class _Strict(BaseModel):
                                      _types_namespace=_types_namespace)
 
 
-class Spellings(_Strict):
+class Spellings(_Strict, SpellingRules):
     """Accepted spellings (compared stripped and case-insensitively) for each mode."""
 
     on: tuple[str, ...] = ("1", "true", "yes", "on")
@@ -189,21 +194,6 @@ class Spellings(_Strict):
                 seen[word] = mode
         return self
 
-    def parse(self, text: str, exact: bool = False) -> Mode | None:
-        """The mode that ``text`` spells (in any ASCII case, with only ASCII spaces and tabs around it
-        ignored: a newline, NBSP or control character makes it invalid; or ``exact``ly), or None."""
-        word = text if exact else strip_blanks(text)
-        if not exact:
-            if not word.isascii():
-                return None
-            word = word.lower()
-        for mode in ("on", "off", "local"):
-            if word in (s if exact else s.lower() for s in getattr(self, mode)):
-                return mode
-        return None
-
-    def accepted(self) -> str:
-        return ", ".join(s for mode in ("on", "off", "local") for s in getattr(self, mode))
 
 def _tuple(value: object) -> object:
     """TOML arrays arrive as lists; the model keeps tuples (frozen, hashable)."""
@@ -212,21 +202,18 @@ def _tuple(value: object) -> object:
 
 VariableName = Annotated[str, Field(pattern=VARIABLE)]
 KeyPath = Annotated[tuple[Annotated[str, Field(min_length=1)], ...], Field(min_length=1, max_length=8)]
-MATCHERS = ("equals", "type", "non_empty", "contains", "member")
 
 
 class Match(_Strict):
     """How a text value is compared with a spelling or a value-map entry."""
 
-    case: Literal["insensitive", "sensitive"] = Field(default="insensitive", description=(
+    case: Literal["insensitive", "sensitive"] = Field(default=TODAY.case, description=(
         "insensitive: ASCII letters in any case (no other character is folded); sensitive: exactly."))
-    trim: Literal["none", "blanks", "whitespace"] = Field(default="blanks", description=(
+    trim: Literal["none", "blanks", "whitespace"] = Field(default=TODAY.trim, description=(
         "What is removed around the value before it is compared: nothing, ASCII spaces and tabs, or every "
         "Unicode white space character (Python's str.strip()). A value empty after trimming is empty."))
 
 
-EXACT = Match.model_construct(case="sensitive", trim="none")  # what strip = false means
-TODAY = Match.model_construct(case="insensitive", trim="blanks")  # the default: today's rule
 
 
 _VALUES_DOC = ("The value map: the first entry whose matcher matches decides the mode (or \"unset\"); a value no entry "
@@ -235,12 +222,6 @@ _MATCH_DOC = "How text values are compared (default: { case = \"insensitive\", t
 _UNRECOGNISED_DOC = ("A value no spelling or entry maps: \"invalid\" (on_invalid applies; never sends), "
                      "\"ignore\" (the explicit fail-open choice: the source is unset, status ignored, the "
                      "decision may be on), or a mode the value then stands for.")
-
-
-def is_template(text: str) -> bool:
-    """Whether the path ``text`` reads anything but HOME (a variable or the platform's config
-    folder): only such a path is parsed and expanded (policy/_template.py, loaded then)."""
-    return "$" in text or "{" in text
 
 
 def _template(text: str) -> str:
@@ -281,7 +262,7 @@ class _Conditional(_Strict):
     unless: "Condition | None" = Field(default=None, description="The source reads only when this does not hold.")
 
 
-class _Location(_Strict):
+class _Location(_Strict, LocationRules):
     """Where a file is: ``path`` (a template, or a table by platform), or ``paths``."""
 
     path: PathSpec | None = Field(default=None, description=(
@@ -314,15 +295,6 @@ class _Location(_Strict):
             raise ValueError('ini: only with format = "ini"')
         return self
 
-    def templates(self) -> tuple[str, ...]:
-        """The path templates written (this platform's, from a table by platform)."""
-        return (self.path,) if self.path is not None else self.paths or ()
-
-    def user_controlled(self) -> str | None:
-        """The key that lets a user move this file (a variable or the working folder), or None."""
-        if any(is_template(t) for t in self.templates()):
-            return "path" if self.path is not None else "paths"
-        return "relative" if self.relative == "cwd" else None
 
 
 class _FileLocation(_Location):
@@ -344,7 +316,7 @@ class _FileLocation(_Location):
         return self
 
 
-class EnvSource(_Conditional):
+class EnvSource(_Conditional, EnvRules):
     """An environment variable holding one of the policy's spellings."""
 
     kind: Literal["env"]
@@ -393,16 +365,6 @@ class EnvSource(_Conditional):
                 raise ValueError(f"values[{index}]: a variable's value is text: equals takes a string, type only "
                                  f'"string", and member never matches; got {entry.matcher()}')
         return self
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """The variables this source reads, in order."""
-        return self.variables or (self.variable or "",)
-
-    @property
-    def compared(self) -> Match:
-        """How its value is compared: ``match``, else what ``strip`` says."""
-        return self.match or (TODAY if self.strip else EXACT)
 
 
 class DoNotTrackSource(_Conditional):

@@ -29,6 +29,7 @@ from usage_consent.policy._model import (
     _tuple,
     _ValueRules,
 )
+from usage_consent.policy._plain import EntryRules
 
 __all__ = ["AsOf", "CiCondition", "Condition", "FixedSource", "Indirection", "IniOptions", "KeyLines", "ManagedSource",
            "MarkerVersion", "Member", "NoticeMarker", "Overlay", "PlatformPath", "Policy", "ProjectFiles",
@@ -51,7 +52,7 @@ class Member(_Strict):
     type: ValueType = Field(description="The type the member must have.")
 
 
-class ValueEntry(_Strict):
+class ValueEntry(_Strict, EntryRules):
     """One entry of a value map: exactly one matcher, the mode it stands for and why."""
 
     equals: Typed | None = Field(default=None, description=(
@@ -74,16 +75,6 @@ class ValueEntry(_Strict):
             raise ValueError(f"give exactly one matcher of {', '.join(MATCHERS)}; got "
                              + (", ".join(given) if given else "none"))
         return self
-
-    def matcher(self) -> str:
-        """The entry's matcher as the policy writes it, e.g. ``non_empty = true``."""
-        import json
-
-        name = next(name for name in MATCHERS if getattr(self, name) is not None)
-        value = getattr(self, name)
-        shown = (f"{{ key = {json.dumps(value.key)}, type = {json.dumps(value.type)} }}" if name == "member"
-                 else json.dumps(value, ensure_ascii=False))
-        return f"{name} = {shown}"
 
 
 ValueMap = Annotated[tuple[ValueEntry, ...], Field(min_length=1, max_length=32)]

@@ -20,13 +20,13 @@ from usage_consent._log import log
 from usage_consent.errors import ConfigFileError
 from usage_consent.policy._decision import Decision, Layer, Trace, notice_is_due
 from usage_consent.policy._fileformats import file_format, read_mapping
-from usage_consent.policy._model import FileFormat, Mode
 from usage_consent.policy._notice_state import NoticeState, read_notice_state
 from usage_consent.policy._sources import KINDS, Reading, on_invalid
 from usage_consent.policy._sources.config_file import file_path, placed, target_spec
 
 if TYPE_CHECKING:
     from usage_consent._context import Context
+    from usage_consent.policy._model import FileFormat, Mode
 
 __all__ = ["RULES", "ConsentSettings", "notice_is_due", "read_sources", "resolve", "resolve_again", "resolve_readings"]
 
@@ -66,7 +66,7 @@ def read_sources(context: Context, kept: tuple[Reading | None, ...] = ()) -> tup
     read of its inputs. ``kept``: by position, a reading to give again instead of reading (the
     decision cache's, for a source whose declared inputs have not changed since it was read);
     the kept readings are offered together, by one settings source ahead of the others."""
-    specs = context.policy.sources
+    specs = context.view.sources
     pairs = tuple(zip(specs, kept or (None,) * len(specs), strict=True))
     given = tuple(pair for pair in pairs if pair[1] is not None)
     sources = tuple(_ReadingSource(ConsentSettings, context, (pair,)) for pair in pairs if pair[1] is None)
@@ -113,7 +113,7 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints:
     same files before (the decision cache's), else read now when the decision is on; ``rows``: by
     position, the trace row an earlier decision made of the same reading (reused when its status
     is the same)."""
-    policy = context.policy
+    policy = context.view
     rules = _rules(policy, readings)
     mode: Mode | None = None
     decided_by: str | None = None
@@ -189,7 +189,7 @@ def _trace(readings: tuple[Reading, ...], decided_by: str | None, rows: tuple[La
 def _notice(context: Context, readings: tuple[Reading, ...]) -> NoticeState:
     """The notice's state, as the notice source read it, else (no notice source) read here."""
     read = next((found.parsed for found in readings if isinstance(found.parsed, NoticeState)), None)
-    return read if read is not None else read_notice_state(context.policy, context.locations)
+    return read if read is not None else read_notice_state(context.view, context.locations)
 
 
 def _endpoints(context: Context, readings: tuple[Reading, ...]) -> tuple[str, ...]:
@@ -199,7 +199,7 @@ def _endpoints(context: Context, readings: tuple[Reading, ...]) -> tuple[str, ..
     parse has already been reported by that source)."""
     from usage_consent.policy._endpoints import resolve_endpoints
 
-    policy, where = context.policy, context.locations
+    policy, where = context.view, context.locations
     read = {found.path: found.parsed for found in readings if isinstance(found.parsed, dict)}
     spec = target_spec(policy)
     try:

@@ -14,19 +14,11 @@ import string
 from typing import TYPE_CHECKING
 
 from usage_consent._frozen import Frozen
-from usage_consent.policy._model import (
-    BLANKS,
-    VARIABLE,
-    Match,
-    Mode,
-    OnUnrecognised,
-    Spellings,
-    ValueType,
-)
+from usage_consent.policy._plain import BLANKS, VARIABLE
 from usage_consent.policy._sources.base import clip
 
 if TYPE_CHECKING:
-    from usage_consent.policy._model import Indirection, ValueEntry
+    from usage_consent.policy._model import Indirection, Match, Mode, OnUnrecognised, Spellings, ValueEntry, ValueType
 
 __all__ = ["Mapped", "accepted_entries", "described", "equal", "indirect", "map_value", "shown", "spelled", "trimmed",
            "type_of", "unrecognised"]

@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from usage_consent.policy._model import CiSource, Policy, strip_blanks
+from usage_consent.policy._plain import strip_blanks
 from usage_consent.policy._sources.base import Inputs, Reading, clip, reading
 from usage_consent.policy._sources.do_not_track import NOT_A_REQUEST
 
 if TYPE_CHECKING:
     from usage_consent._context import Context
+    from usage_consent.policy._model import CiSource, Policy
 
 __all__ = ["ci_inputs", "read_ci"]
 

@@ -35,14 +35,14 @@ from usage_consent.policy._fileformats import (
     written,
 )
 from usage_consent.policy._locate import Located, locate, location_inputs
-from usage_consent.policy._model import EXACT, TODAY, ConfigFileSource, FileFormat, Mode, Policy
+from usage_consent.policy._plain import EXACT, TODAY
 from usage_consent.policy._sources import _values as values
 from usage_consent.policy._sources._values import equal
 from usage_consent.policy._sources.base import Inputs, Reading, clip, invalid
 
 if TYPE_CHECKING:
     from usage_consent._context import Context
-    from usage_consent.policy._model import AsOf, ManagedSource
+    from usage_consent.policy._model import AsOf, ConfigFileSource, FileFormat, ManagedSource, Mode, Policy
 
     FileSpec = ConfigFileSource | ManagedSource
 
@@ -66,9 +66,13 @@ def target_spec(policy: Policy) -> ConfigFileSource:
     """The source ``config get`` reads and ``config set`` writes first (other config files that would
     still decide get the change too, see config_write.py): the first config_file source with
     ``writable = true``, else the first config_file source, else the policy's ``config_file`` as JSON."""
-    files = [s for s in policy.sources if isinstance(s, ConfigFileSource)]
+    files: list[ConfigFileSource] = [s for s in policy.sources if s.kind == "config_file"]
     chosen = next((s for s in files if s.writable), files[0] if files else None)
-    return chosen or ConfigFileSource.model_construct(kind="config_file", name="config_file")
+    if chosen is None:
+        from usage_consent.policy._model import ConfigFileSource
+
+        chosen = ConfigFileSource.model_construct(kind="config_file", name="config_file")
+    return chosen
 
 
 def placed(policy: Policy, spec: FileSpec) -> tuple[str | None, str] | None:
@@ -258,10 +262,10 @@ def file_inputs(policy: Policy, spec: FileSpec) -> Inputs:
 def read_config_file(context: Context, spec: FileSpec) -> Reading:
     """The key of the file, as a Reading; the file's contents are kept as what it parsed: the
     endpoints are read from it too."""
-    located = locate(context.policy, spec, context.locations)
+    located = locate(context.view, spec, context.locations)
     if located.path is None:
         return _unresolved(spec, located)
-    found = read_file_value(context.policy, spec, context.locations, located)
+    found = read_file_value(context.view, spec, context.locations, located)
     parsed = found.data
     if found.problem is None:
         mode, notes = _as_of(getattr(spec, "as_of", None), found.mode, found.date, context)  # type: ignore[arg-type]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from usage_consent.policy._model import DefaultSource
 from usage_consent.policy._sources.base import Reading, reading
 
 if TYPE_CHECKING:
     from usage_consent._context import Context
+    from usage_consent.policy._model import DefaultSource
 
 __all__ = ["read_default"]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from usage_consent.policy._model import DoNotTrackSource, Policy, strip_blanks
+from usage_consent.policy._plain import strip_blanks
 from usage_consent.policy._sources.base import Inputs, Reading, clip, reading
 
 if TYPE_CHECKING:
     from usage_consent._context import Context
+    from usage_consent.policy._model import DoNotTrackSource, Policy
 
 __all__ = ["NOT_A_REQUEST", "do_not_track_inputs", "read_do_not_track"]
 

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from usage_consent.errors import ConfigFileError
 from usage_consent.policy._fileformats import Options, Repeated, read_mapping
 from usage_consent.policy._locate import locate, location_inputs
-from usage_consent.policy._model import EnvSource, Policy
 from usage_consent.policy._sources._values import (
     Mapped,
     accepted_entries,
@@ -31,6 +30,7 @@ from usage_consent.policy._sources.base import Inputs, Reading, clip, invalid, r
 
 if TYPE_CHECKING:
     from usage_consent._context import Context
+    from usage_consent.policy._model import EnvSource, Policy
 
 __all__ = ["env_inputs", "read_env"]
 
@@ -48,7 +48,7 @@ def _value(context: Context, spec: EnvSource, name: str) -> tuple[str | None, st
     raw, location = os.environ.get(name), f"${name}"
     notes: list[str] = []
     for overlay in spec.overlays or ():
-        located = locate(context.policy, overlay, context.locations)
+        located = locate(context.view, overlay, context.locations)
         notes += located.notes
         if located.path is None:
             continue
@@ -92,11 +92,11 @@ def read_env(context: Context, spec: EnvSource) -> Reading:
     empty = not trimmed(raw, match)
     if empty and spec.empty == "unset":
         return reading(spec, location, raw, None, notes=notes)
-    spellings = spec.spellings or context.policy.spellings
+    spellings = spec.spellings or context.view.spellings
     found = Mapped(recognised=False) if empty else (
         map_value(raw, spec.values, match) if spec.values else spelled(raw, spellings, match))
     if not found.recognised and not empty:
-        found = unrecognised(spec.on_unrecognised, context.policy.app, repr(clip(raw))) or found
+        found = unrecognised(spec.on_unrecognised, context.view.app, repr(clip(raw))) or found
     if not found.recognised:
         accepted = (accepted_entries(spec.values) if spec.values else spellings.accepted()) + described(match)
         reason = f"${name} must be one of {accepted}; got {clip(raw)!r}" if not spec.values else (

@@ -19,14 +19,13 @@ from usage_consent.policy._fileformats import (
     section_name,
 )
 from usage_consent.policy._locate import locate, location_inputs
-from usage_consent.policy._model import NoticeSource, Policy
 from usage_consent.policy._notice_state import notice_state, read_notice_state
 from usage_consent.policy._sources.base import Inputs, Reading, clip, invalid, reading
 from usage_consent.policy._state import StateFile
 
 if TYPE_CHECKING:
     from usage_consent._context import Context
-    from usage_consent.policy._model import NoticeMarker
+    from usage_consent.policy._model import NoticeMarker, NoticeSource, Policy
 
 __all__ = ["marker_inputs", "notice_inputs", "read_marker", "read_notice"]
 
@@ -43,7 +42,7 @@ def notice_inputs(policy: Policy, spec: object = None) -> Inputs:
 def read_notice(context: Context, spec: NoticeSource) -> Reading:
     """The state file's record of the notice, read once; the NoticeState made of it is what this
     reading parsed (the decision's ``notice``)."""
-    policy, where = context.policy, context.locations
+    policy, where = context.view, context.locations
     path = where.state_file
     name = policy.schema_name
     if not policy.notice.enabled:
@@ -69,11 +68,11 @@ def _marker_holds(context: Context, marker: NoticeMarker) -> tuple[bool, str, tu
     """Whether the host's marker holds, where it was looked for, and what was found (a marker that
     cannot be read does not hold)."""
     where = context.locations
-    located = locate(context.policy, marker, where)
+    located = locate(context.view, marker, where)
     if located.path is None:
         return False, "(unresolved)", (*located.notes, f"marker: does not resolve: {located.why}")
     fmt = file_format(located.path, marker.format)
-    key = MODE_LINE_VALUE if fmt == "mode_line" else marker.key or context.policy.key
+    key = MODE_LINE_VALUE if fmt == "mode_line" else marker.key or context.view.key
     in_section = f"{marker.section}." if marker.section else ""
     shown = where.display(located.path) + ("" if marker.exists else f": {in_section}{key}")
     if marker.exists:
@@ -107,9 +106,9 @@ def read_marker(context: Context, spec: NoticeSource) -> Reading:
     if marker is None:
         return read_notice(context, spec)
     found, location, notes = _marker_holds(context, marker)
-    state = read_notice_state(context.policy, context.locations).replace(
-        due=False, why=f"{context.policy.app} shows its own notice")
+    state = read_notice_state(context.view, context.locations).replace(
+        due=False, why=f"{context.view.app} shows its own notice")
     if found:
         return Reading(spec.name, spec.kind, location, "shown", None, parsed=state, notes=notes)
-    reason = f"pending: {context.policy.app}'s own notice has not been shown"
+    reason = f"pending: {context.view.app}'s own notice has not been shown"
     return Reading(spec.name, spec.kind, location, "pending", "off", reason=reason, parsed=state, notes=notes)
