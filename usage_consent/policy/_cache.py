@@ -99,7 +99,7 @@ class Slot:
     files by absolute path, the variables naming a file), the key it was resolved at and the
     decision. Made from the policy after a full resolution, or from a memo entry."""
 
-    __slots__ = ("decision", "files", "generation", "home", "kept", "key", "memo_seen", "named", "parts",
+    __slots__ = ("decision", "files", "generation", "home", "kept", "key", "memo_path", "memo_seen", "named", "parts",
                  "parts_of_files", "paths", "plain", "policy", "readings", "run", "source", "state_file", "values",
                  "variables", "volatile", "written")
 
@@ -112,6 +112,7 @@ class Slot:
         self.variables, self.files, self.named = variables, files, named
         self.volatile = volatile
         self.state_file: str | None = None
+        self.memo_path: str | None = None  # the memo beside the state file (``memo_stat``), worked out once
         self.paths: dict[str, str] = {}  # a variable's value -> the file it names, expanded
         self.generation = -1  # the environment's generation ``values`` were read at
         self.values: tuple[str | None, ...] = ()
@@ -147,8 +148,8 @@ class Slot:
         """A new slot over the same inputs (to be resolved again), remembering what the memo holds."""
         slot = Slot(self.run, self.source, self.variables, self.files, self.named, policy=self.policy,
                     volatile=self.volatile)
-        slot.state_file, slot.paths, slot.memo_seen, slot.written, slot.kept = (
-            self.state_file, self.paths, self.memo_seen, self.written, self.kept)
+        slot.state_file, slot.memo_path, slot.paths, slot.memo_seen, slot.written, slot.kept = (
+            self.state_file, self.memo_path, self.paths, self.memo_seen, self.written, self.kept)
         slot.parts, slot.parts_of_files = self.parts, self.parts_of_files
         slot.generation, slot.values = self.generation, self.values  # read again only if the environment changed since
         slot.plain = {}
@@ -180,6 +181,13 @@ class Slot:
                      for found, row in zip(readings, earlier.decision.trace, strict=True))
         files_as_then = changed.isdisjoint(self.parts_of_files)
         return readings, earlier.decision.endpoints if files_as_then and earlier.decision.mode == "on" else None, rows
+
+    def memo_stat(self) -> object:
+        """The stat of the memo beside the slot's state file (its path worked out once per slot)."""
+        if self.memo_path is None:
+            assert self.state_file is not None
+            self.memo_path = memo_file(self.state_file)
+        return stat_key(self.memo_path)
 
     def _stat(self, path: str) -> object:
         """``stat_key(path)``; once per slot for a file the process reads once (``_read_once``)."""
@@ -367,7 +375,7 @@ class DecisionCache:
         (``first``) writes it now (a cold process: the next one may start at once); a later one
         leaves the rewrite to the process's exit, off the transfer's thread (``flush``)."""
         assert slot.decision is not None
-        if _clean(slot.decision) and slot.written != slot.shared():
+        if slot.written != slot.shared() and _clean(slot.decision):  # the cheaper test first
             if first:
                 slot.written = slot.shared()
                 slot.memo_seen = _write_memo(slot)
@@ -423,14 +431,14 @@ class DecisionCache:
                 seen = slot, now
         if source is None:
             return None, seen
-        if slot is not None and slot.state_file is not None and slot.memo_seen == stat_key(memo_file(slot.state_file)):
+        if slot is not None and slot.state_file is not None and slot.memo_seen == slot.memo_stat():
             return None, seen  # the memo is as this process last saw it: nothing new there
         found = _from_memo(source, given, run)
         if found is not None:
             self._keep((source, run), found)
             return found, None
         if slot is not None and slot.state_file is not None:
-            slot.memo_seen = stat_key(memo_file(slot.state_file))
+            slot.memo_seen = slot.memo_stat()
         return None, seen
 
     def _keep(self, key: tuple[object, RunConfig], slot: Slot) -> None:
