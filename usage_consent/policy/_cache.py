@@ -175,12 +175,15 @@ class Slot:
         if not earlier.readings or earlier.key is None or self.key is None or earlier.decision is None:
             return (), None, ()
         changed = _changed(self.key, earlier.key)
-        readings = tuple(found if changed.isdisjoint(part) else None
-                         for found, part in zip(earlier.readings, self.parts, strict=True))
-        rows = tuple(row if found is not None else None
-                     for found, row in zip(readings, earlier.decision.trace, strict=True))
+        readings: list[Reading | None] = []
+        rows: list[Layer | None] = []
+        for found, part, row in zip(earlier.readings, self.parts, earlier.decision.trace.layers, strict=True):
+            same = changed.isdisjoint(part)
+            readings.append(found if same else None)
+            rows.append(row if same else None)
         files_as_then = changed.isdisjoint(self.parts_of_files)
-        return readings, earlier.decision.endpoints if files_as_then and earlier.decision.mode == "on" else None, rows
+        endpoints = earlier.decision.endpoints if files_as_then and earlier.decision.mode == "on" else None
+        return tuple(readings), endpoints, tuple(rows)
 
     def memo_stat(self) -> object:
         """The stat of the memo beside the slot's state file (its path worked out once per slot)."""
@@ -261,8 +264,13 @@ def _files_and_named(slot: Slot) -> frozenset[int]:
 
 def _changed(now: tuple[Any, ...], then: tuple[Any, ...]) -> frozenset[int]:
     """The positions (``_PLACES``) where two keys of a slot differ in their values, files or named files."""
-    return frozenset(start + index for place, start in _PLACES.items() if now[place] != then[place]
-                     for index, (a, b) in enumerate(zip(now[place], then[place], strict=True)) if a != b)
+    changed = []  # loops, not generators: on every miss
+    for place, start in _PLACES.items():
+        if now[place] != then[place]:
+            for index, (a, b) in enumerate(zip(now[place], then[place], strict=True)):
+                if a != b:
+                    changed.append(start + index)
+    return frozenset(changed)
 
 
 def _read_once(path: str) -> bool:
@@ -464,9 +472,11 @@ class DecisionCache:
         elif slot.generation < 0 or self._everything >= slot.generation:
             values = tuple(map(os.environ.get, slot.variables))
         else:
-            since, stamps = slot.generation, self._changed_at
-            values = tuple(os.environ.get(name) if stamps.get(name, -1) >= since else value
-                           for name, value in zip(slot.variables, slot.values, strict=True))
+            since, again = slot.generation, list(slot.values)  # a loop, not a generator: on every miss
+            for index, stamp in enumerate(map(self._changed_at.get, slot.variables, itertools.repeat(-1))):
+                if stamp >= since:
+                    again[index] = os.environ.get(slot.variables[index])
+            values = tuple(again)
         slot.generation, slot.values = generation, values
         return values
 
