@@ -104,11 +104,12 @@ class Slot:
                  "variables", "volatile", "written")
 
     def __init__(self, run: RunConfig, source: str | None, variables: tuple[str, ...], files: tuple[str, ...],
-                 named: tuple[str, ...], *, policy: Policy | None = None, volatile: bool = False) -> None:
+                 named: tuple[str, ...], *, home: str | None, policy: Policy | None = None, volatile: bool = False
+                 ) -> None:
         self.run = run
         self.source = source  # the policy's file (None: a Policy object, kept in the process only)
         self.policy = policy
-        self.home = run.home_dir()
+        self.home = home  # HOME as ``run`` gave it when the slot was made
         self.variables, self.files, self.named = variables, files, named
         self.volatile = volatile
         self.state_file: str | None = None
@@ -128,25 +129,26 @@ class Slot:
         self.readings: tuple[Reading, ...] = ()
 
     @classmethod
-    def of(cls, policy: Policy, run: RunConfig, source: str | None) -> Slot:
-        """The slot of a loaded policy: its inputs, expanded under ``run``."""
+    def of(cls, policy: Policy, run: RunConfig, source: str | None, home: str | None) -> Slot:
+        """The slot of a loaded policy: its inputs, expanded under ``run`` (whose HOME is ``home``)."""
         inputs = inputs_of(policy)
         if inputs.volatile:  # its inputs cannot be written down (a path may be a template): nothing expanded
-            return cls(run, source, (), (), (), policy=policy, volatile=True)
+            return cls(run, source, (), (), (), home=home, policy=policy, volatile=True)
         from usage_consent.policy._plain import locations_read
 
         where = locations_read(policy, run)
         files = tuple(map(where.path, inputs.files))
         if not policy.schemas_dir:  # the packaged schemas: a new version there changes the notice
             files += (os.path.join(_SCHEMAS, policy.schema_name),)
-        slot = cls(run, source, inputs.variables, files, inputs.named_files, policy=policy, volatile=inputs.volatile)
+        slot = cls(run, source, inputs.variables, files, inputs.named_files, home=home, policy=policy,
+                   volatile=inputs.volatile)
         slot.state_file = where.state_file
         slot.parts, slot.parts_of_files = _parts(policy, where, slot), _files_and_named(slot)
         return slot
 
     def again(self) -> Slot:
         """A new slot over the same inputs (to be resolved again), remembering what the memo holds."""
-        slot = Slot(self.run, self.source, self.variables, self.files, self.named, policy=self.policy,
+        slot = Slot(self.run, self.source, self.variables, self.files, self.named, home=self.home, policy=self.policy,
                     volatile=self.volatile)
         slot.state_file, slot.memo_path, slot.paths, slot.memo_seen, slot.written, slot.kept = (
             self.state_file, self.memo_path, self.paths, self.memo_seen, self.written, self.kept)
@@ -221,12 +223,13 @@ class Slot:
                 "decision": _decision_to_dict(self.decision)}
 
 
-def _slot_for(policy: Policy, run: RunConfig, source: str | None, earlier: Slot | None, same: bool) -> Slot:
+def _slot_for(policy: Policy, run: RunConfig, home: str | None, source: str | None, earlier: Slot | None,
+              same: bool) -> Slot:
     """The slot a resolution of ``policy`` fills: ``earlier``'s again when it is over the same inputs
     (``same``: the policy object and HOME), else a new one (the memo as ``earlier`` last saw it)."""
     if earlier is not None and same:
         return earlier.again()  # the same inputs: only the key and the decision are new
-    slot = Slot.of(policy, run, source)
+    slot = Slot.of(policy, run, source, home)
     if earlier is not None and earlier.source == source:
         slot.memo_seen, slot.written = earlier.memo_seen, earlier.written
     return slot
@@ -347,21 +350,21 @@ class DecisionCache:
         with self._lock:
             self._slots.clear()
 
-    def decision(self, given: object, run: RunConfig, resolve: Resolve,
+    def decision(self, given: object, run: RunConfig, home: str | None, resolve: Resolve,
                  seen: tuple[Slot, tuple[Any, ...]] | None = None) -> Decision:
         """The decision for the policy ``given`` (as ``decide()`` takes it) under ``run``, resolved
         now by ``resolve`` for a new context (then kept, and memoized when clean): ``lookup`` first,
         whose key of the inputs as they were then (``seen``) is this resolution's when its slot is
         still the pair's. A source whose own inputs are unchanged since the process last resolved
         this pair gives its reading again, and the endpoints are kept while their files are
-        (``Slot.unchanged``)."""
+        (``Slot.unchanged``). ``home``: HOME as ``run`` gives it now (read once by the caller)."""
         from usage_consent.policy._plain import locations_read, policy_read
 
         source = policy_file(given)
         policy = policy_read(given, source)
         earlier = self._slots.get((source or id(policy), run))
-        same = earlier is not None and earlier.policy is policy and earlier.home == run.home_dir()
-        slot = _slot_for(policy, run, source, earlier, same)
+        same = earlier is not None and earlier.policy is policy and earlier.home == home
+        slot = _slot_for(policy, run, home, source, earlier, same)
         if slot.volatile:  # its key cannot be written down: resolved afresh, never kept
             self._keep((source or id(policy), run), slot)  # remembered so, while the policy's file is unchanged
             slot.key = (slot.home, stat_key(source) if source is not None else None)
@@ -420,15 +423,17 @@ class DecisionCache:
 
     def known_slot(self, given: object, run: RunConfig) -> Slot | None:
         """``known``'s slot (its ``plain`` values are the memo's when it came from there)."""
-        return self.lookup(given, run)[0]
+        return self.lookup(given, run, run.home_dir())[0]
 
-    def lookup(self, given: object, run: RunConfig) -> tuple[Slot | None, tuple[Slot, tuple[Any, ...]] | None]:
+    def lookup(self, given: object, run: RunConfig,
+               home: str | None) -> tuple[Slot | None, tuple[Slot, tuple[Any, ...]] | None]:
         """``known_slot``, and when the process's slot of the pair was looked at and its key is not
-        the inputs' now, that slot with the key they have now (for ``decision``)."""
+        the inputs' now, that slot with the key they have now (for ``decision``). ``home``: HOME as
+        ``run`` gives it now (read once by the caller)."""
         source = policy_file(given)
         slot = self._slots.get((source or id(given), run))
         seen = None
-        if slot is not None and (source is not None or slot.policy is given) and slot.home == run.home_dir():
+        if slot is not None and (source is not None or slot.policy is given) and slot.home == home:
             if slot.volatile:
                 if source is not None and slot.key == (slot.home, stat_key(source)):
                     return None, None  # resolved afresh every time; its memo is not looked for
@@ -569,7 +574,8 @@ def _from_memo(source: str, given: object, run: RunConfig) -> Slot | None:
         try:
             if not isinstance(entry, dict) or entry.get("policy") != source or entry.get("run") != _run_key(run):
                 continue
-            slot = Slot(run, source, _strings(entry["variables"]), _strings(entry["files"]), _strings(entry["named"]))
+            slot = Slot(run, source, _strings(entry["variables"]), _strings(entry["files"]), _strings(entry["named"]),
+                        home=run.home_dir())
             slot.values = tuple(map(os.environ.get, slot.variables))
             key = _tuples(entry["key"])
             if slot.key_now(slot.values) != key:
