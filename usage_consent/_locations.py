@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from usage_consent.policy._model import Policy
 
 __all__ = ["ASIDE_INFIX", "LOCK_SUFFIX", "PENDING_FOLDER", "PRUNE_LOCK", "RECORDS_FOLDER", "Locations", "display",
-           "expand", "home_problem", "locations", "lock_file", "memo_file"]
+           "expand", "home_problem", "home_problem_of", "locations", "lock_file", "memo_file"]
 RECORDS_FOLDER = "usage"  # <tempdir>/<app>/usage/<client id>/<session id>/report.json
 PENDING_FOLDER = ".pending"  # <records root>/.pending/<client id>__<session id>: still to be sent
 PRUNE_LOCK = ".prune.lock"  # <records root>/.prune.lock: one pruning at a time
@@ -32,7 +32,11 @@ MEMO_SUFFIX = ".memo"  # the decision memo beside the state file: .<state file n
 def home_problem(run: RunConfig | None = None) -> str | None:
     """Why HOME cannot hold the user's files (empty or relative), or None when it can (or is unset:
     the account's home is then used)."""
-    home = (run or current()).home_dir()
+    return home_problem_of((run or current()).home_dir())
+
+
+def home_problem_of(home: str | None) -> str | None:
+    """``home_problem`` of the home ``home`` (HOME as a run configuration gives it, already read)."""
     if home is None or os.path.isabs(home):
         return None
     return f"$HOME is {'empty' if not home else f'relative ({home!r})'}; no file is read or written there"

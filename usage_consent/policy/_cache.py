@@ -99,19 +99,21 @@ class Slot:
     files by absolute path, the variables naming a file), the key it was resolved at and the
     decision. Made from the policy after a full resolution, or from a memo entry."""
 
-    __slots__ = ("decision", "files", "generation", "home", "kept", "key", "memo_seen", "named", "parts",
+    __slots__ = ("decision", "files", "generation", "home", "kept", "key", "memo_path", "memo_seen", "named", "parts",
                  "parts_of_files", "paths", "plain", "policy", "readings", "run", "source", "state_file", "values",
                  "variables", "volatile", "written")
 
     def __init__(self, run: RunConfig, source: str | None, variables: tuple[str, ...], files: tuple[str, ...],
-                 named: tuple[str, ...], *, policy: Policy | None = None, volatile: bool = False) -> None:
+                 named: tuple[str, ...], *, home: str | None, policy: Policy | None = None, volatile: bool = False
+                 ) -> None:
         self.run = run
         self.source = source  # the policy's file (None: a Policy object, kept in the process only)
         self.policy = policy
-        self.home = run.home_dir()
+        self.home = home  # HOME as ``run`` gave it when the slot was made
         self.variables, self.files, self.named = variables, files, named
         self.volatile = volatile
         self.state_file: str | None = None
+        self.memo_path: str | None = None  # the memo beside the state file (``memo_stat``), worked out once
         self.paths: dict[str, str] = {}  # a variable's value -> the file it names, expanded
         self.generation = -1  # the environment's generation ``values`` were read at
         self.values: tuple[str | None, ...] = ()
@@ -127,28 +129,29 @@ class Slot:
         self.readings: tuple[Reading, ...] = ()
 
     @classmethod
-    def of(cls, policy: Policy, run: RunConfig, source: str | None) -> Slot:
-        """The slot of a loaded policy: its inputs, expanded under ``run``."""
+    def of(cls, policy: Policy, run: RunConfig, source: str | None, home: str | None) -> Slot:
+        """The slot of a loaded policy: its inputs, expanded under ``run`` (whose HOME is ``home``)."""
         inputs = inputs_of(policy)
         if inputs.volatile:  # its inputs cannot be written down (a path may be a template): nothing expanded
-            return cls(run, source, (), (), (), policy=policy, volatile=True)
+            return cls(run, source, (), (), (), home=home, policy=policy, volatile=True)
         from usage_consent.policy._plain import locations_read
 
         where = locations_read(policy, run)
         files = tuple(map(where.path, inputs.files))
         if not policy.schemas_dir:  # the packaged schemas: a new version there changes the notice
             files += (os.path.join(_SCHEMAS, policy.schema_name),)
-        slot = cls(run, source, inputs.variables, files, inputs.named_files, policy=policy, volatile=inputs.volatile)
+        slot = cls(run, source, inputs.variables, files, inputs.named_files, home=home, policy=policy,
+                   volatile=inputs.volatile)
         slot.state_file = where.state_file
         slot.parts, slot.parts_of_files = _parts(policy, where, slot), _files_and_named(slot)
         return slot
 
     def again(self) -> Slot:
         """A new slot over the same inputs (to be resolved again), remembering what the memo holds."""
-        slot = Slot(self.run, self.source, self.variables, self.files, self.named, policy=self.policy,
+        slot = Slot(self.run, self.source, self.variables, self.files, self.named, home=self.home, policy=self.policy,
                     volatile=self.volatile)
-        slot.state_file, slot.paths, slot.memo_seen, slot.written, slot.kept = (
-            self.state_file, self.paths, self.memo_seen, self.written, self.kept)
+        slot.state_file, slot.memo_path, slot.paths, slot.memo_seen, slot.written, slot.kept = (
+            self.state_file, self.memo_path, self.paths, self.memo_seen, self.written, self.kept)
         slot.parts, slot.parts_of_files = self.parts, self.parts_of_files
         slot.generation, slot.values = self.generation, self.values  # read again only if the environment changed since
         slot.plain = {}
@@ -174,12 +177,22 @@ class Slot:
         if not earlier.readings or earlier.key is None or self.key is None or earlier.decision is None:
             return (), None, ()
         changed = _changed(self.key, earlier.key)
-        readings = tuple(found if changed.isdisjoint(part) else None
-                         for found, part in zip(earlier.readings, self.parts, strict=True))
-        rows = tuple(row if found is not None else None
-                     for found, row in zip(readings, earlier.decision.trace, strict=True))
+        readings: list[Reading | None] = []
+        rows: list[Layer | None] = []
+        for found, part, row in zip(earlier.readings, self.parts, earlier.decision.trace.layers, strict=True):
+            same = changed.isdisjoint(part)
+            readings.append(found if same else None)
+            rows.append(row if same else None)
         files_as_then = changed.isdisjoint(self.parts_of_files)
-        return readings, earlier.decision.endpoints if files_as_then and earlier.decision.mode == "on" else None, rows
+        endpoints = earlier.decision.endpoints if files_as_then and earlier.decision.mode == "on" else None
+        return tuple(readings), endpoints, tuple(rows)
+
+    def memo_stat(self) -> object:
+        """The stat of the memo beside the slot's state file (its path worked out once per slot)."""
+        if self.memo_path is None:
+            assert self.state_file is not None
+            self.memo_path = memo_file(self.state_file)
+        return stat_key(self.memo_path)
 
     def _stat(self, path: str) -> object:
         """``stat_key(path)``; once per slot for a file the process reads once (``_read_once``)."""
@@ -210,12 +223,13 @@ class Slot:
                 "decision": _decision_to_dict(self.decision)}
 
 
-def _slot_for(policy: Policy, run: RunConfig, source: str | None, earlier: Slot | None, same: bool) -> Slot:
+def _slot_for(policy: Policy, run: RunConfig, home: str | None, source: str | None, earlier: Slot | None,
+              same: bool) -> Slot:
     """The slot a resolution of ``policy`` fills: ``earlier``'s again when it is over the same inputs
     (``same``: the policy object and HOME), else a new one (the memo as ``earlier`` last saw it)."""
     if earlier is not None and same:
         return earlier.again()  # the same inputs: only the key and the decision are new
-    slot = Slot.of(policy, run, source)
+    slot = Slot.of(policy, run, source, home)
     if earlier is not None and earlier.source == source:
         slot.memo_seen, slot.written = earlier.memo_seen, earlier.written
     return slot
@@ -253,8 +267,13 @@ def _files_and_named(slot: Slot) -> frozenset[int]:
 
 def _changed(now: tuple[Any, ...], then: tuple[Any, ...]) -> frozenset[int]:
     """The positions (``_PLACES``) where two keys of a slot differ in their values, files or named files."""
-    return frozenset(start + index for place, start in _PLACES.items() if now[place] != then[place]
-                     for index, (a, b) in enumerate(zip(now[place], then[place], strict=True)) if a != b)
+    changed = []  # loops, not generators: on every miss
+    for place, start in _PLACES.items():
+        if now[place] != then[place]:
+            for index, (a, b) in enumerate(zip(now[place], then[place], strict=True)):
+                if a != b:
+                    changed.append(start + index)
+    return frozenset(changed)
 
 
 def _read_once(path: str) -> bool:
@@ -331,21 +350,21 @@ class DecisionCache:
         with self._lock:
             self._slots.clear()
 
-    def decision(self, given: object, run: RunConfig, resolve: Resolve,
+    def decision(self, given: object, run: RunConfig, home: str | None, resolve: Resolve,
                  seen: tuple[Slot, tuple[Any, ...]] | None = None) -> Decision:
         """The decision for the policy ``given`` (as ``decide()`` takes it) under ``run``, resolved
         now by ``resolve`` for a new context (then kept, and memoized when clean): ``lookup`` first,
         whose key of the inputs as they were then (``seen``) is this resolution's when its slot is
         still the pair's. A source whose own inputs are unchanged since the process last resolved
         this pair gives its reading again, and the endpoints are kept while their files are
-        (``Slot.unchanged``)."""
+        (``Slot.unchanged``). ``home``: HOME as ``run`` gives it now (read once by the caller)."""
         from usage_consent.policy._plain import locations_read, policy_read
 
         source = policy_file(given)
         policy = policy_read(given, source)
         earlier = self._slots.get((source or id(policy), run))
-        same = earlier is not None and earlier.policy is policy and earlier.home == run.home_dir()
-        slot = _slot_for(policy, run, source, earlier, same)
+        same = earlier is not None and earlier.policy is policy and earlier.home == home
+        slot = _slot_for(policy, run, home, source, earlier, same)
         if slot.volatile:  # its key cannot be written down: resolved afresh, never kept
             self._keep((source or id(policy), run), slot)  # remembered so, while the policy's file is unchanged
             slot.key = (slot.home, stat_key(source) if source is not None else None)
@@ -367,7 +386,7 @@ class DecisionCache:
         (``first``) writes it now (a cold process: the next one may start at once); a later one
         leaves the rewrite to the process's exit, off the transfer's thread (``flush``)."""
         assert slot.decision is not None
-        if _clean(slot.decision) and slot.written != slot.shared():
+        if slot.written != slot.shared() and _clean(slot.decision):  # the cheaper test first
             if first:
                 slot.written = slot.shared()
                 slot.memo_seen = _write_memo(slot)
@@ -404,15 +423,17 @@ class DecisionCache:
 
     def known_slot(self, given: object, run: RunConfig) -> Slot | None:
         """``known``'s slot (its ``plain`` values are the memo's when it came from there)."""
-        return self.lookup(given, run)[0]
+        return self.lookup(given, run, run.home_dir())[0]
 
-    def lookup(self, given: object, run: RunConfig) -> tuple[Slot | None, tuple[Slot, tuple[Any, ...]] | None]:
+    def lookup(self, given: object, run: RunConfig,
+               home: str | None) -> tuple[Slot | None, tuple[Slot, tuple[Any, ...]] | None]:
         """``known_slot``, and when the process's slot of the pair was looked at and its key is not
-        the inputs' now, that slot with the key they have now (for ``decision``)."""
+        the inputs' now, that slot with the key they have now (for ``decision``). ``home``: HOME as
+        ``run`` gives it now (read once by the caller)."""
         source = policy_file(given)
         slot = self._slots.get((source or id(given), run))
         seen = None
-        if slot is not None and (source is not None or slot.policy is given) and slot.home == run.home_dir():
+        if slot is not None and (source is not None or slot.policy is given) and slot.home == home:
             if slot.volatile:
                 if source is not None and slot.key == (slot.home, stat_key(source)):
                     return None, None  # resolved afresh every time; its memo is not looked for
@@ -423,14 +444,14 @@ class DecisionCache:
                 seen = slot, now
         if source is None:
             return None, seen
-        if slot is not None and slot.state_file is not None and slot.memo_seen == stat_key(memo_file(slot.state_file)):
+        if slot is not None and slot.state_file is not None and slot.memo_seen == slot.memo_stat():
             return None, seen  # the memo is as this process last saw it: nothing new there
         found = _from_memo(source, given, run)
         if found is not None:
             self._keep((source, run), found)
             return found, None
         if slot is not None and slot.state_file is not None:
-            slot.memo_seen = stat_key(memo_file(slot.state_file))
+            slot.memo_seen = slot.memo_stat()
         return None, seen
 
     def _keep(self, key: tuple[object, RunConfig], slot: Slot) -> None:
@@ -456,9 +477,11 @@ class DecisionCache:
         elif slot.generation < 0 or self._everything >= slot.generation:
             values = tuple(map(os.environ.get, slot.variables))
         else:
-            since, stamps = slot.generation, self._changed_at
-            values = tuple(os.environ.get(name) if stamps.get(name, -1) >= since else value
-                           for name, value in zip(slot.variables, slot.values, strict=True))
+            since, again = slot.generation, list(slot.values)  # a loop, not a generator: on every miss
+            for index, stamp in enumerate(map(self._changed_at.get, slot.variables, itertools.repeat(-1))):
+                if stamp >= since:
+                    again[index] = os.environ.get(slot.variables[index])
+            values = tuple(again)
         slot.generation, slot.values = generation, values
         return values
 
@@ -551,7 +574,8 @@ def _from_memo(source: str, given: object, run: RunConfig) -> Slot | None:
         try:
             if not isinstance(entry, dict) or entry.get("policy") != source or entry.get("run") != _run_key(run):
                 continue
-            slot = Slot(run, source, _strings(entry["variables"]), _strings(entry["files"]), _strings(entry["named"]))
+            slot = Slot(run, source, _strings(entry["variables"]), _strings(entry["files"]), _strings(entry["named"]),
+                        home=run.home_dir())
             slot.values = tuple(map(os.environ.get, slot.variables))
             key = _tuples(entry["key"])
             if slot.key_now(slot.values) != key:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 from usage_consent._files._platform import platform_problem
-from usage_consent._locations import home_problem
+from usage_consent._locations import home_problem_of
 from usage_consent._log import log
 from usage_consent._run import current
 from usage_consent.errors import ConfigFileError, UsageConsentError
@@ -54,13 +54,17 @@ def _not_shown(decision: Decision, error: BaseException) -> Decision:
                             trace=Trace((*decision.trace, layer)))
 
 
-def _check_home(run: RunConfig) -> None:
+def _check_home(run: RunConfig) -> str | None:
+    """HOME as ``run`` gives it (read once per call: the cache's key holds it), when it can hold
+    the user's files; raises otherwise."""
     unsupported = platform_problem()  # first: nothing is read, shown or written on such a platform
     if unsupported:
         raise UsageConsentError(unsupported, layer="platform", path=sys.platform, accepted="Linux or macOS")
-    problem = home_problem(run)
+    home = run.home_dir()
+    problem = home_problem_of(home)
     if problem:
         raise ConfigFileError(problem, layer="home", path="$HOME")
+    return home
 
 
 def _set_aside_unusable_state(decision: Decision) -> None:
@@ -83,13 +87,13 @@ def _set_aside_unusable_state(decision: Decision) -> None:
 def _resolved(given: Policy | PolicySource | None, run: RunConfig | None) -> Decision:
     """The decision for ``given`` under ``run``: cached, from the memo, or resolved now."""
     run = run or current()
-    _check_home(run)
-    found, seen = CACHE.lookup(given, run)
+    home = _check_home(run)
+    found, seen = CACHE.lookup(given, run, home)
     if found is not None and found.decision is not None:
         return found.decision
     from usage_consent.policy._resolve import resolve_again  # only for a full resolution: pydantic-settings
 
-    return CACHE.decision(given, run, resolve_again, seen)
+    return CACHE.decision(given, run, home, resolve_again, seen)
 
 
 def _policy_or_none(given: Policy | PolicySource | None) -> Policy | None:

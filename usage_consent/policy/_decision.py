@@ -56,8 +56,9 @@ class Layer(Frozen):
 
     def __init__(self, name: str, kind: str, location: str, raw: str | None, value: str | None, status: Status,
                  reason: str | None = None, notes: tuple[str, ...] = ()) -> None:
-        self._set(name=name, kind=kind, location=location, raw=raw, value=value, status=status, reason=reason,
-                  notes=notes)
+        put = self._put  # built on every miss: each field's slot setter (usage_consent/_frozen.py)
+        put["name"](self, name), put["kind"](self, kind), put["location"](self, location), put["raw"](self, raw)
+        put["value"](self, value), put["status"](self, status), put["reason"](self, reason), put["notes"](self, notes)
 
     def to_dict(self) -> dict[str, Any]:
         return {name: list(value) if isinstance(value, tuple) else value
@@ -71,7 +72,7 @@ class Trace(Frozen):
     layers: tuple[Layer, ...]
 
     def __init__(self, layers: tuple[Layer, ...]) -> None:
-        self._set(layers=layers)
+        self._put["layers"](self, layers)
 
     def __iter__(self) -> Iterator[Layer]:
         return iter(self.layers)
@@ -142,8 +143,10 @@ class Decision(Frozen):
     def __init__(self, app: str, key: str, mode: Mode, decided_by: str | None, trace: Trace,
                  notice: NoticeState | None = None, endpoints: tuple[str, ...] = (), policy_given: Policy | None = None,
                  error: Exception | None = None, context: Context | None = None) -> None:
-        self._set(app=app, key=key, mode=mode, decided_by=decided_by, trace=trace, notice=notice, endpoints=endpoints,
-                  policy_given=policy_given, error=error, context=context)
+        put = self._put  # built on every miss: each field's slot setter (usage_consent/_frozen.py)
+        put["app"](self, app), put["key"](self, key), put["mode"](self, mode), put["decided_by"](self, decided_by)
+        put["trace"](self, trace), put["notice"](self, notice), put["endpoints"](self, endpoints)
+        put["policy_given"](self, policy_given), put["error"](self, error), put["context"](self, context)
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__

@@ -67,13 +67,17 @@ def read_sources(context: Context, kept: tuple[Reading | None, ...] = ()) -> tup
     decision cache's, for a source whose declared inputs have not changed since it was read);
     the kept readings are offered together, by one settings source ahead of the others."""
     specs = context.view.sources
-    pairs = tuple(zip(specs, kept or (None,) * len(specs), strict=True))
-    given = tuple(pair for pair in pairs if pair[1] is not None)
-    sources = tuple(_ReadingSource(ConsentSettings, context, (pair,)) for pair in pairs if pair[1] is None)
+    given: list[tuple[Any, Reading | None]] = []
+    sources: list[PydanticBaseSettingsSource] = []
+    for pair in zip(specs, kept or (None,) * len(specs), strict=True):  # a loop, not generators: on every miss
+        if pair[1] is None:
+            sources.append(_ReadingSource(ConsentSettings, context, (pair,)))
+        else:
+            given.append(pair)
     if given:
-        sources = (_ReadingSource(ConsentSettings, context, given), *sources)
-    merged = ConsentSettings(_build_sources=(sources, {}))
-    return tuple(merged.readings[spec.name] for spec in specs)
+        sources.insert(0, _ReadingSource(ConsentSettings, context, tuple(given)))
+    readings = ConsentSettings(_build_sources=(tuple(sources), {})).readings
+    return tuple([readings[spec.name] for spec in specs])
 
 
 class _Rule(Frozen):

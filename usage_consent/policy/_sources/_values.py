@@ -20,8 +20,8 @@ from usage_consent.policy._sources.base import clip
 if TYPE_CHECKING:
     from usage_consent.policy._model import Indirection, Match, Mode, OnUnrecognised, Spellings, ValueEntry, ValueType
 
-__all__ = ["Mapped", "accepted_entries", "described", "equal", "indirect", "map_value", "shown", "spelled", "trimmed",
-           "type_of", "unrecognised"]
+__all__ = ["UNRECOGNISED", "Mapped", "accepted_entries", "described", "equal", "indirect", "map_value", "shown",
+           "spelled", "trimmed", "type_of", "unrecognised"]
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _TYPES: tuple[tuple[type, ValueType], ...] = ((bool, "boolean"), (int, "integer"), (float, "float"), (str, "string"),
@@ -41,6 +41,12 @@ class Mapped(Frozen):
     def __init__(self, mode: Mode | None = None, recognised: bool = True, ignored: bool = False,
                  notes: tuple[str, ...] = ()) -> None:
         self._set(mode=mode, recognised=recognised, ignored=ignored, notes=notes)
+
+
+# What a spelling stands for, by mode in the order they are tried, and a value none spells: the
+# same values every time (a miss reads the changed variable again; these need not be built again).
+_SPELLED: tuple[tuple[Mode, Mapped], ...] = tuple((mode, Mapped(mode)) for mode in ("on", "off", "local"))
+UNRECOGNISED = Mapped(recognised=False)
 
 
 def trimmed(text: str, match: Match) -> str:
@@ -89,16 +95,17 @@ def map_value(value: object, entries: tuple[ValueEntry, ...], match: Match) -> M
             mode = None if entry.mode == "unset" else entry.mode
             why = f", {entry.why}" if entry.why else ""
             return Mapped(mode, notes=(f"values[{index}] matched ({entry.matcher()}): {entry.mode}{why}",))
-    return Mapped(recognised=False)
+    return UNRECOGNISED
 
 
 def spelled(text: str, spellings: Spellings, match: Match) -> Mapped:
     """The mode one of the spellings names (compared as ``match`` says); none: unrecognised."""
     word = _folded(trimmed(text, match), match)
-    for mode in ("on", "off", "local"):
-        if any(word == _folded(spelling, match) for spelling in getattr(spellings, mode)):
-            return Mapped(mode)
-    return Mapped(recognised=False)
+    for mode, found in _SPELLED:
+        for spelling in getattr(spellings, mode):
+            if word == (spelling.translate(_ASCII_LOWER) if match.case == "insensitive" else spelling):
+                return found
+    return UNRECOGNISED
 
 
 def unrecognised(rule: OnUnrecognised, app: str, raw: str) -> Mapped | None:

@@ -83,9 +83,12 @@ class Reading(Frozen):
                  invalid: bool = False, reason: str | None = None, parsed: object = None, path: str | None = None,
                  key: str | None = None, bad: object = None, accepted: str | None = None,
                  notes: tuple[str, ...] = (), status: Status | None = None, rule: InvalidRule | None = None) -> None:
-        self._set(name=name, kind=kind, location=location, raw=raw, value=value, invalid=invalid, reason=reason,
-                  parsed=parsed, path=path, key=key, bad=bad, accepted=accepted, notes=notes, status=status,
-                  rule=rule)
+        put = self._put  # built on every miss: each field's slot setter (usage_consent/_frozen.py)
+        put["name"](self, name), put["kind"](self, kind), put["location"](self, location), put["raw"](self, raw)
+        put["value"](self, value), put["invalid"](self, invalid), put["reason"](self, reason)
+        put["parsed"](self, parsed), put["path"](self, path), put["key"](self, key), put["bad"](self, bad)
+        put["accepted"](self, accepted), put["notes"](self, notes), put["status"](self, status)
+        put["rule"](self, rule)
 
     def layer(self, status: Status | None = None) -> Layer:
         """This reading as a row of the trace (``status``: the resolver's, e.g. "shadowed")."""

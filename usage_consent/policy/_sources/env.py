@@ -18,7 +18,7 @@ from usage_consent.errors import ConfigFileError
 from usage_consent.policy._fileformats import Options, Repeated, read_mapping
 from usage_consent.policy._locate import locate, location_inputs
 from usage_consent.policy._sources._values import (
-    Mapped,
+    UNRECOGNISED,
     accepted_entries,
     described,
     map_value,
@@ -93,7 +93,7 @@ def read_env(context: Context, spec: EnvSource) -> Reading:
     if empty and spec.empty == "unset":
         return reading(spec, location, raw, None, notes=notes)
     spellings = spec.spellings or context.view.spellings
-    found = Mapped(recognised=False) if empty else (
+    found = UNRECOGNISED if empty else (
         map_value(raw, spec.values, match) if spec.values else spelled(raw, spellings, match))
     if not found.recognised and not empty:
         found = unrecognised(spec.on_unrecognised, context.view.app, repr(clip(raw))) or found
