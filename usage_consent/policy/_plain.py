@@ -25,6 +25,7 @@ import os
 from functools import lru_cache
 
 from usage_consent._frozen import Frozen
+from usage_consent.schemas._versions import PACKAGE_DIR
 
 TYPE_CHECKING = False  # not typing's
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ BLANKS = " \t"  # the only characters ignored around a value; any other makes it
 VARIABLE = r"^[A-Za-z_][A-Za-z0-9_]*$"
 MATCHERS = ("equals", "type", "non_empty", "contains", "member")  # a value-map entry's matchers
 _MODES = ("on", "off", "local")
-_SCHEMA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "schemas", "policy.schema.json")
+_SCHEMA = os.path.join(PACKAGE_DIR, "policy.schema.json")  # the model's JSON Schema, shipped with the package
 
 
 def strip_blanks(text: str) -> str:

@@ -172,11 +172,9 @@ class Lanes:
         with queue.mutex:
             self._exit_wait = max(self._exit_wait, exit_wait)
             dropped = len(queue.jobs) >= LANE_BOUND
-            if dropped:
-                pass
-            elif not plain and "threading" not in sys.modules:
+            if not dropped and not plain and "threading" not in sys.modules:
                 queue.parked.append(job)  # a lane's thread may not import threading: the next caller does
-            else:
+            elif not dropped:
                 queue.add(job)
         if dropped:
             if report:
