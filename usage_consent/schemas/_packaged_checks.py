@@ -2,7 +2,8 @@
 
 ``CHECKS``: each packaged schema file (``<name>/v<N>.json``) -> whether an instance is valid (the
 plain validator finds no problem in it); ``MATCHERS``: each pattern -> whether a text matches it
-(``re.search``'s answer). See schemas/_plain_source.py."""
+(``re.search``'s answer); ``UUID4``: the matcher of schemas/_patterns.py's UUID4_PATTERN. See
+schemas/_plain_source.py."""
 
 # ruff: noqa
 from __future__ import annotations
@@ -61,7 +62,18 @@ def _p0(text: str) -> bool:
 
 
 def _n1(v: Any) -> bool:
-    return ((type(v) in _JSON or _bad()) and (type(v) is not dict or v.keys() <= _K0) and (type(v) is not dict or ('provider' not in v or ((type(v['provider']) in _JSON or _bad()) and (type(v['provider']) is str and v['provider'] in _K1) and not (type(v['provider']) is str and len(v['provider']) > 10) and (type(v['provider']) is str))) and ('region' not in v or ((type(v['region']) in _JSON or _bad()) and not (type(v['region']) is str and len(v['region']) > 32) and (type(v['region']) is not str or _p0(v['region'])) and (type(v['region']) is str)))) and (type(v) is not dict or v.keys() >= _K0) and (type(v) is dict))
+    return ((type(v) in _JSON or _bad())
+        and (type(v) is not dict or v.keys() <= _K0)
+        and (type(v) is not dict or ('provider' not in v or ((type(v['provider']) in _JSON or _bad())
+        and (type(v['provider']) is str and v['provider'] in _K1)
+        and not (type(v['provider']) is str and len(v['provider']) > 10)
+        and (type(v['provider']) is str)))
+        and ('region' not in v or ((type(v['region']) in _JSON or _bad())
+        and not (type(v['region']) is str and len(v['region']) > 32)
+        and (type(v['region']) is not str or _p0(v['region']))
+        and (type(v['region']) is str))))
+        and (type(v) is not dict or v.keys() >= _K0)
+        and (type(v) is dict))
 
 
 def _p1(text: str) -> bool:
@@ -76,15 +88,89 @@ def _p1(text: str) -> bool:
 
 
 def _n2(v: Any) -> bool:
-    return ((type(v) in _JSON or _bad()) and (type(v) is not dict or v.keys() <= _K4) and (type(v) is not dict or ('error_class' not in v or ((type(v['error_class']) in _JSON or _bad()) and not (type(v['error_class']) is str and len(v['error_class']) > 64) and (type(v['error_class']) is not str or _p1(v['error_class'])) and (type(v['error_class']) is str))) and ('location' not in v or ((type(v['location']) in _JSON or _bad()) and (type(v['location']) is str and v['location'] in _K7) and not (type(v['location']) is str and len(v['location']) > 12) and (type(v['location']) is str)))) and (type(v) is not dict or v.keys() >= _K4) and (type(v) is dict))
+    return ((type(v) in _JSON or _bad())
+        and (type(v) is not dict or v.keys() <= _K4)
+        and (type(v) is not dict or ('error_class' not in v or ((type(v['error_class']) in _JSON or _bad())
+        and not (type(v['error_class']) is str and len(v['error_class']) > 64)
+        and (type(v['error_class']) is not str or _p1(v['error_class']))
+        and (type(v['error_class']) is str)))
+        and ('location' not in v or ((type(v['location']) in _JSON or _bad())
+        and (type(v['location']) is str and v['location'] in _K7)
+        and not (type(v['location']) is str and len(v['location']) > 12)
+        and (type(v['location']) is str))))
+        and (type(v) is not dict or v.keys() >= _K4)
+        and (type(v) is dict))
 
 
 def _n3(v: Any) -> bool:
-    return ((type(v) in _JSON or _bad()) and (type(v) is not dict or v.keys() <= _K8) and (type(v) is not dict or ('confirm' not in v or ((type(v['confirm']) in _JSON or _bad()) and (((type(v['confirm']) in _JSON or _bad()) and (type(v['confirm']) is bool)) or ((type(v['confirm']) in _JSON or _bad()) and (v['confirm'] is None))))) and ('debug' not in v or ((type(v['debug']) in _JSON or _bad()) and (((type(v['debug']) in _JSON or _bad()) and (type(v['debug']) is bool)) or ((type(v['debug']) in _JSON or _bad()) and (v['debug'] is None))))) and ('max_connections' not in v or ((type(v['max_connections']) in _JSON or _bad()) and (((type(v['max_connections']) in _JSON or _bad()) and not ((type(v['max_connections']) is int or type(v['max_connections']) is float) and v['max_connections'] > 100000) and not ((type(v['max_connections']) is int or type(v['max_connections']) is float) and v['max_connections'] < 0) and ((type(v['max_connections']) is int or (type(v['max_connections']) is float and v['max_connections'].is_integer())))) or ((type(v['max_connections']) in _JSON or _bad()) and (v['max_connections'] is None))))) and ('max_instances' not in v or ((type(v['max_instances']) in _JSON or _bad()) and not ((type(v['max_instances']) is int or type(v['max_instances']) is float) and v['max_instances'] > 1000) and not ((type(v['max_instances']) is int or type(v['max_instances']) is float) and v['max_instances'] < 0) and ((type(v['max_instances']) is int or (type(v['max_instances']) is float and v['max_instances'].is_integer()))))) and ('multipart' not in v or ((type(v['multipart']) in _JSON or _bad()) and (type(v['multipart']) is bool))) and ('recursive' not in v or ((type(v['recursive']) in _JSON or _bad()) and (type(v['recursive']) is bool))) and ('solver' not in v or ((type(v['solver']) in _JSON or _bad()) and (((type(v['solver']) in _JSON or _bad()) and (type(v['solver']) is str and v['solver'] in _K9) and not (type(v['solver']) is str and len(v['solver']) > 13) and (type(v['solver']) is str)) or ((type(v['solver']) in _JSON or _bad()) and (v['solver'] is None)))))) and (type(v) is not dict or v.keys() >= _K10) and (type(v) is dict))
+    return ((type(v) in _JSON or _bad())
+        and (type(v) is not dict or v.keys() <= _K8)
+        and (type(v) is not dict or ('confirm' not in v or ((type(v['confirm']) in _JSON or _bad())
+        and (((type(v['confirm']) in _JSON or _bad())
+        and (type(v['confirm']) is bool)) or ((type(v['confirm']) in _JSON or _bad())
+        and (v['confirm'] is None)))))
+        and ('debug' not in v or ((type(v['debug']) in _JSON or _bad())
+        and (((type(v['debug']) in _JSON or _bad())
+        and (type(v['debug']) is bool)) or ((type(v['debug']) in _JSON or _bad())
+        and (v['debug'] is None)))))
+        and ('max_connections' not in v or ((type(v['max_connections']) in _JSON or _bad())
+        and (((type(v['max_connections']) in _JSON or _bad())
+        and not ((type(v['max_connections']) is int or type(v['max_connections']) is float) and v['max_connections'] > 100000)
+        and not ((type(v['max_connections']) is int or type(v['max_connections']) is float) and v['max_connections'] < 0)
+        and ((type(v['max_connections']) is int or (type(v['max_connections']) is float and v['max_connections'].is_integer())))) or ((type(v['max_connections']) in _JSON or _bad())
+        and (v['max_connections'] is None)))))
+        and ('max_instances' not in v or ((type(v['max_instances']) in _JSON or _bad())
+        and not ((type(v['max_instances']) is int or type(v['max_instances']) is float) and v['max_instances'] > 1000)
+        and not ((type(v['max_instances']) is int or type(v['max_instances']) is float) and v['max_instances'] < 0)
+        and ((type(v['max_instances']) is int or (type(v['max_instances']) is float and v['max_instances'].is_integer())))))
+        and ('multipart' not in v or ((type(v['multipart']) in _JSON or _bad())
+        and (type(v['multipart']) is bool)))
+        and ('recursive' not in v or ((type(v['recursive']) in _JSON or _bad())
+        and (type(v['recursive']) is bool)))
+        and ('solver' not in v or ((type(v['solver']) in _JSON or _bad())
+        and (((type(v['solver']) in _JSON or _bad())
+        and (type(v['solver']) is str and v['solver'] in _K9)
+        and not (type(v['solver']) is str and len(v['solver']) > 13)
+        and (type(v['solver']) is str)) or ((type(v['solver']) in _JSON or _bad())
+        and (v['solver'] is None))))))
+        and (type(v) is not dict or v.keys() >= _K10)
+        and (type(v) is dict))
 
 
 def _n4(v: Any) -> bool:
-    return ((type(v) in _JSON or _bad()) and (type(v) is not dict or v.keys() <= _K11) and (type(v) is not dict or ('bytes_transferred' not in v or ((type(v['bytes_transferred']) in _JSON or _bad()) and (((type(v['bytes_transferred']) in _JSON or _bad()) and not ((type(v['bytes_transferred']) is int or type(v['bytes_transferred']) is float) and v['bytes_transferred'] > 9223372036854775807) and not ((type(v['bytes_transferred']) is int or type(v['bytes_transferred']) is float) and v['bytes_transferred'] < 0) and ((type(v['bytes_transferred']) is int or (type(v['bytes_transferred']) is float and v['bytes_transferred'].is_integer())))) or ((type(v['bytes_transferred']) in _JSON or _bad()) and (v['bytes_transferred'] is None))))) and ('monitor_status' not in v or ((type(v['monitor_status']) in _JSON or _bad()) and (((type(v['monitor_status']) in _JSON or _bad()) and (type(v['monitor_status']) is str and v['monitor_status'] in _K12) and not (type(v['monitor_status']) is str and len(v['monitor_status']) > 9) and (type(v['monitor_status']) is str)) or ((type(v['monitor_status']) in _JSON or _bad()) and (v['monitor_status'] is None))))) and ('objects_transferred' not in v or ((type(v['objects_transferred']) in _JSON or _bad()) and (((type(v['objects_transferred']) in _JSON or _bad()) and not ((type(v['objects_transferred']) is int or type(v['objects_transferred']) is float) and v['objects_transferred'] > 9223372036854775807) and not ((type(v['objects_transferred']) is int or type(v['objects_transferred']) is float) and v['objects_transferred'] < 0) and ((type(v['objects_transferred']) is int or (type(v['objects_transferred']) is float and v['objects_transferred'].is_integer())))) or ((type(v['objects_transferred']) in _JSON or _bad()) and (v['objects_transferred'] is None))))) and ('runtime_s' not in v or ((type(v['runtime_s']) in _JSON or _bad()) and (((type(v['runtime_s']) in _JSON or _bad()) and not ((type(v['runtime_s']) is int or type(v['runtime_s']) is float) and v['runtime_s'] > 10000000.0) and not ((type(v['runtime_s']) is int or type(v['runtime_s']) is float) and v['runtime_s'] < 0) and ((type(v['runtime_s']) is int or type(v['runtime_s']) is float))) or ((type(v['runtime_s']) in _JSON or _bad()) and (v['runtime_s'] is None))))) and ('throughput_gbits' not in v or ((type(v['throughput_gbits']) in _JSON or _bad()) and (((type(v['throughput_gbits']) in _JSON or _bad()) and not ((type(v['throughput_gbits']) is int or type(v['throughput_gbits']) is float) and v['throughput_gbits'] > 100000.0) and not ((type(v['throughput_gbits']) is int or type(v['throughput_gbits']) is float) and v['throughput_gbits'] < 0) and ((type(v['throughput_gbits']) is int or type(v['throughput_gbits']) is float))) or ((type(v['throughput_gbits']) in _JSON or _bad()) and (v['throughput_gbits'] is None)))))) and (type(v) is dict))
+    return ((type(v) in _JSON or _bad())
+        and (type(v) is not dict or v.keys() <= _K11)
+        and (type(v) is not dict or ('bytes_transferred' not in v or ((type(v['bytes_transferred']) in _JSON or _bad())
+        and (((type(v['bytes_transferred']) in _JSON or _bad())
+        and not ((type(v['bytes_transferred']) is int or type(v['bytes_transferred']) is float) and v['bytes_transferred'] > 9223372036854775807)
+        and not ((type(v['bytes_transferred']) is int or type(v['bytes_transferred']) is float) and v['bytes_transferred'] < 0)
+        and ((type(v['bytes_transferred']) is int or (type(v['bytes_transferred']) is float and v['bytes_transferred'].is_integer())))) or ((type(v['bytes_transferred']) in _JSON or _bad())
+        and (v['bytes_transferred'] is None)))))
+        and ('monitor_status' not in v or ((type(v['monitor_status']) in _JSON or _bad())
+        and (((type(v['monitor_status']) in _JSON or _bad())
+        and (type(v['monitor_status']) is str and v['monitor_status'] in _K12)
+        and not (type(v['monitor_status']) is str and len(v['monitor_status']) > 9)
+        and (type(v['monitor_status']) is str)) or ((type(v['monitor_status']) in _JSON or _bad())
+        and (v['monitor_status'] is None)))))
+        and ('objects_transferred' not in v or ((type(v['objects_transferred']) in _JSON or _bad())
+        and (((type(v['objects_transferred']) in _JSON or _bad())
+        and not ((type(v['objects_transferred']) is int or type(v['objects_transferred']) is float) and v['objects_transferred'] > 9223372036854775807)
+        and not ((type(v['objects_transferred']) is int or type(v['objects_transferred']) is float) and v['objects_transferred'] < 0)
+        and ((type(v['objects_transferred']) is int or (type(v['objects_transferred']) is float and v['objects_transferred'].is_integer())))) or ((type(v['objects_transferred']) in _JSON or _bad())
+        and (v['objects_transferred'] is None)))))
+        and ('runtime_s' not in v or ((type(v['runtime_s']) in _JSON or _bad())
+        and (((type(v['runtime_s']) in _JSON or _bad())
+        and not ((type(v['runtime_s']) is int or type(v['runtime_s']) is float) and v['runtime_s'] > 10000000.0)
+        and not ((type(v['runtime_s']) is int or type(v['runtime_s']) is float) and v['runtime_s'] < 0)
+        and ((type(v['runtime_s']) is int or type(v['runtime_s']) is float))) or ((type(v['runtime_s']) in _JSON or _bad())
+        and (v['runtime_s'] is None)))))
+        and ('throughput_gbits' not in v or ((type(v['throughput_gbits']) in _JSON or _bad())
+        and (((type(v['throughput_gbits']) in _JSON or _bad())
+        and not ((type(v['throughput_gbits']) is int or type(v['throughput_gbits']) is float) and v['throughput_gbits'] > 100000.0)
+        and not ((type(v['throughput_gbits']) is int or type(v['throughput_gbits']) is float) and v['throughput_gbits'] < 0)
+        and ((type(v['throughput_gbits']) is int or type(v['throughput_gbits']) is float))) or ((type(v['throughput_gbits']) in _JSON or _bad())
+        and (v['throughput_gbits'] is None))))))
+        and (type(v) is dict))
 
 
 def _p2(text: str) -> bool:
@@ -163,7 +249,60 @@ def _p4(text: str) -> bool:
 
 
 def _n5(v: Any) -> bool:
-    return ((type(v) in _JSON or _bad()) and (type(v) is not dict or v.keys() <= _K13) and (type(v) is not dict or ('client_id' not in v or ((type(v['client_id']) in _JSON or _bad()) and not (type(v['client_id']) is str and len(v['client_id']) > 36) and (type(v['client_id']) is not str or _p2(v['client_id'])) and (type(v['client_id']) is str))) and ('command' not in v or ((type(v['command']) in _JSON or _bad()) and (type(v['command']) is str and v['command'] in _K18) and not (type(v['command']) is str and len(v['command']) > 4) and (type(v['command']) is str))) and ('destinations' not in v or ((type(v['destinations']) in _JSON or _bad()) and (type(v['destinations']) is not list or all(((type(v6) in _JSON or _bad()) and _n1(v6)) for v6 in v['destinations'])) and not (type(v['destinations']) is list and len(v['destinations']) > 16) and not (type(v['destinations']) is list and len(v['destinations']) < 1) and (type(v['destinations']) is list))) and ('error' not in v or ((type(v['error']) in _JSON or _bad()) and (((type(v['error']) in _JSON or _bad()) and _n2(v['error'])) or ((type(v['error']) in _JSON or _bad()) and (v['error'] is None))))) and ('options' not in v or ((type(v['options']) in _JSON or _bad()) and _n3(v['options']))) and ('os' not in v or ((type(v['os']) in _JSON or _bad()) and (type(v['os']) is str and v['os'] in _K19) and not (type(v['os']) is str and len(v['os']) > 7) and (type(v['os']) is str))) and ('python_version' not in v or ((type(v['python_version']) in _JSON or _bad()) and not (type(v['python_version']) is str and len(v['python_version']) > 16) and (type(v['python_version']) is not str or _p3(v['python_version'])) and (type(v['python_version']) is str))) and ('schema_version' not in v or ((type(v['schema_version']) in _JSON or _bad()) and (((type(v['schema_version']) is int or type(v['schema_version']) is float) and v['schema_version'] == 2)) and not ((type(v['schema_version']) is int or type(v['schema_version']) is float) and v['schema_version'] < 1) and ((type(v['schema_version']) is int or (type(v['schema_version']) is float and v['schema_version'].is_integer()))))) and ('session_id' not in v or ((type(v['session_id']) in _JSON or _bad()) and not (type(v['session_id']) is str and len(v['session_id']) > 36) and (type(v['session_id']) is not str or _p2(v['session_id'])) and (type(v['session_id']) is str))) and ('session_start_timestamp_ms' not in v or ((type(v['session_start_timestamp_ms']) in _JSON or _bad()) and not ((type(v['session_start_timestamp_ms']) is int or type(v['session_start_timestamp_ms']) is float) and v['session_start_timestamp_ms'] > 9007199254740992) and not ((type(v['session_start_timestamp_ms']) is int or type(v['session_start_timestamp_ms']) is float) and v['session_start_timestamp_ms'] < 0) and ((type(v['session_start_timestamp_ms']) is int or (type(v['session_start_timestamp_ms']) is float and v['session_start_timestamp_ms'].is_integer()))))) and ('source' not in v or ((type(v['source']) in _JSON or _bad()) and _n1(v['source']))) and ('stats' not in v or ((type(v['stats']) in _JSON or _bad()) and (((type(v['stats']) in _JSON or _bad()) and _n4(v['stats'])) or ((type(v['stats']) in _JSON or _bad()) and (v['stats'] is None))))) and ('tool_version' not in v or ((type(v['tool_version']) in _JSON or _bad()) and not (type(v['tool_version']) is str and len(v['tool_version']) > 32) and (type(v['tool_version']) is not str or _p4(v['tool_version'])) and (type(v['tool_version']) is str)))) and (type(v) is not dict or v.keys() >= _K24) and (type(v) is dict))
+    return ((type(v) in _JSON or _bad())
+        and (type(v) is not dict or v.keys() <= _K13)
+        and (type(v) is not dict or ('client_id' not in v or ((type(v['client_id']) in _JSON or _bad())
+        and not (type(v['client_id']) is str and len(v['client_id']) > 36)
+        and (type(v['client_id']) is not str or _p2(v['client_id']))
+        and (type(v['client_id']) is str)))
+        and ('command' not in v or ((type(v['command']) in _JSON or _bad())
+        and (type(v['command']) is str and v['command'] in _K18)
+        and not (type(v['command']) is str and len(v['command']) > 4)
+        and (type(v['command']) is str)))
+        and ('destinations' not in v or ((type(v['destinations']) in _JSON or _bad())
+        and (type(v['destinations']) is not list or all(((type(v6) in _JSON or _bad())
+        and _n1(v6)) for v6 in v['destinations']))
+        and not (type(v['destinations']) is list and len(v['destinations']) > 16)
+        and not (type(v['destinations']) is list and len(v['destinations']) < 1)
+        and (type(v['destinations']) is list)))
+        and ('error' not in v or ((type(v['error']) in _JSON or _bad())
+        and (((type(v['error']) in _JSON or _bad())
+        and _n2(v['error'])) or ((type(v['error']) in _JSON or _bad())
+        and (v['error'] is None)))))
+        and ('options' not in v or ((type(v['options']) in _JSON or _bad())
+        and _n3(v['options'])))
+        and ('os' not in v or ((type(v['os']) in _JSON or _bad())
+        and (type(v['os']) is str and v['os'] in _K19)
+        and not (type(v['os']) is str and len(v['os']) > 7)
+        and (type(v['os']) is str)))
+        and ('python_version' not in v or ((type(v['python_version']) in _JSON or _bad())
+        and not (type(v['python_version']) is str and len(v['python_version']) > 16)
+        and (type(v['python_version']) is not str or _p3(v['python_version']))
+        and (type(v['python_version']) is str)))
+        and ('schema_version' not in v or ((type(v['schema_version']) in _JSON or _bad())
+        and (((type(v['schema_version']) is int or type(v['schema_version']) is float) and v['schema_version'] == 2))
+        and not ((type(v['schema_version']) is int or type(v['schema_version']) is float) and v['schema_version'] < 1)
+        and ((type(v['schema_version']) is int or (type(v['schema_version']) is float and v['schema_version'].is_integer())))))
+        and ('session_id' not in v or ((type(v['session_id']) in _JSON or _bad())
+        and not (type(v['session_id']) is str and len(v['session_id']) > 36)
+        and (type(v['session_id']) is not str or _p2(v['session_id']))
+        and (type(v['session_id']) is str)))
+        and ('session_start_timestamp_ms' not in v or ((type(v['session_start_timestamp_ms']) in _JSON or _bad())
+        and not ((type(v['session_start_timestamp_ms']) is int or type(v['session_start_timestamp_ms']) is float) and v['session_start_timestamp_ms'] > 9007199254740992)
+        and not ((type(v['session_start_timestamp_ms']) is int or type(v['session_start_timestamp_ms']) is float) and v['session_start_timestamp_ms'] < 0)
+        and ((type(v['session_start_timestamp_ms']) is int or (type(v['session_start_timestamp_ms']) is float and v['session_start_timestamp_ms'].is_integer())))))
+        and ('source' not in v or ((type(v['source']) in _JSON or _bad())
+        and _n1(v['source'])))
+        and ('stats' not in v or ((type(v['stats']) in _JSON or _bad())
+        and (((type(v['stats']) in _JSON or _bad())
+        and _n4(v['stats'])) or ((type(v['stats']) in _JSON or _bad())
+        and (v['stats'] is None)))))
+        and ('tool_version' not in v or ((type(v['tool_version']) in _JSON or _bad())
+        and not (type(v['tool_version']) is str and len(v['tool_version']) > 32)
+        and (type(v['tool_version']) is not str or _p4(v['tool_version']))
+        and (type(v['tool_version']) is str))))
+        and (type(v) is not dict or v.keys() >= _K24)
+        and (type(v) is dict))
 
 
 def _valid(top: Callable[[Any], bool]) -> Callable[[Any], bool]:
@@ -185,3 +324,4 @@ MATCHERS = {
     '^[0-9]{1,2}\\.[0-9]{1,3}\\.[0-9]{1,3}$': _p3,
     '^[0-9A-Za-z][0-9A-Za-z.+-]{0,31}$': _p4,
 }
+UUID4 = _p2
