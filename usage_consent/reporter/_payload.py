@@ -10,7 +10,10 @@ from __future__ import annotations
 import sys
 
 from usage_consent._clock import now_ms
-from usage_consent.schemas._report_check import prepare, report_problems  # imported here, by the caller (see schema_problems)
+from usage_consent.schemas._report_check import (  # imported here, by the caller (see schema_problems)
+    prepare,
+    report_problems,
+)
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
 if TYPE_CHECKING:
@@ -103,5 +106,15 @@ def validate_report(fields: Any = None, policy: Policy | None = None, **more: An
     return problems(host, report, policy.schema_name, root)
 
 
-__all__ = ["OWNED", "build", "host_fields", "non_finite_problems", "owned_problems", "problems", "prepare_check",
-           "python_version", "schema_problems", "validate_report"]
+__all__ = [
+    "OWNED",
+    "build",
+    "host_fields",
+    "non_finite_problems",
+    "owned_problems",
+    "prepare_check",
+    "problems",
+    "python_version",
+    "schema_problems",
+    "validate_report",
+]

@@ -55,8 +55,8 @@ def _p0(text: str) -> bool:
     if size - at < 1 or text[at:at + 1].lstrip(_K2):
         return False
     at += 1
-    run = text[at:at + 31]
-    run = len(run) - len(run.lstrip(_K3))
+    window = text[at:at + 31]
+    run = len(window) - len(window.lstrip(_K3))
     at += run
     return at == size or (at == size - 1 and text[at] == '\n')
 
@@ -64,14 +64,14 @@ def _p0(text: str) -> bool:
 def _n1(v: Any) -> bool:
     return ((type(v) in _JSON or _bad())
         and (type(v) is not dict or v.keys() <= _K0)
-        and (type(v) is not dict or ('provider' not in v or ((type(v['provider']) in _JSON or _bad())
-        and (type(v['provider']) is str and v['provider'] in _K1)
-        and not (type(v['provider']) is str and len(v['provider']) > 10)
-        and (type(v['provider']) is str)))
-        and ('region' not in v or ((type(v['region']) in _JSON or _bad())
-        and not (type(v['region']) is str and len(v['region']) > 32)
-        and (type(v['region']) is not str or _p0(v['region']))
-        and (type(v['region']) is str))))
+        and (type(v) is not dict or ('provider' not in v or ((type(v5 := v['provider']) in _JSON or _bad())
+        and (type(v5) is str and v5 in _K1)
+        and not (type(v5) is str and len(v5) > 10)
+        and (type(v5) is str)))
+        and ('region' not in v or ((type(v6 := v['region']) in _JSON or _bad())
+        and not (type(v6) is str and len(v6) > 32)
+        and (type(v6) is not str or _p0(v6))
+        and (type(v6) is str))))
         and (type(v) is not dict or v.keys() >= _K0)
         and (type(v) is dict))
 
@@ -81,8 +81,8 @@ def _p1(text: str) -> bool:
     if size - at < 1 or text[at:at + 1].lstrip(_K5):
         return False
     at += 1
-    run = text[at:at + 63]
-    run = len(run) - len(run.lstrip(_K6))
+    window = text[at:at + 63]
+    run = len(window) - len(window.lstrip(_K6))
     at += run
     return at == size or (at == size - 1 and text[at] == '\n')
 
@@ -90,14 +90,14 @@ def _p1(text: str) -> bool:
 def _n2(v: Any) -> bool:
     return ((type(v) in _JSON or _bad())
         and (type(v) is not dict or v.keys() <= _K4)
-        and (type(v) is not dict or ('error_class' not in v or ((type(v['error_class']) in _JSON or _bad())
-        and not (type(v['error_class']) is str and len(v['error_class']) > 64)
-        and (type(v['error_class']) is not str or _p1(v['error_class']))
-        and (type(v['error_class']) is str)))
-        and ('location' not in v or ((type(v['location']) in _JSON or _bad())
-        and (type(v['location']) is str and v['location'] in _K7)
-        and not (type(v['location']) is str and len(v['location']) > 12)
-        and (type(v['location']) is str))))
+        and (type(v) is not dict or ('error_class' not in v or ((type(v7 := v['error_class']) in _JSON or _bad())
+        and not (type(v7) is str and len(v7) > 64)
+        and (type(v7) is not str or _p1(v7))
+        and (type(v7) is str)))
+        and ('location' not in v or ((type(v8 := v['location']) in _JSON or _bad())
+        and (type(v8) is str and v8 in _K7)
+        and not (type(v8) is str and len(v8) > 12)
+        and (type(v8) is str))))
         and (type(v) is not dict or v.keys() >= _K4)
         and (type(v) is dict))
 
@@ -105,34 +105,34 @@ def _n2(v: Any) -> bool:
 def _n3(v: Any) -> bool:
     return ((type(v) in _JSON or _bad())
         and (type(v) is not dict or v.keys() <= _K8)
-        and (type(v) is not dict or ('confirm' not in v or ((type(v['confirm']) in _JSON or _bad())
-        and (((type(v['confirm']) in _JSON or _bad())
-        and (type(v['confirm']) is bool)) or ((type(v['confirm']) in _JSON or _bad())
-        and (v['confirm'] is None)))))
-        and ('debug' not in v or ((type(v['debug']) in _JSON or _bad())
-        and (((type(v['debug']) in _JSON or _bad())
-        and (type(v['debug']) is bool)) or ((type(v['debug']) in _JSON or _bad())
-        and (v['debug'] is None)))))
-        and ('max_connections' not in v or ((type(v['max_connections']) in _JSON or _bad())
-        and (((type(v['max_connections']) in _JSON or _bad())
-        and not ((type(v['max_connections']) is int or type(v['max_connections']) is float) and v['max_connections'] > 100000)
-        and not ((type(v['max_connections']) is int or type(v['max_connections']) is float) and v['max_connections'] < 0)
-        and ((type(v['max_connections']) is int or (type(v['max_connections']) is float and v['max_connections'].is_integer())))) or ((type(v['max_connections']) in _JSON or _bad())
-        and (v['max_connections'] is None)))))
-        and ('max_instances' not in v or ((type(v['max_instances']) in _JSON or _bad())
-        and not ((type(v['max_instances']) is int or type(v['max_instances']) is float) and v['max_instances'] > 1000)
-        and not ((type(v['max_instances']) is int or type(v['max_instances']) is float) and v['max_instances'] < 0)
-        and ((type(v['max_instances']) is int or (type(v['max_instances']) is float and v['max_instances'].is_integer())))))
-        and ('multipart' not in v or ((type(v['multipart']) in _JSON or _bad())
-        and (type(v['multipart']) is bool)))
-        and ('recursive' not in v or ((type(v['recursive']) in _JSON or _bad())
-        and (type(v['recursive']) is bool)))
-        and ('solver' not in v or ((type(v['solver']) in _JSON or _bad())
-        and (((type(v['solver']) in _JSON or _bad())
-        and (type(v['solver']) is str and v['solver'] in _K9)
-        and not (type(v['solver']) is str and len(v['solver']) > 13)
-        and (type(v['solver']) is str)) or ((type(v['solver']) in _JSON or _bad())
-        and (v['solver'] is None))))))
+        and (type(v) is not dict or ('confirm' not in v or ((type(v9 := v['confirm']) in _JSON or _bad())
+        and (((type(v9) in _JSON or _bad())
+        and (type(v9) is bool)) or ((type(v9) in _JSON or _bad())
+        and (v9 is None)))))
+        and ('debug' not in v or ((type(v10 := v['debug']) in _JSON or _bad())
+        and (((type(v10) in _JSON or _bad())
+        and (type(v10) is bool)) or ((type(v10) in _JSON or _bad())
+        and (v10 is None)))))
+        and ('max_connections' not in v or ((type(v11 := v['max_connections']) in _JSON or _bad())
+        and (((type(v11) in _JSON or _bad())
+        and not ((type(v11) is int or type(v11) is float) and v11 > 100000)
+        and not ((type(v11) is int or type(v11) is float) and v11 < 0)
+        and ((type(v11) is int or (type(v11) is float and v11.is_integer())))) or ((type(v11) in _JSON or _bad())
+        and (v11 is None)))))
+        and ('max_instances' not in v or ((type(v12 := v['max_instances']) in _JSON or _bad())
+        and not ((type(v12) is int or type(v12) is float) and v12 > 1000)
+        and not ((type(v12) is int or type(v12) is float) and v12 < 0)
+        and ((type(v12) is int or (type(v12) is float and v12.is_integer())))))
+        and ('multipart' not in v or ((type(v13 := v['multipart']) in _JSON or _bad())
+        and (type(v13) is bool)))
+        and ('recursive' not in v or ((type(v14 := v['recursive']) in _JSON or _bad())
+        and (type(v14) is bool)))
+        and ('solver' not in v or ((type(v15 := v['solver']) in _JSON or _bad())
+        and (((type(v15) in _JSON or _bad())
+        and (type(v15) is str and v15 in _K9)
+        and not (type(v15) is str and len(v15) > 13)
+        and (type(v15) is str)) or ((type(v15) in _JSON or _bad())
+        and (v15 is None))))))
         and (type(v) is not dict or v.keys() >= _K10)
         and (type(v) is dict))
 
@@ -140,36 +140,36 @@ def _n3(v: Any) -> bool:
 def _n4(v: Any) -> bool:
     return ((type(v) in _JSON or _bad())
         and (type(v) is not dict or v.keys() <= _K11)
-        and (type(v) is not dict or ('bytes_transferred' not in v or ((type(v['bytes_transferred']) in _JSON or _bad())
-        and (((type(v['bytes_transferred']) in _JSON or _bad())
-        and not ((type(v['bytes_transferred']) is int or type(v['bytes_transferred']) is float) and v['bytes_transferred'] > 9223372036854775807)
-        and not ((type(v['bytes_transferred']) is int or type(v['bytes_transferred']) is float) and v['bytes_transferred'] < 0)
-        and ((type(v['bytes_transferred']) is int or (type(v['bytes_transferred']) is float and v['bytes_transferred'].is_integer())))) or ((type(v['bytes_transferred']) in _JSON or _bad())
-        and (v['bytes_transferred'] is None)))))
-        and ('monitor_status' not in v or ((type(v['monitor_status']) in _JSON or _bad())
-        and (((type(v['monitor_status']) in _JSON or _bad())
-        and (type(v['monitor_status']) is str and v['monitor_status'] in _K12)
-        and not (type(v['monitor_status']) is str and len(v['monitor_status']) > 9)
-        and (type(v['monitor_status']) is str)) or ((type(v['monitor_status']) in _JSON or _bad())
-        and (v['monitor_status'] is None)))))
-        and ('objects_transferred' not in v or ((type(v['objects_transferred']) in _JSON or _bad())
-        and (((type(v['objects_transferred']) in _JSON or _bad())
-        and not ((type(v['objects_transferred']) is int or type(v['objects_transferred']) is float) and v['objects_transferred'] > 9223372036854775807)
-        and not ((type(v['objects_transferred']) is int or type(v['objects_transferred']) is float) and v['objects_transferred'] < 0)
-        and ((type(v['objects_transferred']) is int or (type(v['objects_transferred']) is float and v['objects_transferred'].is_integer())))) or ((type(v['objects_transferred']) in _JSON or _bad())
-        and (v['objects_transferred'] is None)))))
-        and ('runtime_s' not in v or ((type(v['runtime_s']) in _JSON or _bad())
-        and (((type(v['runtime_s']) in _JSON or _bad())
-        and not ((type(v['runtime_s']) is int or type(v['runtime_s']) is float) and v['runtime_s'] > 10000000.0)
-        and not ((type(v['runtime_s']) is int or type(v['runtime_s']) is float) and v['runtime_s'] < 0)
-        and ((type(v['runtime_s']) is int or type(v['runtime_s']) is float))) or ((type(v['runtime_s']) in _JSON or _bad())
-        and (v['runtime_s'] is None)))))
-        and ('throughput_gbits' not in v or ((type(v['throughput_gbits']) in _JSON or _bad())
-        and (((type(v['throughput_gbits']) in _JSON or _bad())
-        and not ((type(v['throughput_gbits']) is int or type(v['throughput_gbits']) is float) and v['throughput_gbits'] > 100000.0)
-        and not ((type(v['throughput_gbits']) is int or type(v['throughput_gbits']) is float) and v['throughput_gbits'] < 0)
-        and ((type(v['throughput_gbits']) is int or type(v['throughput_gbits']) is float))) or ((type(v['throughput_gbits']) in _JSON or _bad())
-        and (v['throughput_gbits'] is None))))))
+        and (type(v) is not dict or ('bytes_transferred' not in v or ((type(v16 := v['bytes_transferred']) in _JSON or _bad())
+        and (((type(v16) in _JSON or _bad())
+        and not ((type(v16) is int or type(v16) is float) and v16 > 9223372036854775807)
+        and not ((type(v16) is int or type(v16) is float) and v16 < 0)
+        and ((type(v16) is int or (type(v16) is float and v16.is_integer())))) or ((type(v16) in _JSON or _bad())
+        and (v16 is None)))))
+        and ('monitor_status' not in v or ((type(v17 := v['monitor_status']) in _JSON or _bad())
+        and (((type(v17) in _JSON or _bad())
+        and (type(v17) is str and v17 in _K12)
+        and not (type(v17) is str and len(v17) > 9)
+        and (type(v17) is str)) or ((type(v17) in _JSON or _bad())
+        and (v17 is None)))))
+        and ('objects_transferred' not in v or ((type(v18 := v['objects_transferred']) in _JSON or _bad())
+        and (((type(v18) in _JSON or _bad())
+        and not ((type(v18) is int or type(v18) is float) and v18 > 9223372036854775807)
+        and not ((type(v18) is int or type(v18) is float) and v18 < 0)
+        and ((type(v18) is int or (type(v18) is float and v18.is_integer())))) or ((type(v18) in _JSON or _bad())
+        and (v18 is None)))))
+        and ('runtime_s' not in v or ((type(v19 := v['runtime_s']) in _JSON or _bad())
+        and (((type(v19) in _JSON or _bad())
+        and not ((type(v19) is int or type(v19) is float) and v19 > 10000000.0)
+        and not ((type(v19) is int or type(v19) is float) and v19 < 0)
+        and ((type(v19) is int or type(v19) is float))) or ((type(v19) in _JSON or _bad())
+        and (v19 is None)))))
+        and ('throughput_gbits' not in v or ((type(v20 := v['throughput_gbits']) in _JSON or _bad())
+        and (((type(v20) in _JSON or _bad())
+        and not ((type(v20) is int or type(v20) is float) and v20 > 100000.0)
+        and not ((type(v20) is int or type(v20) is float) and v20 < 0)
+        and ((type(v20) is int or type(v20) is float))) or ((type(v20) in _JSON or _bad())
+        and (v20 is None))))))
         and (type(v) is dict))
 
 
@@ -213,24 +213,24 @@ def _p2(text: str) -> bool:
 
 def _p3(text: str) -> bool:
     size, at = len(text), 0
-    run = text[at:at + 2]
-    run = len(run) - len(run.lstrip(_K20))
+    window = text[at:at + 2]
+    run = len(window) - len(window.lstrip(_K20))
     if run < 1:
         return False
     at += run
     if size - at < 1 or text[at:at + 1].lstrip(_K21):
         return False
     at += 1
-    run = text[at:at + 3]
-    run = len(run) - len(run.lstrip(_K20))
+    window = text[at:at + 3]
+    run = len(window) - len(window.lstrip(_K20))
     if run < 1:
         return False
     at += run
     if size - at < 1 or text[at:at + 1].lstrip(_K21):
         return False
     at += 1
-    run = text[at:at + 3]
-    run = len(run) - len(run.lstrip(_K20))
+    window = text[at:at + 3]
+    run = len(window) - len(window.lstrip(_K20))
     if run < 1:
         return False
     at += run
@@ -242,65 +242,65 @@ def _p4(text: str) -> bool:
     if size - at < 1 or text[at:at + 1].lstrip(_K22):
         return False
     at += 1
-    run = text[at:at + 31]
-    run = len(run) - len(run.lstrip(_K23))
+    window = text[at:at + 31]
+    run = len(window) - len(window.lstrip(_K23))
     at += run
     return at == size or (at == size - 1 and text[at] == '\n')
 
 
-def _n5(v: Any) -> bool:
+def _n21(v: Any) -> bool:
     return ((type(v) in _JSON or _bad())
         and (type(v) is not dict or v.keys() <= _K13)
-        and (type(v) is not dict or ('client_id' not in v or ((type(v['client_id']) in _JSON or _bad())
-        and not (type(v['client_id']) is str and len(v['client_id']) > 36)
-        and (type(v['client_id']) is not str or _p2(v['client_id']))
-        and (type(v['client_id']) is str)))
-        and ('command' not in v or ((type(v['command']) in _JSON or _bad())
-        and (type(v['command']) is str and v['command'] in _K18)
-        and not (type(v['command']) is str and len(v['command']) > 4)
-        and (type(v['command']) is str)))
-        and ('destinations' not in v or ((type(v['destinations']) in _JSON or _bad())
-        and (type(v['destinations']) is not list or all(((type(v6) in _JSON or _bad())
-        and _n1(v6)) for v6 in v['destinations']))
-        and not (type(v['destinations']) is list and len(v['destinations']) > 16)
-        and not (type(v['destinations']) is list and len(v['destinations']) < 1)
-        and (type(v['destinations']) is list)))
-        and ('error' not in v or ((type(v['error']) in _JSON or _bad())
-        and (((type(v['error']) in _JSON or _bad())
-        and _n2(v['error'])) or ((type(v['error']) in _JSON or _bad())
-        and (v['error'] is None)))))
-        and ('options' not in v or ((type(v['options']) in _JSON or _bad())
-        and _n3(v['options'])))
-        and ('os' not in v or ((type(v['os']) in _JSON or _bad())
-        and (type(v['os']) is str and v['os'] in _K19)
-        and not (type(v['os']) is str and len(v['os']) > 7)
-        and (type(v['os']) is str)))
-        and ('python_version' not in v or ((type(v['python_version']) in _JSON or _bad())
-        and not (type(v['python_version']) is str and len(v['python_version']) > 16)
-        and (type(v['python_version']) is not str or _p3(v['python_version']))
-        and (type(v['python_version']) is str)))
-        and ('schema_version' not in v or ((type(v['schema_version']) in _JSON or _bad())
-        and (((type(v['schema_version']) is int or type(v['schema_version']) is float) and v['schema_version'] == 2))
-        and not ((type(v['schema_version']) is int or type(v['schema_version']) is float) and v['schema_version'] < 1)
-        and ((type(v['schema_version']) is int or (type(v['schema_version']) is float and v['schema_version'].is_integer())))))
-        and ('session_id' not in v or ((type(v['session_id']) in _JSON or _bad())
-        and not (type(v['session_id']) is str and len(v['session_id']) > 36)
-        and (type(v['session_id']) is not str or _p2(v['session_id']))
-        and (type(v['session_id']) is str)))
-        and ('session_start_timestamp_ms' not in v or ((type(v['session_start_timestamp_ms']) in _JSON or _bad())
-        and not ((type(v['session_start_timestamp_ms']) is int or type(v['session_start_timestamp_ms']) is float) and v['session_start_timestamp_ms'] > 9007199254740992)
-        and not ((type(v['session_start_timestamp_ms']) is int or type(v['session_start_timestamp_ms']) is float) and v['session_start_timestamp_ms'] < 0)
-        and ((type(v['session_start_timestamp_ms']) is int or (type(v['session_start_timestamp_ms']) is float and v['session_start_timestamp_ms'].is_integer())))))
-        and ('source' not in v or ((type(v['source']) in _JSON or _bad())
-        and _n1(v['source'])))
-        and ('stats' not in v or ((type(v['stats']) in _JSON or _bad())
-        and (((type(v['stats']) in _JSON or _bad())
-        and _n4(v['stats'])) or ((type(v['stats']) in _JSON or _bad())
-        and (v['stats'] is None)))))
-        and ('tool_version' not in v or ((type(v['tool_version']) in _JSON or _bad())
-        and not (type(v['tool_version']) is str and len(v['tool_version']) > 32)
-        and (type(v['tool_version']) is not str or _p4(v['tool_version']))
-        and (type(v['tool_version']) is str))))
+        and (type(v) is not dict or ('client_id' not in v or ((type(v22 := v['client_id']) in _JSON or _bad())
+        and not (type(v22) is str and len(v22) > 36)
+        and (type(v22) is not str or _p2(v22))
+        and (type(v22) is str)))
+        and ('command' not in v or ((type(v23 := v['command']) in _JSON or _bad())
+        and (type(v23) is str and v23 in _K18)
+        and not (type(v23) is str and len(v23) > 4)
+        and (type(v23) is str)))
+        and ('destinations' not in v or ((type(v24 := v['destinations']) in _JSON or _bad())
+        and (type(v24) is not list or all(((type(v25) in _JSON or _bad())
+        and _n1(v25)) for v25 in v24))
+        and not (type(v24) is list and len(v24) > 16)
+        and not (type(v24) is list and len(v24) < 1)
+        and (type(v24) is list)))
+        and ('error' not in v or ((type(v26 := v['error']) in _JSON or _bad())
+        and (((type(v26) in _JSON or _bad())
+        and _n2(v26)) or ((type(v26) in _JSON or _bad())
+        and (v26 is None)))))
+        and ('options' not in v or ((type(v27 := v['options']) in _JSON or _bad())
+        and _n3(v27)))
+        and ('os' not in v or ((type(v28 := v['os']) in _JSON or _bad())
+        and (type(v28) is str and v28 in _K19)
+        and not (type(v28) is str and len(v28) > 7)
+        and (type(v28) is str)))
+        and ('python_version' not in v or ((type(v29 := v['python_version']) in _JSON or _bad())
+        and not (type(v29) is str and len(v29) > 16)
+        and (type(v29) is not str or _p3(v29))
+        and (type(v29) is str)))
+        and ('schema_version' not in v or ((type(v30 := v['schema_version']) in _JSON or _bad())
+        and ((type(v30) is int or type(v30) is float) and v30 == 2)
+        and not ((type(v30) is int or type(v30) is float) and v30 < 1)
+        and ((type(v30) is int or (type(v30) is float and v30.is_integer())))))
+        and ('session_id' not in v or ((type(v31 := v['session_id']) in _JSON or _bad())
+        and not (type(v31) is str and len(v31) > 36)
+        and (type(v31) is not str or _p2(v31))
+        and (type(v31) is str)))
+        and ('session_start_timestamp_ms' not in v or ((type(v32 := v['session_start_timestamp_ms']) in _JSON or _bad())
+        and not ((type(v32) is int or type(v32) is float) and v32 > 9007199254740992)
+        and not ((type(v32) is int or type(v32) is float) and v32 < 0)
+        and ((type(v32) is int or (type(v32) is float and v32.is_integer())))))
+        and ('source' not in v or ((type(v33 := v['source']) in _JSON or _bad())
+        and _n1(v33)))
+        and ('stats' not in v or ((type(v34 := v['stats']) in _JSON or _bad())
+        and (((type(v34) in _JSON or _bad())
+        and _n4(v34)) or ((type(v34) in _JSON or _bad())
+        and (v34 is None)))))
+        and ('tool_version' not in v or ((type(v35 := v['tool_version']) in _JSON or _bad())
+        and not (type(v35) is str and len(v35) > 32)
+        and (type(v35) is not str or _p4(v35))
+        and (type(v35) is str))))
         and (type(v) is not dict or v.keys() >= _K24)
         and (type(v) is dict))
 
@@ -315,7 +315,7 @@ def _valid(top: Callable[[Any], bool]) -> Callable[[Any], bool]:
 
 
 CHECKS = {
-    'usage_stats/v2.json': _valid(_n5),
+    'usage_stats/v2.json': _valid(_n21),
 }
 MATCHERS = {
     '^[a-z0-9][a-z0-9-]{0,31}$': _p0,

@@ -33,6 +33,7 @@ from usage_consent.schemas._versions import PACKAGE_DIR, list_versions
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 __all__ = ["COMMAND", "PACKAGED_NAMES", "TARGET", "generate", "packaged_source", "pattern_source"]
@@ -146,7 +147,7 @@ def pattern_source(pattern: str, name: str, where: str, constant: Any) -> list[s
             raise NotPlain(f"pattern {pattern!r}: a repeated item followed by one that may match the same "
                            "characters (or not at all)", where=where)
         window = "text[at:]" if item.high is None else f"text[at:at + {item.high}]"
-        lines += [f"    run = {window}", f"    run = len(run) - len(run.lstrip({chars}))"]
+        lines += [f"    window = {window}", f"    run = len(window) - len(window.lstrip({chars}))"]
         if item.low:
             lines += [f"    if run < {item.low}:", "        return False"]
         lines.append("    at += run")
@@ -154,48 +155,77 @@ def pattern_source(pattern: str, name: str, where: str, constant: Any) -> list[s
     return lines
 
 
-def _keyword(writer: _Writer, schema: dict[str, Any], keyword: str, value: Any, x: str, where: str) -> str:
-    """The expression, of the value named ``x``, that is false where ``keyword`` fails (the plain
-    validator's check of that keyword, in schemas/_plain_check.py)."""
-    if keyword == "type":
-        names = [value] if type(value) is str else value
-        return "(" + " or ".join(TYPE_TESTS[each].replace("{x}", x) for each in names) + ")"
-    if keyword == "properties":
-        children = [f"({field!r} not in {x} or {_node(writer, sub, f'{x}[{field!r}]', f'{where}.{field}')})"
-                    for field, sub in value.items()]
-        return f"(type({x}) is not dict or {NEXT.join(children) or 'True'})"
-    if keyword == "required":
-        return f"(type({x}) is not dict or {x}.keys() >= {writer.constant(f'frozenset({sorted(value)!r})')})"
-    if keyword == "additionalProperties":
-        known = writer.constant(f"frozenset({sorted(schema.get('properties', ()))!r})")
-        if value is True:
-            return "True"
-        if value is False:
-            return f"(type({x}) is not dict or {x}.keys() <= {known})"
-        key, item = writer.variable(), writer.variable()
-        child = _node(writer, value, item, where)
-        return (f"(type({x}) is not dict or all((type({key}) is str or _bad()) and {child} "
-                f"for {key}, {item} in {x}.items() if {key} not in {known}))")
-    if keyword == "enum" and all(type(each) is str for each in value):
+# One writer per keyword of the plain subset: (writer, the schema object, the keyword's value, the
+# expression naming the value checked, where) -> the expression that is false where the keyword fails, as
+# the plain validator's check of that keyword (schemas/_plain_check.py's builders).
+def _type(writer: _Writer, schema: dict[str, Any], value: Any, x: str, where: str) -> str:
+    names = [value] if type(value) is str else value
+    return "(" + " or ".join(TYPE_TESTS[each].replace("{x}", x) for each in names) + ")"
+
+
+def _properties(writer: _Writer, schema: dict[str, Any], value: Any, x: str, where: str) -> str:
+    children = [f"({field!r} not in {x} or {_node(writer, sub, f'{x}[{field!r}]', f'{where}.{field}')})"
+                for field, sub in value.items()]
+    return f"(type({x}) is not dict or {NEXT.join(children) or 'True'})"
+
+
+def _required(writer: _Writer, schema: dict[str, Any], value: Any, x: str, where: str) -> str:
+    return f"(type({x}) is not dict or {x}.keys() >= {writer.constant(f'frozenset({sorted(value)!r})')})"
+
+
+def _additional(writer: _Writer, schema: dict[str, Any], value: Any, x: str, where: str) -> str:
+    known = writer.constant(f"frozenset({sorted(schema.get('properties', ()))!r})")
+    if value is True:
+        return "True"
+    if value is False:
+        return f"(type({x}) is not dict or {x}.keys() <= {known})"
+    key, item = writer.variable(), writer.variable()
+    child = _node(writer, value, item, where)
+    return (f"(type({x}) is not dict or all((type({key}) is str or _bad()) and {child} "
+            f"for {key}, {item} in {x}.items() if {key} not in {known}))")
+
+
+def _enum(writer: _Writer, schema: dict[str, Any], value: Any, x: str, where: str) -> str:
+    if all(type(each) is str for each in value):  # a closed set of codes
         return f"(type({x}) is str and {x} in {writer.constant(f'frozenset({sorted(value)!r})')})"
-    if keyword in ("enum", "const"):
-        members = value if keyword == "enum" else [value]
-        return "(" + " or ".join(_scalar_test(each, x, where) for each in members) + ")"
-    if keyword == "pattern":
-        return f"(type({x}) is not str or {writer.pattern(value, where)}({x}))"
-    if keyword in SIZES:
-        kind, compare = SIZES[keyword]
-        return f"not (type({x}) is {kind} and len({x}) {compare} {value!r})"
-    if keyword in BOUNDS:
-        return f"not ((type({x}) is int or type({x}) is float) and {x} {BOUNDS[keyword]} {value!r})"
-    if keyword == "items":
-        item = writer.variable()
-        return f"(type({x}) is not list or all({_node(writer, value, item, where)} for {item} in {x}))"
-    if keyword == "anyOf":
-        return "(" + " or ".join(_node(writer, sub, x, f"{where}.{index}") for index, sub in enumerate(value)) + ")"
-    if keyword == "$ref":
-        return f"{writer.defs[value[len(REF_PREFIX):]]}({x})"
-    raise NotPlain(f"keyword {keyword!r} is outside the plain subset", where=where, keyword=keyword)
+    return "(" + " or ".join(_scalar_test(each, x, where) for each in value) + ")"
+
+
+def _const(writer: _Writer, schema: dict[str, Any], value: Any, x: str, where: str) -> str:
+    return _scalar_test(value, x, where)
+
+
+def _pattern(writer: _Writer, schema: dict[str, Any], value: Any, x: str, where: str) -> str:
+    return f"(type({x}) is not str or {writer.pattern(value, where)}({x}))"
+
+
+def _sized(writer: _Writer, schema: dict[str, Any], value: Any, x: str, where: str) -> str:
+    kind, compare = SIZES[where.rpartition(".")[2]]
+    return f"not (type({x}) is {kind} and len({x}) {compare} {value!r})"
+
+
+def _bound(writer: _Writer, schema: dict[str, Any], value: Any, x: str, where: str) -> str:
+    return f"not ((type({x}) is int or type({x}) is float) and {x} {BOUNDS[where.rpartition('.')[2]]} {value!r})"
+
+
+def _items(writer: _Writer, schema: dict[str, Any], value: Any, x: str, where: str) -> str:
+    item = writer.variable()
+    return f"(type({x}) is not list or all({_node(writer, value, item, where)} for {item} in {x}))"
+
+
+def _any_of(writer: _Writer, schema: dict[str, Any], value: Any, x: str, where: str) -> str:
+    return "(" + " or ".join(_node(writer, sub, x, f"{where}.{index}") for index, sub in enumerate(value)) + ")"
+
+
+def _ref(writer: _Writer, schema: dict[str, Any], value: Any, x: str, where: str) -> str:
+    return f"{writer.defs[value[len(REF_PREFIX):]]}({x})"
+
+
+KEYWORDS: dict[str, Callable[[_Writer, dict[str, Any], Any, str, str], str]] = {
+    "type": _type, "properties": _properties, "required": _required, "additionalProperties": _additional,
+    "enum": _enum, "const": _const, "pattern": _pattern, "items": _items, "anyOf": _any_of, "$ref": _ref,
+    **dict.fromkeys(SIZES, _sized), **dict.fromkeys(BOUNDS, _bound),
+}
 
 
 def _node(writer: _Writer, schema: dict[str, Any], x: str, where: str) -> str:
@@ -204,8 +234,16 @@ def _node(writer: _Writer, schema: dict[str, Any], x: str, where: str) -> str:
     asserting = [keyword for keyword in schema if keyword not in ANNOTATIONS and keyword not in TOP_LEVEL_ONLY]
     if not asserting:
         return "True"
-    parts = [f"(type({x}) in _JSON or _bad())"]
-    parts += [_keyword(writer, schema, keyword, schema[keyword], x, f"{where}.{keyword}") for keyword in asserting]
+    if x.isidentifier():
+        parts = [f"(type({x}) in _JSON or _bad())"]
+    else:  # a field's value: looked up once, and named where it is first looked at
+        looked_up, x = x, writer.variable()
+        parts = [f"(type({x} := {looked_up}) in _JSON or _bad())"]
+    for keyword in asserting:
+        emit = KEYWORDS.get(keyword)
+        if emit is None:
+            raise NotPlain(f"keyword {keyword!r} is outside the plain subset", where=where, keyword=keyword)
+        parts.append(emit(writer, schema, schema[keyword], x, f"{where}.{keyword}"))
     return "(" + NEXT.join(parts) + ")"
 
 

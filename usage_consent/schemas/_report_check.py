@@ -56,7 +56,7 @@ def prepare(payload: Any, name: str, version: object, root: Path | str | None) -
     need beyond its generated check (the plain validator), so that the lane's thread imports nothing."""
     check = packaged_check(name, version, root)
     if check is None or not check(payload):
-        import usage_consent.schemas._plain_check  # noqa: F401
+        import usage_consent.schemas._plain_check
         import usage_consent.schemas._versions  # noqa: F401
 
 
