@@ -17,8 +17,8 @@ repeated a variable number of times is the last or followed by an item that must
 no character with it (so the longest run is the only one that can match: no backtracking). Anything
 else is refused (``NotPlain``), naming the place; extend the generator then.
 
-Regenerate with ``python -m usage_consent.schemas._plain_source`` (``.ci/run`` and the test above
-fail, giving that command, when the file is out of date).
+Regenerate with ``python -m usage_consent.schemas._plain_source`` (``--check``: exit 1 when the file is
+out of date, as ``.ci/run`` and the test above do, giving that command).
 """
 
 from __future__ import annotations
@@ -296,8 +296,15 @@ def packaged_source() -> str:
     return generate(documents, {"UUID4": UUID4_PATTERN})
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Write the module; with ``--check``, only say whether the file on disk is up to date (exit 1 if not)."""
     text = packaged_source()
+    if "--check" in (sys.argv[1:] if argv is None else argv):
+        with open(TARGET, encoding="utf-8") as file:
+            if file.read() == text:
+                return 0
+        print(f"{TARGET}: out of date with the packaged schemas; run `{COMMAND}`", file=sys.stderr)
+        return 1
     with open(TARGET, "w", encoding="utf-8") as file:
         file.write(text)
     print(f"wrote {TARGET}", file=sys.stderr)
