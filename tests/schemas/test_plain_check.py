@@ -367,6 +367,8 @@ BEYOND_THE_GENERATOR = [
     pytest.param({"enum": [1, {"a": True}]}, "not a string, number, boolean or null", id="an-object-in-an-enum"),
     pytest.param({"const": [1]}, "not a string, number, boolean or null", id="an-array-as-const"),
     pytest.param({"type": "string", "format": "date"}, "format", id="outside-the-plain-subset"),
+    pytest.param({"anyOf": [{"type": "object", "required": ["a"]}, {"type": "object"}]}, "branches after the first",
+                 id="an-anyof-whose-later-branch-accepts-an-object"),
 ]
 
 

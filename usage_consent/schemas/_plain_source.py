@@ -10,8 +10,9 @@ the answer is False, for the problems and their wording. The schema stays the al
 generated from the schema files and ``tests/schemas/test_packaged_checks.py`` regenerates it in
 memory and compares it with the file on disk.
 
-The keywords are those of the plain subset, with two limits the packaged schemas keep: ``enum`` and
-``const`` values are strings, numbers, booleans or null; a ``pattern`` is anchored at the start,
+The keywords are those of the plain subset, with three limits the packaged schemas keep: ``enum`` and
+``const`` values are strings, numbers, booleans or null; every branch of an ``anyOf`` after the first
+accepts only scalars (``{"type": "null"}``: see ``_any_of``); a ``pattern`` is anchored at the start,
 within ``_plain_pattern``'s subset, each of its classes held as a set of characters, and every item
 repeated a variable number of times is the last or followed by an item that must occur and shares
 no character with it (so the longest run is the only one that can match: no backtracking). Anything
@@ -216,7 +217,28 @@ def _items(writer: _Writer, schema: dict[str, Any], value: Any, x: str, where: s
     return f"(type({x}) is not list or all({_node(writer, value, item, where)} for {item} in {x}))"
 
 
+SCALAR_TYPES = frozenset({"null", "boolean", "string", "number", "integer"})
+LEAF_KEYWORDS = frozenset({"type", "enum", "const", "pattern", *SIZES, *BOUNDS})
+
+
+def _scalar_leaf(schema: Any) -> bool:
+    """Whether ``schema`` looks at its value only (no keyword reaches inside it) and accepts only scalars."""
+    if type(schema) is not dict:
+        return False
+    declared = schema.get("type")
+    names = [declared] if type(declared) is str else declared
+    asserting = {keyword for keyword in schema if keyword not in ANNOTATIONS}
+    return type(names) is list and set(names) <= SCALAR_TYPES and asserting <= LEAF_KEYWORDS
+
+
 def _any_of(writer: _Writer, schema: dict[str, Any], value: Any, x: str, where: str) -> str:
+    """The first branch that accepts. A branch stops at its first failing keyword, where the plain validator
+    goes on and may meet a value that is not JSON data (NotPlain) inside the value; so every branch after the
+    first must accept only scalars, looking at nothing inside the value: where the first branch stopped
+    early, a value with something inside it is then refused by them all, as it is by the plain validator."""
+    if not all(_scalar_leaf(branch) for branch in value[1:]):
+        raise NotPlain("an anyOf whose branches after the first are not scalar types looked at as a whole",
+                       where=where, keyword="anyOf")
     return "(" + " or ".join(_node(writer, sub, x, f"{where}.{index}") for index, sub in enumerate(value)) + ")"
 
 
