@@ -7,8 +7,12 @@ validator (``schemas/_plain_check.py``) find no problem in it? True exactly when
 ``compile_schema(document).problems(instance)`` returns ``[]``; False when it returns problems or
 raises ``NotPlain`` (a value that is not JSON data). The caller asks the plain validator only when
 the answer is False, for the problems and their wording. The schema stays the allowlist: the code is
-generated from the schema files and ``tests/schemas/test_packaged_checks.py`` regenerates it in
-memory and compares it with the file on disk.
+generated from the schema files and ``tests/schemas/test_plain_check.py`` regenerates it in memory
+and compares it with the file on disk.
+
+The same command writes ``policy/_view_tables.py``, the policy view's tables of
+schemas/policy.schema.json (``view_tables`` of policy/_plain.py), checked the same way
+(tests/policy/test_plain_view.py).
 
 The keywords are those of the plain subset, with three limits the packaged schemas keep: ``enum`` and
 ``const`` values are strings, numbers, booleans or null; every branch of an ``anyOf`` after the first
@@ -18,8 +22,8 @@ repeated a variable number of times is the last or followed by an item that must
 no character with it (so the longest run is the only one that can match: no backtracking). Anything
 else is refused (``NotPlain``), naming the place; extend the generator then.
 
-Regenerate with ``python -m usage_consent.schemas._plain_source`` (``--check``: exit 1 when the file is
-out of date, as ``.ci/run`` and the test above do, giving that command).
+Regenerate with ``python -m usage_consent.schemas._plain_source`` (``--check``: exit 1 when a file is
+out of date, as ``.ci/run`` and the tests above do, giving that command).
 """
 
 from __future__ import annotations
