@@ -20,13 +20,19 @@ if TYPE_CHECKING:
     from usage_consent.policy._model import Policy
 
 __all__ = ["ASIDE_INFIX", "LOCK_SUFFIX", "PENDING_FOLDER", "PRUNE_LOCK", "RECORDS_FOLDER", "Locations", "display",
-           "expand", "home_problem", "home_problem_of", "locations", "lock_file", "memo_file"]
+           "expand", "home_problem", "home_problem_of", "locations", "lock_file", "marker_name", "memo_file"]
 RECORDS_FOLDER = "usage"  # <tempdir>/<app>/usage/<client id>/<session id>/report.json
 PENDING_FOLDER = ".pending"  # <records root>/.pending/<client id>__<session id>: still to be sent
 PRUNE_LOCK = ".prune.lock"  # <records root>/.prune.lock: one pruning at a time
 LOCK_SUFFIX = ".lock"  # the lock beside a file: .<name>.lock
 ASIDE_INFIX = ".corrupt-"  # an unusable state file set aside: <state file>.corrupt-<UTC>[-n]
 MEMO_SUFFIX = ".memo"  # the decision memo beside the state file: .<state file name>.memo (policy/_cache.py)
+
+
+def marker_name(client_id: str, session_id: str) -> str:
+    """A pending marker's name in PENDING_FOLDER: an empty file for each report still to be sent, whose
+    flock is held by whoever sends or deletes that report (reporter/_store/_store.py)."""
+    return f"{client_id}__{session_id}"
 
 
 def home_problem(run: RunConfig | None = None) -> str | None:

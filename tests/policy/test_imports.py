@@ -158,7 +158,7 @@ MISS = ["usage_consent", "usage_consent._clock", "usage_consent._context", "usag
         "usage_consent.policy", "usage_consent.policy._cache", "usage_consent.policy._decide",
         "usage_consent.policy._decision", "usage_consent.policy._fileformats", "usage_consent.policy._locate",
         "usage_consent.policy._notice_state", "usage_consent.policy._paths", "usage_consent.policy._plain",
-        "usage_consent.policy._resolve", "usage_consent.policy._sources",
+        "usage_consent.policy._resolve", "usage_consent.policy._sources", "usage_consent.policy._view_tables",
         "usage_consent.policy._sources._values", "usage_consent.policy._sources.base",
         "usage_consent.policy._sources.ci", "usage_consent.policy._sources.config_file",
         "usage_consent.policy._sources.default", "usage_consent.policy._sources.do_not_track",

@@ -23,7 +23,10 @@ from usage_consent.policy._plain import (
     embedded_view,
     policy_view,
     view_class,
+    view_tables,
 )
+from usage_consent.policy._view_tables import TABLES
+from usage_consent.schemas._plain_source import COMMAND, VIEW_TARGET, view_tables_source
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((REPO / "usage_consent" / "schemas" / "policy.schema.json").read_text())
@@ -108,6 +111,15 @@ def test_the_embedded_view_is_the_view_of_the_embedded_policy():
     """The view a resolution reads (from the JSON twin and the shipped schema) answers as the
     embedded policy's model does."""
     _same(embedded_view(), embedded_policy(), "policy")
+
+
+def test_the_view_tables_are_generated_from_the_shipped_schema():
+    """policy/_view_tables.py, which the embedded view is read with, is exactly what the generator writes
+    from schemas/policy.schema.json now (its tables are the schema's, as view_tables reads them): else, the
+    command to regenerate it."""
+    on_disk = Path(VIEW_TARGET).read_text("utf-8")
+    assert on_disk == view_tables_source(), f"{VIEW_TARGET} is out of date: run `{COMMAND}`"
+    assert view_tables(SCHEMA) == TABLES and set(TABLES) == {*SCHEMA["$defs"], "Policy"}
 
 
 def test_each_view_class_has_the_rules_of_its_model_class():

@@ -205,8 +205,9 @@ def test_a_plain_job_that_needs_jsonschema_runs_once_threading_is_loaded(local, 
     (tmp_path / "usage_stats").mkdir()
     (tmp_path / "usage_stats" / "v1.json").write_text(json.dumps(schema))
     body = f"""
-from usage_consent.schemas._report_check import report_problems
+from usage_consent.schemas._report_check import prepare, report_problems
 report = {{"tool_version": "2026-02-30"}}
+prepare(report, "usage_stats", 1, {str(tmp_path)!r})  # as a session does: the caller imports what the check needs
 check = lambda: print("problems:", report_problems(report, "usage_stats", 1, {str(tmp_path)!r}))
 worker.submit(check, 5, "write", plain=True)
 time.sleep(0.5)
@@ -218,3 +219,29 @@ print("waited:", worker.wait(20), flush=True)
     lines = result.stdout.splitlines()
     assert lines[0] == "parked: True" and lines[-2:] == ["waited: True", "main thread: True"], result.stdout
     assert lines[1].startswith("problems:") and "'2026-02-30' is not a 'date'" in lines[1], result.stdout
+
+
+@pytest.mark.parametrize(("stats", "final", "plain_validator"), [
+    pytest.param(STATS, "recorded", False, id="valid-the-generated-check-only"),
+    pytest.param({"runtime_s": "slow"}, "invalid", True, id="invalid-the-plain-validator-names-the-field"),
+])
+def test_a_lanes_thread_imports_none_of_our_modules(local, stats, final, plain_validator):
+    """A report checked by its packaged schema's generated check (valid) or also by the plain validator, which
+    the thread that makes the report imports (invalid: the warning names the field): every module of ours
+    this process imports after deciding is imported by the main thread, none by a lane's."""
+    body = f"""
+import _thread
+main, lanes = _thread.get_ident(), []
+class Watch:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.startswith("usage_consent") and _thread.get_ident() != main:
+            lanes.append(name)
+sys.meta_path.insert(0, Watch)
+session.report(stats={stats!r}, strict=False)
+print(worker.wait(20), session.outcome, "usage_consent.schemas._plain_check" in sys.modules, lanes, flush=True)
+"""
+    result, _ = run(local, body)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == f"True {final} {plain_validator} []", result.stdout
+    assert ("stats.runtime_s: 'slow' is not valid" in result.stderr) is plain_validator, result.stderr

@@ -22,7 +22,10 @@ from hypothesis import strategies as st
 from usage_consent.schemas import _registry as registry
 from usage_consent.schemas import _report_check as report_check
 from usage_consent.schemas._agreement import ODD_VALUES, agreement, example, fields, places, variants
+from usage_consent.schemas._packaged_checks import CHECKS, MATCHERS, UUID4
+from usage_consent.schemas._patterns import UUID4_PATTERN
 from usage_consent.schemas._plain_check import NotPlain, compile_schema
+from usage_consent.schemas._plain_source import COMMAND, TARGET, generate, packaged_source
 from usage_consent.schemas._versions import list_versions
 
 PACKAGED = {f"usage_stats-v{v}": registry.load("usage_stats", v) for v in list_versions("usage_stats")}
@@ -281,6 +284,101 @@ def test_the_plain_validator_gives_jsonschemas_problems(name, data):
     instance = data.draw(st.one_of(near_valid(name), near_valid(name), near_valid(name), JSON))
     ours, theirs = both(SCHEMAS[name], instance)
     assert fields(ours) == fields(theirs) and bool(ours) == bool(theirs)
+
+
+# -- the packaged schemas' checks, generated ahead of time (schemas/_plain_source.py) -------------------------
+
+def generated(document: dict, file: str = "usage_stats/v1.json"):
+    """The check the generator writes for ``document``, compiled in memory."""
+    namespace: dict = {}
+    exec(compile(generate({file: document}), "<generated>", "exec"), namespace)
+    return namespace["CHECKS"][file]
+
+
+def test_the_generated_checks_are_regenerated_from_the_packaged_schemas():
+    """schemas/_packaged_checks.py is exactly what the generator writes from the packaged schema files now
+    (the current version of each), and the module loaded is that file: else, the command to regenerate it."""
+    current = f"usage_stats/v{list_versions('usage_stats')[-1]}.json"
+    assert Path(TARGET).read_text("utf-8") == packaged_source(), f"{TARGET} is out of date: run `{COMMAND}`"
+    assert sorted(CHECKS) == [current] and UUID4 is MATCHERS[UUID4_PATTERN]
+
+
+@pytest.mark.parametrize("name", sorted(PACKAGED))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_a_generated_check_accepts_exactly_what_the_plain_validator_accepts(name, data):
+    """For every packaged version (generated in memory; the current one is the file's, checked above): valid
+    instances, near-valid ones (wrong types, bounds, patterns, extra and missing keys, null, text beyond ASCII)
+    and arbitrary JSON: the generated check accepts exactly when the plain validator finds no problem and
+    raises no NotPlain, and exactly when jsonschema finds none. So it never accepts what either rejects."""
+    instance = data.draw(st.one_of(st.sampled_from(starts(name)), near_valid(name), near_valid(name), JSON))
+    try:
+        plain: bool | None = compile_schema(PACKAGED[name]).problems(instance) == []
+    except NotPlain:
+        plain = None
+    assert generated(PACKAGED[name])(instance) is bool(plain)
+    if plain is not None:
+        assert plain is (registry.reference_problems(reference(PACKAGED[name]), instance) == [])
+
+
+@pytest.mark.parametrize(("path", "value"), NOT_JSON)
+def test_a_generated_check_never_accepts_what_is_not_json_data(path, value):
+    """A valid report with a tuple, Decimal, str or dict subclass or non-string key in it: the generated
+    check does not accept it (the plain validator raises NotPlain; jsonschema then judges)."""
+    report = example(PACKAGED[f"usage_stats-v{list_versions('usage_stats')[-1]}"])
+    check = CHECKS[f"usage_stats/v{report['schema_version']}.json"]
+    assert check(copy.deepcopy(report)) is True
+    node = report
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    assert check(report) is False
+
+
+@st.composite
+def near_match(draw, pattern: str) -> str:
+    """A text the pattern matches, perhaps with a character replaced, added or removed, or a newline added."""
+    text = draw(st.from_regex(pattern))
+    at = draw(st.integers(min_value=0, max_value=len(text)))
+    other = draw(st.characters(codec="utf-8") | st.sampled_from("aF09-._+\n"))
+    change = draw(st.sampled_from(["keep", "replace", "insert", "remove", "newline"]))
+    return {"keep": text, "replace": text[:at] + other + text[at + 1:], "insert": text[:at] + other + text[at:],
+            "remove": text[:at] + text[at + 1:], "newline": text + "\n"}[change]
+
+
+@pytest.mark.parametrize("pattern", sorted(MATCHERS))
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_a_generated_matcher_answers_as_re_search(pattern, data):
+    """Each packaged pattern's generated matcher gives re.search's answer, for texts it matches, the same
+    changed in one place or with a newline added, and arbitrary text."""
+    import re
+
+    text = data.draw(near_match(pattern) | st.text(max_size=80))
+    assert MATCHERS[pattern](text) is (re.search(pattern, text) is not None)
+
+
+BEYOND_THE_GENERATOR = [
+    pytest.param({"type": "string", "pattern": "[a-z]"}, "not anchored at the start", id="unanchored-pattern"),
+    pytest.param({"type": "string", "pattern": "^[a-z]*[a-z0-9]$"}, "may match the same characters",
+                 id="a-repeat-that-needs-backtracking"),
+    pytest.param({"type": "string", "pattern": "^[a-z]{1,3}x?$"}, "may match the same characters",
+                 id="a-repeat-before-an-optional-item"),
+    pytest.param({"enum": [1, {"a": True}]}, "not a string, number, boolean or null", id="an-object-in-an-enum"),
+    pytest.param({"const": [1]}, "not a string, number, boolean or null", id="an-array-as-const"),
+    pytest.param({"type": "string", "format": "date"}, "format", id="outside-the-plain-subset"),
+    pytest.param({"anyOf": [{"type": "object", "required": ["a"]}, {"type": "object"}]}, "branches after the first",
+                 id="an-anyof-whose-later-branch-accepts-an-object"),
+]
+
+
+@pytest.mark.parametrize(("schema", "says"), BEYOND_THE_GENERATOR)
+def test_a_schema_beyond_the_generator_is_refused_naming_why(schema, says):
+    """A schema the generator cannot write exactly is refused with NotPlain saying why (a packaged schema
+    needing it fails the regeneration test, never checks reports differently)."""
+    document = {"type": "object", "properties": {"field": schema}}
+    with pytest.raises(NotPlain, match=says):
+        generate({"usage_stats/v9.json": document})
 
 
 @pytest.mark.slow  # the differential property above covers the same ground in the quick suite

@@ -11,21 +11,20 @@ of the resolution (docs/design.md, "A miss").
 
 What a view holds is derived, not written here: its values are the dump's, and its fields are the
 model's as its JSON Schema gives them (schemas/policy.schema.json, generated from the model and
-checked equal to it; a field Python cannot name is the keyword and "_", as the model names it): a
-field the dump leaves out is None (it leaves out exactly those), a name that is no field of the
-table is no attribute (AttributeError, as on the model). The methods the sources
-call are the rules below, which the model's classes inherit too (one place each). The decision
-cache (policy/_cache.py) takes the policy and the locations a full resolution reads from
-``policy_read`` and ``locations_read`` (here: a memo hit loads none of this module).
+checked equal to it, and its tables generated from it as policy/_view_tables.py; a field Python
+cannot name is the keyword and "_", as the model names it): a field the dump leaves out is None
+(it leaves out exactly those), a name that is no field of the table is no attribute
+(AttributeError, as on the model). The methods the sources call are the rules below, which the
+model's classes inherit too (one place each). The decision cache (policy/_cache.py) takes the
+policy and the locations a full resolution reads from ``policy_read`` and ``locations_read``
+(here: a memo hit loads none of this module).
 """
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
 from usage_consent._frozen import Frozen
-from usage_consent.schemas._versions import PACKAGE_DIR
 
 TYPE_CHECKING = False  # not typing's
 if TYPE_CHECKING:
@@ -35,15 +34,17 @@ if TYPE_CHECKING:
     from usage_consent._run import RunConfig
     from usage_consent.policy._model import Match, Mode, Policy
 
+    # A field's reader (see _reader): None, or (its table, its tables by kind, its items' reader).
+    Reader = tuple[str | None, dict[str, str] | None, "Reader"] | None
+
 __all__ = ["BLANKS", "EXACT", "MATCHERS", "TODAY", "VARIABLE", "EntryRules", "EnvRules", "LocationRules",
            "SpellingRules", "View", "embedded_view", "is_template", "locations_read", "policy_read", "policy_view",
-           "strip_blanks", "view_class"]
+           "strip_blanks", "view_class", "view_tables"]
 
 BLANKS = " \t"  # the only characters ignored around a value; any other makes it invalid
 VARIABLE = r"^[A-Za-z_][A-Za-z0-9_]*$"
 MATCHERS = ("equals", "type", "non_empty", "contains", "member")  # a value-map entry's matchers
 _MODES = ("on", "off", "local")
-_SCHEMA = os.path.join(PACKAGE_DIR, "policy.schema.json")  # the model's JSON Schema, shipped with the package
 
 
 def strip_blanks(text: str) -> str:
@@ -217,34 +218,47 @@ def _find(schema: dict[str, Any], key: str) -> Any:
     return None
 
 
-def _table_of(schema: dict[str, Any], value: dict[str, Any]) -> str | None:
-    """The model's table a JSON object in a field with ``schema`` is (by its ``kind`` where the field
-    is a union of tables), or None (a plain mapping)."""
+def _reader(schema: dict[str, Any]) -> Reader:
+    """How a JSON value in a field with ``schema`` is read: None, as it is (a list as a tuple); else the
+    table a JSON object in it is (its ``$ref``), or, where the field is a union of tables, the table of
+    each ``kind``, and the reader of its items."""
     tagged = _find(schema, "discriminator")
-    ref = tagged["mapping"].get(value.get("kind")) if tagged else _find(schema, "$ref")
-    return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
+    kinds = ({kind: ref.rsplit("/", 1)[-1] for kind, ref in tagged["mapping"].items() if isinstance(ref, str)}
+             if tagged else None)
+    ref = None if tagged else _find(schema, "$ref")
+    table = ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
+    found = _find(schema, "items")
+    items = _reader(found) if found else None  # a list's items without a schema: read as they are
+    return None if table is None and kinds is None and items is None else (table, kinds, items)
 
 
-def _read(value: Any, schema: dict[str, Any], tables: dict[str, Any]) -> Any:
+def view_tables(schema: dict[str, Any]) -> dict[str, dict[str, Reader]]:
+    """Each table of the policy model's JSON Schema ``schema``: its fields by name, each with its reader.
+    The schema names a field by its alias, which the model gives only a field that Python cannot name
+    (``not``: the field ``not_``). The shipped schema's are policy/_view_tables.py, generated from
+    schemas/policy.schema.json (schemas/_plain_source.py), so that a resolution reads no schema."""
+    from keyword import iskeyword
+
+    return {table: {f"{name}_" if iskeyword(name) else name: _reader(field)
+                    for name, field in spec["properties"].items()}
+            for table, spec in {**schema["$defs"], "Policy": schema}.items()}
+
+
+def _read(value: Any, reader: Reader, tables: dict[str, dict[str, Reader]]) -> Any:
     if isinstance(value, list):
-        items = _find(schema, "items") or {}
+        items = reader[2] if reader is not None else None
         return tuple(_read(item, items, tables) for item in value)
-    if isinstance(value, dict):
-        table = _table_of(schema, value)
+    if isinstance(value, dict) and reader is not None:
+        table, kinds, _ = reader
+        if kinds is not None:
+            kind = value.get("kind")
+            table = kinds.get(kind) if isinstance(kind, str) else None
         return _view(value, table, tables) if table is not None else value
     return value
 
 
-def _fields(table: dict[str, Any]) -> dict[str, Any]:
-    """A table's fields by name, with their schema: the schema names a field by its alias, which the
-    model gives only a field that Python cannot name (``not``: the field ``not_``)."""
-    from keyword import iskeyword  # loaded by pydantic already
-
-    return {f"{name}_" if iskeyword(name) else name: schema for name, schema in table["properties"].items()}
-
-
-def _view(data: dict[str, Any], table: str, tables: dict[str, Any]) -> View:
-    fields = _fields(tables[table])
+def _view(data: dict[str, Any], table: str, tables: dict[str, dict[str, Reader]]) -> View:
+    fields = tables[table]
     values = dict.fromkeys(fields)
     for key, value in data.items():
         values[key] = _read(value, fields[key], tables)
@@ -255,22 +269,21 @@ def policy_view(data: dict[str, Any], schema: dict[str, Any]) -> Policy:
     """The view of a policy's JSON dump ``data`` (``model_dump(mode="json", exclude_none=True)``),
     its fields as the policy model's JSON Schema ``schema`` gives them. To the type checker it is
     the model it answers as."""
-    view: Any = _view(data, "Policy", {**schema["$defs"], "Policy": schema})
+    view: Any = _view(data, "Policy", view_tables(schema))
     return view
 
 
 @lru_cache(maxsize=1)
 def embedded_view() -> Policy:
     """The embedded policy's view, read from its JSON twin once per process (as ``embedded_policy()``
-    reads it for the model)."""
+    reads it for the model), its fields as the shipped schema's tables give them (generated)."""
     from usage_consent._files.plainjson import loads
     from usage_consent.policy._paths import EMBEDDED_FILE
+    from usage_consent.policy._view_tables import TABLES
 
-    def read(path: str) -> Any:
-        with open(path, encoding="utf-8") as file:
-            return loads(file.read())
-
-    return policy_view(read(EMBEDDED_FILE), read(_SCHEMA))
+    with open(EMBEDDED_FILE, encoding="utf-8") as file:
+        view: Any = _view(loads(file.read()), "Policy", TABLES)
+    return view
 
 
 def policy_read(given: object, source: str | None) -> Policy:

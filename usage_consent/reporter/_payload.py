@@ -10,7 +10,10 @@ from __future__ import annotations
 import sys
 
 from usage_consent._clock import now_ms
-from usage_consent.schemas._report_check import report_problems  # imported here, by the caller (see schema_problems)
+from usage_consent.schemas._report_check import (  # imported here, by the caller (see schema_problems)
+    prepare,
+    report_problems,
+)
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
 if TYPE_CHECKING:
@@ -60,10 +63,17 @@ def schema_problems(report: Mapping[str, Any], schema_name: str, root: Path | st
     """Every way ``report`` breaks schema ``schema_name`` (the version it names; ``root``: the host's
     schemas folder, None: the packaged one), each with its JSON path: the plain validator's answer
     where the schema is within its subset, jsonschema's otherwise (schemas/_report_check.py). The checker
-    is imported with this module, on the thread that imports the reporter, not by the write lane's thread
-    when it first checks a report: a process forked while that thread was importing it would find it half
-    initialized for ever."""
+    (a packaged schema's generated check) is imported with this module, on the thread that imports the
+    reporter, and the plain validator by ``prepare_check`` on the thread that makes the report, not by the
+    write lane's thread when it first checks a report: a process forked while that thread was importing
+    it would find it half initialized for ever."""
     return report_problems(dict(report), schema_name, report.get("schema_version"), root)
+
+
+def prepare_check(report: Mapping[str, Any], schema_name: str, root: Path | str | None) -> None:
+    """On the thread that makes the report: import what ``schema_problems`` will need for it beyond the
+    packaged schema's generated check (the plain validator), so that the lane's thread imports nothing."""
+    prepare(report, schema_name, report.get("schema_version"), root)
 
 
 def non_finite_problems(data: Any, path: str = "") -> list[str]:
@@ -96,5 +106,15 @@ def validate_report(fields: Any = None, policy: Policy | None = None, **more: An
     return problems(host, report, policy.schema_name, root)
 
 
-__all__ = ["OWNED", "build", "host_fields", "non_finite_problems", "owned_problems", "problems", "python_version",
-           "schema_problems", "validate_report"]
+__all__ = [
+    "OWNED",
+    "build",
+    "host_fields",
+    "non_finite_problems",
+    "owned_problems",
+    "prepare_check",
+    "problems",
+    "python_version",
+    "schema_problems",
+    "validate_report",
+]

@@ -143,6 +143,7 @@ class Session:
         elif owned := payload.owned_problems(host):
             log.warning("usage report not recorded or sent: %s", "; ".join(owned))
             return "invalid"
+        payload.prepare_check(report, settings.schema_name, context.locations.schemas_dir)  # the lane imports nothing
         try:
             body = plainjson.dumps(report).encode()  # json.dumps(sort_keys, compact, no NaN), without json
         except (TypeError, ValueError) as error:

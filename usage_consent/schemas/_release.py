@@ -122,9 +122,18 @@ def bump(model_ref: Model = DEFAULT_MODEL, root: Path | None = None, changelog: 
         raise SchemaError(f"{changelog}: no such CHANGELOG file; pass --changelog FILE", layer="schemas",
                           path=str(changelog))
     target.write_text(dump(build_schema(_model(model_ref), name, version)), encoding="utf-8")
+    _regenerate_checks(name, root)
     add_changelog_entry(
         changelog,
         f"Usage-stats schema `{name}` v{version} (users are shown the notice again): "
         f"{comparison.changes.summary()}.",
     )
     return target, comparison
+
+
+def _regenerate_checks(name: str, root: Path | None) -> None:
+    """A packaged schema's new version: its generated check (schemas/_packaged_checks.py) written again."""
+    from usage_consent.schemas._plain_source import PACKAGED_NAMES, main
+
+    if root is None and name in PACKAGED_NAMES:
+        main([])

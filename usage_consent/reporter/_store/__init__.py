@@ -2,7 +2,6 @@
 object, ``Store`` (``_store.py``), built from a ``Locations``.
 
 - ``record``: the record's file names and the status rules (``set_outcome``, tolerant reads).
-- ``markers``: the marker's name, ``.pending/{client_id}__{session_id}``.
 - ``listing``: what a user sees of one record (loaded by the commands that list or forget only).
 - ``pruning``: which records pruning may remove.
 
@@ -15,9 +14,9 @@ from __future__ import annotations
 
 import os
 
+from usage_consent._locations import PENDING_FOLDER as PENDING  # the pending markers' folder (and marker_name)
 from usage_consent._suppress import suppress
 from usage_consent.reporter._store._store import Store
-from usage_consent.reporter._store.markers import PENDING
 from usage_consent.reporter._store.record import RECORD, STATUS, set_outcome
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it

@@ -3,7 +3,8 @@
 Built from a ``Locations`` (which names the app's folders under one temporary folder), it holds
 nothing but where it is, so making one is cheap and two stores over the same root agree: every
 fact lives on disk (the record, its ``status.json``, its pending marker and that marker's flock).
-The fd-level helpers it uses are in ``record.py``, ``markers.py``, ``listing.py`` and ``pruning.py``.
+The fd-level helpers it uses are in ``record.py``, ``listing.py`` and ``pruning.py``; the pending
+markers' names in ``usage_consent/_locations.py``.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import os
 from usage_consent._files import plainjson
 from usage_consent._files.atomic import lock_descriptor, try_lock
 from usage_consent._files.tempdirs import DIR_FLAGS, UnsafePath, open_dir, read_at, write_at
-from usage_consent._locations import PRUNE_LOCK, RECORDS_FOLDER
+from usage_consent._locations import PENDING_FOLDER as PENDING
+from usage_consent._locations import PRUNE_LOCK, RECORDS_FOLDER, marker_name
 from usage_consent._suppress import suppress
 from usage_consent.errors import ReportError
-from usage_consent.reporter._store.markers import PENDING, marker_name
 from usage_consent.reporter._store.pruning import folder_names, sessions_newest_first, still_open
 from usage_consent.reporter._store.record import RECORD, STATUS, status_at, status_in
 

@@ -16,10 +16,11 @@ if TYPE_CHECKING:
 
     from usage_consent.reporter._outcomes import SendOutcome
 
-__all__ = ["RECORD", "STATUS", "set_outcome", "status_at", "status_in"]
+__all__ = ["OPEN_OUTCOMES", "RECORD", "STATUS", "UNTRIED", "set_outcome", "status_at", "status_in"]
 
 RECORD, STATUS = "usage_stats.json", "status.json"
 UNTRIED: tuple[SendOutcome, ...] = ("pending", "cancelled")  # outcomes that are not an attempt
+OPEN_OUTCOMES: tuple[SendOutcome, ...] = ("pending", "failed")  # still to be sent
 
 
 def status_at(session_fd: int) -> dict[str, Any]:
