@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import _thread
 import itertools
+import operator
 import os
 import stat
 import sys
@@ -147,14 +148,18 @@ class Slot:
         return slot
 
     def again(self) -> Slot:
-        """A new slot over the same inputs (to be resolved again), remembering what the memo holds."""
-        slot = Slot(self.run, self.source, self.variables, self.files, self.named, home=self.home, policy=self.policy,
-                    volatile=self.volatile)
+        """A new slot over the same inputs (to be resolved again), remembering what the memo holds:
+        a copy of this one's fields (not ``__init__``: on every miss), with no key, decision or
+        readings yet."""
+        slot = Slot.__new__(Slot)
+        slot.run, slot.source, slot.policy, slot.home, slot.volatile = (
+            self.run, self.source, self.policy, self.home, self.volatile)
+        slot.variables, slot.files, slot.named = self.variables, self.files, self.named
         slot.state_file, slot.memo_path, slot.paths, slot.memo_seen, slot.written, slot.kept = (
             self.state_file, self.memo_path, self.paths, self.memo_seen, self.written, self.kept)
         slot.parts, slot.parts_of_files = self.parts, self.parts_of_files
         slot.generation, slot.values = self.generation, self.values  # read again only if the environment changed since
-        slot.plain = {}
+        slot.key, slot.decision, slot.plain, slot.readings = None, None, {}, ()
         return slot
 
     def key_now(self, values: tuple[str | None, ...]) -> tuple[Any, ...]:
@@ -177,15 +182,12 @@ class Slot:
         if not earlier.readings or earlier.key is None or self.key is None or earlier.decision is None:
             return (), None, ()
         changed = _changed(self.key, earlier.key)
-        readings: list[Reading | None] = []
-        rows: list[Layer | None] = []
-        for found, part, row in zip(earlier.readings, self.parts, earlier.decision.trace.layers, strict=True):
-            same = changed.isdisjoint(part)
-            readings.append(found if same else None)
-            rows.append(row if same else None)
+        same = tuple(map(changed.isdisjoint, self.parts))  # by source: whether its inputs are as they were then
+        readings = tuple([found if kept else None for found, kept in zip(earlier.readings, same, strict=True)])
+        rows = tuple([row if kept else None for row, kept in zip(earlier.decision.trace.layers, same, strict=True)])
         files_as_then = changed.isdisjoint(self.parts_of_files)
         endpoints = earlier.decision.endpoints if files_as_then and earlier.decision.mode == "on" else None
-        return tuple(readings), endpoints, tuple(rows)
+        return readings, endpoints, rows
 
     def memo_stat(self) -> object:
         """The stat of the memo beside the slot's state file (its path worked out once per slot)."""
@@ -267,12 +269,10 @@ def _files_and_named(slot: Slot) -> frozenset[int]:
 
 def _changed(now: tuple[Any, ...], then: tuple[Any, ...]) -> frozenset[int]:
     """The positions (``_PLACES``) where two keys of a slot differ in their values, files or named files."""
-    changed = []  # loops, not generators: on every miss
+    changed: list[int] = []  # compared in C (``map``, ``compress``): on every miss
     for place, start in _PLACES.items():
         if now[place] != then[place]:
-            for index, (a, b) in enumerate(zip(now[place], then[place], strict=True)):
-                if a != b:
-                    changed.append(start + index)
+            changed += itertools.compress(itertools.count(start), map(operator.ne, now[place], then[place]))
     return frozenset(changed)
 
 
@@ -476,11 +476,11 @@ class DecisionCache:
             return slot.values
         elif slot.generation < 0 or self._everything >= slot.generation:
             values = tuple(map(os.environ.get, slot.variables))
-        else:
-            since, again = slot.generation, list(slot.values)  # a loop, not a generator: on every miss
-            for index, stamp in enumerate(map(self._changed_at.get, slot.variables, itertools.repeat(-1))):
-                if stamp >= since:
-                    again[index] = os.environ.get(slot.variables[index])
+        else:  # only those whose latest change is not older than the slot's values (compared in C)
+            since, again = slot.generation, list(slot.values)
+            stamps = map(self._changed_at.get, slot.variables, itertools.repeat(-1))
+            for index in itertools.compress(itertools.count(), map(since.__le__, stamps)):
+                again[index] = os.environ.get(slot.variables[index])
             values = tuple(again)
         slot.generation, slot.values = generation, values
         return values

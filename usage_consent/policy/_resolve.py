@@ -10,6 +10,7 @@ decides is this module's rule alone (``resolve_readings``), not the merge's.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from pydantic.fields import FieldInfo
@@ -32,21 +33,27 @@ __all__ = ["RULES", "ConsentSettings", "notice_is_due", "read_sources", "resolve
 
 
 class _ReadingSource(PydanticBaseSettingsSource):
-    """Sources of the policy, as pydantic-settings calls them: each kind's plain read (or the
-    reading kept for it), offered as ``{"readings": {name: Reading}}``."""
+    """A source of the policy, as pydantic-settings calls it: its kind's plain read, offered as
+    ``{"readings": {name: Reading}}``; or (``given``) the readings kept for several sources, offered
+    as they are. Named after the policy's source it reads (``__name__``: pydantic-settings names
+    what each settings source gave by it, and looks it up on every merge)."""
 
-    def __init__(self, settings_cls: type[BaseSettings], context: Context,
-                 sources: tuple[tuple[Any, Reading | None], ...]) -> None:
+    def __init__(self, settings_cls: type[BaseSettings], context: Context, spec: Any,
+                 given: dict[str, Reading] | None = None) -> None:
         super().__init__(settings_cls)
         self.context = context
-        self.sources = sources  # (spec, its kept reading or None: read it)
+        self.spec = spec  # the source read now (None: ``given``)
+        self.given = given
+        self.__name__ = spec.name if spec is not None else "kept"
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False  # __call__ gives pydantic-settings the whole mapping at once
 
     def __call__(self) -> dict[str, Any]:
-        return {"readings": {spec.name: kept or KINDS[spec.kind].read(self.context, spec)
-                             for spec, kept in self.sources}}
+        spec = self.spec
+        if spec is None:
+            return {"readings": self.given}
+        return {"readings": {spec.name: KINDS[spec.kind].read(self.context, spec)}}
 
 
 class ConsentSettings(BaseSettings):
@@ -57,6 +64,9 @@ class ConsentSettings(BaseSettings):
     readings: dict[str, Any] = {}
 
 
+_NAME = attrgetter("name")
+
+
 def read_sources(context: Context, kept: tuple[Reading | None, ...] = ()) -> tuple[Reading, ...]:
     """Every source of the context's policy, read once, in the declared order: one settings source
     per policy source, highest first, handed to pydantic-settings as its documented
@@ -65,19 +75,18 @@ def read_sources(context: Context, kept: tuple[Reading | None, ...] = ()) -> tup
     folders) would read nothing a policy declares, and building them costs a miss ten times the
     read of its inputs. ``kept``: by position, a reading to give again instead of reading (the
     decision cache's, for a source whose declared inputs have not changed since it was read);
-    the kept readings are offered together, by one settings source ahead of the others."""
+    the kept readings are offered together, by one settings source after those read now (no source is
+    in both: the order changes nothing)."""
     specs = context.view.sources
-    given: list[tuple[Any, Reading | None]] = []
-    sources: list[PydanticBaseSettingsSource] = []
-    for pair in zip(specs, kept or (None,) * len(specs), strict=True):  # a loop, not generators: on every miss
-        if pair[1] is None:
-            sources.append(_ReadingSource(ConsentSettings, context, (pair,)))
-        else:
-            given.append(pair)
-    if given:
-        sources.insert(0, _ReadingSource(ConsentSettings, context, tuple(given)))
-    readings = ConsentSettings(_build_sources=(tuple(sources), {})).readings
-    return tuple([readings[spec.name] for spec in specs])
+    if not kept:
+        sources = tuple([_ReadingSource(ConsentSettings, context, spec) for spec in specs])
+    else:
+        given = {spec.name: found for spec, found in zip(specs, kept, strict=True) if found is not None}
+        sources = (*[_ReadingSource(ConsentSettings, context, spec)
+                     for spec, found in zip(specs, kept, strict=True) if found is None],
+                   _ReadingSource(ConsentSettings, context, None, given))
+    readings = ConsentSettings(_build_sources=(sources, {})).readings
+    return tuple(map(readings.__getitem__, map(_NAME, specs)))
 
 
 class _Rule(Frozen):
