@@ -58,6 +58,7 @@ from usage_consent.policy._paths import EMBEDDED_FILE, is_relative, policy_file
 TYPE_CHECKING = False  # not typing's: a cold decide() answered from the memo must not pay for it
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from types import ModuleType
     from typing import Any
 
     from usage_consent._run import RunConfig
@@ -69,7 +70,7 @@ if TYPE_CHECKING:
     Resolve = Callable[[Context, tuple[Reading | None, ...], tuple[str, ...] | None, tuple[Layer | None, ...]],
                        tuple[Decision, tuple[Reading, ...]]]
 
-__all__ = ["CACHE", "MEMO_ENTRIES", "MEMO_FORMAT", "DecisionCache", "Slot", "inputs_of", "read_memo"]
+__all__ = ["CACHE", "MEMO_ENTRIES", "MEMO_FORMAT", "DecisionCache", "Slot", "inputs_of", "loaded", "read_memo"]
 SLOTS = 32  # policies x run configurations kept; more is a test suite, not a host: start afresh
 MEMO_FORMAT = 1
 MEMO_ENTRIES = 8  # (policy, run configuration) pairs one memo file holds, the latest first
@@ -276,6 +277,18 @@ def _changed(now: tuple[Any, ...], then: tuple[Any, ...]) -> frozenset[int]:
     return frozenset(changed)
 
 
+def loaded(name: str) -> ModuleType:
+    """The module ``name``, imported now unless it is already: a miss asks for the modules of a
+    full resolution, loaded by the first one (an import statement would also look for a
+    ``__path__`` the module has not, which formats an error every time)."""
+    module = sys.modules.get(name)
+    if module is None:
+        import importlib
+
+        module = importlib.import_module(name)
+    return module
+
+
 def _read_once(path: str) -> bool:
     """Whether this process reads the file at ``path`` once and keeps what it read, so that a later
     change cannot reach its decisions anyway: the embedded policy's JSON twin (``embedded_view``,
@@ -358,10 +371,10 @@ class DecisionCache:
         still the pair's. A source whose own inputs are unchanged since the process last resolved
         this pair gives its reading again, and the endpoints are kept while their files are
         (``Slot.unchanged``). ``home``: HOME as ``run`` gives it now (read once by the caller)."""
-        from usage_consent.policy._plain import locations_read, policy_read
-
+        plain = loaded("usage_consent.policy._plain")
+        locations_read = plain.locations_read
         source = policy_file(given)
-        policy = policy_read(given, source)
+        policy = plain.policy_read(given, source)
         earlier = self._slots.get((source or id(policy), run))
         same = earlier is not None and earlier.policy is policy and earlier.home == home
         slot = _slot_for(policy, run, home, source, earlier, same)
@@ -476,11 +489,11 @@ class DecisionCache:
             return slot.values
         elif slot.generation < 0 or self._everything >= slot.generation:
             values = tuple(map(os.environ.get, slot.variables))
-        else:  # only those whose latest change is not older than the slot's values (compared in C)
-            since, again = slot.generation, list(slot.values)
-            stamps = map(self._changed_at.get, slot.variables, itertools.repeat(-1))
-            for index in itertools.compress(itertools.count(), map(since.__le__, stamps)):
-                again[index] = os.environ.get(slot.variables[index])
+        else:
+            since, again = slot.generation, list(slot.values)  # a loop, not a generator: on every miss
+            for index, stamp in enumerate(map(self._changed_at.get, slot.variables, itertools.repeat(-1))):
+                if stamp >= since:
+                    again[index] = os.environ.get(slot.variables[index])
             values = tuple(again)
         slot.generation, slot.values = generation, values
         return values
