@@ -442,7 +442,11 @@ class DecisionCache:
                home: str | None) -> tuple[Slot | None, tuple[Slot, tuple[Any, ...]] | None]:
         """``known_slot``, and when the process's slot of the pair was looked at and its key is not
         the inputs' now, that slot with the key they have now (for ``decision``). ``home``: HOME as
-        ``run`` gives it now (read once by the caller)."""
+        ``run`` gives it now (read once by the caller). A slot this process resolved in full (it
+        holds its readings) whose key changed goes to ``decision`` without a look at the memo: an
+        entry there could only give the decision a resolution gives, and finding it (a stat, then
+        the policy's file and the memo read and parsed) saves a warm process little next to a
+        resolution that reads again only what changed."""
         source = policy_file(given)
         slot = self._slots.get((source or id(given), run))
         seen = None
@@ -455,7 +459,7 @@ class DecisionCache:
                 if slot.key == now:
                     return slot, None
                 seen = slot, now
-        if source is None:
+        if source is None or (seen is not None and seen[0].readings):  # no memo, or resolved here in full
             return None, seen
         if slot is not None and slot.state_file is not None and slot.memo_seen == slot.memo_stat():
             return None, seen  # the memo is as this process last saw it: nothing new there
