@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import _thread
 import itertools
+import operator
 import os
 import stat
 import sys
@@ -57,6 +58,7 @@ from usage_consent.policy._paths import EMBEDDED_FILE, is_relative, policy_file
 TYPE_CHECKING = False  # not typing's: a cold decide() answered from the memo must not pay for it
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from types import ModuleType
     from typing import Any
 
     from usage_consent._run import RunConfig
@@ -68,7 +70,7 @@ if TYPE_CHECKING:
     Resolve = Callable[[Context, tuple[Reading | None, ...], tuple[str, ...] | None, tuple[Layer | None, ...]],
                        tuple[Decision, tuple[Reading, ...]]]
 
-__all__ = ["CACHE", "MEMO_ENTRIES", "MEMO_FORMAT", "DecisionCache", "Slot", "inputs_of", "read_memo"]
+__all__ = ["CACHE", "MEMO_ENTRIES", "MEMO_FORMAT", "DecisionCache", "Slot", "inputs_of", "loaded", "read_memo"]
 SLOTS = 32  # policies x run configurations kept; more is a test suite, not a host: start afresh
 MEMO_FORMAT = 1
 MEMO_ENTRIES = 8  # (policy, run configuration) pairs one memo file holds, the latest first
@@ -147,14 +149,18 @@ class Slot:
         return slot
 
     def again(self) -> Slot:
-        """A new slot over the same inputs (to be resolved again), remembering what the memo holds."""
-        slot = Slot(self.run, self.source, self.variables, self.files, self.named, home=self.home, policy=self.policy,
-                    volatile=self.volatile)
+        """A new slot over the same inputs (to be resolved again), remembering what the memo holds:
+        a copy of this one's fields (not ``__init__``: on every miss), with no key, decision or
+        readings yet."""
+        slot = Slot.__new__(Slot)
+        slot.run, slot.source, slot.policy, slot.home, slot.volatile = (
+            self.run, self.source, self.policy, self.home, self.volatile)
+        slot.variables, slot.files, slot.named = self.variables, self.files, self.named
         slot.state_file, slot.memo_path, slot.paths, slot.memo_seen, slot.written, slot.kept = (
             self.state_file, self.memo_path, self.paths, self.memo_seen, self.written, self.kept)
         slot.parts, slot.parts_of_files = self.parts, self.parts_of_files
         slot.generation, slot.values = self.generation, self.values  # read again only if the environment changed since
-        slot.plain = {}
+        slot.key, slot.decision, slot.plain, slot.readings = None, None, {}, ()
         return slot
 
     def key_now(self, values: tuple[str | None, ...]) -> tuple[Any, ...]:
@@ -177,15 +183,12 @@ class Slot:
         if not earlier.readings or earlier.key is None or self.key is None or earlier.decision is None:
             return (), None, ()
         changed = _changed(self.key, earlier.key)
-        readings: list[Reading | None] = []
-        rows: list[Layer | None] = []
-        for found, part, row in zip(earlier.readings, self.parts, earlier.decision.trace.layers, strict=True):
-            same = changed.isdisjoint(part)
-            readings.append(found if same else None)
-            rows.append(row if same else None)
+        same = tuple(map(changed.isdisjoint, self.parts))  # by source: whether its inputs are as they were then
+        readings = tuple([found if kept else None for found, kept in zip(earlier.readings, same, strict=True)])
+        rows = tuple([row if kept else None for row, kept in zip(earlier.decision.trace.layers, same, strict=True)])
         files_as_then = changed.isdisjoint(self.parts_of_files)
         endpoints = earlier.decision.endpoints if files_as_then and earlier.decision.mode == "on" else None
-        return tuple(readings), endpoints, tuple(rows)
+        return readings, endpoints, rows
 
     def memo_stat(self) -> object:
         """The stat of the memo beside the slot's state file (its path worked out once per slot)."""
@@ -267,13 +270,23 @@ def _files_and_named(slot: Slot) -> frozenset[int]:
 
 def _changed(now: tuple[Any, ...], then: tuple[Any, ...]) -> frozenset[int]:
     """The positions (``_PLACES``) where two keys of a slot differ in their values, files or named files."""
-    changed = []  # loops, not generators: on every miss
+    changed: list[int] = []  # compared in C (``map``, ``compress``): on every miss
     for place, start in _PLACES.items():
         if now[place] != then[place]:
-            for index, (a, b) in enumerate(zip(now[place], then[place], strict=True)):
-                if a != b:
-                    changed.append(start + index)
+            changed += itertools.compress(itertools.count(start), map(operator.ne, now[place], then[place]))
     return frozenset(changed)
+
+
+def loaded(name: str) -> ModuleType:
+    """The module ``name``, imported now unless it is already: a miss asks for the modules of a
+    full resolution, loaded by the first one (an import statement would also look for a
+    ``__path__`` the module has not, which formats an error every time)."""
+    module = sys.modules.get(name)
+    if module is None:
+        import importlib
+
+        module = importlib.import_module(name)
+    return module
 
 
 def _read_once(path: str) -> bool:
@@ -358,10 +371,10 @@ class DecisionCache:
         still the pair's. A source whose own inputs are unchanged since the process last resolved
         this pair gives its reading again, and the endpoints are kept while their files are
         (``Slot.unchanged``). ``home``: HOME as ``run`` gives it now (read once by the caller)."""
-        from usage_consent.policy._plain import locations_read, policy_read
-
+        plain = loaded("usage_consent.policy._plain")
+        locations_read = plain.locations_read
         source = policy_file(given)
-        policy = policy_read(given, source)
+        policy = plain.policy_read(given, source)
         earlier = self._slots.get((source or id(policy), run))
         same = earlier is not None and earlier.policy is policy and earlier.home == home
         slot = _slot_for(policy, run, home, source, earlier, same)
@@ -429,7 +442,11 @@ class DecisionCache:
                home: str | None) -> tuple[Slot | None, tuple[Slot, tuple[Any, ...]] | None]:
         """``known_slot``, and when the process's slot of the pair was looked at and its key is not
         the inputs' now, that slot with the key they have now (for ``decision``). ``home``: HOME as
-        ``run`` gives it now (read once by the caller)."""
+        ``run`` gives it now (read once by the caller). A slot this process resolved in full (it
+        holds its readings) whose key changed goes to ``decision`` without a look at the memo: an
+        entry there could only give the decision a resolution gives, and finding it (a stat, then
+        the policy's file and the memo read and parsed) saves a warm process little next to a
+        resolution that reads again only what changed."""
         source = policy_file(given)
         slot = self._slots.get((source or id(given), run))
         seen = None
@@ -442,7 +459,7 @@ class DecisionCache:
                 if slot.key == now:
                     return slot, None
                 seen = slot, now
-        if source is None:
+        if source is None or (seen is not None and seen[0].readings):  # no memo, or resolved here in full
             return None, seen
         if slot is not None and slot.state_file is not None and slot.memo_seen == slot.memo_stat():
             return None, seen  # the memo is as this process last saw it: nothing new there

@@ -14,7 +14,7 @@ from usage_consent._locations import home_problem_of
 from usage_consent._log import log
 from usage_consent._run import current
 from usage_consent.errors import ConfigFileError, UsageConsentError
-from usage_consent.policy._cache import CACHE
+from usage_consent.policy._cache import CACHE, loaded
 from usage_consent.policy._decision import Decision, Layer, Trace, notice_is_due
 
 TYPE_CHECKING = False  # not typing's: a cold decide() answered from the memo must not pay for it
@@ -91,9 +91,8 @@ def _resolved(given: Policy | PolicySource | None, run: RunConfig | None) -> Dec
     found, seen = CACHE.lookup(given, run, home)
     if found is not None and found.decision is not None:
         return found.decision
-    from usage_consent.policy._resolve import resolve_again  # only for a full resolution: pydantic-settings
-
-    return CACHE.decision(given, run, home, resolve_again, seen)
+    resolver = loaded("usage_consent.policy._resolve")  # only for a full resolution: pydantic-settings
+    return CACHE.decision(given, run, home, resolver.resolve_again, seen)
 
 
 def _policy_or_none(given: Policy | PolicySource | None) -> Policy | None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from usage_consent._frozen import Frozen
+from usage_consent.policy._paths import EMBEDDED_FILE
 
 TYPE_CHECKING = False  # not typing's
 if TYPE_CHECKING:
@@ -278,7 +279,6 @@ def embedded_view() -> Policy:
     """The embedded policy's view, read from its JSON twin once per process (as ``embedded_policy()``
     reads it for the model), its fields as the shipped schema's tables give them (generated)."""
     from usage_consent._files.plainjson import loads
-    from usage_consent.policy._paths import EMBEDDED_FILE
     from usage_consent.policy._view_tables import TABLES
 
     with open(EMBEDDED_FILE, encoding="utf-8") as file:
@@ -289,8 +289,6 @@ def embedded_view() -> Policy:
 def policy_read(given: object, source: str | None) -> Policy:
     """The policy a full resolution of ``given`` (its file: ``source``) reads: the embedded policy's
     plain view (no model is built), else the policy ``given`` stands for."""
-    from usage_consent.policy._paths import EMBEDDED_FILE
-
     if source == EMBEDDED_FILE:
         return embedded_view()
     from usage_consent.policy._load import policy_from

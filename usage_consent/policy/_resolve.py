@@ -10,6 +10,8 @@ decides is this module's rule alone (``resolve_readings``), not the merge's.
 
 from __future__ import annotations
 
+from itertools import repeat
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from pydantic.fields import FieldInfo
@@ -32,21 +34,27 @@ __all__ = ["RULES", "ConsentSettings", "notice_is_due", "read_sources", "resolve
 
 
 class _ReadingSource(PydanticBaseSettingsSource):
-    """Sources of the policy, as pydantic-settings calls them: each kind's plain read (or the
-    reading kept for it), offered as ``{"readings": {name: Reading}}``."""
+    """A source of the policy, as pydantic-settings calls it: its kind's plain read, offered as
+    ``{"readings": {name: Reading}}``; or (``given``) the readings kept for several sources, offered
+    as they are. Named after the policy's source it reads (``__name__``: pydantic-settings names
+    what each settings source gave by it, and looks it up on every merge)."""
 
-    def __init__(self, settings_cls: type[BaseSettings], context: Context,
-                 sources: tuple[tuple[Any, Reading | None], ...]) -> None:
+    def __init__(self, settings_cls: type[BaseSettings], context: Context, spec: Any,
+                 given: dict[str, Reading] | None = None) -> None:
         super().__init__(settings_cls)
         self.context = context
-        self.sources = sources  # (spec, its kept reading or None: read it)
+        self.spec = spec  # the source read now (None: ``given``)
+        self.given = given
+        self.__name__ = spec.name if spec is not None else "kept"
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False  # __call__ gives pydantic-settings the whole mapping at once
 
     def __call__(self) -> dict[str, Any]:
-        return {"readings": {spec.name: kept or KINDS[spec.kind].read(self.context, spec)
-                             for spec, kept in self.sources}}
+        spec = self.spec
+        if spec is None:
+            return {"readings": self.given}
+        return {"readings": {spec.name: KINDS[spec.kind].read(self.context, spec)}}
 
 
 class ConsentSettings(BaseSettings):
@@ -57,6 +65,9 @@ class ConsentSettings(BaseSettings):
     readings: dict[str, Any] = {}
 
 
+_NAME, _INVALID, _PARSED = attrgetter("name"), attrgetter("invalid"), attrgetter("parsed")
+
+
 def read_sources(context: Context, kept: tuple[Reading | None, ...] = ()) -> tuple[Reading, ...]:
     """Every source of the context's policy, read once, in the declared order: one settings source
     per policy source, highest first, handed to pydantic-settings as its documented
@@ -65,19 +76,18 @@ def read_sources(context: Context, kept: tuple[Reading | None, ...] = ()) -> tup
     folders) would read nothing a policy declares, and building them costs a miss ten times the
     read of its inputs. ``kept``: by position, a reading to give again instead of reading (the
     decision cache's, for a source whose declared inputs have not changed since it was read);
-    the kept readings are offered together, by one settings source ahead of the others."""
+    the kept readings are offered together, by one settings source after those read now (no source is
+    in both: the order changes nothing)."""
     specs = context.view.sources
-    given: list[tuple[Any, Reading | None]] = []
-    sources: list[PydanticBaseSettingsSource] = []
-    for pair in zip(specs, kept or (None,) * len(specs), strict=True):  # a loop, not generators: on every miss
-        if pair[1] is None:
-            sources.append(_ReadingSource(ConsentSettings, context, (pair,)))
-        else:
-            given.append(pair)
-    if given:
-        sources.insert(0, _ReadingSource(ConsentSettings, context, tuple(given)))
-    readings = ConsentSettings(_build_sources=(tuple(sources), {})).readings
-    return tuple([readings[spec.name] for spec in specs])
+    if not kept:
+        sources = tuple([_ReadingSource(ConsentSettings, context, spec) for spec in specs])
+    else:
+        given = {spec.name: found for spec, found in zip(specs, kept, strict=True) if found is not None}
+        sources = (*[_ReadingSource(ConsentSettings, context, spec)
+                     for spec, found in zip(specs, kept, strict=True) if found is None],
+                   _ReadingSource(ConsentSettings, context, None, given))
+    readings = ConsentSettings(_build_sources=(sources, {})).readings
+    return tuple(map(readings.__getitem__, map(_NAME, specs)))
 
 
 class _Rule(Frozen):
@@ -119,26 +129,16 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints:
     is the same)."""
     policy = context.view
     rules = _rules(policy, readings)
-    mode: Mode | None = None
-    decided_by: str | None = None
-    ceiling_by: str | None = None
-    counted: list[Reading] = []  # the invalid readings that count
-    for spec, found in zip(policy.sources, readings, strict=True):
-        role, offered = _offer(found, KINDS[spec.kind].ceiling, rules.get(found.name), decided_by is None)
-        if role == "invalid":
-            counted.append(found)
-        if role == "ceiling":
-            ceiling_by = ceiling_by or found.name
-        if offered is not None and decided_by is None:
-            mode, decided_by = offered, found.name
+    mode, decided_by, ceiling_by, counted = _precedence(policy, readings, rules)
     if ceiling_by and mode == "on":
         mode, decided_by = "local", ceiling_by
-    closing = next((found.name for found in counted if rules[found.name].closes), None)
-    if closing and mode in ("on", "local"):
-        mode, decided_by = "off", closing  # fails closed: the first closing invalid source decides
-    elif mode == "on" and counted:
-        mode = "off"  # skipped, but a bad value never lets collection send
-    error = _raised(counted, decided_by, rules)
+    if counted:
+        closing = next((found.name for found in counted if rules[found.name].closes), None)
+        if closing and mode in ("on", "local"):
+            mode, decided_by = "off", closing  # fails closed: the first closing invalid source decides
+        elif mode == "on":
+            mode = "off"  # skipped, but a bad value never lets collection send
+    error = _raised(counted, decided_by, rules) if counted else None
     if mode == "on" and endpoints is None:
         endpoints = _endpoints(context, readings)
     return Decision(policy.app, policy.key, mode or "off", decided_by, _trace(readings, decided_by, rows),
@@ -148,23 +148,37 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints:
 
 def _rules(policy: Any, readings: tuple[Reading, ...]) -> dict[str, _Rule]:
     """The rule of each invalid reading, by source name: its own, else its source's ``on_invalid``."""
+    if not any(map(_INVALID, readings)):  # the usual case, told in C
+        return {}
     return {found.name: RULES[found.rule or on_invalid(policy, spec)]
             for spec, found in zip(policy.sources, readings, strict=True) if found.invalid}
 
 
-def _offer(found: Reading, ceiling: bool, rule: _Rule | None, free: bool) -> tuple[str, Mode | None]:
-    """What one reading offers the loop: its role ("invalid" when it counts, "ceiling", "value" or
-    "none") and the mode it decides when nothing above decided (``free``); ``rule``: an invalid
-    reading's."""
-    if rule is not None:
-        if not (rule.anywhere or free):
-            return "none", None  # read only when nothing above decided
-        return "invalid", rule.offers
-    if found.value == "local" and ceiling:
-        return "ceiling", None
-    if found.value == "off" or (found.value is not None and not ceiling):
-        return "value", found.value
-    return "none", None
+def _precedence(policy: Any, readings: tuple[Reading, ...], rules: dict[str, _Rule]
+                ) -> tuple[Mode | None, str | None, str | None, list[Reading]]:
+    """The loop itself: the mode the first reading that offers one decides and its source, the
+    first ceiling source whose value is "local", and the invalid readings that count. An invalid
+    reading counts when its rule counts it wherever it stands (``anywhere``), else only when
+    nothing above decided, and then decides the mode its rule offers; a ceiling's "local" caps,
+    its "on" changes nothing; any other value decides when nothing above did."""
+    mode: Mode | None = None
+    decided_by: str | None = None
+    ceiling_by: str | None = None
+    counted: list[Reading] = []
+    for spec, found in zip(policy.sources, readings, strict=True):
+        if found.invalid:
+            rule = rules[found.name]
+            if rule.anywhere or decided_by is None:
+                counted.append(found)
+                if decided_by is None and rule.offers is not None:
+                    mode, decided_by = rule.offers, found.name
+        elif found.value is not None:
+            ceiling = KINDS[spec.kind].ceiling
+            if ceiling and found.value == "local":
+                ceiling_by = ceiling_by or found.name
+            elif decided_by is None and (found.value == "off" or not ceiling):
+                mode, decided_by = found.value, found.name
+    return mode, decided_by, ceiling_by, counted
 
 
 def _raised(counted: list[Reading], decided_by: str | None, rules: dict[str, _Rule]) -> Exception | None:
@@ -181,18 +195,17 @@ def _raised(counted: list[Reading], decided_by: str | None, rules: dict[str, _Ru
 def _trace(readings: tuple[Reading, ...], decided_by: str | None, rows: tuple[Layer | None, ...] = ()) -> Trace:
     """Every reading as a row; a value that did not decide is "shadowed". ``rows``: by position, a
     row made of the same reading before, reused when its status is the same."""
-    def row(found: Reading, earlier: Layer | None) -> Layer:
-        shadowed = found.value is not None and not found.invalid and found.name != decided_by
-        if earlier is not None and earlier.status == found.status_in(shadowed):
-            return earlier
-        return found.layer("shadowed" if shadowed else None)
-
-    return Trace(tuple(map(row, readings, rows or (None,) * len(readings))))
+    layers: list[Layer] = []  # a loop, not a function per row: on every miss
+    for found, earlier in zip(readings, rows or repeat(None, len(readings)), strict=True):
+        status = found.status_in(found.value is not None and not found.invalid and found.name != decided_by)
+        layers.append(earlier if earlier is not None and earlier.status == status else found.layer(status))
+    return Trace(tuple(layers))
 
 
 def _notice(context: Context, readings: tuple[Reading, ...]) -> NoticeState:
     """The notice's state, as the notice source read it, else (no notice source) read here."""
-    read = next((found.parsed for found in readings if isinstance(found.parsed, NoticeState)), None)
+    # The first parsed value that is a NoticeState (``NoticeState.__instancecheck__``: isinstance, in C).
+    read = next(filter(NoticeState.__instancecheck__, map(_PARSED, readings)), None)
     return read if read is not None else read_notice_state(context.view, context.locations)
 
 
