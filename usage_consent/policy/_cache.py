@@ -13,10 +13,7 @@ kinds, policy/_sources/__init__.py, and those of the notice and the endpoints):
   clock or HTTP session), and HOME as it gives it (every ``~`` path is expanded again when it
   changes);
 - the value, set or unset, of every watched environment variable (a source's variable, the CI
-  markers, a variable naming a file); in the process they are read again only after the
-  environment changed: ``os.environ`` reports each change as the audit events ``os.putenv`` and
-  ``os.unsetenv`` (PEP 578), which bump a counter here; where that hook cannot be added, they are
-  read on every call;
+  markers, a variable naming a file), read on every call (no audit hook: see ``_variables``);
 - the stat of every watched file (device, inode, size, mode, ``mtime_ns`` and ``ctime_ns``: a
   rewrite with the same size and a restored mtime still changes ctime): the config files, the
   managed file, the state file, the schemas folder of the policy's schema (the host's or the
@@ -75,9 +72,6 @@ SLOTS = 32  # policies x run configurations kept; more is a test suite, not a ho
 MEMO_FORMAT = 1
 MEMO_ENTRIES = 8  # (policy, run configuration) pairs one memo file holds, the latest first
 MEMO_LIMIT = 1 << 20  # a memo file larger than this is not read
-_ENVIRONMENT_EVENTS = frozenset(("os.putenv", "os.unsetenv"))
-_NAMES_KEPT = 4096  # changed variables' names remembered; beyond, a change counts as a change of every one
-_PROBE_EVENT = "usage_consent.cache.hooked"
 _SCHEMAS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "schemas")
 _SCHEMAS_PREFIX = _SCHEMAS + os.sep
 
@@ -101,9 +95,9 @@ class Slot:
     files by absolute path, the variables naming a file), the key it was resolved at and the
     decision. Made from the policy after a full resolution, or from a memo entry."""
 
-    __slots__ = ("decision", "files", "generation", "home", "kept", "key", "memo_path", "memo_seen", "named", "parts",
-                 "parts_of_files", "paths", "plain", "policy", "readings", "run", "source", "state_file", "values",
-                 "variables", "volatile", "written")
+    __slots__ = ("decision", "encoded", "files", "home", "kept", "key", "memo_path", "memo_seen", "named", "parts",
+                 "parts_of_files", "paths", "plain", "policy", "readings", "run", "source", "state_file", "variables",
+                 "volatile", "written")
 
     def __init__(self, run: RunConfig, source: str | None, variables: tuple[str, ...], files: tuple[str, ...],
                  named: tuple[str, ...], *, home: str | None, policy: Policy | None = None, volatile: bool = False
@@ -113,12 +107,11 @@ class Slot:
         self.policy = policy
         self.home = home  # HOME as ``run`` gave it when the slot was made
         self.variables, self.files, self.named = variables, files, named
+        self.encoded = _encoded(variables)  # the variables' names as the environment's dict holds them
         self.volatile = volatile
         self.state_file: str | None = None
         self.memo_path: str | None = None  # the memo beside the state file (``memo_stat``), worked out once
         self.paths: dict[str, str] = {}  # a variable's value -> the file it names, expanded
-        self.generation = -1  # the environment's generation ``values`` were read at
-        self.values: tuple[str | None, ...] = ()
         self.key: tuple[Any, ...] | None = None
         self.decision: Decision | None = None
         self.memo_seen: object = None  # the memo file's stat when this process last read or wrote it
@@ -155,11 +148,10 @@ class Slot:
         slot = Slot.__new__(Slot)
         slot.run, slot.source, slot.policy, slot.home, slot.volatile = (
             self.run, self.source, self.policy, self.home, self.volatile)
-        slot.variables, slot.files, slot.named = self.variables, self.files, self.named
+        slot.variables, slot.files, slot.named, slot.encoded = self.variables, self.files, self.named, self.encoded
         slot.state_file, slot.memo_path, slot.paths, slot.memo_seen, slot.written, slot.kept = (
             self.state_file, self.memo_path, self.paths, self.memo_seen, self.written, self.kept)
         slot.parts, slot.parts_of_files = self.parts, self.parts_of_files
-        slot.generation, slot.values = self.generation, self.values  # read again only if the environment changed since
         slot.key, slot.decision, slot.plain, slot.readings = None, None, {}, ()
         return slot
 
@@ -342,12 +334,6 @@ class DecisionCache:
     def __init__(self) -> None:
         self._slots: dict[tuple[object, RunConfig], Slot] = {}
         self._lock = _thread.allocate_lock()  # not threading's: a cold start does not need threading
-        self._ticks = itertools.count(1)
-        self._generation = 0  # bumped by every change of the environment (when hooked)
-        self._changed_at: dict[str, int] = {}  # a variable's name -> the generation of its latest change
-        self._latest: str | None = None  # the variable the latest change changed (None: not known)
-        self._everything = -1  # the generation of a change whose variable was not known
-        self._hooked: bool | None = None  # None: not tried yet
         self._deferred: dict[tuple[object, RunConfig], Slot] = {}  # memo rewrites left for the exit
         self._flushes_at_exit = False
         # A fork while another thread holds the lock must not leave the child's decide() waiting;
@@ -383,7 +369,7 @@ class DecisionCache:
             slot.key = (slot.home, stat_key(source) if source is not None else None)
             return resolve(Context(run, locations_read(policy, run)), (), None, ())[0]
         # Taken before the read: a change during it is a miss next time.
-        slot.key = seen[1] if seen is not None and seen[0] is earlier and same else slot.key_now(self._variables(slot))
+        slot.key = seen[1] if seen is not None and seen[0] is earlier and same else slot.key_now(_variables(slot))
         kept = slot.unchanged(earlier) if earlier is not None and same else ((), None, ())
         context = earlier.decision.context if earlier is not None and same and earlier.decision is not None else None
         slot.decision, slot.readings = resolve(context or Context(run, locations_read(policy, run)), *kept)
@@ -455,7 +441,7 @@ class DecisionCache:
                 if source is not None and slot.key == (slot.home, stat_key(source)):
                     return None, None  # resolved afresh every time; its memo is not looked for
             elif slot.decision is not None:
-                now = slot.key_now(self._variables(slot))
+                now = slot.key_now(_variables(slot))
                 if slot.key == now:
                     return slot, None
                 seen = slot, now
@@ -477,52 +463,28 @@ class DecisionCache:
                 self._slots.clear()
             self._slots[key] = slot
 
-    def _variables(self, slot: Slot) -> tuple[str | None, ...]:
-        """The slot's watched variables' values: those changed since they were last read are read
-        again (every one, on every call, where the audit hook could not be added). A variable whose
-        change is the environment's latest is read again on every call: the event comes before
-        ``os.environ`` holds the new value, so a read in between may have seen the old one."""
-        if self._hooked is None:
-            with self._lock:
-                if self._hooked is None:
-                    self._hook()
-        generation = self._generation  # before the read: a change during it bumps it again
-        if not self._hooked:
-            values = tuple(map(os.environ.get, slot.variables))
-        elif slot.generation == generation and self._latest not in slot.variables:
-            return slot.values
-        elif slot.generation < 0 or self._everything >= slot.generation:
-            values = tuple(map(os.environ.get, slot.variables))
-        else:
-            since, again = slot.generation, list(slot.values)  # a loop, not a generator: on every miss
-            for index, stamp in enumerate(map(self._changed_at.get, slot.variables, itertools.repeat(-1))):
-                if stamp >= since:
-                    again[index] = os.environ.get(slot.variables[index])
-            values = tuple(again)
-        slot.generation, slot.values = generation, values
-        return values
 
-    def _hook(self) -> None:
-        """Count the environment's changes (PEP 578 audit events), and note which variable each
-        changed. An audit hook of the host may refuse ours (the events then never arrive: the
-        variables are read on every call)."""
-        self._hooked = False
-        sys.addaudithook(self._audit)
-        sys.audit(_PROBE_EVENT)
+def _encoded(variables: tuple[str, ...]) -> tuple[bytes | str, ...] | None:
+    environ = os.environ
+    return tuple(map(environ.encodekey, variables)) if type(environ) is os._Environ else None
 
-    def _audit(self, event: str, args: tuple[Any, ...]) -> None:
-        if event in _ENVIRONMENT_EVENTS:
-            tick = next(self._ticks)
-            name = args[0] if args else None
-            if isinstance(name, bytes | str) and len(self._changed_at) < _NAMES_KEPT:
-                name = os.fsdecode(name)
-                self._changed_at[name], self._latest = tick, name
-            else:  # not a name, or more names than are kept: every variable may have changed
-                self._changed_at.clear()
-                self._everything, self._latest = tick, None
-            self._generation = tick  # after the name: who sees the new generation sees the name
-        elif event == _PROBE_EVENT:
-            self._hooked = True
+
+def _variables(slot: Slot) -> tuple[str | None, ...]:
+    """The slot's watched variables' values, read on every call.
+
+    Read from the dictionary ``os.environ`` keeps them in (its ``_data``, by the names encoded once
+    per slot), decoded as ``os.environ`` decodes them: ``os.environ.get`` raises and catches two
+    exceptions for each unset variable (the CI markers are a dozen), 2 us each; this costs 2 us for
+    all fourteen of the embedded policy's. Where ``os.environ`` is not CPython's ``_Environ`` (a
+    host replaced it), through its ``get``. No audit hook spares the read (PEP 578): a hook, once
+    added, runs for every audited event of the host's process for ever (``id()`` 60 ns -> 1.7 us,
+    ``copy.deepcopy`` five times slower) and cannot be removed."""
+    environ = os.environ
+    if slot.encoded is not None and type(environ) is os._Environ:
+        decode = environ.decodevalue
+        return tuple([None if value is None else decode(value)
+                      for value in map(environ._data.get, slot.encoded)])  # type: ignore[attr-defined]
+    return tuple(map(environ.get, slot.variables))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -593,9 +555,8 @@ def _from_memo(source: str, given: object, run: RunConfig) -> Slot | None:
                 continue
             slot = Slot(run, source, _strings(entry["variables"]), _strings(entry["files"]), _strings(entry["named"]),
                         home=run.home_dir())
-            slot.values = tuple(map(os.environ.get, slot.variables))
             key = _tuples(entry["key"])
-            if slot.key_now(slot.values) != key:
+            if slot.key_now(_variables(slot)) != key:
                 return None
             slot.key, slot.state_file, slot.written = key, state_file, None
             slot.plain = entry["plain"] if isinstance(entry["plain"], dict) else {}
@@ -700,6 +661,5 @@ def _decision_from_dict(data: dict[str, Any], run: RunConfig, given: object, pla
                     _strings(data["endpoints"]), context=Context(run, where))
 
 
-# The one module-level store of policy/: decisions must outlive a call to be reused, and the
-# environment's audit hook, once added, cannot be removed (so its counter lives as long).
+# The one module-level store of policy/: decisions must outlive a call to be reused.
 CACHE = DecisionCache()
