@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 from helpers import STATS, TRANSFER, one_line_error, opt_in, policy_with, usage
@@ -354,3 +355,33 @@ def test_validate_report_names_a_nan_field(home):
     stats = {"runtime_s": 1.0, "throughput_gbits": float("inf"), "bytes_transferred": 1, "objects_transferred": 1}
     problems = validate_report({**TRANSFER, "stats": stats})
     assert any(p.startswith("stats.throughput_gbits: inf is not a finite number") for p in problems), problems
+
+
+def test_a_session_reports_the_schema_version_its_decision_spoke_of(home, tmp_path):
+    """A new version released in the host's schemas folder between decide() and start_session():
+    the session's report carries the version the decision (and its notice) spoke of; the next
+    decision sees the new one, and its notice is due."""
+    import shutil
+
+    from usage_consent.policy import embedded_policy, load_policy
+    from usage_consent.policy._load import policy_to_toml
+    from usage_consent.schemas._versions import PACKAGE_DIR, current_version
+
+    schemas = tmp_path / "schemas"
+    shutil.copytree(os.path.join(PACKAGE_DIR, "usage_stats"), schemas / "usage_stats")
+    current = current_version("usage_stats", str(schemas))
+    policy_file = tmp_path / "policy.toml"
+    policy_file.write_text(policy_to_toml(embedded_policy()).replace(
+        'state_file = "~/.skyplane/usage_stats_state.json"\n',
+        f'state_file = "~/.skyplane/usage_stats_state.json"\nschemas_dir = "{schemas}"\n'))
+    policy = load_policy(str(policy_file))
+    home.write_config({"usage_stats": "local"})
+    home.mark_notice_shown()
+    decision = decide(policy)
+    assert decision.mode == "local" and decision.notice.current_version == current
+    released = schemas / "usage_stats" / f"v{current + 1}.json"
+    shutil.copy(schemas / "usage_stats" / f"v{current}.json", released)
+    session = start_session(decision, **TRANSFER)
+    assert session.report(stats=STATS) == "recorded" and wait(20)
+    assert json.loads(Path(session.path).read_text())["schema_version"] == current
+    assert decide(policy).notice.current_version == current + 1

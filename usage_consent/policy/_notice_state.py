@@ -73,19 +73,23 @@ def schemas_root_at(where: Locations) -> Path | None:
     return Path(folder)
 
 
-def notice_state_at(where: Locations, data: dict[str, Any] | None = None) -> NoticeState:
+def notice_state_at(where: Locations, data: dict[str, Any] | None = None, version: int | None = None) -> NoticeState:
     """The rule: the notice is due when the policy shows one and the version of its schema last
     shown (in ``data``, the state file's contents; by default the file as it is now, one that
     cannot be used counting as never shown) is older than the current one, or none was shown.
-    Read from the plain settings of ``where`` (a session's: no policy model is loaded)."""
+    Read from the plain settings of ``where`` (a session's: no policy model is loaded). ``version``:
+    the current version as the decision found it (a session's: its reports carry the version its
+    decision's notice spoke of); None: the schemas folder's latest."""
     from usage_consent.policy._state import shown_in, shown_version_in
-    from usage_consent.schemas._versions import current_version
 
     settings = where.settings
     if data is None:
         data = _state_data(where)
     name = settings.schema_name
-    version = current_version(name, where.schemas_dir)  # a str: no pathlib for a session
+    if version is None:
+        from usage_consent.schemas._versions import current_version
+
+        version = current_version(name, where.schemas_dir)  # a str: no pathlib for a session
     shown = shown_version_in(data, name)
     at = shown_in(data, name).get("shown_at")
     if not settings.notice_enabled:

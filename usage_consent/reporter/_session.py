@@ -258,7 +258,10 @@ def start_session(decision: Decision, **fields: Any) -> Session:
             client_id, new = identity.new_id(), False
         else:
             client_id, new = identity.needs_storing(state_file, state, reporter.proposed, settings.per_session)
-        notice = notice_state_at(context.locations, state)
+        # The schema's version as the decision found it (its notice spoke of that one; after a memo hit
+        # the memo's key held the schemas folder unchanged), so the folder is not listed again.
+        known = decision.notice.current_version if decision.notice is not None else None
+        notice = notice_state_at(context.locations, state, known)
         session = Session(decision, client_id, identity.new_id(), fields, notice, context)
         if new and not reporter.lanes.submit(lambda: _store_client_id(session, state_file, client_id), wait, "write",
                                              config=context.run, plain=True):
