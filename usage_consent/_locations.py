@@ -19,13 +19,18 @@ if TYPE_CHECKING:
     from usage_consent._report_settings import ReportSettings
     from usage_consent.policy._model import Policy
 
-__all__ = ["ASIDE_INFIX", "LOCK_SUFFIX", "PENDING_FOLDER", "PRUNE_LOCK", "RECORDS_FOLDER", "Locations", "display",
-           "expand", "home_problem", "home_problem_of", "locations", "lock_file", "marker_name", "memo_file"]
+__all__ = ["ASIDE_INFIX", "LOCK_SUFFIX", "PACKAGED_SCHEMAS", "PENDING_FOLDER", "PRUNE_LOCK", "RECORDS_FOLDER",
+           "Locations", "display", "expand", "home_problem", "home_problem_of", "locations", "lock_file", "marker_name",
+           "memo_file"]
 RECORDS_FOLDER = "usage"  # <tempdir>/<app>/usage/<client id>/<session id>/report.json
 PENDING_FOLDER = ".pending"  # <records root>/.pending/<client id>__<session id>: still to be sent
 PRUNE_LOCK = ".prune.lock"  # <records root>/.prune.lock: one pruning at a time
 LOCK_SUFFIX = ".lock"  # the lock beside a file: .<name>.lock
 ASIDE_INFIX = ".corrupt-"  # an unusable state file set aside: <state file>.corrupt-<UTC>[-n]
+# The packaged report schemas' folder (abspath, not realpath: a realpath's lstat of every component
+# costs a report process about 0.3 M instructions). schemas/_versions.py lists it; policy/_cache.py
+# keys the memo on it.
+PACKAGED_SCHEMAS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas")
 MEMO_SUFFIX = ".memo"  # the decision memo beside the state file: .<state file name>.memo (policy/_cache.py)
 
 

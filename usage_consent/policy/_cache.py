@@ -46,7 +46,7 @@ import sys
 from usage_consent._context import Context
 from usage_consent._files.jsonfile import stat_key
 from usage_consent._files.plainjson import loads
-from usage_consent._locations import Locations, expand, memo_file
+from usage_consent._locations import PACKAGED_SCHEMAS, Locations, expand, memo_file
 from usage_consent._version import VERSION
 from usage_consent.policy._decision import MODES, STATUSES, Decision, Layer, Trace, notice_is_due
 from usage_consent.policy._notice_state import NoticeState
@@ -72,8 +72,7 @@ SLOTS = 32  # policies x run configurations kept; more is a test suite, not a ho
 MEMO_FORMAT = 1
 MEMO_ENTRIES = 8  # (policy, run configuration) pairs one memo file holds, the latest first
 MEMO_LIMIT = 1 << 20  # a memo file larger than this is not read
-_SCHEMAS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "schemas")
-_SCHEMAS_PREFIX = _SCHEMAS + os.sep
+_SCHEMAS_PREFIX = PACKAGED_SCHEMAS + os.sep
 
 
 def inputs_of(policy: Policy) -> Inputs:
@@ -134,7 +133,7 @@ class Slot:
         where = locations_read(policy, run)
         files = tuple(map(where.path, inputs.files))
         if not policy.schemas_dir:  # the packaged schemas: a new version there changes the notice
-            files += (os.path.join(_SCHEMAS, policy.schema_name),)
+            files += (os.path.join(PACKAGED_SCHEMAS, policy.schema_name),)
         slot = cls(run, source, inputs.variables, files, inputs.named_files, home=home, policy=policy,
                    volatile=inputs.volatile)
         slot.state_file = where.state_file

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+from usage_consent._locations import PACKAGED_SCHEMAS
 from usage_consent.errors import SchemaError
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
@@ -19,9 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["PACKAGE_DIR", "current_version", "list_versions", "released_file", "schema_dir",
            "schema_folder", "version_file", "version_of"]
 
-# the packaged schemas' folder (abspath, not realpath: its lstat of every component costs a report process
-# about 0.3 M instructions, and nothing compares this path with another without resolving both)
-PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+PACKAGE_DIR = PACKAGED_SCHEMAS  # the packaged schemas' folder (_locations.py)
 
 
 def __getattr__(name: str) -> Path:
