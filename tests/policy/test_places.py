@@ -12,6 +12,7 @@ from helpers import demo_policy, demo_policy_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from usage_consent._run import RunConfig
 from usage_consent.errors import PolicyError
 from usage_consent.policy import decide, explain
 from usage_consent.policy._fileformats import Options, read_mapping, strip_jsonc
@@ -346,8 +347,14 @@ def test_marker_and_show_go_together(text):
 
 # --- as_of ----------------------------------------------------------------------------------------
 
+# "Today" for these cases is a fixed day, given to the decision as its run's clock (noon UTC): a
+# table computed at collection time against the wall clock fails a run that crosses midnight.
+_TODAY = datetime.date(2026, 11, 28)
+_NOON = datetime.datetime(2026, 11, 28, 12, tzinfo=datetime.UTC).timestamp()
+
+
 def _days_ago(days: int) -> str:
-    return (datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=days)).isoformat()
+    return (_TODAY - datetime.timedelta(days=days)).isoformat()
 
 
 AS_OF = [("no-date", "on", "on"), ("today", f"on {_days_ago(0)}", "local"), ("six-days", f"on {_days_ago(6)}", "local"),
@@ -359,7 +366,7 @@ def test_as_of_holds_on_until_the_days_have_passed(home, content, expected):
     """"on <date>" is local until 7 full days have passed since the date (UTC); explain shows the days left."""
     (home.root / "mode").write_text(content)
     decision = explain(policy('[[sources]]\nname = "m"\nkind = "config_file"\npath = "~/mode"\nformat = "mode_line"\n'
-                              'as_of = { days = 7 }\n'))
+                              'as_of = { days = 7 }\n'), run=RunConfig(clock=lambda: _NOON))
     assert decision.mode == expected
     if expected == "local":
         assert "left" in decision.trace["m"].notes[-1]
