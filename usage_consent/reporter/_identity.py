@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from usage_consent._files.atomic import TRANSFER_LOCK_WAIT_S
-from usage_consent.schemas._packaged_checks import UUID4
+from usage_consent.schemas._packaged_checks import UUID4  # UUID4_PATTERN as generated code (no re)
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
 if TYPE_CHECKING:
@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 __all__ = ["is_uuid4", "known_client_id", "needs_storing", "new_id", "rotate_client_id", "store_client_id"]
-_UUID4 = UUID4  # schemas/_patterns.py's UUID4_PATTERN, the schemas' own, matched by code generated from it (no re)
 
 
 def new_id() -> str:
@@ -29,7 +28,7 @@ def new_id() -> str:
 
 def is_uuid4(value: object) -> bool:
     """Whether ``value`` is a string the schemas accept as a client or session id."""
-    return isinstance(value, str) and _UUID4(value)
+    return isinstance(value, str) and UUID4(value)
 
 
 def known_client_id(state_data: dict[str, Any]) -> str | None:

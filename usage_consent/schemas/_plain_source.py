@@ -323,6 +323,8 @@ def packaged_source() -> str:
 
 
 def _read_json(path: str) -> Any:
+    # Not _report_check.read_schema: that module imports the generated one, which its generator must
+    # not need (a missing or broken _packaged_checks.py is what this command writes again).
     from usage_consent._files.plainjson import loads
 
     with open(path, encoding="utf-8") as text:
