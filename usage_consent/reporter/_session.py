@@ -4,15 +4,14 @@ background. Nothing here raises into the host, and nothing waits on the network.
 from __future__ import annotations
 
 from usage_consent import _runtime as runtime
-from usage_consent._clock import iso_from_ms, now_ms
 from usage_consent._context import Context
 from usage_consent._files import plainjson
 from usage_consent._files.jsonfile import stat_key
 from usage_consent._files.tempdirs import UnsafePath
 from usage_consent._log import log
+from usage_consent._run import iso_from_ms, now_ms
 from usage_consent.errors import ReportError, ReportInvalid, UsageConsentError
-from usage_consent.policy._notice_state import notice_state_at
-from usage_consent.policy._state import StateFile  # the session reads the state file on the transfer's thread
+from usage_consent.policy._notice_state import notice_state_at, read_state  # the state file read: no StateFile
 from usage_consent.reporter import _identity as identity
 from usage_consent.reporter import _payload as payload
 from usage_consent.reporter._process import Reporter, process
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
 
     from usage_consent.policy import Decision
     from usage_consent.policy._notice_state import NoticeState
+    from usage_consent.policy._state import StateFile
     from usage_consent.reporter._outcomes import ReportOutcome
     from usage_consent.reporter._spool import Spool
 
@@ -219,7 +219,7 @@ def _read_state(reporter: Reporter, state_file: str) -> dict[str, Any]:
     cached = reporter.state_reads.get(state_file)
     if cached is not None and cached[0] == key:
         return cached[1]
-    data = StateFile(state_file).read()
+    data = read_state(state_file)
     if isinstance(key, tuple):
         if len(reporter.state_reads) > 32:
             reporter.state_reads.clear()
@@ -263,9 +263,14 @@ def start_session(decision: Decision, **fields: Any) -> Session:
         known = decision.notice.current_version if decision.notice is not None else None
         notice = notice_state_at(context.locations, state, known)
         session = Session(decision, client_id, identity.new_id(), fields, notice, context)
-        if new and not reporter.lanes.submit(lambda: _store_client_id(session, state_file, client_id), wait, "write",
-                                             config=context.run, plain=True):
-            reporter.proposed.pop(state_file, None)  # not queued: the next session proposes again
+        if new:
+            # a write: the state file's writer is imported here, by the caller's thread (a lane's imports nothing)
+            from usage_consent.policy._state import StateFile
+
+            writer = StateFile(state_file)
+            if not reporter.lanes.submit(lambda: _store_client_id(session, writer, client_id), wait, "write",
+                                         config=context.run, plain=True):
+                reporter.proposed.pop(state_file, None)  # not queued: the next session proposes again
         if decision.mode == "on":
             from usage_consent.reporter._spool import Spool
 
@@ -297,10 +302,10 @@ def _retry_soon(spool: Spool, wait: float, context: Context) -> None:
         queued.discard(key)
 
 
-def _store_client_id(session: Session, state_file: str, proposed: str) -> None:
+def _store_client_id(session: Session, state: StateFile, proposed: str) -> None:
     """In the background: store the new client id; a concurrent first run's id wins, and this
     session uses it too unless its report is already made."""
-    kept = identity.store_client_id(state_file, proposed, process().proposed)
+    kept = identity.store_client_id(state, proposed, process().proposed)
     if kept != proposed and session.outcome is None:
         session.client_id = kept
 

@@ -9,12 +9,12 @@ a ``Spool`` is one store's pending reports under one decision, sent with the pro
 
 from __future__ import annotations
 
-from usage_consent._clock import now_ms
 from usage_consent._files.jsonfile import NotRegular
 from usage_consent._files.tempdirs import UnsafePath
 from usage_consent._locations import display
 from usage_consent._log import log
 from usage_consent._report_settings import settings_of
+from usage_consent._run import now_ms
 from usage_consent._suppress import suppress
 from usage_consent.policy._notice_state import notice_state_at
 from usage_consent.reporter._store.record import OPEN_OUTCOMES, set_outcome

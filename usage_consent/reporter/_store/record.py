@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import os
 
-from usage_consent._clock import now_iso
 from usage_consent._files.plainjson import loads
 from usage_consent._files.tempdirs import DIR_FLAGS, read_at
+from usage_consent._run import now_iso
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
 if TYPE_CHECKING:
