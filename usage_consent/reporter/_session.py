@@ -156,8 +156,9 @@ class Session:
         sending = self.mode == "on" and told and bool(self.decision.endpoints)
         store = Store(context.locations)
         self.path = store.record_path(client_id, session_id)
+        prune = _prune_due(store, settings.keep_sessions)
         created_ms = now_ms()
-        job = lambda: self._record(store, body, session_id, created_ms, told, sending)  # noqa: E731
+        job = lambda: self._record(store, body, session_id, created_ms, told, sending, prune)  # noqa: E731
         # local: the job never needs threading (plain); a send needs requests, which imports it
         if not process().lanes.submit(job, settings.exit_wait_s, "write", report=True, config=context.run,
                                       plain=not sending):
@@ -166,9 +167,10 @@ class Session:
         return "queued" if sending else "recorded"
 
     def _record(self, store: Store, body: bytes, session_id: str, created_ms: int, told: bool,
-                sending: bool) -> None:
+                sending: bool, prune: bool = False) -> None:
         """In the background: validate (the schema is the allowlist), write the local record, then
-        hand the send to the send lane. A report that fails validation is neither written nor sent."""
+        hand the send to the send lane, and the prune (``prune``: due) to the write lane. A report
+        that fails validation is neither written nor sent."""
         settings = store.where.settings
         data = plainjson.loads(body.decode("ascii"))
         problems = payload.schema_problems(data, settings.schema_name, store.where.schemas_dir)
@@ -198,8 +200,8 @@ class Session:
 
             spool, written = Spool(self.decision, store, reporter.sender), Written(body, status)
             reporter.lanes.submit(lambda: spool.send_locked(client_id, session_id, written), wait, report=True)
-        keep = settings.keep_sessions
-        if reporter.prune_due(store.root, keep, store.may_exceed):
+        if prune:
+            keep = settings.keep_sessions
             reporter.lanes.submit(lambda: store.prune(keep), wait, "write", plain=True)  # housekeeping: not a report
 
     def __enter__(self) -> Session:
@@ -283,6 +285,16 @@ def start_session(decision: Decision, **fields: Any) -> Session:
     except Exception as error:  # usage reporting must never hurt the host
         log.warning("usage reporting off for this transfer: %s: %s", type(error).__name__, error)
         return Session(_off(decision), None, None, fields)
+
+
+def _prune_due(store: Store, keep: int) -> bool:
+    """Whether the record job of this report is to prune its folder afterwards (``Reporter.prune_due``),
+    asked on the thread that makes the report: pruning's code is imported here, by a process that
+    prunes only (a lane's thread imports nothing)."""
+    due = process().prune_due(store.root, keep, store.may_exceed)
+    if due:
+        import usage_consent.reporter._store.pruning  # noqa: F401 - what store.prune runs
+    return due
 
 
 def _retry_soon(spool: Spool, wait: float, context: Context) -> None:

@@ -17,7 +17,7 @@ from usage_consent._report_settings import settings_of
 from usage_consent._run import now_ms
 from usage_consent._suppress import suppress
 from usage_consent.policy._notice_state import notice_state_at
-from usage_consent.reporter._store.record import OPEN_OUTCOMES, set_outcome
+from usage_consent.reporter._store import OPEN_OUTCOMES, set_outcome
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
 if TYPE_CHECKING:
