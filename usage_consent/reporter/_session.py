@@ -3,7 +3,8 @@ background. Nothing here raises into the host, and nothing waits on the network.
 
 from __future__ import annotations
 
-from usage_consent import _runtime as runtime
+import sys
+
 from usage_consent._context import Context
 from usage_consent._files import plainjson
 from usage_consent._files.jsonfile import stat_key
@@ -44,6 +45,15 @@ def error_class(error: BaseException) -> str:
         if name.isascii() and name.isidentifier() and len(name) <= 64:
             return name
     return "Exception"
+
+
+def _strict_by_default() -> bool:
+    """The testing helper's switch (``usage_consent/_runtime.py``'s ``strict_reports``). The helper imports
+    that module to turn it on, so it is read from the module when loaded, and is off in a process that
+    has not loaded it (a host's): such a process need not import it to find it off. (The same way
+    ``_run.default_temp_dir`` asks tempfile only once something has imported it.)"""
+    runtime = sys.modules.get("usage_consent._runtime")
+    return runtime is not None and bool(runtime.strict_reports)
 
 
 def _context_of(decision: Decision) -> Context:
@@ -113,7 +123,7 @@ class Session:
         ``strict=True`` (the default inside ``usage_stats_sandbox``) validates on this thread
         and raises ``ReportInvalid`` listing every problem, as ``validate_report`` does.
         """
-        strict = runtime.strict_reports if strict is None else strict
+        strict = _strict_by_default() if strict is None else strict
         try:
             self.outcome = self._report(fields, more, strict)
         except ReportInvalid:
