@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from usage_consent.policy._model import Policy
 
 __all__ = ["NoticeState", "notice_state", "notice_state_at", "read_notice_state", "read_state", "schemas_root",
-           "schemas_root_at", "shown_in", "shown_version_in"]
+           "schemas_root_at", "shown_in", "shown_version_at", "shown_version_in"]
 _NAMES = {"would_show": "due"}  # the JSON name of a field (Decision.to_dict, explain --json)
 
 
@@ -157,6 +157,13 @@ def notice_state_at(where: Locations, data: dict[str, Any] | None = None, versio
     else:
         due, why = False, f"v{shown} shown"
     return NoticeState(version, shown, at if isinstance(at, str) else None, due, why)
+
+
+def shown_version_at(where: Locations) -> int | None:
+    """The version of the notice last shown for the policy of ``where``, from the state file as it is
+    now (one that cannot be used: never shown). Needs no current version, so the schemas folder is not
+    read: the send lane asks it of a pending report (and imports nothing for it)."""
+    return shown_version_in(_state_data(where), where.settings.schema_name)
 
 
 def notice_state(policy: Policy, data: dict[str, Any], where: Locations | None = None) -> NoticeState:

@@ -284,8 +284,10 @@ def start_session(decision: Decision, **fields: Any) -> Session:
                                          config=context.run, plain=True):
                 reporter.proposed.pop(state_file, None)  # not queued: the next session proposes again
         if decision.mode == "on":
+            from usage_consent.reporter._send import prepare_send
             from usage_consent.reporter._spool import Spool
 
+            prepare_send()  # here: the send lane's thread imports nothing
             _retry_soon(Spool(decision, store, reporter.sender), wait, context)
             from usage_consent.reporter import _deletion as deletion  # here: only a session that may send
 

@@ -16,7 +16,7 @@ from usage_consent._log import log
 from usage_consent._report_settings import settings_of
 from usage_consent._run import now_ms
 from usage_consent._suppress import suppress
-from usage_consent.policy._notice_state import notice_state_at
+from usage_consent.policy._notice_state import shown_version_at
 from usage_consent.reporter._store import OPEN_OUTCOMES, set_outcome
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
@@ -115,7 +115,7 @@ class Spool:
             return False
         if not fresh:
             version = status.get("schema_version")
-            shown = notice_state_at(self.store.where).shown_version
+            shown = shown_version_at(self.store.where)  # the version last shown: no current version looked up
             if not status.get("notice_shown") or shown is None or shown < (version or 0):
                 self.clear(client_id, session_id)  # collected before the notice: never sent
                 return True
