@@ -36,7 +36,7 @@ MEMO_SUFFIX = ".memo"  # the decision memo beside the state file: .<state file n
 
 def marker_name(client_id: str, session_id: str) -> str:
     """A pending marker's name in PENDING_FOLDER: an empty file for each report still to be sent, whose
-    flock is held by whoever sends or deletes that report (reporter/_store/_store.py)."""
+    flock is held by whoever sends or deletes that report (reporter/_store/__init__.py)."""
     return f"{client_id}__{session_id}"
 
 

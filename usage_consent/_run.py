@@ -3,6 +3,9 @@ the library uses, with the process's own by default. A caller that wants others 
 (``decide(policy, run=RunConfig(...))``); ``decide()`` puts it in the decision's context, and a
 background job runs under the configuration it was made under (``bound``). Nothing switches it
 for the whole process.
+
+The time the library writes (records, the state file, the collector) is read here too, from the
+configuration in use (``now_ms``, ``now_iso``), and written as UTC, ISO 8601, to the second.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ if TYPE_CHECKING:
     from contextvars import Token
     from typing import Any
 
-__all__ = ["PROCESS", "RunConfig", "bound", "current", "default_temp_dir"]
+__all__ = ["PROCESS", "RunConfig", "bound", "current", "default_temp_dir", "iso_from_ms", "now_iso", "now_ms"]
 
 
 class RunConfig(Frozen):
@@ -144,3 +147,18 @@ def bound(config: RunConfig) -> _Bound:
     """Use ``config`` in this thread (this context) only, for the block: a background job runs under
     the configuration it was made under; a test binds its own for the calls it makes."""
     return _Bound(config)
+
+
+def now_ms() -> int:
+    """Milliseconds since the epoch, by the clock of the run configuration in use."""
+    return int(current().clock() * 1000)
+
+
+def now_iso() -> str:
+    """Now, as ``2026-01-31T12:00:00Z``."""
+    return iso_from_ms(now_ms())
+
+
+def iso_from_ms(milliseconds: int) -> str:
+    """``milliseconds`` since the epoch as ``2026-01-31T12:00:00Z``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(milliseconds // 1000))

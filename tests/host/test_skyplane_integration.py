@@ -352,7 +352,7 @@ def test_init_on_a_fresh_home_shows_and_records_the_notice_and_says_the_real_sta
     assert result.returncode == 0, result.stderr
     assert "Skyplane collects anonymous usage statistics" in result.stderr
     assert "Usage stats collection is disabled." not in result.stdout + result.stderr
-    from usage_consent.policy._state import shown_version_in
+    from usage_consent.policy._notice_state import shown_version_in
     from usage_consent.schemas._versions import current_version
 
     assert shown_version_in(json.loads(sky.home.state.read_text()), "usage_stats") == current_version("usage_stats")

@@ -150,7 +150,7 @@ def test_reading_a_released_schema_loads_no_pydantic():
 # pydantic-settings (the floor the required library sets): our own modules only, and none of those
 # only some policies need (the model's optional parts, conditions, path templates); not the policy
 # model either: the embedded policy is read as its plain view (policy/_plain.py).
-MISS = ["usage_consent", "usage_consent._clock", "usage_consent._context", "usage_consent._files",
+MISS = ["usage_consent", "usage_consent._context", "usage_consent._files",
         "usage_consent._files._platform", "usage_consent._files.atomic", "usage_consent._files.jsonfile",
         "usage_consent._files.plainjson", "usage_consent._frozen", "usage_consent._locations", "usage_consent._log",
         "usage_consent._report_settings", "usage_consent._run", "usage_consent._suppress", "usage_consent._version",

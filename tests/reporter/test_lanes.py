@@ -245,3 +245,35 @@ print(worker.wait(20), session.outcome, "usage_consent.schemas._plain_check" in 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == f"True {final} {plain_validator} []", result.stdout
     assert ("stats.runtime_s: 'slow' is not valid" in result.stderr) is plain_validator, result.stderr
+
+
+def test_a_sending_lanes_thread_imports_none_of_our_modules(home):
+    """Mode on, a collector that refuses connections: a first process leaves its report pending, and a
+    second one (a memo hit) sends its own and retries the pending one, whose notice is checked again;
+    every module of ours either process imports after deciding is imported by its main thread, none by a
+    lane's (the send's deadline, the endpoint check, the notice's state)."""
+    from usage_consent.testing._server import refused_url
+
+    opt_in(home, refused_url())
+    StateFile(str(home.state)).update(lambda data: data.setdefault("client_id", new_id()))
+    script = f"""
+import _thread, sys
+import usage_consent
+from usage_consent.reporter import _worker as worker
+decision = usage_consent.decide()
+main, lanes = _thread.get_ident(), []
+class Watch:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.startswith("usage_consent") and _thread.get_ident() != main:
+            lanes.append(name)
+sys.meta_path.insert(0, Watch)
+session = usage_consent.start_session(decision, **{TRANSFER!r})
+print(session.report(stats={STATS!r}), worker.wait(20), lanes, flush=True)
+"""
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-c", script], env=home.env(), capture_output=True, text=True,
+                                timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == ["queued True []"], result.stdout
+    assert len(list((usage(home) / ".pending").iterdir())) == 2

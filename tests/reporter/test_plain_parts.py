@@ -17,7 +17,7 @@ from helpers import without_file_override
 
 from usage_consent.reporter._identity import is_uuid4, new_id
 from usage_consent.reporter._payload import python_version
-from usage_consent.reporter._store._store import _remove_folder
+from usage_consent.reporter._store import _remove_folder
 from usage_consent.schemas._patterns import UUID4_PATTERN
 
 ROOT = str(Path(__file__).resolve().parent.parent.parent)

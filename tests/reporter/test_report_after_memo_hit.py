@@ -198,3 +198,37 @@ def test_a_local_report_after_a_memo_hit_imports_none_of_the_heavy_standard_modu
     assert (mode, outcome, final, done, loaded) == ("local", "recorded", "recorded", True, [])
     newest = max((p for p in usage(home).glob("*/*/usage_stats.json")), key=lambda p: p.stat().st_mtime_ns)
     assert record({"path": str(newest)}) == record(full)
+
+
+# What a local report after a memo hit imports beyond what the hit did (client id known, notice shown, nothing
+# to prune, the report valid): the reporter, its records store, the write path's file helpers, the packaged
+# schemas' generated checks, and atexit. The state file's writer, pruning's rules and the report's full check
+# are each loaded only by a report that needs them (tests/reporter/test_report_loads_on_need.py).
+AFTER_HIT = ["atexit", "usage_consent._files.atomic", "usage_consent._files.tempdirs",
+             "usage_consent._suppress", "usage_consent.reporter", "usage_consent.reporter._identity",
+             "usage_consent.reporter._payload", "usage_consent.reporter._process", "usage_consent.reporter._session",
+             "usage_consent.reporter._store", "usage_consent.reporter._worker", "usage_consent.schemas",
+             "usage_consent.schemas._packaged_checks"]
+AFTER_HIT_PROBE = f"""
+import json, sys, usage_consent
+decision = usage_consent.decide()
+before = set(sys.modules)
+session = usage_consent.start_session(decision, **{TRANSFER!r})
+outcome = session.report(stats={STATS!r})
+usage_consent.reporter.wait(20)
+print(json.dumps([outcome, session.outcome, sorted(set(sys.modules) - before)]))
+"""
+
+
+def test_a_local_report_after_a_memo_hit_imports_exactly_these_modules(home):
+    """A fresh process that decides from the memo, starts a session and records a valid report imports,
+    beyond what the decision imported, exactly the listed modules."""
+    home.write_config({"usage_stats": "local"})
+    home.mark_notice_shown()
+    with_client_id(home)
+    report_process(home)  # the decision resolved in full and memoized
+    env = {k: v for k, v in home.env().items() if k != "PYTHONPATH"}
+    result = subprocess.run([sys.executable, "-c", AFTER_HIT_PROBE], env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert json.loads(result.stdout) == ["recorded", "recorded", AFTER_HIT]

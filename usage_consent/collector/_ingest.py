@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from usage_consent._clock import now_ms
+from usage_consent._run import now_ms
 from usage_consent.collector._db import Database, insert_if_absent, lock_client
 from usage_consent.collector._tables import report_pairs, reports, tombstones
 from usage_consent.collector._tombstone import client_hash

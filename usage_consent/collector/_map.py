@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select, tuple_
 
-from usage_consent._clock import now_ms
+from usage_consent._run import now_ms
 from usage_consent.collector._db import Database
 from usage_consent.collector._tables import report_pairs as pairs
 

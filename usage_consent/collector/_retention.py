@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from sqlalchemy import delete
 
-from usage_consent._clock import now_ms
+from usage_consent._run import now_ms
 from usage_consent.collector._db import Database
 from usage_consent.collector._tables import report_pairs, reports
 

@@ -8,7 +8,7 @@ import hashlib
 
 from sqlalchemy import delete, select
 
-from usage_consent._clock import now_ms
+from usage_consent._run import now_ms
 from usage_consent.collector._db import Database, insert_if_absent, lock_client
 from usage_consent.collector._tables import META, SALT_KEY, report_pairs, reports, tombstones
 

@@ -1,5 +1,10 @@
-"""The notice rule, in one place: from one read of the state file, whether the notice for the
-current schema version is still to be shown, and why.
+"""The state file as it is read, and the notice rule, in one place: from one read of the state
+file, whether the notice for the current schema version is still to be shown, and why.
+
+``read_state`` is the one read of the state file (``StateFile.read`` is it too): its usable shape
+(the known keys' types) is checked here, so that a session reads the client id and the notice's
+state with what every decision has loaded; writing the file (under its lock, setting an unusable
+one aside) is ``policy/_state.py``'s, imported by the code that writes.
 
 ``decide()``, ``explain()``, a session and the send lane all ask ``notice_state``; a Decision
 carries the result (``Decision.notice``) in this one shape.
@@ -7,10 +12,11 @@ carries the result (``Decision.notice``) in this one shape.
 
 from __future__ import annotations
 
+from usage_consent._files.jsonfile import read_json_object
 from usage_consent._frozen import Frozen
-from usage_consent._locations import Locations
+from usage_consent._locations import Locations, display
 from usage_consent._run import current
-from usage_consent.errors import UsageConsentError
+from usage_consent.errors import ConfigContentError, UsageConsentError
 
 TYPE_CHECKING = False  # not typing's: a decision answered from the memo is built without it
 if TYPE_CHECKING:
@@ -19,8 +25,60 @@ if TYPE_CHECKING:
 
     from usage_consent.policy._model import Policy
 
-__all__ = ["NoticeState", "notice_state", "notice_state_at", "read_notice_state", "schemas_root", "schemas_root_at"]
+__all__ = ["NoticeState", "notice_state", "notice_state_at", "read_notice_state", "read_state", "schemas_root",
+           "schemas_root_at", "shown_in", "shown_version_at", "shown_version_in"]
 _NAMES = {"would_show": "due"}  # the JSON name of a field (Decision.to_dict, explain --json)
+
+
+def _problem(data: dict[str, Any]) -> str | None:
+    """Why the known keys of a state file cannot be used (a wrong type), or None."""
+    def text_or_absent(entry: dict[str, Any], *keys: str) -> str | None:
+        return next((key for key in keys if key in entry and not isinstance(entry[key], str)), None)
+
+    checks: list[tuple[str, bool, str]] = [
+        ("format", isinstance(data.get("format", 1), int) and not isinstance(data.get("format"), bool),
+         "must be an integer"),
+        ("client_id", isinstance(data.get("client_id", ""), str), "must be a string"),
+        ("notices", isinstance(data.get("notices", {}), dict), "must be an object"),
+        ("history", isinstance(data.get("history", []), list), "must be a list"),
+    ]
+    for key, ok, what in checks:
+        if not ok:
+            return f"key {key!r} {what}"
+    for name, entry in data.get("notices", {}).items():
+        version = entry.get("version") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict) or (version is not None and (
+                not isinstance(version, int) or isinstance(version, bool))) or text_or_absent(
+                entry, "fingerprint", "shown_at"):
+            return f"key 'notices': entry {name!r} must be an object with an integer version and text fields"
+    for index, entry in enumerate(data.get("history", [])):
+        if not isinstance(entry, dict) or text_or_absent(entry, "at", "event"):
+            return f"key 'history': entry {index} must be an object whose at and event are strings"
+    return None
+
+
+def read_state(path: str, where: Locations | None = None) -> dict[str, Any]:
+    """The state file's contents; {} when there is none. Raises ConfigContentError when it cannot be
+    used (not JSON, a field of the wrong type) and ConfigFileError when it cannot be read or is a link.
+    ``where``: how the path is shown (by default, as the run configuration in use shows it)."""
+    data = read_json_object(path, layer="state", follow=False) or {}
+    problem = _problem(data)
+    if problem:
+        shown = where.display(path) if where is not None else display(path)
+        raise ConfigContentError(f"{shown}: {problem}", layer="state", path=path, key=problem)
+    return data
+
+
+def shown_in(data: dict[str, Any], schema_name: str) -> dict[str, Any]:
+    """What the state's contents say was last shown for ``schema_name`` ({} if never)."""
+    notices = data.get("notices")
+    entry = notices.get(schema_name) if isinstance(notices, dict) else None
+    return entry if isinstance(entry, dict) else {}
+
+
+def shown_version_in(data: dict[str, Any], schema_name: str) -> int | None:
+    version = shown_in(data, schema_name).get("version")
+    return version if isinstance(version, int) and not isinstance(version, bool) else None
 
 
 class NoticeState(Frozen):
@@ -80,8 +138,6 @@ def notice_state_at(where: Locations, data: dict[str, Any] | None = None, versio
     Read from the plain settings of ``where`` (a session's: no policy model is loaded). ``version``:
     the current version as the decision found it (a session's: its reports carry the version its
     decision's notice spoke of); None: the schemas folder's latest."""
-    from usage_consent.policy._state import shown_in, shown_version_in
-
     settings = where.settings
     if data is None:
         data = _state_data(where)
@@ -103,16 +159,21 @@ def notice_state_at(where: Locations, data: dict[str, Any] | None = None, versio
     return NoticeState(version, shown, at if isinstance(at, str) else None, due, why)
 
 
+def shown_version_at(where: Locations) -> int | None:
+    """The version of the notice last shown for the policy of ``where``, from the state file as it is
+    now (one that cannot be used: never shown). Needs no current version, so the schemas folder is not
+    read: the send lane asks it of a pending report (and imports nothing for it)."""
+    return shown_version_in(_state_data(where), where.settings.schema_name)
+
+
 def notice_state(policy: Policy, data: dict[str, Any], where: Locations | None = None) -> NoticeState:
     """``notice_state_at`` for ``policy``, from ``data`` (the state file's contents)."""
     return notice_state_at(where or Locations(policy, current()), data)
 
 
 def _state_data(where: Locations) -> dict[str, Any]:
-    from usage_consent.policy._state import StateFile
-
     try:
-        return StateFile(where.state_file, where).read()
+        return read_state(where.state_file, where)
     except UsageConsentError:
         return {}
 

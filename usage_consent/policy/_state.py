@@ -2,72 +2,37 @@
 
 It belongs to usage-consent (never the user's config file). Reads are tolerant; a state
 file that does not parse is moved aside (never silently lost) before a fresh one is written.
-Keys this version does not know, written by a newer one, are kept.
+Keys this version does not know, written by a newer one, are kept. How the file is read (its
+usable shape, what it says of notices) is ``policy/_notice_state.py``'s ``read_state``: a session
+reads it without this module, which the code that writes imports.
 """
 
 from __future__ import annotations
 
 import os
 
-from usage_consent._clock import now_iso
-from usage_consent._files.jsonfile import dump_json_object, read_json_object
+from usage_consent._files.jsonfile import dump_json_object
 from usage_consent._locations import Locations, display
 from usage_consent._log import log
+from usage_consent._run import now_iso
 from usage_consent.errors import ConfigContentError
+from usage_consent.policy._notice_state import read_state, shown_in, shown_version_in
 
-TYPE_CHECKING = False  # not typing's: a session reads the state file in a process that must not pay for it
+TYPE_CHECKING = False  # not typing's: a process that stores a new client id must not pay for it
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-__all__ = ["HISTORY_LIMIT", "UNCHANGED", "StateFile", "aside_name", "shown_in", "shown_version_in"]
+__all__ = ["HISTORY_LIMIT", "UNCHANGED", "StateFile", "aside_name"]
 
 HISTORY_LIMIT = 200
 UNCHANGED = object()  # returned by an update's change: nothing to write
-
-
-def _problem(data: dict[str, Any]) -> str | None:
-    """Why the known keys of a state file cannot be used (a wrong type), or None."""
-    def text_or_absent(entry: dict[str, Any], *keys: str) -> str | None:
-        return next((key for key in keys if key in entry and not isinstance(entry[key], str)), None)
-
-    checks: list[tuple[str, bool, str]] = [
-        ("format", isinstance(data.get("format", 1), int) and not isinstance(data.get("format"), bool),
-         "must be an integer"),
-        ("client_id", isinstance(data.get("client_id", ""), str), "must be a string"),
-        ("notices", isinstance(data.get("notices", {}), dict), "must be an object"),
-        ("history", isinstance(data.get("history", []), list), "must be a list"),
-    ]
-    for key, ok, what in checks:
-        if not ok:
-            return f"key {key!r} {what}"
-    for name, entry in data.get("notices", {}).items():
-        version = entry.get("version") if isinstance(entry, dict) else None
-        if not isinstance(entry, dict) or (version is not None and (
-                not isinstance(version, int) or isinstance(version, bool))) or text_or_absent(
-                entry, "fingerprint", "shown_at"):
-            return f"key 'notices': entry {name!r} must be an object with an integer version and text fields"
-    for index, entry in enumerate(data.get("history", [])):
-        if not isinstance(entry, dict) or text_or_absent(entry, "at", "event"):
-            return f"key 'history': entry {index} must be an object whose at and event are strings"
-    return None
 
 
 def aside_name(path: str) -> str:
     """Where an unusable state file is moved (the name is the Locations'): beside itself, named with
     the time (never reused)."""
     return Locations.aside(path)
-
-
-def shown_in(data: dict[str, Any], schema_name: str) -> dict[str, Any]:
-    notices = data.get("notices")
-    entry = notices.get(schema_name) if isinstance(notices, dict) else None
-    return entry if isinstance(entry, dict) else {}
-
-
-def shown_version_in(data: dict[str, Any], schema_name: str) -> int | None:
-    version = shown_in(data, schema_name).get("version")
-    return version if isinstance(version, int) and not isinstance(version, bool) else None
 
 
 class StateFile:
@@ -84,12 +49,7 @@ class StateFile:
     def read(self) -> dict[str, Any]:
         """The state; {} when there is none. Raises ConfigContentError when it cannot be used (not
         JSON, a field of the wrong type) and ConfigFileError when it cannot be read or is a link."""
-        data = read_json_object(self.path, layer="state", follow=False) or {}
-        problem = _problem(data)
-        if problem:
-            raise ConfigContentError(f"{self._display(self.path)}: {problem}", layer="state", path=self.path,
-                                     key=problem)
-        return data
+        return read_state(self.path, self.where)
 
     def usable(self, wait: float | None = None) -> dict[str, Any]:
         """The state, after setting aside a file whose contents cannot be used (and starting afresh;

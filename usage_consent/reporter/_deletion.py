@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from usage_consent._clock import now_ms
 from usage_consent._files.atomic import TRANSFER_LOCK_WAIT_S
 from usage_consent._locations import locations
 from usage_consent._log import log
+from usage_consent._run import now_ms
 from usage_consent.errors import UsageConsentError
 from usage_consent.policy._state import UNCHANGED, StateFile
 

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+    from usage_consent.policy._state import StateFile
+
 __all__ = ["is_uuid4", "known_client_id", "needs_storing", "new_id", "rotate_client_id", "store_client_id"]
 
 
@@ -54,11 +56,11 @@ def needs_storing(state_file: str, state_data: dict[str, Any], proposed: dict[st
     return chosen, True
 
 
-def store_client_id(state_file: str, chosen: str, proposed: dict[str, str],
+def store_client_id(state: StateFile, chosen: str, proposed: dict[str, str],
                     wait: float = TRANSFER_LOCK_WAIT_S) -> str:
-    """Store ``chosen`` as this installation's id unless another run stored one first; returns
-    the id that is kept. Raises LockBusy when the state file's lock is busy beyond ``wait``."""
-    from usage_consent.policy._state import StateFile
+    """Store ``chosen`` as this installation's id in ``state`` unless another run stored one first;
+    returns the id that is kept. Raises LockBusy when the state file's lock is busy beyond ``wait``.
+    (``state`` is given: this runs in a lane, whose thread imports nothing.)"""
 
     def create(data: dict[str, Any]) -> str:
         kept = known_client_id(data)
@@ -67,9 +69,9 @@ def store_client_id(state_file: str, chosen: str, proposed: dict[str, str],
         return kept
 
     try:
-        return StateFile(state_file).update(create, wait)
+        return state.update(create, wait)
     finally:
-        proposed.pop(state_file, None)  # stored, or to be tried again by the next session
+        proposed.pop(state.path, None)  # stored, or to be tried again by the next session
 
 
 def rotate_client_id(state_file: str, also: Callable[[dict[str, Any]], None] | None = None) -> str | None:

@@ -17,4 +17,4 @@ if TYPE_CHECKING:
     # many attempts), cancelled (the user opted out or forgot).
     SendOutcome = Literal["sent", "dropped", "failed", "pending", "expired", "cancelled"]
 
-__all__: list[str] = []  # for type checkers: ReportOutcome and SendOutcome (the status rules: _store/record.py)
+__all__: list[str] = []  # for type checkers: ReportOutcome and SendOutcome (the status rules: _store/__init__.py)

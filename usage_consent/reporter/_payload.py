@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from usage_consent._clock import now_ms
-from usage_consent.schemas._report_check import (  # imported here, by the caller (see schema_problems)
-    prepare,
-    report_problems,
-)
+from usage_consent._run import now_ms
+from usage_consent.schemas._packaged_checks import packaged_check  # imported here, by the caller (see schema_problems)
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
 if TYPE_CHECKING:
@@ -59,21 +56,37 @@ def owned_problems(host: Mapping[str, Any]) -> list[str]:
             for key in OWNED if key in host]
 
 
+def _accepted(report: Mapping[str, Any], schema_name: str, root: Path | str | None) -> bool:
+    """Whether the packaged schema's generated check of the version ``report`` names accepts it
+    (False for a host's schema: ``root`` given)."""
+    check = packaged_check(schema_name, report.get("schema_version"), root)
+    return check is not None and check(report)
+
+
 def schema_problems(report: Mapping[str, Any], schema_name: str, root: Path | str | None) -> list[str]:
     """Every way ``report`` breaks schema ``schema_name`` (the version it names; ``root``: the host's
-    schemas folder, None: the packaged one), each with its JSON path: the plain validator's answer
-    where the schema is within its subset, jsonschema's otherwise (schemas/_report_check.py). The checker
-    (a packaged schema's generated check) is imported with this module, on the thread that imports the
-    reporter, and the plain validator by ``prepare_check`` on the thread that makes the report, not by the
-    write lane's thread when it first checks a report: a process forked while that thread was importing
-    it would find it half initialized for ever."""
+    schemas folder, None: the packaged one), each with its JSON path: none when the packaged schema's
+    generated check accepts it, else the plain validator's answer where the schema is within its subset,
+    jsonschema's otherwise (schemas/_report_check.py). The generated check is imported with this module,
+    on the thread that imports the reporter; the rest (schemas/_report_check.py and the plain validator)
+    by ``prepare_check`` on the thread that makes a report the check refuses, not by the write lane's
+    thread when it checks that report: a process forked while that thread was importing them would find
+    them half initialized for ever."""
+    if _accepted(report, schema_name, root):
+        return []
+    from usage_consent.schemas._report_check import report_problems  # loaded by prepare_check
+
     return report_problems(dict(report), schema_name, report.get("schema_version"), root)
 
 
 def prepare_check(report: Mapping[str, Any], schema_name: str, root: Path | str | None) -> None:
     """On the thread that makes the report: import what ``schema_problems`` will need for it beyond the
-    packaged schema's generated check (the plain validator), so that the lane's thread imports nothing."""
-    prepare(report, schema_name, report.get("schema_version"), root)
+    packaged schema's generated check (for a report that check refuses, or a host's schema: the report's
+    check and the plain validator), so that the lane's thread imports nothing."""
+    if not _accepted(report, schema_name, root):
+        from usage_consent.schemas._report_check import prepare
+
+        prepare(report, schema_name, report.get("schema_version"), root)
 
 
 def non_finite_problems(data: Any, path: str = "") -> list[str]:

@@ -54,11 +54,13 @@ class Reporter:
 
     def prune_due(self, root: str, keep_sessions: int, over: Callable[[int], bool]) -> bool:
         """Whether this report should trigger a prune of ``root``: every keep_sessions/10 reports
-        of a process, and at its first report when the folder may hold more than keep_sessions
-        (``over``: a few stats, not a scan), so the folder stays within 10% of the bound without
-        being scanned for every report."""
+        of a process, and at its first report when the folder, with it, may hold more than
+        keep_sessions (``over``: a few stats, not a scan; asked before the report is written, so of
+        keep_sessions - 1), so the folder stays within 10% of the bound without being scanned for
+        every report. Asked by the thread that makes the report, which imports the prune's code
+        only when it is due (a lane's thread imports nothing)."""
         count = self.since_prune.get(root, 0) + 1
-        due = count > max(1, keep_sessions // 10) or (count == 1 and over(keep_sessions))
+        due = count > max(1, keep_sessions // 10) or (count == 1 and over(keep_sessions - 1))
         self.since_prune[root] = 1 if due and count > 1 else count
         return due
 

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 # urllib.parse and the deadline's module (threading) are imported where a send is made: a process that
 # only records its report never loads them.
 
-__all__ = ["HEADERS", "MAX_SAME_HOST_REDIRECTS", "REST_S", "Outcome", "Sender", "send_deletion", "send_report"]
+__all__ = ["HEADERS", "MAX_SAME_HOST_REDIRECTS", "REST_S", "Outcome", "Sender", "prepare_send", "send_deletion",
+           "send_report"]
 
 MAX_SAME_HOST_REDIRECTS = 2
 HEADERS = {"Content-Type": "application/json", "User-Agent": "usage-consent"}
@@ -139,6 +140,14 @@ def _proxies(requests, url: str) -> dict[str, str]:
     from urllib.parse import urlsplit
 
     return requests.utils.get_environ_proxies(url) if urlsplit(url).scheme == "https" else {}
+
+
+def prepare_send() -> None:
+    """On the thread that starts a session that may send (never a lane's): import what a send imports
+    of ours beyond this module (the deadline's watch, the endpoint check), so that the send lane's
+    thread, which makes the send, imports none of our modules."""
+    import usage_consent.policy._endpoints
+    import usage_consent.reporter._deadline  # noqa: F401
 
 
 def send_report(decision: Decision, url: str, body: bytes, sender: Sender | None = None) -> Outcome:

@@ -3,16 +3,16 @@ background. Nothing here raises into the host, and nothing waits on the network.
 
 from __future__ import annotations
 
-from usage_consent import _runtime as runtime
-from usage_consent._clock import iso_from_ms, now_ms
+import sys
+
 from usage_consent._context import Context
 from usage_consent._files import plainjson
 from usage_consent._files.jsonfile import stat_key
 from usage_consent._files.tempdirs import UnsafePath
 from usage_consent._log import log
+from usage_consent._run import iso_from_ms, now_ms
 from usage_consent.errors import ReportError, ReportInvalid, UsageConsentError
-from usage_consent.policy._notice_state import notice_state_at
-from usage_consent.policy._state import StateFile  # the session reads the state file on the transfer's thread
+from usage_consent.policy._notice_state import notice_state_at, read_state  # the state file read: no StateFile
 from usage_consent.reporter import _identity as identity
 from usage_consent.reporter import _payload as payload
 from usage_consent.reporter._process import Reporter, process
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from usage_consent.policy import Decision
     from usage_consent.policy._notice_state import NoticeState
+    from usage_consent.policy._state import StateFile
     from usage_consent.reporter._outcomes import ReportOutcome
     from usage_consent.reporter._spool import Spool
 
@@ -44,6 +45,15 @@ def error_class(error: BaseException) -> str:
         if name.isascii() and name.isidentifier() and len(name) <= 64:
             return name
     return "Exception"
+
+
+def _strict_by_default() -> bool:
+    """The testing helper's switch (``usage_consent/_runtime.py``'s ``strict_reports``). The helper imports
+    that module to turn it on, so it is read from the module when loaded, and is off in a process that
+    has not loaded it (a host's): such a process need not import it to find it off. (The same way
+    ``_run.default_temp_dir`` asks tempfile only once something has imported it.)"""
+    runtime = sys.modules.get("usage_consent._runtime")
+    return runtime is not None and bool(runtime.strict_reports)
 
 
 def _context_of(decision: Decision) -> Context:
@@ -113,7 +123,7 @@ class Session:
         ``strict=True`` (the default inside ``usage_stats_sandbox``) validates on this thread
         and raises ``ReportInvalid`` listing every problem, as ``validate_report`` does.
         """
-        strict = runtime.strict_reports if strict is None else strict
+        strict = _strict_by_default() if strict is None else strict
         try:
             self.outcome = self._report(fields, more, strict)
         except ReportInvalid:
@@ -156,8 +166,9 @@ class Session:
         sending = self.mode == "on" and told and bool(self.decision.endpoints)
         store = Store(context.locations)
         self.path = store.record_path(client_id, session_id)
+        prune = _prune_due(store, settings.keep_sessions)
         created_ms = now_ms()
-        job = lambda: self._record(store, body, session_id, created_ms, told, sending)  # noqa: E731
+        job = lambda: self._record(store, body, session_id, created_ms, told, sending, prune)  # noqa: E731
         # local: the job never needs threading (plain); a send needs requests, which imports it
         if not process().lanes.submit(job, settings.exit_wait_s, "write", report=True, config=context.run,
                                       plain=not sending):
@@ -166,9 +177,10 @@ class Session:
         return "queued" if sending else "recorded"
 
     def _record(self, store: Store, body: bytes, session_id: str, created_ms: int, told: bool,
-                sending: bool) -> None:
+                sending: bool, prune: bool = False) -> None:
         """In the background: validate (the schema is the allowlist), write the local record, then
-        hand the send to the send lane. A report that fails validation is neither written nor sent."""
+        hand the send to the send lane, and the prune (``prune``: due) to the write lane. A report
+        that fails validation is neither written nor sent."""
         settings = store.where.settings
         data = plainjson.loads(body.decode("ascii"))
         problems = payload.schema_problems(data, settings.schema_name, store.where.schemas_dir)
@@ -198,8 +210,8 @@ class Session:
 
             spool, written = Spool(self.decision, store, reporter.sender), Written(body, status)
             reporter.lanes.submit(lambda: spool.send_locked(client_id, session_id, written), wait, report=True)
-        keep = settings.keep_sessions
-        if reporter.prune_due(store.root, keep, store.may_exceed):
+        if prune:
+            keep = settings.keep_sessions
             reporter.lanes.submit(lambda: store.prune(keep), wait, "write", plain=True)  # housekeeping: not a report
 
     def __enter__(self) -> Session:
@@ -219,7 +231,7 @@ def _read_state(reporter: Reporter, state_file: str) -> dict[str, Any]:
     cached = reporter.state_reads.get(state_file)
     if cached is not None and cached[0] == key:
         return cached[1]
-    data = StateFile(state_file).read()
+    data = read_state(state_file)
     if isinstance(key, tuple):
         if len(reporter.state_reads) > 32:
             reporter.state_reads.clear()
@@ -263,12 +275,19 @@ def start_session(decision: Decision, **fields: Any) -> Session:
         known = decision.notice.current_version if decision.notice is not None else None
         notice = notice_state_at(context.locations, state, known)
         session = Session(decision, client_id, identity.new_id(), fields, notice, context)
-        if new and not reporter.lanes.submit(lambda: _store_client_id(session, state_file, client_id), wait, "write",
-                                             config=context.run, plain=True):
-            reporter.proposed.pop(state_file, None)  # not queued: the next session proposes again
+        if new:
+            # a write: the state file's writer is imported here, by the caller's thread (a lane's imports nothing)
+            from usage_consent.policy._state import StateFile
+
+            writer = StateFile(state_file)
+            if not reporter.lanes.submit(lambda: _store_client_id(session, writer, client_id), wait, "write",
+                                         config=context.run, plain=True):
+                reporter.proposed.pop(state_file, None)  # not queued: the next session proposes again
         if decision.mode == "on":
+            from usage_consent.reporter._send import prepare_send
             from usage_consent.reporter._spool import Spool
 
+            prepare_send()  # here: the send lane's thread imports nothing
             _retry_soon(Spool(decision, store, reporter.sender), wait, context)
             from usage_consent.reporter import _deletion as deletion  # here: only a session that may send
 
@@ -278,6 +297,16 @@ def start_session(decision: Decision, **fields: Any) -> Session:
     except Exception as error:  # usage reporting must never hurt the host
         log.warning("usage reporting off for this transfer: %s: %s", type(error).__name__, error)
         return Session(_off(decision), None, None, fields)
+
+
+def _prune_due(store: Store, keep: int) -> bool:
+    """Whether the record job of this report is to prune its folder afterwards (``Reporter.prune_due``),
+    asked on the thread that makes the report: pruning's code is imported here, by a process that
+    prunes only (a lane's thread imports nothing)."""
+    due = process().prune_due(store.root, keep, store.may_exceed)
+    if due:
+        import usage_consent.reporter._store.pruning  # noqa: F401 - what store.prune runs
+    return due
 
 
 def _retry_soon(spool: Spool, wait: float, context: Context) -> None:
@@ -297,10 +326,10 @@ def _retry_soon(spool: Spool, wait: float, context: Context) -> None:
         queued.discard(key)
 
 
-def _store_client_id(session: Session, state_file: str, proposed: str) -> None:
+def _store_client_id(session: Session, state: StateFile, proposed: str) -> None:
     """In the background: store the new client id; a concurrent first run's id wins, and this
     session uses it too unless its report is already made."""
-    kept = identity.store_client_id(state_file, proposed, process().proposed)
+    kept = identity.store_client_id(state, proposed, process().proposed)
     if kept != proposed and session.outcome is None:
         session.client_id = kept
 

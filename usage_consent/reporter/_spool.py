@@ -9,15 +9,15 @@ a ``Spool`` is one store's pending reports under one decision, sent with the pro
 
 from __future__ import annotations
 
-from usage_consent._clock import now_ms
 from usage_consent._files.jsonfile import NotRegular
 from usage_consent._files.tempdirs import UnsafePath
 from usage_consent._locations import display
 from usage_consent._log import log
 from usage_consent._report_settings import settings_of
+from usage_consent._run import now_ms
 from usage_consent._suppress import suppress
-from usage_consent.policy._notice_state import notice_state_at
-from usage_consent.reporter._store.record import OPEN_OUTCOMES, set_outcome
+from usage_consent.policy._notice_state import shown_version_at
+from usage_consent.reporter._store import OPEN_OUTCOMES, set_outcome
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class Spool:
             return False
         if not fresh:
             version = status.get("schema_version")
-            shown = notice_state_at(self.store.where).shown_version
+            shown = shown_version_at(self.store.where)  # the version last shown: no current version looked up
             if not status.get("notice_shown") or shown is None or shown < (version or 0):
                 self.clear(client_id, session_id)  # collected before the notice: never sent
                 return True

@@ -2,12 +2,13 @@
 
 A packaged schema's version is asked first of its generated check (``schemas/_packaged_checks.py``,
 written ahead of time from the schema file by ``schemas/_plain_source.py``): a valid report is
-accepted without reading the schema's JSON, compiling it or importing the plain validator. Otherwise
-(a report it does not accept, or a host's schema) the plain validator (schemas/_plain_check.py)
-lists the problems where the version's schema is within its subset, so that the process imports
-neither jsonschema nor json, re or pathlib; jsonschema (``registry.problems``, imported then) does
-for a schema outside the subset or a report that is not JSON data. Either way the answer is
-jsonschema's (``usage-consent schema check`` and the tests compare them).
+accepted without reading the schema's JSON, compiling it or importing the plain validator (the
+reporter asks ``packaged_check`` itself, and imports this module only for a report it refuses or a
+host's schema). Otherwise (a report it does not accept, or a host's schema) the plain validator
+(schemas/_plain_check.py) lists the problems where the version's schema is within its subset, so
+that the process imports neither jsonschema nor json, re or pathlib; jsonschema
+(``registry.problems``, imported then) does for a schema outside the subset or a report that is not
+JSON data. Either way the answer is jsonschema's (``usage-consent schema check`` and the tests compare them).
 
 A lane's thread imports none of our modules: the thread that makes a report calls
 :func:`prepare` first, which imports the plain validator when the report will need it.
@@ -15,17 +16,16 @@ A lane's thread imports none of our modules: the thread that makes a report call
 
 from __future__ import annotations
 
-from usage_consent.schemas._packaged_checks import CHECKS
+from usage_consent.schemas._packaged_checks import packaged_check
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from pathlib import Path
     from typing import Any
 
     from usage_consent.schemas._plain_check import PlainSchema
 
-__all__ = ["packaged_check", "plain_validator", "prepare", "read_schema", "report_problems"]
+__all__ = ["plain_validator", "prepare", "read_schema", "report_problems"]
 
 
 def read_schema(path: str) -> dict[str, Any]:
@@ -41,14 +41,6 @@ def read_schema(path: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SchemaError(f"{path}: not a JSON object", layer="schemas", path=path)
     return data
-
-
-def packaged_check(name: str, version: object, root: Path | str | None) -> Callable[[Any], bool] | None:
-    """The generated check of a packaged schema's version (None for a host's schema, or a version
-    the package does not hold)."""
-    if root is not None or type(version) is not int:
-        return None
-    return CHECKS.get(f"{name}/v{version}.json")
 
 
 def prepare(payload: Any, name: str, version: object, root: Path | str | None) -> None:

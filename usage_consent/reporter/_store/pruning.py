@@ -10,7 +10,7 @@ import os
 
 from usage_consent._files.tempdirs import DIR_FLAGS
 from usage_consent._suppress import suppress
-from usage_consent.reporter._store.record import OPEN_OUTCOMES, status_in
+from usage_consent.reporter._store import OPEN_OUTCOMES, status_in
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
 if TYPE_CHECKING:
