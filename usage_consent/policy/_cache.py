@@ -62,9 +62,10 @@ if TYPE_CHECKING:
     from usage_consent.policy._model import Policy
     from usage_consent.policy._sources.base import Inputs, Reading
 
-    # What a resolution may give again, by position (``Slot.unchanged``): readings, endpoints, trace rows.
-    Kept = tuple[tuple[Reading | None, ...], tuple[str, ...] | None, tuple[Layer | None, ...]]
-    Resolve = Callable[[Context, tuple[Reading | None, ...], tuple[str, ...] | None, tuple[Layer | None, ...]],
+    # What a resolution may give again (``Slot.unchanged``): the earlier readings, the positions of
+    # the sources to read again, the endpoints (None: read them), the earlier trace rows.
+    Kept = tuple[tuple[Reading, ...], frozenset[int], tuple[str, ...] | None, tuple[Layer, ...]]
+    Resolve = Callable[[Context, tuple[Reading, ...], frozenset[int], tuple[str, ...] | None, tuple[Layer, ...]],
                        tuple[Decision, tuple[Reading, ...]]]
 
 __all__ = ["CACHE", "MEMO_ENTRIES", "MEMO_FORMAT", "DecisionCache", "Slot", "inputs_of", "loaded", "read_memo"]
@@ -94,9 +95,9 @@ class Slot:
     files by absolute path, the variables naming a file), the key it was resolved at and the
     decision. Made from the policy after a full resolution, or from a memo entry."""
 
-    __slots__ = ("decision", "encoded", "files", "home", "kept", "key", "memo_path", "memo_seen", "named", "parts",
-                 "parts_of_files", "paths", "plain", "policy", "readings", "run", "source", "state_file", "variables",
-                 "volatile", "written")
+    __slots__ = ("decision", "encoded", "files", "home", "kept", "key", "memo_path", "memo_seen", "named", "owners",
+                 "parts", "parts_of_files", "paths", "plain", "policy", "readings", "run", "source", "state_file",
+                 "variables", "volatile", "written")
 
     def __init__(self, run: RunConfig, source: str | None, variables: tuple[str, ...], files: tuple[str, ...],
                  named: tuple[str, ...], *, home: str | None, policy: Policy | None = None, volatile: bool = False
@@ -119,6 +120,7 @@ class Slot:
         self.kept: dict[str, object] = {}  # the stat of each file the process reads once (``_read_once``)
         # By source, where its inputs sit in the key (``_parts``), and what each source read at ``key``.
         self.parts: tuple[frozenset[int], ...] = ()
+        self.owners: dict[int, frozenset[int]] = {}  # by position in the key, the sources (by index) it is a part of
         self.parts_of_files: frozenset[int] = frozenset()  # the files' and the variables naming one
         self.readings: tuple[Reading, ...] = ()
 
@@ -138,6 +140,7 @@ class Slot:
                    volatile=inputs.volatile)
         slot.state_file = where.state_file
         slot.parts, slot.parts_of_files = _parts(policy, where, slot), _files_and_named(slot)
+        slot.owners = _owners(slot.parts)
         return slot
 
     def again(self) -> Slot:
@@ -150,7 +153,7 @@ class Slot:
         slot.variables, slot.files, slot.named, slot.encoded = self.variables, self.files, self.named, self.encoded
         slot.state_file, slot.memo_path, slot.paths, slot.memo_seen, slot.written, slot.kept = (
             self.state_file, self.memo_path, self.paths, self.memo_seen, self.written, self.kept)
-        slot.parts, slot.parts_of_files = self.parts, self.parts_of_files
+        slot.parts, slot.owners, slot.parts_of_files = self.parts, self.owners, self.parts_of_files
         slot.key, slot.decision, slot.plain, slot.readings = None, None, {}, ()
         return slot
 
@@ -167,19 +170,17 @@ class Slot:
 
     def unchanged(self, earlier: Slot) -> Kept:
         """What ``earlier`` (this slot's previous resolution over the same inputs) found that is still
-        true: by source, its reading where every input of the source is as it was then (its
-        variables, its files, the files its variables name, and what no source declares), else None
-        (read it again), with the trace row made of it; and its endpoints where no file and no
-        variable naming one changed (they are read from the files alone), else None."""
+        true: its readings and trace rows, with the positions of the sources to read again (those with
+        an input not as it was then: a variable, a file, a file a variable names, or what no source
+        declares); and its endpoints where no file and no variable naming one changed (they are read
+        from the files alone), else None."""
         if not earlier.readings or earlier.key is None or self.key is None or earlier.decision is None:
-            return (), None, ()
+            return (), frozenset(), None, ()
         changed = _changed(self.key, earlier.key)
-        same = tuple(map(changed.isdisjoint, self.parts))  # by source: whether its inputs are as they were then
-        readings = tuple([found if kept else None for found, kept in zip(earlier.readings, same, strict=True)])
-        rows = tuple([row if kept else None for row, kept in zip(earlier.decision.trace.layers, same, strict=True)])
+        stale = frozenset().union(*map(self.owners.__getitem__, changed))  # usually one source: the variable's
         files_as_then = changed.isdisjoint(self.parts_of_files)
         endpoints = earlier.decision.endpoints if files_as_then and earlier.decision.mode == "on" else None
-        return readings, endpoints, rows
+        return earlier.readings, stale, endpoints, earlier.decision.trace.layers
 
     def memo_stat(self) -> object:
         """The stat of the memo beside the slot's state file (its path worked out once per slot)."""
@@ -250,6 +251,12 @@ def _parts(policy: Policy, where: Locations, slot: Slot) -> tuple[frozenset[int]
     own = [places(KINDS[spec.kind].inputs(policy, spec)) for spec in policy.sources]
     undeclared = _files_and_named(slot).union(range(len(slot.variables))).difference(*own)
     return tuple(part | undeclared for part in own)
+
+
+def _owners(parts: tuple[frozenset[int], ...]) -> dict[int, frozenset[int]]:
+    """By position in a slot's key, the sources (by index) whose part (``_parts``) holds it."""
+    return {place: frozenset(index for index, part in enumerate(parts) if place in part)
+            for place in frozenset().union(*parts)}
 
 
 def _files_and_named(slot: Slot) -> frozenset[int]:
@@ -366,10 +373,10 @@ class DecisionCache:
         if slot.volatile:  # its key cannot be written down: resolved afresh, never kept
             self._keep((source or id(policy), run), slot)  # remembered so, while the policy's file is unchanged
             slot.key = (slot.home, stat_key(source) if source is not None else None)
-            return resolve(Context(run, locations_read(policy, run)), (), None, ())[0]
+            return resolve(Context(run, locations_read(policy, run)), (), frozenset(), None, ())[0]
         # Taken before the read: a change during it is a miss next time.
         slot.key = seen[1] if seen is not None and seen[0] is earlier and same else slot.key_now(_variables(slot))
-        kept = slot.unchanged(earlier) if earlier is not None and same else ((), None, ())
+        kept = slot.unchanged(earlier) if earlier is not None and same else ((), frozenset(), None, ())
         context = earlier.decision.context if earlier is not None and same and earlier.decision is not None else None
         slot.decision, slot.readings = resolve(context or Context(run, locations_read(policy, run)), *kept)
         self._keep((source or id(policy), run), slot)

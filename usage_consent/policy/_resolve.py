@@ -28,6 +28,7 @@ from usage_consent.policy._sources.config_file import file_path, placed, target_
 
 if TYPE_CHECKING:
     from usage_consent._context import Context
+    from usage_consent.policy._decision import Status
     from usage_consent.policy._model import FileFormat, Mode
 
 __all__ = ["RULES", "ConsentSettings", "notice_is_due", "read_sources", "resolve", "resolve_again", "resolve_readings"]
@@ -68,24 +69,24 @@ class ConsentSettings(BaseSettings):
 _NAME, _INVALID, _PARSED = attrgetter("name"), attrgetter("invalid"), attrgetter("parsed")
 
 
-def read_sources(context: Context, kept: tuple[Reading | None, ...] = ()) -> tuple[Reading, ...]:
+def read_sources(context: Context, kept: tuple[Reading, ...] = (), stale: frozenset[int] = frozenset()
+                 ) -> tuple[Reading, ...]:
     """Every source of the context's policy, read once, in the declared order: one settings source
     per policy source, highest first, handed to pydantic-settings as its documented
     ``_build_sources`` ("pre-initialized sources and init kwargs"), which it calls and merges.
     Only these: its default sources (the environment copied whole, the dotenv and secrets
     folders) would read nothing a policy declares, and building them costs a miss ten times the
-    read of its inputs. ``kept``: by position, a reading to give again instead of reading (the
-    decision cache's, for a source whose declared inputs have not changed since it was read);
-    the kept readings are offered together, by one settings source after those read now (no source is
-    in both: the order changes nothing)."""
+    read of its inputs. ``kept``: the readings of an earlier resolution (the decision cache's),
+    given again for every source but those at the positions ``stale`` (whose declared inputs
+    changed since), which are read now: the sources read now come first, then one settings source
+    offers the kept readings (all of them: pydantic-settings' merge gives the first source's value
+    of a name, so a reading made now is never overridden by the one it replaces)."""
     specs = context.view.sources
     if not kept:
         sources = tuple([_ReadingSource(ConsentSettings, context, spec) for spec in specs])
     else:
-        given = {spec.name: found for spec, found in zip(specs, kept, strict=True) if found is not None}
-        sources = (*[_ReadingSource(ConsentSettings, context, spec)
-                     for spec, found in zip(specs, kept, strict=True) if found is None],
-                   _ReadingSource(ConsentSettings, context, None, given))
+        sources = (*[_ReadingSource(ConsentSettings, context, specs[index]) for index in sorted(stale)],
+                   _ReadingSource(ConsentSettings, context, None, dict(zip(map(_NAME, specs), kept, strict=True))))
     readings = ConsentSettings(_build_sources=(sources, {})).readings
     return tuple(map(readings.__getitem__, map(_NAME, specs)))
 
@@ -116,7 +117,7 @@ RULES: dict[str, _Rule] = {
 
 
 def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints: tuple[str, ...] | None = None,
-                     rows: tuple[Layer | None, ...] = ()) -> Decision:
+                     rows: tuple[Layer, ...] = (), kept: tuple[Reading, ...] = ()) -> Decision:
     """The one resolve loop. Highest source first, the first valid value decides; a ceiling source's
     "local" caps an "on" decided below it; an invalid value counts by its rule (``RULES``): "off"
     makes the decision off wherever the source stands (the first such source decides it), "skip"
@@ -124,9 +125,9 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints:
     raise, but only when nothing above it decided (what a peer reads only then), "always" (a
     requirement a file does not meet) decides off and makes ``decide()`` raise wherever it stands.
     An ignored value (the explicit fail-open) is unset here. ``endpoints``: those read from the
-    same files before (the decision cache's), else read now when the decision is on; ``rows``: by
-    position, the trace row an earlier decision made of the same reading (reused when its status
-    is the same)."""
+    same files before (the decision cache's), else read now when the decision is on; ``rows``: the
+    trace rows an earlier decision made of the readings ``kept`` (by position; a row is reused
+    where the reading is the same and so is its status)."""
     policy = context.view
     rules = _rules(policy, readings)
     mode, decided_by, ceiling_by, counted = _precedence(policy, readings, rules)
@@ -141,7 +142,7 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints:
     error = _raised(counted, decided_by, rules) if counted else None
     if mode == "on" and endpoints is None:
         endpoints = _endpoints(context, readings)
-    return Decision(policy.app, policy.key, mode or "off", decided_by, _trace(readings, decided_by, rows),
+    return Decision(policy.app, policy.key, mode or "off", decided_by, _trace(readings, decided_by, rows, kept),
                     notice=_notice(context, readings), endpoints=endpoints if mode == "on" and endpoints else (),
                     error=error, context=context)
 
@@ -192,13 +193,19 @@ def _raised(counted: list[Reading], decided_by: str | None, rules: dict[str, _Ru
     return raising.error() if raising is not None else None
 
 
-def _trace(readings: tuple[Reading, ...], decided_by: str | None, rows: tuple[Layer | None, ...] = ()) -> Trace:
-    """Every reading as a row; a value that did not decide is "shadowed". ``rows``: by position, a
-    row made of the same reading before, reused when its status is the same."""
+def _trace(readings: tuple[Reading, ...], decided_by: str | None, rows: tuple[Layer, ...] = (),
+           kept: tuple[Reading, ...] = ()) -> Trace:
+    """Every reading as a row; a value that did not decide is "shadowed". ``rows``: by position, the
+    row made before of the reading ``kept`` at the same position, reused when the reading is that
+    one and its status is the same."""
     layers: list[Layer] = []  # a loop, not a function per row: on every miss
-    for found, earlier in zip(readings, rows or repeat(None, len(readings)), strict=True):
-        status = found.status_in(found.value is not None and not found.invalid and found.name != decided_by)
-        layers.append(earlier if earlier is not None and earlier.status == status else found.layer(status))
+    for found, earlier, row in zip(readings, kept or readings, rows or repeat(None, len(readings)), strict=True):
+        # ``Reading.status_in``, written out
+        if found.value is not None and not found.invalid and found.name != decided_by:
+            status: Status = "shadowed"
+        else:
+            status = found.status or ("invalid" if found.invalid else ("unset" if found.value is None else "decided"))
+        layers.append(row if row is not None and found is earlier and row.status == status else found.layer(status))
     return Trace(tuple(layers))
 
 
@@ -250,10 +257,10 @@ def resolve(context: Context) -> Decision:
     return resolve_readings(context, read_sources(context))
 
 
-def resolve_again(context: Context, kept: tuple[Reading | None, ...], endpoints: tuple[str, ...] | None,
-                  rows: tuple[Layer | None, ...]) -> tuple[Decision, tuple[Reading, ...]]:
-    """``resolve``, giving again the ``kept`` readings (by position; None: read it), ``endpoints``
-    (None: read them) and the trace ``rows`` made of the kept readings, with the readings it used
-    (the decision cache keeps them for the next miss)."""
-    readings = read_sources(context, kept)
-    return resolve_readings(context, readings, endpoints, rows), readings
+def resolve_again(context: Context, kept: tuple[Reading, ...], stale: frozenset[int], endpoints: tuple[str, ...] | None,
+                  rows: tuple[Layer, ...]) -> tuple[Decision, tuple[Reading, ...]]:
+    """``resolve``, giving again the ``kept`` readings but those at the positions ``stale`` (read
+    now), ``endpoints`` (None: read them) and the trace ``rows`` made of the kept readings, with
+    the readings it used (the decision cache keeps them for the next miss)."""
+    readings = read_sources(context, kept, stale)
+    return resolve_readings(context, readings, endpoints, rows, kept), readings
