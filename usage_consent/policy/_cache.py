@@ -63,9 +63,9 @@ if TYPE_CHECKING:
     from usage_consent.policy._sources.base import Inputs, Reading
 
     # What a resolution may give again (``Slot.unchanged``): the earlier readings, the positions of
-    # the sources to read again, the endpoints (None: read them), the earlier trace rows.
-    Kept = tuple[tuple[Reading, ...], frozenset[int], tuple[str, ...] | None, tuple[Layer, ...]]
-    Resolve = Callable[[Context, tuple[Reading, ...], frozenset[int], tuple[str, ...] | None, tuple[Layer, ...]],
+    # the sources to read again, the endpoints (None: read them), the earlier decision.
+    Kept = tuple[tuple[Reading, ...], frozenset[int], tuple[str, ...] | None, Decision | None]
+    Resolve = Callable[[Context, tuple[Reading, ...], frozenset[int], tuple[str, ...] | None, Decision | None],
                        tuple[Decision, tuple[Reading, ...]]]
 
 __all__ = ["CACHE", "MEMO_ENTRIES", "MEMO_FORMAT", "DecisionCache", "Slot", "inputs_of", "loaded", "read_memo"]
@@ -170,17 +170,17 @@ class Slot:
 
     def unchanged(self, earlier: Slot) -> Kept:
         """What ``earlier`` (this slot's previous resolution over the same inputs) found that is still
-        true: its readings and trace rows, with the positions of the sources to read again (those with
+        true: its readings and its decision, with the positions of the sources to read again (those with
         an input not as it was then: a variable, a file, a file a variable names, or what no source
         declares); and its endpoints where no file and no variable naming one changed (they are read
         from the files alone), else None."""
         if not earlier.readings or earlier.key is None or self.key is None or earlier.decision is None:
-            return (), frozenset(), None, ()
+            return (), frozenset(), None, None
         changed = _changed(self.key, earlier.key)
         stale = frozenset().union(*map(self.owners.__getitem__, changed))  # usually one source: the variable's
         files_as_then = changed.isdisjoint(self.parts_of_files)
         endpoints = earlier.decision.endpoints if files_as_then and earlier.decision.mode == "on" else None
-        return earlier.readings, stale, endpoints, earlier.decision.trace.layers
+        return earlier.readings, stale, endpoints, earlier.decision
 
     def memo_stat(self) -> object:
         """The stat of the memo beside the slot's state file (its path worked out once per slot)."""
@@ -360,23 +360,24 @@ class DecisionCache:
         """The decision for the policy ``given`` (as ``decide()`` takes it) under ``run``, resolved
         now by ``resolve`` for a new context (then kept, and memoized when clean): ``lookup`` first,
         whose key of the inputs as they were then (``seen``) is this resolution's when its slot is
-        still the pair's. A source whose own inputs are unchanged since the process last resolved
-        this pair gives its reading again, and the endpoints are kept while their files are
-        (``Slot.unchanged``). ``home``: HOME as ``run`` gives it now (read once by the caller)."""
+        still the pair's (then its slot is the earlier one: not looked up again). A source whose own
+        inputs are unchanged since the process last resolved this pair gives its reading again, and
+        the endpoints are kept while their files are (``Slot.unchanged``). ``home``: HOME as ``run``
+        gives it now (read once by the caller)."""
         plain = loaded("usage_consent.policy._plain")
         locations_read = plain.locations_read
         source = policy_file(given)
         policy = plain.policy_read(given, source)
-        earlier = self._slots.get((source or id(policy), run))
+        earlier = seen[0] if seen is not None else self._slots.get((source or id(policy), run))
         same = earlier is not None and earlier.policy is policy and earlier.home == home
         slot = _slot_for(policy, run, home, source, earlier, same)
         if slot.volatile:  # its key cannot be written down: resolved afresh, never kept
             self._keep((source or id(policy), run), slot)  # remembered so, while the policy's file is unchanged
             slot.key = (slot.home, stat_key(source) if source is not None else None)
-            return resolve(Context(run, locations_read(policy, run)), (), frozenset(), None, ())[0]
+            return resolve(Context(run, locations_read(policy, run)), (), frozenset(), None, None)[0]
         # Taken before the read: a change during it is a miss next time.
-        slot.key = seen[1] if seen is not None and seen[0] is earlier and same else slot.key_now(_variables(slot))
-        kept = slot.unchanged(earlier) if earlier is not None and same else ((), frozenset(), None, ())
+        slot.key = seen[1] if seen is not None and same else slot.key_now(_variables(slot))
+        kept = slot.unchanged(earlier) if earlier is not None and same else ((), frozenset(), None, None)
         context = earlier.decision.context if earlier is not None and same and earlier.decision is not None else None
         slot.decision, slot.readings = resolve(context or Context(run, locations_read(policy, run)), *kept)
         self._keep((source or id(policy), run), slot)

@@ -8,6 +8,7 @@ and resolve it, or take the cached decision for it (policy/_cache.py); the decis
 from __future__ import annotations
 
 import sys
+from operator import attrgetter
 
 from usage_consent._files._platform import platform_problem
 from usage_consent._locations import home_problem_of
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from usage_consent.policy._paths import PolicySource
 
 __all__ = ["decide", "explain"]
+_KIND_STATUS = attrgetter("kind", "status")  # a trace row's, compared in C: on every call
 
 
 def _warn(message: str) -> None:
@@ -70,8 +72,7 @@ def _check_home(run: RunConfig) -> str | None:
 def _set_aside_unusable_state(decision: Decision) -> None:
     """When the notice source could not use the state file, set it aside and start afresh, so the
     next run works (this one stays as decided: off, with the trace naming the file)."""
-    if decision.context is not None and any(
-            layer.kind == "notice" and layer.status == "invalid" for layer in decision.trace):
+    if decision.context is not None and ("notice", "invalid") in map(_KIND_STATUS, decision.trace.layers):
         from usage_consent._files.atomic import TRANSFER_LOCK_WAIT_S
         from usage_consent.policy._state import StateFile
 

@@ -213,10 +213,10 @@ def notice_is_due(decision: Decision) -> bool:
     """Whether ``decide()`` shows the notice now: when collection would happen, or is held back only
     by the notice itself; never to users who opted out, never for a decision for this run only,
     never when the trace already says it was shown or the state is unusable."""
-    if decision.for_this_run_only or decision.notice is None:
-        return False
+    if decision.notice is None or not decision.notice.due or decision.for_this_run_only:
+        return False  # the cheapest first: on every call
     notice_layers = [layer for layer in decision.trace if layer.kind == "notice"]
     if notice_layers and notice_layers[0].status in ("unset", "invalid"):
         return False  # shown already; or the state file cannot record it (this run is off anyway)
     held_by_notice = bool(notice_layers) and decision.decided_by == notice_layers[0].name
-    return (decision.enabled or held_by_notice) and decision.notice.due
+    return decision.enabled or held_by_notice

@@ -10,7 +10,6 @@ decides is this module's rule alone (``resolve_readings``), not the merge's.
 
 from __future__ import annotations
 
-from itertools import repeat
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from usage_consent._frozen import Frozen
 from usage_consent._log import log
 from usage_consent.errors import ConfigFileError
-from usage_consent.policy._decision import Decision, Layer, Trace, notice_is_due
+from usage_consent.policy._decision import Decision, Trace, notice_is_due
 from usage_consent.policy._fileformats import file_format, read_mapping
 from usage_consent.policy._notice_state import NoticeState, read_notice_state
 from usage_consent.policy._sources import KINDS, Reading, on_invalid
@@ -28,7 +27,6 @@ from usage_consent.policy._sources.config_file import file_path, placed, target_
 
 if TYPE_CHECKING:
     from usage_consent._context import Context
-    from usage_consent.policy._decision import Status
     from usage_consent.policy._model import FileFormat, Mode
 
 __all__ = ["RULES", "ConsentSettings", "notice_is_due", "read_sources", "resolve", "resolve_again", "resolve_readings"]
@@ -117,7 +115,7 @@ RULES: dict[str, _Rule] = {
 
 
 def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints: tuple[str, ...] | None = None,
-                     rows: tuple[Layer, ...] = (), kept: tuple[Reading, ...] = ()) -> Decision:
+                     earlier: Decision | None = None, stale: frozenset[int] = frozenset()) -> Decision:
     """The one resolve loop. Highest source first, the first valid value decides; a ceiling source's
     "local" caps an "on" decided below it; an invalid value counts by its rule (``RULES``): "off"
     makes the decision off wherever the source stands (the first such source decides it), "skip"
@@ -125,9 +123,9 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints:
     raise, but only when nothing above it decided (what a peer reads only then), "always" (a
     requirement a file does not meet) decides off and makes ``decide()`` raise wherever it stands.
     An ignored value (the explicit fail-open) is unset here. ``endpoints``: those read from the
-    same files before (the decision cache's), else read now when the decision is on; ``rows``: the
-    trace rows an earlier decision made of the readings ``kept`` (by position; a row is reused
-    where the reading is the same and so is its status)."""
+    same files before (the decision cache's), else read now when the decision is on; ``earlier``:
+    the decision of the same readings but those at the positions ``stale`` (its trace rows are
+    reused, ``_trace``)."""
     policy = context.view
     rules = _rules(policy, readings)
     mode, decided_by, ceiling_by, counted = _precedence(policy, readings, rules)
@@ -142,7 +140,7 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints:
     error = _raised(counted, decided_by, rules) if counted else None
     if mode == "on" and endpoints is None:
         endpoints = _endpoints(context, readings)
-    return Decision(policy.app, policy.key, mode or "off", decided_by, _trace(readings, decided_by, rows, kept),
+    return Decision(policy.app, policy.key, mode or "off", decided_by, _trace(readings, decided_by, earlier, stale),
                     notice=_notice(context, readings), endpoints=endpoints if mode == "on" and endpoints else (),
                     error=error, context=context)
 
@@ -193,20 +191,21 @@ def _raised(counted: list[Reading], decided_by: str | None, rules: dict[str, _Ru
     return raising.error() if raising is not None else None
 
 
-def _trace(readings: tuple[Reading, ...], decided_by: str | None, rows: tuple[Layer, ...] = (),
-           kept: tuple[Reading, ...] = ()) -> Trace:
-    """Every reading as a row; a value that did not decide is "shadowed". ``rows``: by position, the
-    row made before of the reading ``kept`` at the same position, reused when the reading is that
-    one and its status is the same."""
-    layers: list[Layer] = []  # a loop, not a function per row: on every miss
-    for found, earlier, row in zip(readings, kept or readings, rows or repeat(None, len(readings)), strict=True):
-        # ``Reading.status_in``, written out
-        if found.value is not None and not found.invalid and found.name != decided_by:
-            status: Status = "shadowed"
-        else:
-            status = found.status or ("invalid" if found.invalid else ("unset" if found.value is None else "decided"))
-        layers.append(row if row is not None and found is earlier and row.status == status else found.layer(status))
-    return Trace(tuple(layers))
+def _trace(readings: tuple[Reading, ...], decided_by: str | None, earlier: Decision | None = None,
+           stale: frozenset[int] = frozenset()) -> Trace:
+    """Every reading as a row; a value that did not decide is "shadowed". ``earlier``: the decision
+    of the same readings but those at the positions ``stale``; decided by the same source, its
+    rows but those are this trace's (a row's status depends on its reading and on which source
+    decided, nothing else)."""
+    if earlier is not None and earlier.decided_by == decided_by and len(earlier.trace.layers) == len(readings):
+        layers = list(earlier.trace.layers)
+        for index in stale:  # usually one: the changed variable's source
+            found = readings[index]
+            layers[index] = found.layer(found.status_in(
+                found.value is not None and not found.invalid and found.name != decided_by))
+        return Trace(tuple(layers))
+    return Trace(tuple([found.layer(found.status_in(found.value is not None and not found.invalid
+                                                    and found.name != decided_by)) for found in readings]))
 
 
 def _notice(context: Context, readings: tuple[Reading, ...]) -> NoticeState:
@@ -258,9 +257,9 @@ def resolve(context: Context) -> Decision:
 
 
 def resolve_again(context: Context, kept: tuple[Reading, ...], stale: frozenset[int], endpoints: tuple[str, ...] | None,
-                  rows: tuple[Layer, ...]) -> tuple[Decision, tuple[Reading, ...]]:
+                  earlier: Decision | None) -> tuple[Decision, tuple[Reading, ...]]:
     """``resolve``, giving again the ``kept`` readings but those at the positions ``stale`` (read
-    now), ``endpoints`` (None: read them) and the trace ``rows`` made of the kept readings, with
-    the readings it used (the decision cache keeps them for the next miss)."""
+    now), ``endpoints`` (None: read them) and the trace rows of the ``earlier`` decision made of
+    the kept readings, with the readings it used (the decision cache keeps them for the next miss)."""
     readings = read_sources(context, kept, stale)
-    return resolve_readings(context, readings, endpoints, rows, kept), readings
+    return resolve_readings(context, readings, endpoints, earlier, stale), readings
