@@ -37,11 +37,11 @@ decision is resolved afresh. See docs/design.md, "The decision memo".
 from __future__ import annotations
 
 import _thread
-import itertools
 import operator
 import os
 import stat
 import sys
+from itertools import compress, count
 
 from usage_consent._context import Context
 from usage_consent._files.jsonfile import stat_key
@@ -111,7 +111,7 @@ class Slot:
         self.volatile = volatile
         self.state_file: str | None = None
         self.memo_path: str | None = None  # the memo beside the state file (``memo_stat``), worked out once
-        self.paths: dict[str, str] = {}  # a variable's value -> the file it names, expanded
+        self.paths: dict[bytes | str, str] = {}  # a variable's value -> the file it names, expanded
         self.key: tuple[Any, ...] | None = None
         self.decision: Decision | None = None
         self.memo_seen: object = None  # the memo file's stat when this process last read or wrote it
@@ -157,9 +157,10 @@ class Slot:
         slot.key, slot.decision, slot.plain, slot.readings = None, None, {}, ()
         return slot
 
-    def key_now(self, values: tuple[str | None, ...]) -> tuple[Any, ...]:
-        """The key as the inputs are now (``values``: the watched variables', in ``variables`` order);
-        a memo entry's key (JSON lists) is compared as tuples (``_tuples``)."""
+    def key_now(self, values: tuple[bytes | str | None, ...]) -> tuple[Any, ...]:
+        """The key as the inputs are now (``values``: the watched variables', in ``variables`` order,
+        as ``_variables`` reads them); a memo entry's key (JSON lists) is compared as tuples
+        (``_tuples``) to the key as written (``_written``)."""
         named: tuple[Any, ...] = ()
         if self.named:
             value_of = dict(zip(self.variables, values, strict=True))
@@ -178,7 +179,7 @@ class Slot:
             return (), frozenset(), None, None
         changed = _changed(self.key, earlier.key)
         stale = frozenset().union(*map(self.owners.__getitem__, changed))  # usually one source: the variable's
-        files_as_then = changed.isdisjoint(self.parts_of_files)
+        files_as_then = self.parts_of_files.isdisjoint(changed)
         endpoints = earlier.decision.endpoints if files_as_then and earlier.decision.mode == "on" else None
         return earlier.readings, stale, endpoints, earlier.decision
 
@@ -198,10 +199,10 @@ class Slot:
                 self.kept[path] = found
         return found
 
-    def _named_path(self, value: str) -> str:
+    def _named_path(self, value: bytes | str) -> str:
         path = self.paths.get(value)
         if path is None:
-            path = self.paths[value] = expand(value, self.run)
+            path = self.paths[value] = expand(os.fsdecode(value), self.run)
         return path
 
     def shared(self) -> tuple[Any, ...]:
@@ -211,10 +212,10 @@ class Slot:
 
     def entry(self) -> dict[str, Any]:
         """This slot as a memo entry."""
-        assert self.decision is not None and self.policy is not None
+        assert self.decision is not None and self.policy is not None and self.key is not None
         self.plain = plain_values(self.policy, self.decision)
         return {"policy": self.source, "run": _run_key(self.run), "variables": list(self.variables),
-                "files": list(self.files), "named": list(self.named), "key": self.key, "plain": self.plain,
+                "files": list(self.files), "named": list(self.named), "key": _written(self.key), "plain": self.plain,
                 "decision": _decision_to_dict(self.decision)}
 
 
@@ -266,13 +267,16 @@ def _files_and_named(slot: Slot) -> frozenset[int]:
                       *(_PLACES[2] + slot.variables.index(name) for name in slot.named)))
 
 
-def _changed(now: tuple[Any, ...], then: tuple[Any, ...]) -> frozenset[int]:
+def _changed(now: tuple[Any, ...], then: tuple[Any, ...]) -> list[int]:
     """The positions (``_PLACES``) where two keys of a slot differ in their values, files or named files."""
     changed: list[int] = []  # compared in C (``map``, ``compress``): on every miss
-    for place, start in _PLACES.items():
-        if now[place] != then[place]:
-            changed += itertools.compress(itertools.count(start), map(operator.ne, now[place], then[place]))
-    return frozenset(changed)
+    if now[2] != then[2]:
+        changed += compress(count(_PLACES[2]), map(operator.ne, now[2], then[2]))
+    if now[3] != then[3]:
+        changed += compress(count(_PLACES[3]), map(operator.ne, now[3], then[3]))
+    if now[4] != then[4]:
+        changed += compress(count(_PLACES[4]), map(operator.ne, now[4], then[4]))
+    return changed
 
 
 def loaded(name: str) -> ModuleType:
@@ -476,22 +480,30 @@ def _encoded(variables: tuple[str, ...]) -> tuple[bytes | str, ...] | None:
     return tuple(map(environ.encodekey, variables)) if type(environ) is os._Environ else None
 
 
-def _variables(slot: Slot) -> tuple[str | None, ...]:
+def _variables(slot: Slot) -> tuple[bytes | str | None, ...]:
     """The slot's watched variables' values, read on every call.
 
     Read from the dictionary ``os.environ`` keeps them in (its ``_data``, by the names encoded once
-    per slot), decoded as ``os.environ`` decodes them: ``os.environ.get`` raises and catches two
-    exceptions for each unset variable (the CI markers are a dozen), 2 us each; this costs 2 us for
-    all fourteen of the embedded policy's. Where ``os.environ`` is not CPython's ``_Environ`` (a
-    host replaced it), through its ``get``. No audit hook spares the read (PEP 578): a hook, once
+    per slot), as it keeps them (bytes): ``os.environ.get`` raises and catches two exceptions for
+    each unset variable (the CI markers are a dozen), 2 us each; this reads all fourteen of the
+    embedded policy's in C, and a value is decoded only where text is needed (a named file's path,
+    the memo: ``_written``). Where ``os.environ`` is not CPython's ``_Environ`` (a host replaced
+    it), through its ``get`` (text). No audit hook spares the read (PEP 578): a hook, once
     added, runs for every audited event of the host's process for ever (``id()`` 60 ns -> 1.7 us,
     ``copy.deepcopy`` five times slower) and cannot be removed."""
     environ = os.environ
     if slot.encoded is not None and type(environ) is os._Environ:
-        decode = environ.decodevalue
-        return tuple([None if value is None else decode(value)
-                      for value in map(environ._data.get, slot.encoded)])  # type: ignore[attr-defined]
+        return tuple(map(environ._data.get, slot.encoded))  # type: ignore[attr-defined]
     return tuple(map(environ.get, slot.variables))
+
+
+def _written(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A slot's key as the memo writes it: the variables' values as text (decoded as ``os.environ``
+    decodes them on this platform: ``os.fsdecode``)."""
+    values = key[2]
+    if bytes in map(type, values):
+        values = tuple([os.fsdecode(value) if type(value) is bytes else value for value in values])
+    return (*key[:2], values, *key[3:])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -562,10 +574,10 @@ def _from_memo(source: str, given: object, run: RunConfig) -> Slot | None:
                 continue
             slot = Slot(run, source, _strings(entry["variables"]), _strings(entry["files"]), _strings(entry["named"]),
                         home=run.home_dir())
-            key = _tuples(entry["key"])
-            if slot.key_now(_variables(slot)) != key:
+            now = slot.key_now(_variables(slot))
+            if _written(now) != _tuples(entry["key"]):
                 return None
-            slot.key, slot.state_file, slot.written = key, state_file, None
+            slot.key, slot.state_file, slot.written = now, state_file, None
             slot.plain = entry["plain"] if isinstance(entry["plain"], dict) else {}
             slot.memo_seen = stat_key(memo_file(state_file))
             slot.decision = _decision_from_dict(entry["decision"], run, given, slot.plain)

@@ -85,7 +85,11 @@ def _read(context: Context, spec: EnvSource) -> tuple[str, str, str | None, tupl
 
 
 def read_env(context: Context, spec: EnvSource) -> Reading:
-    location, name, raw, notes = _read(context, spec)
+    if spec.variables or spec.overlays:
+        location, name, raw, notes = _read(context, spec)
+    else:  # one variable, no overlay (on every miss): ``_read``'s answer without its loop
+        name = spec.variable or ""
+        raw, location, notes = os.environ.get(name), "$" + name, ()
     if raw is None:
         return reading(spec, location, raw, None, notes=notes)
     match = spec.compared
