@@ -33,27 +33,28 @@ __all__ = ["RULES", "ConsentSettings", "notice_is_due", "read_sources", "resolve
 
 
 class _ReadingSource(PydanticBaseSettingsSource):
-    """A source of the policy, as pydantic-settings calls it: its kind's plain read, offered as
-    ``{"readings": {name: Reading}}``; or (``given``) the readings kept for several sources, offered
-    as they are. Named after the policy's source it reads (``__name__``: pydantic-settings names
-    what each settings source gave by it, and looks it up on every merge)."""
+    """Sources of the policy, as pydantic-settings calls them: each one's kind's plain read, offered
+    as ``{"readings": {name: Reading}}``; on a miss (``given``: the readings an earlier resolution
+    made, by source name), those readings with the ones of ``specs`` read now in their place.
+    Named after the policy's source it reads (``__name__``: pydantic-settings names what each
+    settings source gave by it, and looks it up on every merge)."""
 
-    def __init__(self, settings_cls: type[BaseSettings], context: Context, spec: Any,
+    def __init__(self, settings_cls: type[BaseSettings], context: Context, specs: tuple[Any, ...],
                  given: dict[str, Reading] | None = None) -> None:
         super().__init__(settings_cls)
         self.context = context
-        self.spec = spec  # the source read now (None: ``given``)
-        self.given = given
-        self.__name__ = spec.name if spec is not None else "kept"
+        self.specs = specs  # the sources read now
+        self.given = given  # made for this settings source alone (it is filled in)
+        self.__name__ = specs[0].name if given is None else "again"
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False  # __call__ gives pydantic-settings the whole mapping at once
 
     def __call__(self) -> dict[str, Any]:
-        spec = self.spec
-        if spec is None:
-            return {"readings": self.given}
-        return {"readings": {spec.name: KINDS[spec.kind].read(self.context, spec)}}
+        readings = {} if self.given is None else self.given
+        for spec in self.specs:
+            readings[spec.name] = KINDS[spec.kind].read(self.context, spec)
+        return {"readings": readings}
 
 
 class ConsentSettings(BaseSettings):
@@ -76,15 +77,14 @@ def read_sources(context: Context, kept: tuple[Reading, ...] = (), stale: frozen
     folders) would read nothing a policy declares, and building them costs a miss ten times the
     read of its inputs. ``kept``: the readings of an earlier resolution (the decision cache's),
     given again for every source but those at the positions ``stale`` (whose declared inputs
-    changed since), which are read now: the sources read now come first, then one settings source
-    offers the kept readings (all of them: pydantic-settings' merge gives the first source's value
-    of a name, so a reading made now is never overridden by the one it replaces)."""
+    changed since), which are read now: then one settings source offers them all, the kept ones
+    and those read now in their place."""
     specs = context.view.sources
     if not kept:
-        sources = tuple([_ReadingSource(ConsentSettings, context, spec) for spec in specs])
+        sources = tuple([_ReadingSource(ConsentSettings, context, (spec,)) for spec in specs])
     else:
-        sources = (*[_ReadingSource(ConsentSettings, context, specs[index]) for index in sorted(stale)],
-                   _ReadingSource(ConsentSettings, context, None, dict(zip(map(_NAME, specs), kept, strict=True))))
+        sources = (_ReadingSource(ConsentSettings, context, tuple([specs[index] for index in sorted(stale)]),
+                                  dict(zip(map(_NAME, specs), kept, strict=True))),)
     readings = ConsentSettings(_build_sources=(sources, {})).readings
     return tuple(map(readings.__getitem__, map(_NAME, specs)))
 
