@@ -41,7 +41,7 @@ import operator
 import os
 import stat
 import sys
-from itertools import compress, count
+from itertools import compress
 
 from usage_consent._context import Context
 from usage_consent._files.jsonfile import stat_key
@@ -74,6 +74,7 @@ MEMO_FORMAT = 1
 MEMO_ENTRIES = 8  # (policy, run configuration) pairs one memo file holds, the latest first
 MEMO_LIMIT = 1 << 20  # a memo file larger than this is not read
 _SCHEMAS_PREFIX = PACKAGED_SCHEMAS + os.sep
+_ENDPOINTS = -1  # what depends on a file, beside the sources (``_owners``): the endpoints
 
 
 def inputs_of(policy: Policy) -> Inputs:
@@ -96,8 +97,8 @@ class Slot:
     decision. Made from the policy after a full resolution, or from a memo entry."""
 
     __slots__ = ("decision", "encoded", "files", "home", "kept", "key", "memo_path", "memo_seen", "named", "owners",
-                 "parts", "parts_of_files", "paths", "plain", "policy", "readings", "run", "source", "state_file",
-                 "variables", "volatile", "written")
+                 "paths", "plain", "policy", "readings", "run", "source", "state_file", "variables", "volatile",
+                 "written")
 
     def __init__(self, run: RunConfig, source: str | None, variables: tuple[str, ...], files: tuple[str, ...],
                  named: tuple[str, ...], *, home: str | None, policy: Policy | None = None, volatile: bool = False
@@ -118,10 +119,9 @@ class Slot:
         self.written: tuple[Any, ...] | None = None  # the key's part that other processes share, as last memoized
         self.plain: dict[str, Any] = {}  # what the commands print beside the decision (``plain_values``)
         self.kept: dict[str, object] = {}  # the stat of each file the process reads once (``_read_once``)
-        # By source, where its inputs sit in the key (``_parts``), and what each source read at ``key``.
-        self.parts: tuple[frozenset[int], ...] = ()
-        self.owners: dict[int, frozenset[int]] = {}  # by position in the key, the sources (by index) it is a part of
-        self.parts_of_files: frozenset[int] = frozenset()  # the files' and the variables naming one
+        # By position in the key's values, files and named files, what depends on it (``_owners``), and
+        # what each source read at ``key``.
+        self.owners: tuple[tuple[frozenset[int], ...], ...] = ((), (), ())
         self.readings: tuple[Reading, ...] = ()
 
     @classmethod
@@ -139,8 +139,7 @@ class Slot:
         slot = cls(run, source, inputs.variables, files, inputs.named_files, home=home, policy=policy,
                    volatile=inputs.volatile)
         slot.state_file = where.state_file
-        slot.parts, slot.parts_of_files = _parts(policy, where, slot), _files_and_named(slot)
-        slot.owners = _owners(slot.parts)
+        slot.owners = _owners(slot, _parts(policy, where, slot))
         return slot
 
     def again(self) -> Slot:
@@ -153,7 +152,7 @@ class Slot:
         slot.variables, slot.files, slot.named, slot.encoded = self.variables, self.files, self.named, self.encoded
         slot.state_file, slot.memo_path, slot.paths, slot.memo_seen, slot.written, slot.kept = (
             self.state_file, self.memo_path, self.paths, self.memo_seen, self.written, self.kept)
-        slot.parts, slot.owners, slot.parts_of_files = self.parts, self.owners, self.parts_of_files
+        slot.owners = self.owners
         slot.key, slot.decision, slot.plain, slot.readings = None, None, {}, ()
         return slot
 
@@ -177,11 +176,14 @@ class Slot:
         from the files alone), else None."""
         if not earlier.readings or earlier.key is None or self.key is None or earlier.decision is None:
             return (), frozenset(), None, None
-        changed = _changed(self.key, earlier.key)
-        stale = frozenset().union(*map(self.owners.__getitem__, changed))  # usually one source: the variable's
-        files_as_then = self.parts_of_files.isdisjoint(changed)
-        endpoints = earlier.decision.endpoints if files_as_then and earlier.decision.mode == "on" else None
-        return earlier.readings, stale, endpoints, earlier.decision
+        now, then = self.key, earlier.key
+        stale: set[int] = set()  # what depends on each input that changed (usually one source: the variable's)
+        for place, owners in zip((2, 3, 4), self.owners, strict=True):  # compared in C, part by part
+            if now[place] != then[place]:
+                stale.update(*compress(owners, map(operator.ne, now[place], then[place])))
+        endpoints = earlier.decision.endpoints if _ENDPOINTS not in stale and earlier.decision.mode == "on" else None
+        stale.discard(_ENDPOINTS)
+        return earlier.readings, frozenset(stale), endpoints, earlier.decision
 
     def memo_stat(self) -> object:
         """The stat of the memo beside the slot's state file (its path worked out once per slot)."""
@@ -231,7 +233,7 @@ def _slot_for(policy: Policy, run: RunConfig, home: str | None, source: str | No
     return slot
 
 
-# Where a part of a slot's key starts in the positions ``_parts`` and ``_changed`` give: its values,
+# Where a part of a slot's key starts in the positions ``_parts`` gives: its values,
 # its files' stat, its named files' stat (``Slot.key_now``: home, policy, values, files, named).
 _PLACES = {2: 0, 3: 1 << 20, 4: 2 << 20}
 
@@ -254,10 +256,18 @@ def _parts(policy: Policy, where: Locations, slot: Slot) -> tuple[frozenset[int]
     return tuple(part | undeclared for part in own)
 
 
-def _owners(parts: tuple[frozenset[int], ...]) -> dict[int, frozenset[int]]:
-    """By position in a slot's key, the sources (by index) whose part (``_parts``) holds it."""
-    return {place: frozenset(index for index, part in enumerate(parts) if place in part)
-            for place in frozenset().union(*parts)}
+def _owners(slot: Slot, parts: tuple[frozenset[int], ...]) -> tuple[tuple[frozenset[int], ...], ...]:
+    """By position in ``slot``'s key's values, files and named files (``Slot.key_now``), the sources
+    (by index) whose part (``_parts``) holds it, and ``_ENDPOINTS`` for a file and a variable naming
+    one (the endpoints are read from the files)."""
+    files = _files_and_named(slot)
+
+    def owners(place: int) -> frozenset[int]:
+        return frozenset((*(index for index, part in enumerate(parts) if place in part),
+                          *((_ENDPOINTS,) if place in files else ())))
+
+    return tuple(tuple(owners(_PLACES[part] + index) for index in range(size))
+                 for part, size in ((2, len(slot.variables)), (3, len(slot.files)), (4, len(slot.named))))
 
 
 def _files_and_named(slot: Slot) -> frozenset[int]:
@@ -265,18 +275,6 @@ def _files_and_named(slot: Slot) -> frozenset[int]:
     return frozenset((*(_PLACES[3] + index for index in range(len(slot.files))),
                       *(_PLACES[4] + index for index in range(len(slot.named))),
                       *(_PLACES[2] + slot.variables.index(name) for name in slot.named)))
-
-
-def _changed(now: tuple[Any, ...], then: tuple[Any, ...]) -> list[int]:
-    """The positions (``_PLACES``) where two keys of a slot differ in their values, files or named files."""
-    changed: list[int] = []  # compared in C (``map``, ``compress``): on every miss
-    if now[2] != then[2]:
-        changed += compress(count(_PLACES[2]), map(operator.ne, now[2], then[2]))
-    if now[3] != then[3]:
-        changed += compress(count(_PLACES[3]), map(operator.ne, now[3], then[3]))
-    if now[4] != then[4]:
-        changed += compress(count(_PLACES[4]), map(operator.ne, now[4], then[4]))
-    return changed
 
 
 def loaded(name: str) -> ModuleType:
