@@ -125,9 +125,25 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints:
     An ignored value (the explicit fail-open) is unset here. ``endpoints``: those read from the
     same files before (the decision cache's), else read now when the decision is on; ``earlier``:
     the decision of the same readings but those at the positions ``stale`` (its trace rows are
-    reused, ``_trace``)."""
+    reused, ``_trace``; when the readings read again hold the values the earlier ones held, all
+    valid, the precedence gives what it gave then: it is not run again)."""
     policy = context.view
     rules = _rules(policy, readings)
+    mode: Mode | None
+    if earlier is not None and not rules and _as_before(readings, earlier, stale):
+        mode, decided_by, error = earlier.mode, earlier.decided_by, None
+    else:
+        mode, decided_by, error = _outcome(policy, readings, rules)
+    if mode == "on" and endpoints is None:
+        endpoints = _endpoints(context, readings)
+    return Decision(policy.app, policy.key, mode or "off", decided_by, _trace(readings, decided_by, earlier, stale),
+                    _notice(context, readings), endpoints if mode == "on" and endpoints else (), None, error, context)
+
+
+def _outcome(policy: Any, readings: tuple[Reading, ...], rules: dict[str, _Rule]
+             ) -> tuple[Mode | None, str | None, Exception | None]:
+    """The mode, the source that decided it and the error ``decide()`` raises: the precedence, the
+    ceiling, then the invalid values that count."""
     mode, decided_by, ceiling_by, counted = _precedence(policy, readings, rules)
     if ceiling_by and mode == "on":
         mode, decided_by = "local", ceiling_by
@@ -137,12 +153,15 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints:
             mode, decided_by = "off", closing  # fails closed: the first closing invalid source decides
         elif mode == "on":
             mode = "off"  # skipped, but a bad value never lets collection send
-    error = _raised(counted, decided_by, rules) if counted else None
-    if mode == "on" and endpoints is None:
-        endpoints = _endpoints(context, readings)
-    return Decision(policy.app, policy.key, mode or "off", decided_by, _trace(readings, decided_by, earlier, stale),
-                    notice=_notice(context, readings), endpoints=endpoints if mode == "on" and endpoints else (),
-                    error=error, context=context)
+    return mode, decided_by, _raised(counted, decided_by, rules) if counted else None
+
+
+def _as_before(readings: tuple[Reading, ...], earlier: Decision, stale: frozenset[int]) -> bool:
+    """Whether the readings at the positions ``stale`` hold the values ``earlier``'s trace rows of
+    them held, and none was invalid then (the other readings are those same ones)."""
+    rows = earlier.trace.layers
+    return len(rows) == len(readings) and all(
+        rows[index].value == readings[index].value and rows[index].status != "invalid" for index in stale)
 
 
 def _rules(policy: Any, readings: tuple[Reading, ...]) -> dict[str, _Rule]:

@@ -93,12 +93,13 @@ def read_env(context: Context, spec: EnvSource) -> Reading:
     if raw is None:
         return reading(spec, location, raw, None, notes=notes)
     match = spec.compared
-    empty = not trimmed(raw, match)
-    if empty and spec.empty == "unset":
+    word = trimmed(raw, match)
+    if not word and spec.empty == "unset":
         return reading(spec, location, raw, None, notes=notes)
+    empty = not word
     spellings = spec.spellings or context.view.spellings
-    found = UNRECOGNISED if empty else (
-        map_value(raw, spec.values, match) if spec.values else spelled(raw, spellings, match))
+    found = UNRECOGNISED if empty else (  # spelled: trims again, a trimmed word is as it is
+        map_value(raw, spec.values, match) if spec.values else spelled(word, spellings, match))
     if not found.recognised and not empty:
         found = unrecognised(spec.on_unrecognised, context.view.app, repr(clip(raw))) or found
     if not found.recognised:
