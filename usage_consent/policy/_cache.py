@@ -118,7 +118,7 @@ class Slot:
         self.memo_seen: object = None  # the memo file's stat when this process last read or wrote it
         self.written: tuple[Any, ...] | None = None  # the key's part that other processes share, as last memoized
         self.plain: dict[str, Any] = {}  # what the commands print beside the decision (``plain_values``)
-        self.kept: dict[str, object] = {}  # the stat of each file the process reads once (``_read_once``)
+        self.kept: dict[str, object] = {}  # the stat of each file the process reads once, False: others (``_stat``)
         # By position in the key's values, files and named files, what depends on it (``_owners``), and
         # what each source read at ``key``.
         self.owners: tuple[tuple[frozenset[int], ...], ...] = ((), (), ())
@@ -165,8 +165,9 @@ class Slot:
             value_of = dict(zip(self.variables, values, strict=True))
             named = tuple(stat_key(self._named_path(value)) if (value := value_of[name]) else None
                           for name in self.named)
-        source = self._stat(self.source) if self.source is not None else None
-        return self.home, source, values, tuple(map(self._stat, self.files)), named
+        kept = self.kept  # a file read once: its stat, without a call (on every decide())
+        source = (kept.get(self.source) or self._stat(self.source)) if self.source is not None else None
+        return self.home, source, values, tuple([kept.get(path) or self._stat(path) for path in self.files]), named
 
     def unchanged(self, earlier: Slot) -> Kept:
         """What ``earlier`` (this slot's previous resolution over the same inputs) found that is still
@@ -193,13 +194,16 @@ class Slot:
         return stat_key(self.memo_path)
 
     def _stat(self, path: str) -> object:
-        """``stat_key(path)``; once per slot for a file the process reads once (``_read_once``)."""
+        """``stat_key(path)``; once per slot for a file the process reads once (``_read_once``), whose
+        stat is kept (``kept``: the stat of such a file, False for any other, told once)."""
         found = self.kept.get(path)
+        if found:
+            return found
         if found is None:
             found = stat_key(path)
-            if _read_once(path):
-                self.kept[path] = found
-        return found
+            self.kept[path] = found if _read_once(path) else False
+            return found
+        return stat_key(path)
 
     def _named_path(self, value: bytes | str) -> str:
         path = self.paths.get(value)
@@ -368,7 +372,7 @@ class DecisionCache:
         gives it now (read once by the caller)."""
         plain = loaded("usage_consent.policy._plain")
         locations_read = plain.locations_read
-        source = policy_file(given)
+        source = seen[0].source if seen is not None else policy_file(given)  # the slot's: the pair's
         policy = plain.policy_read(given, source)
         earlier = seen[0] if seen is not None else self._slots.get((source or id(policy), run))
         same = earlier is not None and earlier.policy is policy and earlier.home == home
