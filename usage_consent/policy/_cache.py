@@ -370,7 +370,7 @@ class DecisionCache:
         inputs are unchanged since the process last resolved this pair gives its reading again, and
         the endpoints are kept while their files are (``Slot.unchanged``). ``home``: HOME as ``run``
         gives it now (read once by the caller)."""
-        plain = loaded("usage_consent.policy._plain")
+        plain = sys.modules.get("usage_consent.policy._plain") or loaded("usage_consent.policy._plain")
         locations_read = plain.locations_read
         source = seen[0].source if seen is not None else policy_file(given)  # the slot's: the pair's
         policy = plain.policy_read(given, source)
@@ -381,12 +381,17 @@ class DecisionCache:
             self._keep((source or id(policy), run), slot)  # remembered so, while the policy's file is unchanged
             slot.key = (slot.home, stat_key(source) if source is not None else None)
             return resolve(Context(run, locations_read(policy, run)), (), frozenset(), None, None)[0]
-        # Taken before the read: a change during it is a miss next time.
-        slot.key = seen[1] if seen is not None and same else slot.key_now(_variables(slot))
-        kept = slot.unchanged(earlier) if earlier is not None and same else ((), frozenset(), None, None)
-        context = earlier.decision.context if earlier is not None and same and earlier.decision is not None else None
-        slot.decision, slot.readings = resolve(context or Context(run, locations_read(policy, run)), *kept)
-        self._keep((source or id(policy), run), slot)
+        # Taken before the read (a change during it is a miss next time): the lookup's, when it saw this slot.
+        if same and earlier is not None and earlier.decision is not None:
+            slot.key = seen[1] if seen is not None else slot.key_now(_variables(slot))
+            slot.decision, slot.readings = resolve(earlier.decision.context or Context(
+                run, locations_read(policy, run)), *slot.unchanged(earlier))
+            self._slots[source or id(policy), run] = slot  # in the earlier slot's place: the dict does not grow
+        else:
+            slot.key = slot.key_now(_variables(slot))
+            slot.decision, slot.readings = resolve(Context(run, locations_read(policy, run)), (), frozenset(), None,
+                                                   None)
+            self._keep((source or id(policy), run), slot)
         if source is not None:
             self._memoize((source, run), slot, first=earlier is None)
         return slot.decision

@@ -92,7 +92,8 @@ def _resolved(given: Policy | PolicySource | None, run: RunConfig | None) -> Dec
     found, seen = CACHE.lookup(given, run, home)
     if found is not None and found.decision is not None:
         return found.decision
-    resolver = loaded("usage_consent.policy._resolve")  # only for a full resolution: pydantic-settings
+    # Only for a full resolution (pydantic-settings): loaded by the first one.
+    resolver = sys.modules.get("usage_consent.policy._resolve") or loaded("usage_consent.policy._resolve")
     return CACHE.decision(given, run, home, resolver.resolve_again, seen)
 
 
