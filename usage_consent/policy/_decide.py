@@ -69,20 +69,25 @@ def _check_home(run: RunConfig) -> str | None:
     return home
 
 
-def _set_aside_unusable_state(decision: Decision) -> None:
-    """When the notice source could not use the state file, set it aside and start afresh, so the
-    next run works (this one stays as decided: off, with the trace naming the file)."""
-    if decision.context is not None and ("notice", "invalid") in map(_KIND_STATUS, decision.trace.layers):
-        from usage_consent._files.atomic import TRANSFER_LOCK_WAIT_S
-        from usage_consent.policy._state import StateFile
+def _state_unusable(decision: Decision) -> bool:
+    """Whether the notice source could not use the state file (its trace row is invalid)."""
+    return decision.context is not None and ("notice", "invalid") in map(_KIND_STATUS, decision.trace.layers)
 
-        where = decision.context.locations
-        try:
-            StateFile(where.state_file, where).usable(wait=TRANSFER_LOCK_WAIT_S)
-        except UsageConsentError:
-            pass  # not a matter of contents (a link, unreadable): the trace already says why
-        except OSError as error:
-            _warn(f"{error.filename}: cannot be set aside: {error.strerror}")
+
+def _set_aside_unusable_state(decision: Decision) -> None:
+    """The notice source could not use the state file (``_state_unusable``): set it aside and start
+    afresh, so the next run works (this one stays as decided: off, with the trace naming the file)."""
+    from usage_consent._files.atomic import TRANSFER_LOCK_WAIT_S
+    from usage_consent.policy._state import StateFile
+
+    assert decision.context is not None
+    where = decision.context.locations
+    try:
+        StateFile(where.state_file, where).usable(wait=TRANSFER_LOCK_WAIT_S)
+    except UsageConsentError:
+        pass  # not a matter of contents (a link, unreadable): the trace already says why
+    except OSError as error:
+        _warn(f"{error.filename}: cannot be set aside: {error.strerror}")
 
 
 def _resolved(given: Policy | PolicySource | None, run: RunConfig | None) -> Decision:
@@ -138,7 +143,8 @@ def decide(given: Policy | PolicySource | None = None, *, run: RunConfig | None 
     """
     try:
         decision = _resolved(given, run)
-        _set_aside_unusable_state(decision)
+        if _state_unusable(decision):
+            _set_aside_unusable_state(decision)
         if decision.error is None and notice_is_due(decision):
             from usage_consent._files.atomic import LockBusy
             from usage_consent.policy import _notice as notice

@@ -101,8 +101,8 @@ class Reading(_ReadingFields, Frozen):
 def reading(spec: Any, location: str, raw: str | None, value: Mode | None, reason: str | None = None,
             parsed: object = None, *, notes: tuple[str, ...] = (), ignored: bool = False) -> Reading:
     """A valid reading (``value`` None: the source is unset, or ``ignored``)."""
-    return Reading(spec.name, spec.kind, location, raw, value, reason=reason, parsed=parsed, notes=notes,
-                   status="ignored" if ignored else None)
+    return Reading(spec.name, spec.kind, location, raw, value, False, reason, parsed, None, None, None, None, notes,
+                   "ignored" if ignored else None)
 
 
 def invalid(spec: Any, location: str, raw: str | None, reason: str, *, path: str | None = None,
