@@ -83,7 +83,7 @@ def read_sources(context: Context, kept: tuple[Reading, ...] = (), stale: frozen
     if not kept:
         sources = tuple([_ReadingSource(ConsentSettings, context, (spec,)) for spec in specs])
     else:
-        sources = (_ReadingSource(ConsentSettings, context, tuple([specs[index] for index in sorted(stale)]),
+        sources = (_ReadingSource(ConsentSettings, context, tuple(map(specs.__getitem__, sorted(stale))),
                                   dict(zip(map(_NAME, specs), kept, strict=True))),)
     readings = ConsentSettings(_build_sources=(sources, {})).readings
     return tuple(map(readings.__getitem__, map(_NAME, specs)))
@@ -160,8 +160,12 @@ def _as_before(readings: tuple[Reading, ...], earlier: Decision, stale: frozense
     """Whether the readings at the positions ``stale`` hold the values ``earlier``'s trace rows of
     them held, and none was invalid then (the other readings are those same ones)."""
     rows = earlier.trace.layers
-    return len(rows) == len(readings) and all(
-        rows[index].value == readings[index].value and rows[index].status != "invalid" for index in stale)
+    if len(rows) != len(readings):
+        return False
+    for index in stale:  # noqa: SIM110 - a loop, not all() of a generator: on every miss (usually one)
+        if rows[index].value != readings[index].value or rows[index].status == "invalid":
+            return False
+    return True
 
 
 def _rules(policy: Any, readings: tuple[Reading, ...]) -> dict[str, _Rule]:
