@@ -145,7 +145,8 @@ def decide(given: Policy | PolicySource | None = None, *, run: RunConfig | None 
         decision = _resolved(given, run)
         if _state_unusable(decision):
             _set_aside_unusable_state(decision)
-        if decision.error is None and notice_is_due(decision):
+        state = decision.notice  # a notice that is not due is the usual case: told without a call
+        if decision.error is None and state is not None and state.due and notice_is_due(decision):
             from usage_consent._files.atomic import LockBusy
             from usage_consent.policy import _notice as notice
 
