@@ -392,7 +392,7 @@ class DecisionCache:
             slot.decision, slot.readings = resolve(Context(run, locations_read(policy, run)), (), frozenset(), None,
                                                    None)
             self._keep((source or id(policy), run), slot)
-        if source is not None:
+        if source is not None and slot.written != slot.shared():  # the cheaper test first (on every miss)
             self._memoize((source, run), slot, first=earlier is None)
         return slot.decision
 
@@ -403,7 +403,7 @@ class DecisionCache:
         (``first``) writes it now (a cold process: the next one may start at once); a later one
         leaves the rewrite to the process's exit, off the transfer's thread (``flush``)."""
         assert slot.decision is not None
-        if slot.written != slot.shared() and _clean(slot.decision):  # the cheaper test first
+        if slot.written != slot.shared() and _clean(slot.decision):
             if first:
                 slot.written = slot.shared()
                 slot.memo_seen = _write_memo(slot)
