@@ -165,9 +165,11 @@ class Slot:
             value_of = dict(zip(self.variables, values, strict=True))
             named = tuple(stat_key(self._named_path(value)) if (value := value_of[name]) else None
                           for name in self.named)
-        kept = self.kept  # a file read once: its stat, without a call (on every decide())
+        kept = self.kept  # a file read once: its stat; any other (False): stat_key; without ``_stat`` (on every call)
         source = (kept.get(self.source) or self._stat(self.source)) if self.source is not None else None
-        return self.home, source, values, tuple([kept.get(path) or self._stat(path) for path in self.files]), named
+        files = tuple([found if (found := kept.get(path)) else stat_key(path) if found is False else self._stat(path)
+                       for path in self.files])
+        return self.home, source, values, files, named
 
     def unchanged(self, earlier: Slot) -> Kept:
         """What ``earlier`` (this slot's previous resolution over the same inputs) found that is still

@@ -128,7 +128,7 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints:
     reused, ``_trace``; when the readings read again hold the values the earlier ones held, all
     valid, the precedence gives what it gave then: it is not run again)."""
     policy = context.view
-    rules = _rules(policy, readings)
+    rules = _rules(policy, readings) if any(map(_INVALID, readings)) else {}  # none: the usual case, told in C
     mode: Mode | None
     if earlier is not None and not rules and _as_before(readings, earlier, stale):
         mode, decided_by, error = earlier.mode, earlier.decided_by, None
@@ -170,8 +170,6 @@ def _as_before(readings: tuple[Reading, ...], earlier: Decision, stale: frozense
 
 def _rules(policy: Any, readings: tuple[Reading, ...]) -> dict[str, _Rule]:
     """The rule of each invalid reading, by source name: its own, else its source's ``on_invalid``."""
-    if not any(map(_INVALID, readings)):  # the usual case, told in C
-        return {}
     return {found.name: RULES[found.rule or on_invalid(policy, spec)]
             for spec, found in zip(policy.sources, readings, strict=True) if found.invalid}
 
