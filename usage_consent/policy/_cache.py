@@ -179,14 +179,16 @@ class Slot:
         from the files alone), else None."""
         if not earlier.readings or earlier.key is None or self.key is None or earlier.decision is None:
             return (), frozenset(), None, None
-        now, then = self.key, earlier.key
-        stale: set[int] = set()  # what depends on each input that changed (usually one source: the variable's)
-        for place, owners in zip((2, 3, 4), self.owners, strict=True):  # compared in C, part by part
-            if now[place] != then[place]:
-                stale.update(*compress(owners, map(operator.ne, now[place], then[place])))
-        endpoints = earlier.decision.endpoints if _ENDPOINTS not in stale and earlier.decision.mode == "on" else None
-        stale.discard(_ENDPOINTS)
-        return earlier.readings, frozenset(stale), endpoints, earlier.decision
+        now, then, (values, files, named) = self.key, earlier.key, self.owners
+        # What depends on each input that changed (usually one source: the variable's), compared in C.
+        stale = frozenset().union(*compress(values, map(operator.ne, now[2], then[2])))
+        if now[3] != then[3] or now[4] != then[4]:
+            stale = stale.union(*compress(files, map(operator.ne, now[3], then[3])),
+                                *compress(named, map(operator.ne, now[4], then[4])))
+        decision = earlier.decision
+        if _ENDPOINTS in stale:  # a file changed: the endpoints are read again
+            return earlier.readings, stale.difference((_ENDPOINTS,)), None, decision
+        return earlier.readings, stale, decision.endpoints if decision.mode == "on" else None, decision
 
     def memo_stat(self) -> object:
         """The stat of the memo beside the slot's state file (its path worked out once per slot)."""
