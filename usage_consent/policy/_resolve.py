@@ -58,11 +58,14 @@ class _ReadingSource(PydanticBaseSettingsSource):
 
 
 class ConsentSettings(BaseSettings):
-    """What the policy's sources read, by source name (pydantic-settings merges the mappings)."""
+    """What the policy's sources read, by source name (pydantic-settings merges the mappings). The
+    field is ``Any``: its value is the merged mapping of our own settings sources, a dict of frozen
+    ``Reading`` objects by name, which a ``dict[str, Any]`` field would only copy, key by key, on
+    every merge."""
 
     model_config = SettingsConfigDict(case_sensitive=True)
 
-    readings: dict[str, Any] = {}
+    readings: Any = {}
 
 
 _NAME, _INVALID, _PARSED = attrgetter("name"), attrgetter("invalid"), attrgetter("parsed")
