@@ -39,8 +39,10 @@ class Context(Frozen):
     @property
     def view(self) -> Policy:
         """The policy as the sources read it: the locations' (the embedded policy's plain view on a
-        full resolution of it, else the policy)."""
-        return self.locations.view
+        full resolution of it, else the policy). ``Locations.view``, written out: read several
+        times on every miss."""
+        locations = self.locations
+        return locations._view if locations._view is not None else locations.policy
 
     @property
     def settings(self) -> ReportSettings:

@@ -4,10 +4,16 @@
 third of a fresh interpreter's start-up, more than a cold ``decide()`` answered from the memo costs
 in all (benchmarks/cold.py). The value objects on that path (``RunConfig``, ``Context``,
 ``Decision``, ``Trace``, ``Layer``, ``NoticeState``) derive from ``Frozen`` instead: their fields are
-their ``__slots__``, in the order of their ``__init__``'s parameters, set once by ``_set``, or, for
-those a cache miss builds (``Reading``, ``Layer``, ``Decision``), by each field's own slot setter
-(``_put``): ``object.__setattr__`` costs about twice as much per field, and ``_set``'s keywords
-as much again (a ``Reading`` of 15 fields: 31 k instructions through ``_set``, about 14 k so).
+their ``__slots__``, in the order of their ``__init__``'s parameters, set once by ``_set``.
+
+Those a cache miss builds (``Reading``, ``Layer``, ``Trace``, ``Decision``) keep their fields in a
+plain base class instead (``_ReadingFields``...: the slots, settable; the fields are those of the
+class and its bases, ``_fields``), and their ``__new__`` (the same parameters) makes one of those,
+sets its fields as any object's, then makes it the frozen class (``__class__``: the same layout,
+nothing copied): a plain store costs a tenth of a call of ``object.__setattr__`` or of a slot's
+setter (a ``Reading`` of 15 fields, built and dropped: 31 k instructions through ``_set``, 15 k
+through each slot's setter, 6 k so). Copies and pickles are made again by the constructor, from
+the fields by name (``__reduce__``).
 """
 
 from __future__ import annotations
@@ -27,13 +33,11 @@ class Frozen:
     ``__slots__`` in the order (and under the names) of its ``__init__``'s parameters."""
 
     __slots__ = ()
-    # Each field's slot setter, by name (its member descriptor's ``__set__``, looked up once): sets
-    # the field without passing through the ``__setattr__`` that refuses it.
-    _put: ClassVar[dict[str, Callable[[Any, Any], None]]] = {}
+    _fields: ClassVar[tuple[str, ...]] = ()  # the slots of the class and its bases (a fields class's too)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._put = {**cls._put, **{name: cls.__dict__[name].__set__ for name in cls.__dict__.get("__slots__", ())}}
+        cls._fields = tuple(name for klass in reversed(cls.__mro__) for name in klass.__dict__.get("__slots__", ()))
 
     def _set(self, **fields: Any) -> None:
         for name, value in fields.items():
@@ -41,7 +45,7 @@ class Frozen:
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
-        return tuple(cls.__slots__)
+        return cls._fields
 
     def _values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self.field_names())
@@ -70,6 +74,15 @@ class Frozen:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._set(**state)
 
+    def __reduce__(self) -> tuple[Callable[..., Frozen], tuple[Any, ...]]:
+        """Made again by its class from its fields (a class built by its ``__new__`` takes them there)."""
+        return _made, (type(self), self.__getstate__())
+
     def replace(self, **changes: Any) -> Self:
         """A copy with some fields changed (this one stays as it is)."""
         return type(self)(**{**self.__getstate__(), **changes})
+
+
+def _made(cls: type[Frozen], fields: dict[str, Any]) -> Frozen:
+    """A frozen object of ``cls`` with ``fields`` (``Frozen.__reduce__``: copy, pickle)."""
+    return cls(**fields)

@@ -1,6 +1,6 @@
-"""The value objects a cache miss builds set their fields through each field's own slot setter
-(usage_consent/_frozen.py, ``Frozen._put``), not ``_set``: each field must still hold the argument
-of its own name, and the object must stay frozen, comparable and copyable."""
+"""The value objects a cache miss builds set their fields on a plain fields class, then become the
+frozen class (usage_consent/_frozen.py), not through ``_set``: each field must still hold the
+argument of its own name, and the object must stay frozen, comparable and copyable."""
 
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ BUILT_ON_A_MISS = [Reading, Layer, Trace, Decision]
 
 
 def _distinct_arguments(cls: type[Frozen]) -> dict[str, object]:
-    """One distinct value per parameter of ``cls``'s ``__init__``, named after it."""
-    names = list(inspect.signature(cls.__init__).parameters)[1:]
+    """One distinct value per parameter of ``cls``'s constructor, named after it."""
+    names = list(inspect.signature(cls).parameters)
     return {name: f"<{name}>" for name in names}
 
 
 @pytest.mark.parametrize("cls", BUILT_ON_A_MISS, ids=lambda cls: cls.__name__)
 def test_each_field_holds_the_argument_of_its_name(cls: type[Frozen]) -> None:
-    """Every field of an object built by the slot setters holds the argument of its own name, and nothing else."""
+    """Every field of an object built on a miss holds the argument of its own name, and nothing else."""
     given = _distinct_arguments(cls)
     built = cls(**given)
     assert set(given) == set(cls.field_names())
@@ -34,7 +34,7 @@ def test_each_field_holds_the_argument_of_its_name(cls: type[Frozen]) -> None:
 
 @pytest.mark.parametrize("cls", BUILT_ON_A_MISS, ids=lambda cls: cls.__name__)
 def test_stays_frozen(cls: type[Frozen]) -> None:
-    """Setting or deleting a field of an object built by the slot setters raises, and changes nothing."""
+    """Setting or deleting a field of an object built on a miss raises, and changes nothing."""
     built = cls(**_distinct_arguments(cls))
     name = cls.field_names()[0]
     with pytest.raises(AttributeError, match="frozen"):

@@ -37,11 +37,11 @@ decision is resolved afresh. See docs/design.md, "The decision memo".
 from __future__ import annotations
 
 import _thread
-import itertools
 import operator
 import os
 import stat
 import sys
+from itertools import compress
 
 from usage_consent._context import Context
 from usage_consent._files.jsonfile import stat_key
@@ -62,9 +62,10 @@ if TYPE_CHECKING:
     from usage_consent.policy._model import Policy
     from usage_consent.policy._sources.base import Inputs, Reading
 
-    # What a resolution may give again, by position (``Slot.unchanged``): readings, endpoints, trace rows.
-    Kept = tuple[tuple[Reading | None, ...], tuple[str, ...] | None, tuple[Layer | None, ...]]
-    Resolve = Callable[[Context, tuple[Reading | None, ...], tuple[str, ...] | None, tuple[Layer | None, ...]],
+    # What a resolution may give again (``Slot.unchanged``): the earlier readings, the positions of
+    # the sources to read again, the endpoints (None: read them), the earlier decision.
+    Kept = tuple[tuple[Reading, ...], frozenset[int], tuple[str, ...] | None, Decision | None]
+    Resolve = Callable[[Context, tuple[Reading, ...], frozenset[int], tuple[str, ...] | None, Decision | None],
                        tuple[Decision, tuple[Reading, ...]]]
 
 __all__ = ["CACHE", "MEMO_ENTRIES", "MEMO_FORMAT", "DecisionCache", "Slot", "inputs_of", "loaded", "read_memo"]
@@ -73,6 +74,7 @@ MEMO_FORMAT = 1
 MEMO_ENTRIES = 8  # (policy, run configuration) pairs one memo file holds, the latest first
 MEMO_LIMIT = 1 << 20  # a memo file larger than this is not read
 _SCHEMAS_PREFIX = PACKAGED_SCHEMAS + os.sep
+_ENDPOINTS = -1  # what depends on a file, beside the sources (``_owners``): the endpoints
 
 
 def inputs_of(policy: Policy) -> Inputs:
@@ -94,9 +96,9 @@ class Slot:
     files by absolute path, the variables naming a file), the key it was resolved at and the
     decision. Made from the policy after a full resolution, or from a memo entry."""
 
-    __slots__ = ("decision", "encoded", "files", "home", "kept", "key", "memo_path", "memo_seen", "named", "parts",
-                 "parts_of_files", "paths", "plain", "policy", "readings", "run", "source", "state_file", "variables",
-                 "volatile", "written")
+    __slots__ = ("decision", "encoded", "files", "home", "kept", "key", "memo_path", "memo_seen", "named", "owners",
+                 "paths", "plain", "policy", "readings", "run", "source", "state_file", "variables", "volatile",
+                 "written")
 
     def __init__(self, run: RunConfig, source: str | None, variables: tuple[str, ...], files: tuple[str, ...],
                  named: tuple[str, ...], *, home: str | None, policy: Policy | None = None, volatile: bool = False
@@ -110,16 +112,16 @@ class Slot:
         self.volatile = volatile
         self.state_file: str | None = None
         self.memo_path: str | None = None  # the memo beside the state file (``memo_stat``), worked out once
-        self.paths: dict[str, str] = {}  # a variable's value -> the file it names, expanded
+        self.paths: dict[bytes | str, str] = {}  # a variable's value -> the file it names, expanded
         self.key: tuple[Any, ...] | None = None
         self.decision: Decision | None = None
         self.memo_seen: object = None  # the memo file's stat when this process last read or wrote it
         self.written: tuple[Any, ...] | None = None  # the key's part that other processes share, as last memoized
         self.plain: dict[str, Any] = {}  # what the commands print beside the decision (``plain_values``)
-        self.kept: dict[str, object] = {}  # the stat of each file the process reads once (``_read_once``)
-        # By source, where its inputs sit in the key (``_parts``), and what each source read at ``key``.
-        self.parts: tuple[frozenset[int], ...] = ()
-        self.parts_of_files: frozenset[int] = frozenset()  # the files' and the variables naming one
+        self.kept: dict[str, object] = {}  # the stat of each file the process reads once, False: others (``_stat``)
+        # By position in the key's values, files and named files, what depends on it (``_owners``), and
+        # what each source read at ``key``.
+        self.owners: tuple[tuple[frozenset[int], ...], ...] = ((), (), ())
         self.readings: tuple[Reading, ...] = ()
 
     @classmethod
@@ -137,7 +139,7 @@ class Slot:
         slot = cls(run, source, inputs.variables, files, inputs.named_files, home=home, policy=policy,
                    volatile=inputs.volatile)
         slot.state_file = where.state_file
-        slot.parts, slot.parts_of_files = _parts(policy, where, slot), _files_and_named(slot)
+        slot.owners = _owners(slot, _parts(policy, where, slot))
         return slot
 
     def again(self) -> Slot:
@@ -150,36 +152,43 @@ class Slot:
         slot.variables, slot.files, slot.named, slot.encoded = self.variables, self.files, self.named, self.encoded
         slot.state_file, slot.memo_path, slot.paths, slot.memo_seen, slot.written, slot.kept = (
             self.state_file, self.memo_path, self.paths, self.memo_seen, self.written, self.kept)
-        slot.parts, slot.parts_of_files = self.parts, self.parts_of_files
+        slot.owners = self.owners
         slot.key, slot.decision, slot.plain, slot.readings = None, None, {}, ()
         return slot
 
-    def key_now(self, values: tuple[str | None, ...]) -> tuple[Any, ...]:
-        """The key as the inputs are now (``values``: the watched variables', in ``variables`` order);
-        a memo entry's key (JSON lists) is compared as tuples (``_tuples``)."""
+    def key_now(self, values: tuple[bytes | str | None, ...]) -> tuple[Any, ...]:
+        """The key as the inputs are now (``values``: the watched variables', in ``variables`` order,
+        as ``_variables`` reads them); a memo entry's key (JSON lists) is compared as tuples
+        (``_tuples``) to the key as written (``_written``)."""
         named: tuple[Any, ...] = ()
         if self.named:
             value_of = dict(zip(self.variables, values, strict=True))
             named = tuple(stat_key(self._named_path(value)) if (value := value_of[name]) else None
                           for name in self.named)
-        source = self._stat(self.source) if self.source is not None else None
-        return self.home, source, values, tuple(map(self._stat, self.files)), named
+        kept = self.kept  # a file read once: its stat; any other (False): stat_key; without ``_stat`` (on every call)
+        source = (kept.get(self.source) or self._stat(self.source)) if self.source is not None else None
+        files = tuple([found if (found := kept.get(path)) else stat_key(path) if found is False else self._stat(path)
+                       for path in self.files])
+        return self.home, source, values, files, named
 
     def unchanged(self, earlier: Slot) -> Kept:
         """What ``earlier`` (this slot's previous resolution over the same inputs) found that is still
-        true: by source, its reading where every input of the source is as it was then (its
-        variables, its files, the files its variables name, and what no source declares), else None
-        (read it again), with the trace row made of it; and its endpoints where no file and no
-        variable naming one changed (they are read from the files alone), else None."""
+        true: its readings and its decision, with the positions of the sources to read again (those with
+        an input not as it was then: a variable, a file, a file a variable names, or what no source
+        declares); and its endpoints where no file and no variable naming one changed (they are read
+        from the files alone), else None."""
         if not earlier.readings or earlier.key is None or self.key is None or earlier.decision is None:
-            return (), None, ()
-        changed = _changed(self.key, earlier.key)
-        same = tuple(map(changed.isdisjoint, self.parts))  # by source: whether its inputs are as they were then
-        readings = tuple([found if kept else None for found, kept in zip(earlier.readings, same, strict=True)])
-        rows = tuple([row if kept else None for row, kept in zip(earlier.decision.trace.layers, same, strict=True)])
-        files_as_then = changed.isdisjoint(self.parts_of_files)
-        endpoints = earlier.decision.endpoints if files_as_then and earlier.decision.mode == "on" else None
-        return readings, endpoints, rows
+            return (), frozenset(), None, None
+        now, then, (values, files, named) = self.key, earlier.key, self.owners
+        # What depends on each input that changed (usually one source: the variable's), compared in C.
+        stale = frozenset().union(*compress(values, map(operator.ne, now[2], then[2])))
+        if now[3] != then[3] or now[4] != then[4]:
+            stale = stale.union(*compress(files, map(operator.ne, now[3], then[3])),
+                                *compress(named, map(operator.ne, now[4], then[4])))
+        decision = earlier.decision
+        if _ENDPOINTS in stale:  # a file changed: the endpoints are read again
+            return earlier.readings, stale.difference((_ENDPOINTS,)), None, decision
+        return earlier.readings, stale, decision.endpoints if decision.mode == "on" else None, decision
 
     def memo_stat(self) -> object:
         """The stat of the memo beside the slot's state file (its path worked out once per slot)."""
@@ -189,18 +198,21 @@ class Slot:
         return stat_key(self.memo_path)
 
     def _stat(self, path: str) -> object:
-        """``stat_key(path)``; once per slot for a file the process reads once (``_read_once``)."""
+        """``stat_key(path)``; once per slot for a file the process reads once (``_read_once``), whose
+        stat is kept (``kept``: the stat of such a file, False for any other, told once)."""
         found = self.kept.get(path)
+        if found:
+            return found
         if found is None:
             found = stat_key(path)
-            if _read_once(path):
-                self.kept[path] = found
-        return found
+            self.kept[path] = found if _read_once(path) else False
+            return found
+        return stat_key(path)
 
-    def _named_path(self, value: str) -> str:
+    def _named_path(self, value: bytes | str) -> str:
         path = self.paths.get(value)
         if path is None:
-            path = self.paths[value] = expand(value, self.run)
+            path = self.paths[value] = expand(os.fsdecode(value), self.run)
         return path
 
     def shared(self) -> tuple[Any, ...]:
@@ -210,10 +222,10 @@ class Slot:
 
     def entry(self) -> dict[str, Any]:
         """This slot as a memo entry."""
-        assert self.decision is not None and self.policy is not None
+        assert self.decision is not None and self.policy is not None and self.key is not None
         self.plain = plain_values(self.policy, self.decision)
         return {"policy": self.source, "run": _run_key(self.run), "variables": list(self.variables),
-                "files": list(self.files), "named": list(self.named), "key": self.key, "plain": self.plain,
+                "files": list(self.files), "named": list(self.named), "key": _written(self.key), "plain": self.plain,
                 "decision": _decision_to_dict(self.decision)}
 
 
@@ -229,7 +241,7 @@ def _slot_for(policy: Policy, run: RunConfig, home: str | None, source: str | No
     return slot
 
 
-# Where a part of a slot's key starts in the positions ``_parts`` and ``_changed`` give: its values,
+# Where a part of a slot's key starts in the positions ``_parts`` gives: its values,
 # its files' stat, its named files' stat (``Slot.key_now``: home, policy, values, files, named).
 _PLACES = {2: 0, 3: 1 << 20, 4: 2 << 20}
 
@@ -252,20 +264,25 @@ def _parts(policy: Policy, where: Locations, slot: Slot) -> tuple[frozenset[int]
     return tuple(part | undeclared for part in own)
 
 
+def _owners(slot: Slot, parts: tuple[frozenset[int], ...]) -> tuple[tuple[frozenset[int], ...], ...]:
+    """By position in ``slot``'s key's values, files and named files (``Slot.key_now``), the sources
+    (by index) whose part (``_parts``) holds it, and ``_ENDPOINTS`` for a file and a variable naming
+    one (the endpoints are read from the files)."""
+    files = _files_and_named(slot)
+
+    def owners(place: int) -> frozenset[int]:
+        return frozenset((*(index for index, part in enumerate(parts) if place in part),
+                          *((_ENDPOINTS,) if place in files else ())))
+
+    return tuple(tuple(owners(_PLACES[part] + index) for index in range(size))
+                 for part, size in ((2, len(slot.variables)), (3, len(slot.files)), (4, len(slot.named))))
+
+
 def _files_and_named(slot: Slot) -> frozenset[int]:
     """The positions of the files and of the variables naming a file in ``slot``'s key."""
     return frozenset((*(_PLACES[3] + index for index in range(len(slot.files))),
                       *(_PLACES[4] + index for index in range(len(slot.named))),
                       *(_PLACES[2] + slot.variables.index(name) for name in slot.named)))
-
-
-def _changed(now: tuple[Any, ...], then: tuple[Any, ...]) -> frozenset[int]:
-    """The positions (``_PLACES``) where two keys of a slot differ in their values, files or named files."""
-    changed: list[int] = []  # compared in C (``map``, ``compress``): on every miss
-    for place, start in _PLACES.items():
-        if now[place] != then[place]:
-            changed += itertools.compress(itertools.count(start), map(operator.ne, now[place], then[place]))
-    return frozenset(changed)
 
 
 def loaded(name: str) -> ModuleType:
@@ -353,27 +370,33 @@ class DecisionCache:
         """The decision for the policy ``given`` (as ``decide()`` takes it) under ``run``, resolved
         now by ``resolve`` for a new context (then kept, and memoized when clean): ``lookup`` first,
         whose key of the inputs as they were then (``seen``) is this resolution's when its slot is
-        still the pair's. A source whose own inputs are unchanged since the process last resolved
-        this pair gives its reading again, and the endpoints are kept while their files are
-        (``Slot.unchanged``). ``home``: HOME as ``run`` gives it now (read once by the caller)."""
-        plain = loaded("usage_consent.policy._plain")
+        still the pair's (then its slot is the earlier one: not looked up again). A source whose own
+        inputs are unchanged since the process last resolved this pair gives its reading again, and
+        the endpoints are kept while their files are (``Slot.unchanged``). ``home``: HOME as ``run``
+        gives it now (read once by the caller)."""
+        plain = sys.modules.get("usage_consent.policy._plain") or loaded("usage_consent.policy._plain")
         locations_read = plain.locations_read
-        source = policy_file(given)
+        source = seen[0].source if seen is not None else policy_file(given)  # the slot's: the pair's
         policy = plain.policy_read(given, source)
-        earlier = self._slots.get((source or id(policy), run))
+        earlier = seen[0] if seen is not None else self._slots.get((source or id(policy), run))
         same = earlier is not None and earlier.policy is policy and earlier.home == home
         slot = _slot_for(policy, run, home, source, earlier, same)
         if slot.volatile:  # its key cannot be written down: resolved afresh, never kept
             self._keep((source or id(policy), run), slot)  # remembered so, while the policy's file is unchanged
             slot.key = (slot.home, stat_key(source) if source is not None else None)
-            return resolve(Context(run, locations_read(policy, run)), (), None, ())[0]
-        # Taken before the read: a change during it is a miss next time.
-        slot.key = seen[1] if seen is not None and seen[0] is earlier and same else slot.key_now(_variables(slot))
-        kept = slot.unchanged(earlier) if earlier is not None and same else ((), None, ())
-        context = earlier.decision.context if earlier is not None and same and earlier.decision is not None else None
-        slot.decision, slot.readings = resolve(context or Context(run, locations_read(policy, run)), *kept)
-        self._keep((source or id(policy), run), slot)
-        if source is not None:
+            return resolve(Context(run, locations_read(policy, run)), (), frozenset(), None, None)[0]
+        # Taken before the read (a change during it is a miss next time): the lookup's, when it saw this slot.
+        if same and earlier is not None and earlier.decision is not None:
+            slot.key = seen[1] if seen is not None else slot.key_now(_variables(slot))
+            slot.decision, slot.readings = resolve(earlier.decision.context or Context(
+                run, locations_read(policy, run)), *slot.unchanged(earlier))
+            self._slots[source or id(policy), run] = slot  # in the earlier slot's place: the dict does not grow
+        else:
+            slot.key = slot.key_now(_variables(slot))
+            slot.decision, slot.readings = resolve(Context(run, locations_read(policy, run)), (), frozenset(), None,
+                                                   None)
+            self._keep((source or id(policy), run), slot)
+        if source is not None and slot.written != slot.shared():  # the cheaper test first (on every miss)
             self._memoize((source, run), slot, first=earlier is None)
         return slot.decision
 
@@ -384,7 +407,7 @@ class DecisionCache:
         (``first``) writes it now (a cold process: the next one may start at once); a later one
         leaves the rewrite to the process's exit, off the transfer's thread (``flush``)."""
         assert slot.decision is not None
-        if slot.written != slot.shared() and _clean(slot.decision):  # the cheaper test first
+        if slot.written != slot.shared() and _clean(slot.decision):
             if first:
                 slot.written = slot.shared()
                 slot.memo_seen = _write_memo(slot)
@@ -468,22 +491,30 @@ def _encoded(variables: tuple[str, ...]) -> tuple[bytes | str, ...] | None:
     return tuple(map(environ.encodekey, variables)) if type(environ) is os._Environ else None
 
 
-def _variables(slot: Slot) -> tuple[str | None, ...]:
+def _variables(slot: Slot) -> tuple[bytes | str | None, ...]:
     """The slot's watched variables' values, read on every call.
 
     Read from the dictionary ``os.environ`` keeps them in (its ``_data``, by the names encoded once
-    per slot), decoded as ``os.environ`` decodes them: ``os.environ.get`` raises and catches two
-    exceptions for each unset variable (the CI markers are a dozen), 2 us each; this costs 2 us for
-    all fourteen of the embedded policy's. Where ``os.environ`` is not CPython's ``_Environ`` (a
-    host replaced it), through its ``get``. No audit hook spares the read (PEP 578): a hook, once
+    per slot), as it keeps them (bytes): ``os.environ.get`` raises and catches two exceptions for
+    each unset variable (the CI markers are a dozen), 2 us each; this reads all fourteen of the
+    embedded policy's in C, and a value is decoded only where text is needed (a named file's path,
+    the memo: ``_written``). Where ``os.environ`` is not CPython's ``_Environ`` (a host replaced
+    it), through its ``get`` (text). No audit hook spares the read (PEP 578): a hook, once
     added, runs for every audited event of the host's process for ever (``id()`` 60 ns -> 1.7 us,
     ``copy.deepcopy`` five times slower) and cannot be removed."""
     environ = os.environ
     if slot.encoded is not None and type(environ) is os._Environ:
-        decode = environ.decodevalue
-        return tuple([None if value is None else decode(value)
-                      for value in map(environ._data.get, slot.encoded)])  # type: ignore[attr-defined]
+        return tuple(map(environ._data.get, slot.encoded))  # type: ignore[attr-defined]
     return tuple(map(environ.get, slot.variables))
+
+
+def _written(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A slot's key as the memo writes it: the variables' values as text (decoded as ``os.environ``
+    decodes them on this platform: ``os.fsdecode``)."""
+    values = key[2]
+    if bytes in map(type, values):
+        values = tuple([os.fsdecode(value) if type(value) is bytes else value for value in values])
+    return (*key[:2], values, *key[3:])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -554,10 +585,10 @@ def _from_memo(source: str, given: object, run: RunConfig) -> Slot | None:
                 continue
             slot = Slot(run, source, _strings(entry["variables"]), _strings(entry["files"]), _strings(entry["named"]),
                         home=run.home_dir())
-            key = _tuples(entry["key"])
-            if slot.key_now(_variables(slot)) != key:
+            now = slot.key_now(_variables(slot))
+            if _written(now) != _tuples(entry["key"]):
                 return None
-            slot.key, slot.state_file, slot.written = key, state_file, None
+            slot.key, slot.state_file, slot.written = now, state_file, None
             slot.plain = entry["plain"] if isinstance(entry["plain"], dict) else {}
             slot.memo_seen = stat_key(memo_file(state_file))
             slot.decision = _decision_from_dict(entry["decision"], run, given, slot.plain)

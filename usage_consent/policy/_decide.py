@@ -8,6 +8,7 @@ and resolve it, or take the cached decision for it (policy/_cache.py); the decis
 from __future__ import annotations
 
 import sys
+from operator import attrgetter
 
 from usage_consent._files._platform import platform_problem
 from usage_consent._locations import home_problem_of
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from usage_consent.policy._paths import PolicySource
 
 __all__ = ["decide", "explain"]
+_KIND_STATUS = attrgetter("kind", "status")  # a trace row's, compared in C: on every call
 
 
 def _warn(message: str) -> None:
@@ -67,21 +69,25 @@ def _check_home(run: RunConfig) -> str | None:
     return home
 
 
-def _set_aside_unusable_state(decision: Decision) -> None:
-    """When the notice source could not use the state file, set it aside and start afresh, so the
-    next run works (this one stays as decided: off, with the trace naming the file)."""
-    if decision.context is not None and any(
-            layer.kind == "notice" and layer.status == "invalid" for layer in decision.trace):
-        from usage_consent._files.atomic import TRANSFER_LOCK_WAIT_S
-        from usage_consent.policy._state import StateFile
+def _state_unusable(decision: Decision) -> bool:
+    """Whether the notice source could not use the state file (its trace row is invalid)."""
+    return decision.context is not None and ("notice", "invalid") in map(_KIND_STATUS, decision.trace.layers)
 
-        where = decision.context.locations
-        try:
-            StateFile(where.state_file, where).usable(wait=TRANSFER_LOCK_WAIT_S)
-        except UsageConsentError:
-            pass  # not a matter of contents (a link, unreadable): the trace already says why
-        except OSError as error:
-            _warn(f"{error.filename}: cannot be set aside: {error.strerror}")
+
+def _set_aside_unusable_state(decision: Decision) -> None:
+    """The notice source could not use the state file (``_state_unusable``): set it aside and start
+    afresh, so the next run works (this one stays as decided: off, with the trace naming the file)."""
+    from usage_consent._files.atomic import TRANSFER_LOCK_WAIT_S
+    from usage_consent.policy._state import StateFile
+
+    assert decision.context is not None
+    where = decision.context.locations
+    try:
+        StateFile(where.state_file, where).usable(wait=TRANSFER_LOCK_WAIT_S)
+    except UsageConsentError:
+        pass  # not a matter of contents (a link, unreadable): the trace already says why
+    except OSError as error:
+        _warn(f"{error.filename}: cannot be set aside: {error.strerror}")
 
 
 def _resolved(given: Policy | PolicySource | None, run: RunConfig | None) -> Decision:
@@ -91,7 +97,8 @@ def _resolved(given: Policy | PolicySource | None, run: RunConfig | None) -> Dec
     found, seen = CACHE.lookup(given, run, home)
     if found is not None and found.decision is not None:
         return found.decision
-    resolver = loaded("usage_consent.policy._resolve")  # only for a full resolution: pydantic-settings
+    # Only for a full resolution (pydantic-settings): loaded by the first one.
+    resolver = sys.modules.get("usage_consent.policy._resolve") or loaded("usage_consent.policy._resolve")
     return CACHE.decision(given, run, home, resolver.resolve_again, seen)
 
 
@@ -136,8 +143,10 @@ def decide(given: Policy | PolicySource | None = None, *, run: RunConfig | None 
     """
     try:
         decision = _resolved(given, run)
-        _set_aside_unusable_state(decision)
-        if decision.error is None and notice_is_due(decision):
+        if _state_unusable(decision):
+            _set_aside_unusable_state(decision)
+        state = decision.notice  # a notice that is not due is the usual case: told without a call
+        if decision.error is None and state is not None and state.due and notice_is_due(decision):
             from usage_consent._files.atomic import LockBusy
             from usage_consent.policy import _notice as notice
 

@@ -39,12 +39,18 @@ def _shown(raw: str | None) -> str:
     return raw
 
 
-class Layer(Frozen):
+class _LayerFields:
+    """``Layer``'s fields, settable: ``Layer.__new__`` fills them (usage_consent/_frozen.py)."""
+
+    __slots__ = ("kind", "location", "name", "notes", "raw", "reason", "status", "value")
+
+
+class Layer(_LayerFields, Frozen):
     """What one source said: where it looked, the raw value seen, the parsed value, its status;
     ``notes``: what the source's rules found on the way, one line each, for ``explain`` (e.g. the
     path a template expanded to, the value-map entry that matched): what, not whether."""
 
-    __slots__ = ("kind", "location", "name", "notes", "raw", "reason", "status", "value")
+    __slots__ = ()
     name: str
     kind: str
     location: str
@@ -54,25 +60,36 @@ class Layer(Frozen):
     reason: str | None
     notes: tuple[str, ...]
 
-    def __init__(self, name: str, kind: str, location: str, raw: str | None, value: str | None, status: Status,
-                 reason: str | None = None, notes: tuple[str, ...] = ()) -> None:
-        put = self._put  # built on every miss: each field's slot setter (usage_consent/_frozen.py)
-        put["name"](self, name), put["kind"](self, kind), put["location"](self, location), put["raw"](self, raw)
-        put["value"](self, value), put["status"](self, status), put["reason"](self, reason), put["notes"](self, notes)
+    def __new__(cls, name: str, kind: str, location: str, raw: str | None, value: str | None, status: Status,
+                reason: str | None = None, notes: tuple[str, ...] = ()) -> Layer:
+        self: Any = object.__new__(_LayerFields)  # built on every miss: see usage_consent/_frozen.py
+        self.name, self.kind, self.location, self.raw = name, kind, location, raw
+        self.value, self.status, self.reason, self.notes = value, status, reason, notes
+        self.__class__ = cls
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         return {name: list(value) if isinstance(value, tuple) else value
                 for name, value in self.__getstate__().items()}
 
 
-class Trace(Frozen):
-    """Every source of the policy, highest first, with what it said."""
+class _TraceFields:
+    """``Trace``'s field, settable: ``Trace.__new__`` fills it (usage_consent/_frozen.py)."""
 
     __slots__ = ("layers",)
+
+
+class Trace(_TraceFields, Frozen):
+    """Every source of the policy, highest first, with what it said."""
+
+    __slots__ = ()
     layers: tuple[Layer, ...]
 
-    def __init__(self, layers: tuple[Layer, ...]) -> None:
-        self._put["layers"](self, layers)
+    def __new__(cls, layers: tuple[Layer, ...]) -> Trace:
+        self: Any = object.__new__(_TraceFields)  # built on every miss: see usage_consent/_frozen.py
+        self.layers = layers
+        self.__class__ = cls
+        return self
 
     def __iter__(self) -> Iterator[Layer]:
         return iter(self.layers)
@@ -106,7 +123,13 @@ class Trace(Frozen):
         return "\n".join(lines)
 
 
-class Decision(Frozen):
+class _DecisionFields:
+    """``Decision``'s fields, settable: ``Decision.__new__`` fills them (usage_consent/_frozen.py)."""
+
+    __slots__ = ("app", "context", "decided_by", "endpoints", "error", "key", "mode", "notice", "policy_given", "trace")
+
+
+class Decision(_DecisionFields, Frozen):
     """Whether usage stats may be collected for one transfer; fixed once taken (immutable).
 
     ``mode`` is "on" (record and send), "local" (record only) or "off". Code that sends
@@ -117,18 +140,7 @@ class Decision(Frozen):
     Two decisions are equal only when they are the same object.
     """
 
-    __slots__ = (
-        "app",
-        "context",
-        "decided_by",
-        "endpoints",
-        "error",
-        "key",
-        "mode",
-        "notice",
-        "policy_given",
-        "trace",
-    )
+    __slots__ = ()
     app: str
     key: str
     mode: Mode
@@ -140,13 +152,15 @@ class Decision(Frozen):
     error: Exception | None
     context: Context | None
 
-    def __init__(self, app: str, key: str, mode: Mode, decided_by: str | None, trace: Trace,
-                 notice: NoticeState | None = None, endpoints: tuple[str, ...] = (), policy_given: Policy | None = None,
-                 error: Exception | None = None, context: Context | None = None) -> None:
-        put = self._put  # built on every miss: each field's slot setter (usage_consent/_frozen.py)
-        put["app"](self, app), put["key"](self, key), put["mode"](self, mode), put["decided_by"](self, decided_by)
-        put["trace"](self, trace), put["notice"](self, notice), put["endpoints"](self, endpoints)
-        put["policy_given"](self, policy_given), put["error"](self, error), put["context"](self, context)
+    def __new__(cls, app: str, key: str, mode: Mode, decided_by: str | None, trace: Trace,
+                notice: NoticeState | None = None, endpoints: tuple[str, ...] = (), policy_given: Policy | None = None,
+                error: Exception | None = None, context: Context | None = None) -> Decision:
+        self: Any = object.__new__(_DecisionFields)  # built on every miss: see usage_consent/_frozen.py
+        self.app, self.key, self.mode, self.decided_by, self.trace = app, key, mode, decided_by, trace
+        self.notice, self.endpoints, self.policy_given, self.error, self.context = (
+            notice, endpoints, policy_given, error, context)
+        self.__class__ = cls
+        return self
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__
@@ -199,10 +213,10 @@ def notice_is_due(decision: Decision) -> bool:
     """Whether ``decide()`` shows the notice now: when collection would happen, or is held back only
     by the notice itself; never to users who opted out, never for a decision for this run only,
     never when the trace already says it was shown or the state is unusable."""
-    if decision.for_this_run_only or decision.notice is None:
-        return False
+    if decision.notice is None or not decision.notice.due or decision.for_this_run_only:
+        return False  # the cheapest first: on every call
     notice_layers = [layer for layer in decision.trace if layer.kind == "notice"]
     if notice_layers and notice_layers[0].status in ("unset", "invalid"):
         return False  # shown already; or the state file cannot record it (this run is off anyway)
     held_by_notice = bool(notice_layers) and decision.decided_by == notice_layers[0].name
-    return (decision.enabled or held_by_notice) and decision.notice.due
+    return decision.enabled or held_by_notice

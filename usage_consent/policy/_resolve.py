@@ -10,7 +10,6 @@ decides is this module's rule alone (``resolve_readings``), not the merge's.
 
 from __future__ import annotations
 
-from itertools import repeat
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from usage_consent._frozen import Frozen
 from usage_consent._log import log
 from usage_consent.errors import ConfigFileError
-from usage_consent.policy._decision import Decision, Layer, Trace, notice_is_due
+from usage_consent.policy._decision import Decision, Trace, notice_is_due
 from usage_consent.policy._fileformats import file_format, read_mapping
 from usage_consent.policy._notice_state import NoticeState, read_notice_state
 from usage_consent.policy._sources import KINDS, Reading, on_invalid
@@ -34,58 +33,61 @@ __all__ = ["RULES", "ConsentSettings", "notice_is_due", "read_sources", "resolve
 
 
 class _ReadingSource(PydanticBaseSettingsSource):
-    """A source of the policy, as pydantic-settings calls it: its kind's plain read, offered as
-    ``{"readings": {name: Reading}}``; or (``given``) the readings kept for several sources, offered
-    as they are. Named after the policy's source it reads (``__name__``: pydantic-settings names
-    what each settings source gave by it, and looks it up on every merge)."""
+    """Sources of the policy, as pydantic-settings calls them: each one's kind's plain read, offered
+    as ``{"readings": {name: Reading}}``; on a miss (``given``: the readings an earlier resolution
+    made, by source name), those readings with the ones of ``specs`` read now in their place.
+    Named after the policy's source it reads (``__name__``: pydantic-settings names what each
+    settings source gave by it, and looks it up on every merge)."""
 
-    def __init__(self, settings_cls: type[BaseSettings], context: Context, spec: Any,
+    def __init__(self, settings_cls: type[BaseSettings], context: Context, specs: tuple[Any, ...],
                  given: dict[str, Reading] | None = None) -> None:
         super().__init__(settings_cls)
         self.context = context
-        self.spec = spec  # the source read now (None: ``given``)
-        self.given = given
-        self.__name__ = spec.name if spec is not None else "kept"
+        self.specs = specs  # the sources read now
+        self.given = given  # made for this settings source alone (it is filled in)
+        self.__name__ = specs[0].name if given is None else "again"
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False  # __call__ gives pydantic-settings the whole mapping at once
 
     def __call__(self) -> dict[str, Any]:
-        spec = self.spec
-        if spec is None:
-            return {"readings": self.given}
-        return {"readings": {spec.name: KINDS[spec.kind].read(self.context, spec)}}
+        readings = {} if self.given is None else self.given
+        for spec in self.specs:
+            readings[spec.name] = KINDS[spec.kind].read(self.context, spec)
+        return {"readings": readings}
 
 
 class ConsentSettings(BaseSettings):
-    """What the policy's sources read, by source name (pydantic-settings merges the mappings)."""
+    """What the policy's sources read, by source name (pydantic-settings merges the mappings). The
+    field is ``Any``: its value is the merged mapping of our own settings sources, a dict of frozen
+    ``Reading`` objects by name, which a ``dict[str, Any]`` field would only copy, key by key, on
+    every merge."""
 
     model_config = SettingsConfigDict(case_sensitive=True)
 
-    readings: dict[str, Any] = {}
+    readings: Any = {}
 
 
 _NAME, _INVALID, _PARSED = attrgetter("name"), attrgetter("invalid"), attrgetter("parsed")
 
 
-def read_sources(context: Context, kept: tuple[Reading | None, ...] = ()) -> tuple[Reading, ...]:
+def read_sources(context: Context, kept: tuple[Reading, ...] = (), stale: frozenset[int] = frozenset()
+                 ) -> tuple[Reading, ...]:
     """Every source of the context's policy, read once, in the declared order: one settings source
     per policy source, highest first, handed to pydantic-settings as its documented
     ``_build_sources`` ("pre-initialized sources and init kwargs"), which it calls and merges.
     Only these: its default sources (the environment copied whole, the dotenv and secrets
     folders) would read nothing a policy declares, and building them costs a miss ten times the
-    read of its inputs. ``kept``: by position, a reading to give again instead of reading (the
-    decision cache's, for a source whose declared inputs have not changed since it was read);
-    the kept readings are offered together, by one settings source after those read now (no source is
-    in both: the order changes nothing)."""
+    read of its inputs. ``kept``: the readings of an earlier resolution (the decision cache's),
+    given again for every source but those at the positions ``stale`` (whose declared inputs
+    changed since), which are read now: then one settings source offers them all, the kept ones
+    and those read now in their place."""
     specs = context.view.sources
     if not kept:
-        sources = tuple([_ReadingSource(ConsentSettings, context, spec) for spec in specs])
+        sources = tuple([_ReadingSource(ConsentSettings, context, (spec,)) for spec in specs])
     else:
-        given = {spec.name: found for spec, found in zip(specs, kept, strict=True) if found is not None}
-        sources = (*[_ReadingSource(ConsentSettings, context, spec)
-                     for spec, found in zip(specs, kept, strict=True) if found is None],
-                   _ReadingSource(ConsentSettings, context, None, given))
+        sources = (_ReadingSource(ConsentSettings, context, tuple(map(specs.__getitem__, sorted(stale))),
+                                  dict(zip(map(_NAME, specs), kept, strict=True))),)
     readings = ConsentSettings(_build_sources=(sources, {})).readings
     return tuple(map(readings.__getitem__, map(_NAME, specs)))
 
@@ -116,7 +118,7 @@ RULES: dict[str, _Rule] = {
 
 
 def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints: tuple[str, ...] | None = None,
-                     rows: tuple[Layer | None, ...] = ()) -> Decision:
+                     earlier: Decision | None = None, stale: frozenset[int] = frozenset()) -> Decision:
     """The one resolve loop. Highest source first, the first valid value decides; a ceiling source's
     "local" caps an "on" decided below it; an invalid value counts by its rule (``RULES``): "off"
     makes the decision off wherever the source stands (the first such source decides it), "skip"
@@ -124,11 +126,27 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints:
     raise, but only when nothing above it decided (what a peer reads only then), "always" (a
     requirement a file does not meet) decides off and makes ``decide()`` raise wherever it stands.
     An ignored value (the explicit fail-open) is unset here. ``endpoints``: those read from the
-    same files before (the decision cache's), else read now when the decision is on; ``rows``: by
-    position, the trace row an earlier decision made of the same reading (reused when its status
-    is the same)."""
+    same files before (the decision cache's), else read now when the decision is on; ``earlier``:
+    the decision of the same readings but those at the positions ``stale`` (its trace rows are
+    reused, ``_trace``; when the readings read again hold the values the earlier ones held, all
+    valid, the precedence gives what it gave then: it is not run again)."""
     policy = context.view
-    rules = _rules(policy, readings)
+    rules = _rules(policy, readings) if any(map(_INVALID, readings)) else {}  # none: the usual case, told in C
+    mode: Mode | None
+    if earlier is not None and not rules and _as_before(readings, earlier, stale):
+        mode, decided_by, error = earlier.mode, earlier.decided_by, None
+    else:
+        mode, decided_by, error = _outcome(policy, readings, rules)
+    if mode == "on" and endpoints is None:
+        endpoints = _endpoints(context, readings)
+    return Decision(policy.app, policy.key, mode or "off", decided_by, _trace(readings, decided_by, earlier, stale),
+                    _notice(context, readings), endpoints if mode == "on" and endpoints else (), None, error, context)
+
+
+def _outcome(policy: Any, readings: tuple[Reading, ...], rules: dict[str, _Rule]
+             ) -> tuple[Mode | None, str | None, Exception | None]:
+    """The mode, the source that decided it and the error ``decide()`` raises: the precedence, the
+    ceiling, then the invalid values that count."""
     mode, decided_by, ceiling_by, counted = _precedence(policy, readings, rules)
     if ceiling_by and mode == "on":
         mode, decided_by = "local", ceiling_by
@@ -138,18 +156,23 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints:
             mode, decided_by = "off", closing  # fails closed: the first closing invalid source decides
         elif mode == "on":
             mode = "off"  # skipped, but a bad value never lets collection send
-    error = _raised(counted, decided_by, rules) if counted else None
-    if mode == "on" and endpoints is None:
-        endpoints = _endpoints(context, readings)
-    return Decision(policy.app, policy.key, mode or "off", decided_by, _trace(readings, decided_by, rows),
-                    notice=_notice(context, readings), endpoints=endpoints if mode == "on" and endpoints else (),
-                    error=error, context=context)
+    return mode, decided_by, _raised(counted, decided_by, rules) if counted else None
+
+
+def _as_before(readings: tuple[Reading, ...], earlier: Decision, stale: frozenset[int]) -> bool:
+    """Whether the readings at the positions ``stale`` hold the values ``earlier``'s trace rows of
+    them held, and none was invalid then (the other readings are those same ones)."""
+    rows = earlier.trace.layers
+    if len(rows) != len(readings):
+        return False
+    for index in stale:  # noqa: SIM110 - a loop, not all() of a generator: on every miss (usually one)
+        if rows[index].value != readings[index].value or rows[index].status == "invalid":
+            return False
+    return True
 
 
 def _rules(policy: Any, readings: tuple[Reading, ...]) -> dict[str, _Rule]:
     """The rule of each invalid reading, by source name: its own, else its source's ``on_invalid``."""
-    if not any(map(_INVALID, readings)):  # the usual case, told in C
-        return {}
     return {found.name: RULES[found.rule or on_invalid(policy, spec)]
             for spec, found in zip(policy.sources, readings, strict=True) if found.invalid}
 
@@ -192,14 +215,21 @@ def _raised(counted: list[Reading], decided_by: str | None, rules: dict[str, _Ru
     return raising.error() if raising is not None else None
 
 
-def _trace(readings: tuple[Reading, ...], decided_by: str | None, rows: tuple[Layer | None, ...] = ()) -> Trace:
-    """Every reading as a row; a value that did not decide is "shadowed". ``rows``: by position, a
-    row made of the same reading before, reused when its status is the same."""
-    layers: list[Layer] = []  # a loop, not a function per row: on every miss
-    for found, earlier in zip(readings, rows or repeat(None, len(readings)), strict=True):
-        status = found.status_in(found.value is not None and not found.invalid and found.name != decided_by)
-        layers.append(earlier if earlier is not None and earlier.status == status else found.layer(status))
-    return Trace(tuple(layers))
+def _trace(readings: tuple[Reading, ...], decided_by: str | None, earlier: Decision | None = None,
+           stale: frozenset[int] = frozenset()) -> Trace:
+    """Every reading as a row; a value that did not decide is "shadowed". ``earlier``: the decision
+    of the same readings but those at the positions ``stale``; decided by the same source, its
+    rows but those are this trace's (a row's status depends on its reading and on which source
+    decided, nothing else)."""
+    if earlier is not None and earlier.decided_by == decided_by and len(earlier.trace.layers) == len(readings):
+        layers = list(earlier.trace.layers)
+        for index in stale:  # usually one: the changed variable's source
+            found = readings[index]
+            layers[index] = found.layer(found.status_in(
+                found.value is not None and not found.invalid and found.name != decided_by))
+        return Trace(tuple(layers))
+    return Trace(tuple([found.layer(found.status_in(found.value is not None and not found.invalid
+                                                    and found.name != decided_by)) for found in readings]))
 
 
 def _notice(context: Context, readings: tuple[Reading, ...]) -> NoticeState:
@@ -250,10 +280,10 @@ def resolve(context: Context) -> Decision:
     return resolve_readings(context, read_sources(context))
 
 
-def resolve_again(context: Context, kept: tuple[Reading | None, ...], endpoints: tuple[str, ...] | None,
-                  rows: tuple[Layer | None, ...]) -> tuple[Decision, tuple[Reading, ...]]:
-    """``resolve``, giving again the ``kept`` readings (by position; None: read it), ``endpoints``
-    (None: read them) and the trace ``rows`` made of the kept readings, with the readings it used
-    (the decision cache keeps them for the next miss)."""
-    readings = read_sources(context, kept)
-    return resolve_readings(context, readings, endpoints, rows), readings
+def resolve_again(context: Context, kept: tuple[Reading, ...], stale: frozenset[int], endpoints: tuple[str, ...] | None,
+                  earlier: Decision | None) -> tuple[Decision, tuple[Reading, ...]]:
+    """``resolve``, giving again the ``kept`` readings but those at the positions ``stale`` (read
+    now), ``endpoints`` (None: read them) and the trace rows of the ``earlier`` decision made of
+    the kept readings, with the readings it used (the decision cache keeps them for the next miss)."""
+    readings = read_sources(context, kept, stale)
+    return resolve_readings(context, readings, endpoints, earlier, stale), readings

@@ -36,7 +36,14 @@ def clip(text: str) -> str:
     return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-class Reading(Frozen):
+class _ReadingFields:
+    """``Reading``'s fields, settable: ``Reading.__new__`` fills them (usage_consent/_frozen.py)."""
+
+    __slots__ = ("accepted", "bad", "invalid", "key", "kind", "location", "name", "notes", "parsed", "path", "raw",
+                 "reason", "rule", "status", "value")
+
+
+class Reading(_ReadingFields, Frozen):
     """What one source saw, once: where it looked (``location``), the raw value, the mode it stands
     for (``value``; None: unset) or why it is ``invalid`` (``reason``), and what it parsed on the
     way (``parsed``: a JSON config file's object, the notice's state), reused by the resolver.
@@ -46,23 +53,7 @@ class Reading(Frozen):
     source does not map, passed over as the policy's explicit fail-open choice (``on_unrecognised =
     "ignore"``): unset for the decision, never a cap."""
 
-    __slots__ = (
-        "accepted",
-        "bad",
-        "invalid",
-        "key",
-        "kind",
-        "location",
-        "name",
-        "notes",
-        "parsed",
-        "path",
-        "raw",
-        "reason",
-        "rule",
-        "status",
-        "value",
-    )
+    __slots__ = ()
     name: str
     kind: str
     location: str
@@ -79,16 +70,16 @@ class Reading(Frozen):
     status: Status | None  # its own status when not the value's ("skipped", "ignored")
     rule: InvalidRule | None
 
-    def __init__(self, name: str, kind: str, location: str, raw: str | None, value: Mode | None = None,
-                 invalid: bool = False, reason: str | None = None, parsed: object = None, path: str | None = None,
-                 key: str | None = None, bad: object = None, accepted: str | None = None,
-                 notes: tuple[str, ...] = (), status: Status | None = None, rule: InvalidRule | None = None) -> None:
-        put = self._put  # built on every miss: each field's slot setter (usage_consent/_frozen.py)
-        put["name"](self, name), put["kind"](self, kind), put["location"](self, location), put["raw"](self, raw)
-        put["value"](self, value), put["invalid"](self, invalid), put["reason"](self, reason)
-        put["parsed"](self, parsed), put["path"](self, path), put["key"](self, key), put["bad"](self, bad)
-        put["accepted"](self, accepted), put["notes"](self, notes), put["status"](self, status)
-        put["rule"](self, rule)
+    def __new__(cls, name: str, kind: str, location: str, raw: str | None, value: Mode | None = None,
+                invalid: bool = False, reason: str | None = None, parsed: object = None, path: str | None = None,
+                key: str | None = None, bad: object = None, accepted: str | None = None,
+                notes: tuple[str, ...] = (), status: Status | None = None, rule: InvalidRule | None = None) -> Reading:
+        self: Any = object.__new__(_ReadingFields)  # built on every miss: see usage_consent/_frozen.py
+        self.name, self.kind, self.location, self.raw, self.value = name, kind, location, raw, value
+        self.invalid, self.reason, self.parsed, self.path, self.key = invalid, reason, parsed, path, key
+        self.bad, self.accepted, self.notes, self.status, self.rule = bad, accepted, notes, status, rule
+        self.__class__ = cls
+        return self
 
     def layer(self, status: Status | None = None) -> Layer:
         """This reading as a row of the trace (``status``: the resolver's, e.g. "shadowed")."""
@@ -110,8 +101,8 @@ class Reading(Frozen):
 def reading(spec: Any, location: str, raw: str | None, value: Mode | None, reason: str | None = None,
             parsed: object = None, *, notes: tuple[str, ...] = (), ignored: bool = False) -> Reading:
     """A valid reading (``value`` None: the source is unset, or ``ignored``)."""
-    return Reading(spec.name, spec.kind, location, raw, value, reason=reason, parsed=parsed, notes=notes,
-                   status="ignored" if ignored else None)
+    return Reading(spec.name, spec.kind, location, raw, value, False, reason, parsed, None, None, None, None, notes,
+                   "ignored" if ignored else None)
 
 
 def invalid(spec: Any, location: str, raw: str | None, reason: str, *, path: str | None = None,

@@ -12,6 +12,7 @@ that is set and not empty is read.
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING
 
 from usage_consent.errors import ConfigFileError
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from usage_consent.policy._model import EnvSource, Policy
 
 __all__ = ["env_inputs", "read_env"]
+_FS_ENCODING = sys.getfilesystemencoding()  # os.environ's encoding of names and values (POSIX)
 
 
 def env_inputs(policy: Policy, spec: EnvSource) -> Inputs:
@@ -40,6 +42,17 @@ def env_inputs(policy: Policy, spec: EnvSource) -> Inputs:
     for overlay in spec.overlays or ():
         found = found + location_inputs(policy, overlay)
     return found
+
+
+def _environ_value(name: str) -> str | None:
+    """``os.environ.get(name)``: from the dictionary CPython's ``os.environ`` keeps (bytes), decoded
+    as it decodes (on every miss: ``get`` is four Python calls), else through ``get`` (a host
+    replaced ``os.environ``)."""
+    environ = os.environ
+    if type(environ) is not os._Environ:
+        return environ.get(name)
+    value = environ._data.get(name.encode(_FS_ENCODING, "surrogateescape"))  # type: ignore[attr-defined]
+    return None if value is None else value.decode(_FS_ENCODING, "surrogateescape")
 
 
 def _value(context: Context, spec: EnvSource, name: str) -> tuple[str | None, str, tuple[str, ...]]:
@@ -85,16 +98,21 @@ def _read(context: Context, spec: EnvSource) -> tuple[str, str, str | None, tupl
 
 
 def read_env(context: Context, spec: EnvSource) -> Reading:
-    location, name, raw, notes = _read(context, spec)
+    if spec.variables or spec.overlays:
+        location, name, raw, notes = _read(context, spec)
+    else:  # one variable, no overlay (on every miss): ``_read``'s answer without its loop
+        name = spec.variable or ""
+        raw, location, notes = _environ_value(name), "$" + name, ()
     if raw is None:
         return reading(spec, location, raw, None, notes=notes)
     match = spec.compared
-    empty = not trimmed(raw, match)
-    if empty and spec.empty == "unset":
+    word = trimmed(raw, match)
+    if not word and spec.empty == "unset":
         return reading(spec, location, raw, None, notes=notes)
+    empty = not word
     spellings = spec.spellings or context.view.spellings
-    found = UNRECOGNISED if empty else (
-        map_value(raw, spec.values, match) if spec.values else spelled(raw, spellings, match))
+    found = UNRECOGNISED if empty else (  # spelled: trims again, a trimmed word is as it is
+        map_value(raw, spec.values, match) if spec.values else spelled(word, spellings, match))
     if not found.recognised and not empty:
         found = unrecognised(spec.on_unrecognised, context.view.app, repr(clip(raw))) or found
     if not found.recognised:
