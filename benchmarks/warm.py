@@ -28,10 +28,15 @@ CASES = [
 ]
 
 
-def _changing(function, variable: str = "SKYPLANE_USAGE_STATS_ENABLED"):
-    """``function`` after the variable changes (among 100 spellings of "on", more than any cache
-    keeps): each call is a cache miss, resolved again through pydantic-settings."""
-    spellings = itertools.cycle([" " * n + "1" for n in range(100)])
+ON = [" " * n + "1" for n in range(100)]
+# on and off in turn: each miss changes the decision (its precedence and trace are made again)
+ON_OFF = [" " * n + ("1" if n % 2 else "0") for n in range(100)]
+
+
+def _changing(function, variable: str = "SKYPLANE_USAGE_STATS_ENABLED", values: list[str] = ON):
+    """``function`` after the variable changes (among 100 spellings, more than any cache keeps):
+    each call is a cache miss, resolved again through pydantic-settings."""
+    spellings = itertools.cycle(values)
 
     def call() -> object:
         os.environ[variable] = next(spellings)
@@ -40,16 +45,16 @@ def _changing(function, variable: str = "SKYPLANE_USAGE_STATS_ENABLED"):
     return call
 
 
-def _miss(quick: bool) -> Row:
+def _miss(quick: bool, values: list[str], name: str) -> Row:
     from usage_consent.policy import decide
 
     with temp_home() as home:
         path = write_config(home, {"usage_stats": True})
         mark_notice_shown(home)
-        assert _changing(decide)().mode == "on"
-        ours, floor = interleaved(_changing(decide), _changing(_floor(str(path))), rounds=5 if quick else 15,
-                                  calls=20 if quick else 200)
-    return Row("decide(), cache miss (env variable changed before each call)", ours * 1e6, floor * 1e6, "us/call",
+        assert _changing(decide, values=values)().mode in ("on", "off")
+        ours, floor = interleaved(_changing(decide, values=values), _changing(_floor(str(path)), values=values),
+                                  rounds=5 if quick else 15, calls=20 if quick else 200)
+    return Row(name, ours * 1e6, floor * 1e6, "us/call",
                target=2.5, note="baseline: the same change, then os.environ.get + json.load of the same file")
 
 
@@ -68,5 +73,6 @@ def run(quick: bool) -> list[Row]:
                                       calls=200 if quick else 2000)
         rows.append(Row(name, ours * 1e6, floor * 1e6, "us/call", target=1.0,
                         note="baseline: os.environ.get + json.load of the same file"))
-    rows.append(_miss(quick))
+    rows.append(_miss(quick, ON, "decide(), cache miss (env variable changed before each call)"))
+    rows.append(_miss(quick, ON_OFF, "decide(), cache miss that changes the answer (the variable on, then off)"))
     return rows
