@@ -415,6 +415,37 @@ def test_a_changed_file_is_read_again_and_decides(home, monkeypatch):
     assert after["env"] is before["env"]
 
 
+ENDPOINT = "http://127.0.0.1:9/v1/report"
+
+
+@pytest.mark.parametrize("changed_while", ["off", "on"], ids=["written while off", "written while on, then while off"])
+def test_the_endpoints_follow_the_config_file_while_the_variable_flips(home, monkeypatch, changed_while):
+    """The enabling variable flips on, off, on: an endpoint written to the config file between two
+    of those decisions is the next "on" decision's, and one unchanged is kept (the very tuple)
+    across an "off" decision, which sends nowhere."""
+    clean_home(home)
+    CACHE.clear()
+    monkeypatch.setenv("SKYPLANE_USAGE_STATS_ENABLED", "1")
+    first = decide()
+    assert first.mode == "on" and first.endpoints and ENDPOINT not in first.endpoints
+    monkeypatch.setenv("SKYPLANE_USAGE_STATS_ENABLED", "0")
+    off = decide()
+    assert off.mode == "off" and off.endpoints == () and not off.send_allowed
+    monkeypatch.setenv("SKYPLANE_USAGE_STATS_ENABLED", " 1")
+    again = decide()
+    assert again.mode == "on" and again.endpoints is first.endpoints  # kept across the off decision
+    if changed_while == "on":
+        write_config_keys({"usage_stats_endpoint": ENDPOINT})
+        assert decide().endpoints == (ENDPOINT,)
+    monkeypatch.setenv("SKYPLANE_USAGE_STATS_ENABLED", "0")
+    assert decide().endpoints == ()
+    write_config_keys({"usage_stats_endpoint": ENDPOINT.replace("9", "10")})
+    monkeypatch.setenv("SKYPLANE_USAGE_STATS_ENABLED", "1")
+    last = decide()
+    assert last.mode == "on" and last.endpoints == (ENDPOINT.replace("9", "10"),)
+    assert same(last, fresh())
+
+
 # ---- what is memoized, and where ----
 
 def test_a_clean_decision_is_memoized_beside_the_state_file_0600(home):

@@ -96,9 +96,9 @@ class Slot:
     files by absolute path, the variables naming a file), the key it was resolved at and the
     decision. Made from the policy after a full resolution, or from a memo entry."""
 
-    __slots__ = ("decision", "encoded", "files", "home", "kept", "key", "memo_path", "memo_seen", "named", "owners",
-                 "paths", "plain", "policy", "readings", "run", "source", "state_file", "variables", "volatile",
-                 "written")
+    __slots__ = ("decision", "encoded", "endpoints", "files", "home", "kept", "key", "memo_path", "memo_seen", "named",
+                 "owners", "paths", "plain", "policy", "readings", "run", "source", "state_file", "variables",
+                 "volatile", "written")
 
     def __init__(self, run: RunConfig, source: str | None, variables: tuple[str, ...], files: tuple[str, ...],
                  named: tuple[str, ...], *, home: str | None, policy: Policy | None = None, volatile: bool = False
@@ -123,6 +123,9 @@ class Slot:
         # what each source read at ``key``.
         self.owners: tuple[tuple[frozenset[int], ...], ...] = ((), (), ())
         self.readings: tuple[Reading, ...] = ()
+        # The endpoints read from the files at ``key`` (None: not read: no decision at or since the
+        # files' last change was "on"); kept whatever the decision, as the readings are.
+        self.endpoints: tuple[str, ...] | None = None
 
     @classmethod
     def of(cls, policy: Policy, run: RunConfig, source: str | None, home: str | None) -> Slot:
@@ -153,7 +156,7 @@ class Slot:
         slot.state_file, slot.memo_path, slot.paths, slot.memo_seen, slot.written, slot.kept = (
             self.state_file, self.memo_path, self.paths, self.memo_seen, self.written, self.kept)
         slot.owners = self.owners
-        slot.key, slot.decision, slot.plain, slot.readings = None, None, {}, ()
+        slot.key, slot.decision, slot.plain, slot.readings, slot.endpoints = None, None, {}, (), None
         return slot
 
     def key_now(self, values: tuple[bytes | str | None, ...]) -> tuple[Any, ...]:
@@ -176,7 +179,8 @@ class Slot:
         true: its readings and its decision, with the positions of the sources to read again (those with
         an input not as it was then: a variable, a file, a file a variable names, or what no source
         declares); and its endpoints where no file and no variable naming one changed (they are read
-        from the files alone), else None."""
+        from the files alone, whatever the enabling variable says: an "off" between two "on" keeps
+        them), else None."""
         if not earlier.readings or earlier.key is None or self.key is None or earlier.decision is None:
             return (), frozenset(), None, None
         now, then, (values, files, named) = self.key, earlier.key, self.owners
@@ -188,7 +192,7 @@ class Slot:
         decision = earlier.decision
         if _ENDPOINTS in stale:  # a file changed: the endpoints are read again
             return earlier.readings, stale.difference((_ENDPOINTS,)), None, decision
-        return earlier.readings, stale, decision.endpoints if decision.mode == "on" else None, decision
+        return earlier.readings, stale, earlier.endpoints, decision
 
     def memo_stat(self) -> object:
         """The stat of the memo beside the slot's state file (its path worked out once per slot)."""
@@ -388,14 +392,19 @@ class DecisionCache:
         # Taken before the read (a change during it is a miss next time): the lookup's, when it saw this slot.
         if same and earlier is not None and earlier.decision is not None:
             slot.key = seen[1] if seen is not None else slot.key_now(_variables(slot))
+            kept = slot.unchanged(earlier)
             slot.decision, slot.readings = resolve(earlier.decision.context or Context(
-                run, locations_read(policy, run)), *slot.unchanged(earlier))
+                run, locations_read(policy, run)), *kept)
+            endpoints = kept[2]
             self._slots[source or id(policy), run] = slot  # in the earlier slot's place: the dict does not grow
         else:
             slot.key = slot.key_now(_variables(slot))
             slot.decision, slot.readings = resolve(Context(run, locations_read(policy, run)), (), frozenset(), None,
                                                    None)
+            endpoints = None
             self._keep((source or id(policy), run), slot)
+        # An "on" decision read the endpoints (or was given them); any other keeps those given, for the next.
+        slot.endpoints = slot.decision.endpoints if slot.decision.mode == "on" else endpoints
         if source is not None and slot.written != slot.shared():  # the cheaper test first (on every miss)
             self._memoize((source, run), slot, first=earlier is None)
         return slot.decision

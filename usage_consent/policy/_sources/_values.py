@@ -59,7 +59,14 @@ def trimmed(text: str, match: Match) -> str:
 def _folded(text: str, match: Match) -> str:
     """``text`` as compared: ASCII letters lowercased when the case does not count (no other
     character is folded: a look-alike never matches an ASCII spelling)."""
-    return text.translate(_ASCII_LOWER) if match.case == "insensitive" else text
+    return _ascii_lower(text) if match.case == "insensitive" else text
+
+
+def _ascii_lower(text: str) -> str:
+    """``text`` with its ASCII letters lowercased, no other character: ``str.lower`` where the text
+    is ASCII (the usual case, in C: a miss compares a value with up to a dozen spellings), else
+    through the table."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
 
 
 def type_of(value: object) -> ValueType | None:
@@ -99,12 +106,19 @@ def map_value(value: object, entries: tuple[ValueEntry, ...], match: Match) -> M
 
 
 def spelled(text: str, spellings: Spellings, match: Match) -> Mapped:
-    """The mode one of the spellings names (compared as ``match`` says); none: unrecognised."""
+    """The mode one of the spellings names (compared as ``match`` says); none: unrecognised. A
+    spelling as written is looked for first (in C: a miss reads a value on every call); the policy
+    model lists no spelling under two modes, also compared without case (``Spellings``), so the
+    mode found first is the only one. Then, when the case does not count, each spelling folded."""
     word = _folded(trimmed(text, match), match)
     for mode, found in _SPELLED:
-        for spelling in getattr(spellings, mode):
-            if word == (spelling.translate(_ASCII_LOWER) if match.case == "insensitive" else spelling):
-                return found
+        if word in getattr(spellings, mode):
+            return found
+    if match.case == "insensitive":
+        for mode, found in _SPELLED:
+            for spelling in getattr(spellings, mode):
+                if word == _ascii_lower(spelling):
+                    return found
     return UNRECOGNISED
 
 
