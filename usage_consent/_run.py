@@ -69,9 +69,9 @@ def default_temp_dir() -> str:
     (with shutil and random, the largest import of a process that records a report): the first of
     TMPDIR, TEMP, TMP, the platform's folders and the current folder where a file can be created
     (and is, then removed). Not remembered: each ``Locations`` asks once."""
-    tempfile = sys.modules.get("tempfile")
-    if tempfile is not None:
-        return str(tempfile.gettempdir())
+    gettempdir = getattr(sys.modules.get("tempfile"), "gettempdir", None)  # None while another thread imports it
+    if gettempdir is not None:
+        return str(gettempdir())
     candidates = [value for value in (os.getenv(name) for name in ("TMPDIR", "TEMP", "TMP")) if value]
     if os.name == "nt":
         candidates += [os.path.expanduser(r"~\AppData\Local\Temp"), os.path.expandvars(r"%SYSTEMROOT%\Temp"),

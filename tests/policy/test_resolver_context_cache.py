@@ -156,3 +156,33 @@ def test_a_new_home_is_a_new_key(home, tmp_path, monkeypatch):
     (other / ".skyplane" / "config.json").write_text(json.dumps({"usage_stats": False}))
     monkeypatch.setenv("HOME", str(other))
     assert (explain().mode, explain().decided_by) == ("off", "config_file")
+
+
+@pytest.mark.parametrize("threads", [pytest.param(32, id="32-threads")])
+def test_the_first_decisions_of_a_process_made_by_many_threads_at_once_all_decide(home, threads):
+    """Many threads of a fresh process decide at the same moment, before any decision was made: while one
+    imports the full resolution's modules, the others wait for them, and every one gets the decision
+    (none an internal error from a module still half-initialized, none off for it)."""
+    import subprocess
+    import sys
+
+    home.write_config({"usage_stats": True})
+    home.mark_notice_shown()
+    code = f"""
+import threading
+from usage_consent.policy import decide
+barrier, modes = threading.Barrier({threads}), []
+def one():
+    barrier.wait()
+    modes.append(decide().mode)
+workers = [threading.Thread(target=one) for _ in range({threads})]
+for w in workers: w.start()
+for w in workers: w.join()
+print(sorted(set(modes)), len(modes))
+"""
+    for _ in range(3):  # a race: three fresh processes (each failed on the code before the fix)
+        result = subprocess.run([sys.executable, "-c", code], env=home.env(), capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split("\n")[0] == f"['on'] {threads}", result.stdout + result.stderr
+        assert "internal error" not in result.stderr, result.stderr

@@ -292,9 +292,11 @@ def _files_and_named(slot: Slot) -> frozenset[int]:
 def loaded(name: str) -> ModuleType:
     """The module ``name``, imported now unless it is already: a miss asks for the modules of a
     full resolution, loaded by the first one (an import statement would also look for a
-    ``__path__`` the module has not, which formats an error every time)."""
+    ``__path__`` the module has not, which formats an error every time). A module another thread
+    is still executing is in ``sys.modules`` half made (its spec ``_initializing``): then the
+    import waits for it, as an import statement does (many threads' first decisions at once)."""
     module = sys.modules.get(name)
-    if module is None:
+    if module is None or getattr(module.__spec__, "_initializing", False):
         import importlib
 
         module = importlib.import_module(name)
@@ -378,7 +380,7 @@ class DecisionCache:
         inputs are unchanged since the process last resolved this pair gives its reading again, and
         the endpoints are kept while their files are (``Slot.unchanged``). ``home``: HOME as ``run``
         gives it now (read once by the caller)."""
-        plain = sys.modules.get("usage_consent.policy._plain") or loaded("usage_consent.policy._plain")
+        plain = loaded("usage_consent.policy._plain")
         locations_read = plain.locations_read
         source = seen[0].source if seen is not None else policy_file(given)  # the slot's: the pair's
         policy = plain.policy_read(given, source)

@@ -98,7 +98,7 @@ def _resolved(given: Policy | PolicySource | None, run: RunConfig | None) -> Dec
     if found is not None and found.decision is not None:
         return found.decision
     # Only for a full resolution (pydantic-settings): loaded by the first one.
-    resolver = sys.modules.get("usage_consent.policy._resolve") or loaded("usage_consent.policy._resolve")
+    resolver = loaded("usage_consent.policy._resolve")
     return CACHE.decision(given, run, home, resolver.resolve_again, seen)
 
 

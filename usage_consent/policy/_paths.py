@@ -49,8 +49,9 @@ def policy_file(given: object) -> str | None:
     if given is None:
         return EMBEDDED_FILE
     if not isinstance(given, str | os.PathLike):
-        loader = sys.modules.get("usage_consent.policy._load")  # loaded wherever a Policy object exists
-        if loader is not None and given is loader.embedded_policy():
+        # _load is loaded wherever the embedded Policy object exists (and has made it: not half made)
+        embedded = getattr(sys.modules.get("usage_consent.policy._load"), "embedded_policy", None)
+        if embedded is not None and given is embedded():
             return EMBEDDED_FILE  # the embedded policy itself
         return None
     name = os.fsdecode(os.fspath(given))

@@ -52,8 +52,7 @@ def _strict_by_default() -> bool:
     that module to turn it on, so it is read from the module when loaded, and is off in a process that
     has not loaded it (a host's): such a process need not import it to find it off. (The same way
     ``_run.default_temp_dir`` asks tempfile only once something has imported it.)"""
-    runtime = sys.modules.get("usage_consent._runtime")
-    return runtime is not None and bool(runtime.strict_reports)
+    return bool(getattr(sys.modules.get("usage_consent._runtime"), "strict_reports", False))  # half made: off
 
 
 def _context_of(decision: Decision) -> Context:
