@@ -26,6 +26,8 @@ from usage_consent.policy._sources import KINDS, Reading, on_invalid
 from usage_consent.policy._sources.config_file import file_path, placed, target_spec
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from usage_consent._context import Context
     from usage_consent.policy._model import FileFormat, Mode
 
@@ -221,15 +223,17 @@ def _trace(readings: tuple[Reading, ...], decided_by: str | None, earlier: Decis
     of the same readings but those at the positions ``stale``; decided by the same source, its
     rows but those are this trace's (a row's status depends on its reading and on which source
     decided, nothing else)."""
+    layers: list[Any]
+    made: Iterable[int]
     if earlier is not None and earlier.decided_by == decided_by and len(earlier.trace.layers) == len(readings):
-        layers = list(earlier.trace.layers)
-        for index in stale:  # usually one: the changed variable's source
-            found = readings[index]
-            layers[index] = found.layer(found.status_in(
-                found.value is not None and not found.invalid and found.name != decided_by))
-        return Trace(tuple(layers))
-    return Trace(tuple([found.layer(found.status_in(found.value is not None and not found.invalid
-                                                    and found.name != decided_by)) for found in readings]))
+        layers, made = list(earlier.trace.layers), stale  # usually one: the changed variable's source
+    else:
+        layers, made = [None] * len(readings), range(len(readings))
+    for index in made:  # a loop, not a function per row: on every miss
+        found = readings[index]
+        layers[index] = found.layer(found.status_in(
+            found.value is not None and not found.invalid and found.name != decided_by))
+    return Trace(tuple(layers))
 
 
 def _notice(context: Context, readings: tuple[Reading, ...]) -> NoticeState:
