@@ -27,6 +27,18 @@ TRANSFER = {
 STATS = {"runtime_s": 1.5, "throughput_gbits": 2.0, "bytes_transferred": 10, "objects_transferred": 1}
 TRANSFER_WITH_STATS = {**TRANSFER, "stats": STATS}
 
+# Code for a test process: from here on, every module of ours imported by a thread other than this
+# (main) one is listed in ``lanes`` (a lane's thread must import none: docs/design.md).
+LANE_WATCH = """
+import _thread, sys
+main, lanes = _thread.get_ident(), []
+class Watch:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.startswith("usage_consent") and _thread.get_ident() != main:
+            lanes.append(name)
+sys.meta_path.insert(0, Watch)
+"""
 
 def opt_in(home, url, **extra):
     """Opt ``home`` in to sending to ``url`` (more config keys in ``extra``), the notice already shown."""

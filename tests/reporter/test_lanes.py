@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from helpers import STATS, TRANSFER, opt_in, usage
+from helpers import LANE_WATCH, STATS, TRANSFER, opt_in, usage
 
 from usage_consent.policy._state import StateFile
 from usage_consent.reporter._identity import new_id
@@ -229,15 +229,7 @@ def test_a_lanes_thread_imports_none_of_our_modules(local, stats, final, plain_v
     """A report checked by its packaged schema's generated check (valid) or also by the plain validator, which
     the thread that makes the report imports (invalid: the warning names the field): every module of ours
     this process imports after deciding is imported by the main thread, none by a lane's."""
-    body = f"""
-import _thread
-main, lanes = _thread.get_ident(), []
-class Watch:
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name.startswith("usage_consent") and _thread.get_ident() != main:
-            lanes.append(name)
-sys.meta_path.insert(0, Watch)
+    body = LANE_WATCH + f"""
 session.report(stats={stats!r}, strict=False)
 print(worker.wait(20), session.outcome, "usage_consent.schemas._plain_check" in sys.modules, lanes, flush=True)
 """
@@ -256,18 +248,12 @@ def test_a_sending_lanes_thread_imports_none_of_our_modules(home):
 
     opt_in(home, refused_url())
     StateFile(str(home.state)).update(lambda data: data.setdefault("client_id", new_id()))
-    script = f"""
-import _thread, sys
+    script = """
+import sys
 import usage_consent
 from usage_consent.reporter import _worker as worker
 decision = usage_consent.decide()
-main, lanes = _thread.get_ident(), []
-class Watch:
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name.startswith("usage_consent") and _thread.get_ident() != main:
-            lanes.append(name)
-sys.meta_path.insert(0, Watch)
+""" + LANE_WATCH + f"""
 session = usage_consent.start_session(decision, **{TRANSFER!r})
 print(session.report(stats={STATS!r}), worker.wait(20), lanes, flush=True)
 """

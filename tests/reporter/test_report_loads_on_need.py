@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import STATS, TRANSFER, usage
+from helpers import LANE_WATCH, STATS, TRANSFER, usage
 
 from usage_consent.policy import embedded_policy
 from usage_consent.policy._state import StateFile
@@ -24,19 +24,8 @@ STATE_WRITER = "usage_consent.policy._state"
 PRUNING = "usage_consent.reporter._store.pruning"
 REPORT_CHECK = "usage_consent.schemas._report_check"
 ON_NEED = (STATE_WRITER, PRUNING, REPORT_CHECK, "usage_consent.schemas._plain_check")
-REPORT = """
-import _thread, json, sys
-main, lanes = _thread.get_ident(), []
-
-
-class Watch:
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name.startswith("usage_consent") and _thread.get_ident() != main:
-            lanes.append(name)
-
-
-sys.meta_path.insert(0, Watch)
+REPORT = LANE_WATCH + """
+import json
 import usage_consent
 from usage_consent.reporter import _worker as worker
 
