@@ -25,9 +25,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import skyplane_map
-import skyplane_policy
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:  # run as a script, it is sys.path[0] already: a second entry costs every later import a look
+    sys.path.insert(0, _HERE)
+import skyplane_map  # noqa: E402 - after the path is set
+import skyplane_policy  # noqa: E402
 
 __all__ = ["install", "main"]
 log = logging.getLogger("usage_consent.skyplane")
