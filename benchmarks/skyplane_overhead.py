@@ -9,8 +9,9 @@ processes, in alternating order (stock first in one pair, the adapter first in t
 warm-up runs; the ratio is the median of the pairs' CPU-time ratios (user + system, from
 ``os.wait4``), which a busy 2-core machine disturbs far less than wall time. Both run under one
 python, a virtual environment where usage_consent is laid out and compiled as a wheel installs it
-and Skyplane's packages come from its environment (tests/skyplane_env.py); the adapter's three
-files are copied beside it and compiled, as a host that runs them has them. A memo case is checked
+and Skyplane's packages come from its environment (tests/skyplane_env.py); the adapter's files
+are copied beside it and compiled, as a host that runs them has them (the script itself, run by
+name, is compiled by Python in every run, as in a host's). A memo case is checked
 before it is timed (``-X importtime``: a hit imports no pydantic_settings, a miss does).
 
 Part of ``python -m benchmarks`` (suite ``skyplane``; skipped, saying why, when Skyplane 0.3.2's

@@ -289,7 +289,7 @@ def test_cp_with_stats_off_from_the_memo_imports_nothing_beyond_stock_but_ours(s
     assert "pydantic_settings" in first
     extra = _imported(sky, stock=False) - _imported(sky, stock=True)
     assert "usage_consent.policy._decide" in extra
-    ours = ("usage_consent", "skyplane_map", "skyplane_policy", *sys.stdlib_module_names)
+    ours = ("usage_consent", "skyplane_hooks", "skyplane_map", "skyplane_policy", *sys.stdlib_module_names)
     assert sorted(name for name in extra if name.split(".")[0] not in ours) == []
 
 

@@ -137,6 +137,21 @@ def test_the_skyplane_adapters_cp_path_with_stats_off_loads_nothing_heavy_on_a_m
 
 
 @pytest.mark.slow
+def test_the_skyplane_adapters_memo_hit_finds_the_memo_without_tomllib(home):
+    """A memo hit with the shipped ``skyplane-0.3`` policy finds the memo through the policy's JSON twin:
+    only the first run (resolved in full) imports tomllib, whose import costs more than the hit itself."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "examples" / "skyplane"
+    code = SKYPLANE_OFF.format(folder=str(folder), heavy={"tomllib"})
+    home.skyplane.mkdir(exist_ok=True)
+    env = home.env(SKYPLANE_USAGE_STATS_ENABLED="0")
+    runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+            for _ in range(2)]
+    assert [json.loads(run.stdout) for run in runs] == [["off", ["tomllib"]], ["off", []]]
+
+
+@pytest.mark.slow
 def test_reading_a_released_schema_loads_no_pydantic():
     """Loading a released schema and its fingerprint (what a host's field mapping reads) needs no
     pydantic: only releasing a model does."""

@@ -153,6 +153,30 @@ def test_embedded_policy_built_without_validation_equals_the_validated_one():
     assert hash(embedded_policy()) == hash(validated)
 
 
+@pytest.mark.parametrize("name", ["skyplane", "skyplane-0.3"])
+def test_each_shipped_policy_has_a_json_twin_of_its_validated_toml(name):
+    """A memo hit finds the memo through a shipped policy's JSON twin (no tomllib): the twin beside
+    its TOML file holds exactly the validated TOML document."""
+    from usage_consent.policy._paths import SHIPPED, compiled_twin, policy_file
+
+    toml = policy_file(name)
+    twin = compiled_twin(toml)
+    assert twin is not None and Path(twin).name == SHIPPED[name].replace(".toml", ".json")
+    validated = parse_policy(Path(toml).read_text(), SHIPPED[name])
+    assert json.loads(Path(twin).read_text()) == validated.model_dump(mode="json", exclude_none=True), (
+        f"{Path(twin).name} differs from {SHIPPED[name]}; run: usage-consent --policy {name} policy show --json > "
+        f"policy/{Path(twin).name}")
+
+
+def test_only_a_shipped_policy_has_a_json_twin(tmp_path):
+    """A policy file of the host's own (even one named like a shipped one) has no twin: its TOML is read."""
+    own = tmp_path / "skyplane-0.3.toml"
+    own.write_text("")
+    from usage_consent.policy._paths import compiled_twin
+
+    assert compiled_twin(str(own)) is None
+
+
 # --- issue 8's reproductions ---------------------------------------------------------------------
 
 POLICY_FILES = [

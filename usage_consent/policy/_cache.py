@@ -50,7 +50,7 @@ from usage_consent._locations import PACKAGED_SCHEMAS, Locations, expand, memo_f
 from usage_consent._version import VERSION
 from usage_consent.policy._decision import MODES, STATUSES, Decision, Layer, Trace, notice_is_due
 from usage_consent.policy._notice_state import NoticeState
-from usage_consent.policy._paths import EMBEDDED_FILE, is_relative, policy_file
+from usage_consent.policy._paths import EMBEDDED_FILE, compiled_twin, is_relative, policy_file
 
 TYPE_CHECKING = False  # not typing's: a cold decide() answered from the memo must not pay for it
 if TYPE_CHECKING:
@@ -534,11 +534,13 @@ def _written(key: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def _state_file_of(source: str, run: RunConfig) -> str | None:
     """The state file the policy document at ``source`` names, expanded under ``run``, read without
-    the policy model (JSON for the embedded policy's twin, else TOML); None when it cannot be told
-    (the full resolution then says why)."""
+    the policy model (JSON for the embedded policy's twin and a shipped policy's, else TOML); None when
+    it cannot be told (the full resolution then says why). A twin only says where the memo is: an
+    entry there still needs the key of the inputs now, which holds the TOML file's stat."""
     from usage_consent._files.jsonfile import MAX_FILE_BYTES, read_regular
 
     try:
+        source = compiled_twin(source) or source  # tomllib's import costs more than a whole memo hit
         text = read_regular(source, limit=MAX_FILE_BYTES).decode("utf-8")
         if source.endswith(".json"):
             data = loads(text)

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
     PolicySource: TypeAlias = str | os.PathLike[str] | Traversable
 
-__all__ = ["EMBEDDED_COMPILED", "EMBEDDED_FILE", "EMBEDDED_NAME", "PATH_KEYS", "SHIPPED", "is_relative", "policy_file",
-           "read_source", "relative_paths", "resolve_relative"]
+__all__ = ["EMBEDDED_COMPILED", "EMBEDDED_FILE", "EMBEDDED_NAME", "PATH_KEYS", "SHIPPED", "compiled_twin",
+           "is_relative", "policy_file", "read_source", "relative_paths", "resolve_relative"]
 
 EMBEDDED_NAME = "skyplane.toml"
 # Policies shipped with the package, selected by name (``--policy skyplane-0.3``).
@@ -29,6 +29,9 @@ SHIPPED = {"skyplane": EMBEDDED_NAME, "skyplane-0.3": "skyplane-0.3.toml"}
 #   usage-consent policy show --json > policy/skyplane.json
 # .ci/run regenerates it and fails on any difference; tests/test_policy_files.py checks it too.
 EMBEDDED_COMPILED = "skyplane.json"
+# Every shipped policy has one, generated the same way (--policy NAME); .ci/run and
+# tests/policy/test_policy_files.py check them.
+_SHIPPED_FILES = frozenset(SHIPPED.values())
 _HERE = os.path.dirname(os.path.abspath(__file__))
 EMBEDDED_FILE = os.path.join(_HERE, EMBEDDED_COMPILED)
 PATH_KEYS = ("config_file", "state_file", "schemas_dir")  # top-level keys holding a path; and sources[].path
@@ -39,6 +42,14 @@ def is_relative(path: object) -> bool:
     expanded at decide time): such paths follow the policy file."""
     return (isinstance(path, str) and bool(path) and not path.startswith("~") and not os.path.isabs(path)
             and "$" not in path and "{" not in path)
+
+
+def compiled_twin(path: str) -> str | None:
+    """The JSON twin generated beside a shipped policy's TOML file (``skyplane-0.3.toml`` ->
+    ``skyplane-0.3.json``; the embedded policy's is EMBEDDED_COMPILED), which a memo hit reads to
+    find the memo without importing tomllib; None for any other file."""
+    folder, name = os.path.split(path)
+    return os.path.join(folder, name[:-len(".toml")] + ".json") if folder == _HERE and name in _SHIPPED_FILES else None
 
 
 def policy_file(given: object) -> str | None:
