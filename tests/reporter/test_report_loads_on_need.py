@@ -1,8 +1,8 @@
 """A local report after a memo hit loads only what its own case needs, and each part it loads on need
 is loaded by the thread that makes the report (a lane's thread imports nothing): the state file's
-writer and the file locks to store a new client id, pruning's rules and the locks when a prune is due, the report's check beyond the
-generated one when that check refuses the report. Each case is a real process, and each still does
-what it must."""
+writer and the file locks to store a new client id, pruning's rules and the locks when a prune is
+due, the report's check beyond the generated one when that check refuses the report. Each case is a
+real process, and each still does what it must."""
 
 from __future__ import annotations
 
