@@ -1,6 +1,6 @@
 """What a report process uses instead of the standard modules it no longer imports: ids from os.urandom
 (uuid), the temporary folder found as tempfile finds it, the Python version (platform), a record's
-folder removed without shutil."""
+folder removed without shutil, a file replaced in one step without contextlib or the file locks."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from helpers import without_file_override
 
+from usage_consent._files._replace import remove_temporaries, replace_at
+from usage_consent._files.tempdirs import open_dir
 from usage_consent.reporter._identity import is_uuid4, new_id
 from usage_consent.reporter._payload import python_version
 from usage_consent.reporter._store import _remove_folder
@@ -119,3 +121,60 @@ def test_a_record_folder_that_is_a_symlink_or_missing_fails_as_rmtree_fails(tmp_
     finally:
         os.close(fd)
     assert not (tmp_path / "real").exists() or (tmp_path / "real").is_dir()
+
+
+def _folder_fd(path: Path) -> int:
+    return os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+
+
+@pytest.mark.parametrize("durable", [True, False], ids=["durable", "not-durable"])
+def test_a_file_is_replaced_in_one_step_and_no_temporary_is_left(tmp_path, durable):
+    """replace_at writes the new bytes with the mode asked for, over the old file, and leaves no temporary."""
+    (tmp_path / "record.json").write_text("old")
+    fd = _folder_fd(tmp_path)
+    try:
+        replace_at(fd, "record.json", b"new", mode=0o640, durable=durable)
+    finally:
+        os.close(fd)
+    assert (tmp_path / "record.json").read_bytes() == b"new"
+    assert (tmp_path / "record.json").stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["record.json"]
+
+
+def test_a_replace_that_fails_removes_its_temporary_and_raises(tmp_path):
+    """A rename that fails (a folder in the file's place) raises that error, leaves the folder as it was and
+    removes the temporary file it wrote."""
+    (tmp_path / "record.json").mkdir()
+    fd = _folder_fd(tmp_path)
+    try:
+        with pytest.raises(IsADirectoryError):
+            replace_at(fd, "record.json", b"new")
+    finally:
+        os.close(fd)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["record.json"] and (tmp_path / "record.json").is_dir()
+
+
+def test_only_our_temporaries_of_that_file_are_removed(tmp_path):
+    """remove_temporaries deletes the temporary copies of that file of our own naming, counts them, and
+    leaves every other file (another file's temporary, a name that only looks alike)."""
+    ours = [".state.json.0123456789ab.tmp", ".state.json.ffffffffffff.tmp"]
+    others = ["state.json", ".other.json.0123456789ab.tmp", ".state.json.0123.tmp", ".state.json.0123456789ab.tmpx"]
+    for name in ours + others:
+        (tmp_path / name).write_text("x")
+    fd = _folder_fd(tmp_path)
+    try:
+        assert remove_temporaries(fd, "state.json") == 2
+    finally:
+        os.close(fd)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(others)
+
+
+def test_record_folders_are_made_0700_and_opened_again_when_there(tmp_path):
+    """open_dir makes the missing folders 0700, and opens them, unchanged, when they are already there."""
+    (tmp_path / "app" / "usage").mkdir(parents=True, mode=0o700)
+    fd = open_dir(["app", "usage", "client"], root=str(tmp_path))
+    os.close(fd)
+    again = open_dir(["app", "usage", "client"], root=str(tmp_path))
+    os.close(again)
+    assert [(p.name, p.stat().st_mode & 0o777) for p in sorted((tmp_path / "app").rglob("*"))] == [
+        ("usage", 0o700), ("client", 0o700)]

@@ -201,11 +201,12 @@ def test_a_local_report_after_a_memo_hit_imports_none_of_the_heavy_standard_modu
 
 
 # What a local report after a memo hit imports beyond what the hit did (client id known, notice shown, nothing
-# to prune, the report valid): the reporter, its records store, the write path's file helpers, the packaged
-# schemas' generated checks, and atexit. The state file's writer, pruning's rules and the report's full check
-# are each loaded only by a report that needs them (tests/reporter/test_report_loads_on_need.py).
-AFTER_HIT = ["atexit", "usage_consent._files.atomic", "usage_consent._files.tempdirs",
-             "usage_consent._suppress", "usage_consent.reporter", "usage_consent.reporter._identity",
+# to prune, the report valid): the reporter, its records store, the write path's file helpers (the one-step
+# replace and the safe temporary folders; not atomic's locks, nor _suppress), the packaged schemas' generated
+# checks, and atexit. The state file's writer, the file locks, pruning's rules and the report's full check are
+# each loaded only by a report that needs them (tests/reporter/test_report_loads_on_need.py).
+AFTER_HIT = ["atexit", "usage_consent._files._replace", "usage_consent._files.tempdirs",
+             "usage_consent.reporter", "usage_consent.reporter._identity",
              "usage_consent.reporter._payload", "usage_consent.reporter._process", "usage_consent.reporter._session",
              "usage_consent.reporter._store", "usage_consent.reporter._worker", "usage_consent.schemas",
              "usage_consent.schemas._packaged_checks"]

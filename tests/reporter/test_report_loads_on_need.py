@@ -1,8 +1,8 @@
 """A local report after a memo hit loads only what its own case needs, and each part it loads on need
 is loaded by the thread that makes the report (a lane's thread imports nothing): the state file's
-writer to store a new client id, pruning's rules when a prune is due, the report's check beyond the
-generated one when that check refuses the report. Each case is a real process, and each still does
-what it must."""
+writer and the file locks to store a new client id, pruning's rules and the locks when a prune is
+due, the report's check beyond the generated one when that check refuses the report. Each case is a
+real process, and each still does what it must."""
 
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ from usage_consent.reporter._identity import new_id
 
 STATE_WRITER = "usage_consent.policy._state"
 PRUNING = "usage_consent.reporter._store.pruning"
+LOCKS = "usage_consent._files.atomic"  # the bounded file locks (a record is written without one)
 REPORT_CHECK = "usage_consent.schemas._report_check"
-ON_NEED = (STATE_WRITER, PRUNING, REPORT_CHECK, "usage_consent.schemas._plain_check")
+ON_NEED = (STATE_WRITER, PRUNING, LOCKS, REPORT_CHECK, "usage_consent.schemas._plain_check")
 REPORT = LANE_WATCH + """
 import json
 import usage_consent
@@ -84,12 +85,12 @@ def test_a_known_client_id_is_used_without_loading_the_state_files_writer(local)
 
 def test_a_new_client_id_is_stored_and_the_writer_loaded_by_the_reporting_thread(local):
     """No client id yet: the process stores the new one its report carries (in the write lane), having
-    loaded the state file's writer on the thread that started the session, not the lane's."""
+    loaded the state file's writer and the file locks on the thread that started the session, not the lane's."""
     memoize(local)
     assert stored_id(local) is None
     done, _ = report_process(local)
     assert (done["outcome"], done["final"], done["done"], done["lanes"], done["loaded"]) == (
-        "recorded", "recorded", True, [], [STATE_WRITER])
+        "recorded", "recorded", True, [], sorted([STATE_WRITER, LOCKS]))
     assert json.loads(Path(done["path"]).read_text())["client_id"] == stored_id(local)
 
 
@@ -114,8 +115,8 @@ def _old_records(home, count: int) -> None:
 ])
 def test_a_first_report_prunes_when_due_and_loads_pruning_only_then(local, beyond_keep, pruned):
     """A process's first report prunes when the folder, with it, holds more than keep_sessions: the
-    prune runs (the oldest record goes, the report's own stays) and pruning's rules are loaded by the
-    reporting thread; when no prune is due they are not loaded at all."""
+    prune runs (the oldest record goes, the report's own stays) and pruning's rules and the file locks are
+    loaded by the reporting thread; when no prune is due neither is loaded at all."""
     StateFile(str(local.state)).update(lambda data: data.setdefault("client_id", new_id()))
     keep = embedded_policy().reporter.keep_sessions
     count = 0 if beyond_keep is None else keep + beyond_keep
@@ -123,7 +124,7 @@ def test_a_first_report_prunes_when_due_and_loads_pruning_only_then(local, beyon
     memoize(local)
     done, _ = report_process(local)
     assert (done["final"], done["done"], done["lanes"]) == ("recorded", True, [])
-    assert done["loaded"] == ([PRUNING] if pruned else [])
+    assert done["loaded"] == (sorted([PRUNING, LOCKS]) if pruned else [])
     kept = list(usage(local).glob("*/*/usage_stats.json"))
     assert len(kept) == (keep if pruned else count + 1)
     assert Path(done["path"]) in kept

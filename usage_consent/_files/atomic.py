@@ -1,5 +1,6 @@
-"""Safe writes: a bounded exclusive lock beside the file, then a temporary file renamed over it,
-so concurrent writers lose nothing, readers never see half a file, and nobody waits forever."""
+"""Safe writes: a bounded exclusive lock beside the file, then a temporary file renamed over it
+(``_replace.py``), so concurrent writers lose nothing, readers never see half a file, and nobody
+waits forever."""
 
 from __future__ import annotations
 
@@ -9,21 +10,19 @@ import os
 import time
 
 from usage_consent._files._platform import file_locks, platform_problem
+from usage_consent._files._replace import PRIVATE_DIR, PRIVATE_FILE, remove_temporaries, replace_at
 from usage_consent._locations import display, lock_file
 from usage_consent._suppress import suppress
 from usage_consent.errors import ConfigFileError
 
-# Neither typing, contextlib nor threading: decide() imports this module (platform_problem) on every
-# cold start, and a report process writes its record with it.
+# Neither typing, contextlib nor threading: a decision resolved in full imports this module, and a
+# process that stores a client id or writes a config file writes with it.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["COMMAND_LOCK_WAIT_S", "PRIVATE_DIR", "PRIVATE_FILE", "TRANSFER_LOCK_WAIT_S", "LockBusy",
-           "ensure_private_dir", "exclusive_lock", "lock_descriptor", "platform_problem", "real_target",
-           "remove_temporaries", "replace_at", "try_lock", "write_atomic"]
-PRIVATE_DIR = 0o700
-PRIVATE_FILE = 0o600
+__all__ = ["COMMAND_LOCK_WAIT_S", "TRANSFER_LOCK_WAIT_S", "LockBusy", "ensure_private_dir", "exclusive_lock",
+           "lock_descriptor", "platform_problem", "real_target", "try_lock", "write_atomic"]
 TRANSFER_LOCK_WAIT_S = 0.2  # decide(), start_session(), report(): then fail closed
 COMMAND_LOCK_WAIT_S = 5.0  # usage-consent commands and write_consent(): then exit 1
 _held: dict[object, int] = {}  # every lock descriptor open in this process, by the token of its block
@@ -158,47 +157,6 @@ def _after_fork_in_child() -> None:
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
                         after_in_child=_after_fork_in_child)
-
-
-def remove_temporaries(dir_fd: int, name: str) -> int:
-    """Delete every temporary copy of ``name`` of our own naming, whatever its age; returns how
-    many. Called under the file's write lock, where no writer can be holding one: any found is
-    left over from a crash."""
-    import re
-
-    pattern = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]{{12}}\.tmp")
-    removed = 0
-    for entry in os.listdir(dir_fd):
-        if pattern.fullmatch(entry):
-            with suppress(OSError):
-                os.unlink(entry, dir_fd=dir_fd)
-                removed += 1
-    return removed
-
-
-def replace_at(dir_fd: int, name: str, data: bytes, *, mode: int = PRIVATE_FILE, durable: bool = True) -> None:
-    """Replace ``name`` in the folder ``dir_fd`` with ``data`` in one step (a temporary file renamed
-    over it, never written through a symlink): readers see the old file or the new one, never
-    half of one. The temporary file is 0600 until it is complete; ``mode`` is set just before the
-    rename. ``durable`` also flushes both to disk before returning."""
-    temporary = f".{name}.{os.urandom(6).hex()}.tmp"  # secrets.token_hex(6), without hashlib and hmac
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, PRIVATE_FILE,
-                 dir_fd=dir_fd)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), mode)  # os.open's mode passes through the umask
-            if durable:
-                os.fsync(handle.fileno())
-        os.replace(temporary, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(temporary, dir_fd=dir_fd)
-        raise
-    if durable:
-        with suppress(OSError):
-            os.fsync(dir_fd)
 
 
 def write_atomic(path: str, text: str, *, mode: int = PRIVATE_FILE) -> None:

@@ -6,10 +6,9 @@ from __future__ import annotations
 import os
 import stat
 
-from usage_consent._files.atomic import PRIVATE_DIR, replace_at
+from usage_consent._files._replace import PRIVATE_DIR, replace_at
 from usage_consent._files.jsonfile import read_regular
 from usage_consent._run import current
-from usage_consent._suppress import suppress
 from usage_consent.errors import ReportError
 
 __all__ = ["DIR_FLAGS", "UnsafePath", "open_dir", "read_at", "temp_root", "write_at"]
@@ -33,8 +32,10 @@ def _open_child(parent_fd: int, name: str, shown: str, create: bool) -> int:
     except FileNotFoundError:
         if not create:
             raise
-        with suppress(FileExistsError):
+        try:  # noqa: SIM105 - not suppress(): a report's path loads neither contextlib nor _suppress
             os.mkdir(name, PRIVATE_DIR, dir_fd=parent_fd)
+        except FileExistsError:
+            pass  # made by another process just now
         found = os.stat(name, dir_fd=parent_fd, follow_symlinks=False)
     if stat.S_ISLNK(found.st_mode):
         raise UnsafePath(f"{shown}: is a symlink; not followed", path=shown)

@@ -626,7 +626,7 @@ def _write_memo(slot: Slot) -> object:
         memo = {"format": MEMO_FORMAT, "version": VERSION, "entries": [slot.entry(), *entries][:MEMO_ENTRIES]}
         import json  # writing follows a full resolution, which has loaded it anyway
 
-        from usage_consent._files.atomic import PRIVATE_FILE, replace_at
+        from usage_consent._files._replace import PRIVATE_FILE, replace_at
 
         data = json.dumps(memo, separators=(",", ":")).encode("ascii")
 

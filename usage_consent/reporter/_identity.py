@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 
-from usage_consent._files.atomic import TRANSFER_LOCK_WAIT_S
 from usage_consent.schemas._packaged_checks import UUID4  # UUID4_PATTERN as generated code (no re)
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
@@ -56,11 +55,11 @@ def needs_storing(state_file: str, state_data: dict[str, Any], proposed: dict[st
     return chosen, True
 
 
-def store_client_id(state: StateFile, chosen: str, proposed: dict[str, str],
-                    wait: float = TRANSFER_LOCK_WAIT_S) -> str:
+def store_client_id(state: StateFile, chosen: str, proposed: dict[str, str], wait: float) -> str:
     """Store ``chosen`` as this installation's id in ``state`` unless another run stored one first;
-    returns the id that is kept. Raises LockBusy when the state file's lock is busy beyond ``wait``.
-    (``state`` is given: this runs in a lane, whose thread imports nothing.)"""
+    returns the id that is kept. Raises LockBusy when the state file's lock is busy beyond ``wait``
+    (a transfer's bound, ``atomic.TRANSFER_LOCK_WAIT_S``). (``state`` and ``wait`` are given: this
+    runs in a lane, whose thread imports nothing.)"""
 
     def create(data: dict[str, Any]) -> str:
         kept = known_client_id(data)

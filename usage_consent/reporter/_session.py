@@ -275,12 +275,14 @@ def start_session(decision: Decision, **fields: Any) -> Session:
         notice = notice_state_at(context.locations, state, known)
         session = Session(decision, client_id, identity.new_id(), fields, notice, context)
         if new:
-            # a write: the state file's writer is imported here, by the caller's thread (a lane's imports nothing)
+            # a write: the state file's writer and its locks are imported here, by the caller's thread (a
+            # lane's imports nothing)
+            from usage_consent._files.atomic import TRANSFER_LOCK_WAIT_S
             from usage_consent.policy._state import StateFile
 
             writer = StateFile(state_file)
-            if not reporter.lanes.submit(lambda: _store_client_id(session, writer, client_id), wait, "write",
-                                         config=context.run, plain=True):
+            if not reporter.lanes.submit(lambda: _store_client_id(session, writer, client_id, TRANSFER_LOCK_WAIT_S),
+                                         wait, "write", config=context.run, plain=True):
                 reporter.proposed.pop(state_file, None)  # not queued: the next session proposes again
         if decision.mode == "on":
             from usage_consent.reporter._send import prepare_send
@@ -325,10 +327,10 @@ def _retry_soon(spool: Spool, wait: float, context: Context) -> None:
         queued.discard(key)
 
 
-def _store_client_id(session: Session, state: StateFile, proposed: str) -> None:
-    """In the background: store the new client id; a concurrent first run's id wins, and this
-    session uses it too unless its report is already made."""
-    kept = identity.store_client_id(state, proposed, process().proposed)
+def _store_client_id(session: Session, state: StateFile, proposed: str, wait: float) -> None:
+    """In the background: store the new client id (the lock waited for at most ``wait``); a concurrent
+    first run's id wins, and this session uses it too unless its report is already made."""
+    kept = identity.store_client_id(state, proposed, process().proposed, wait)
     if kept != proposed and session.outcome is None:
         session.client_id = kept
 

@@ -9,6 +9,7 @@ a ``Spool`` is one store's pending reports under one decision, sent with the pro
 
 from __future__ import annotations
 
+from usage_consent._files import atomic  # noqa: F401 - the markers' locks (Store.marker_lock): a lane imports nothing
 from usage_consent._files.jsonfile import NotRegular
 from usage_consent._files.tempdirs import UnsafePath
 from usage_consent._locations import display

@@ -6,9 +6,13 @@ same root agree: every fact lives on disk. A record is
 (mode, and each endpoint's outcome and time); their names and the status rules are here too, with
 the pending markers' flock (their names are ``usage_consent/_locations.py``'s).
 
-- ``listing``: what a user sees of one record (loaded by the commands that list or forget only).
-- ``pruning``: which records pruning may remove (loaded by a process that prunes, on the thread that
-  submits the prune: a lane's thread imports nothing).
+- ``listing``: what a user sees of the records, listing, showing and forgetting them (loaded by the
+  commands that list or forget only).
+- ``pruning``: the prune and which records it may remove (loaded by a process that prunes, on the
+  thread that submits the prune: a lane's thread imports nothing).
+
+A process that records a report loads this module alone: neither the locks of ``atomic`` (a marker's
+flock: the send path's ``reporter/_spool.py`` imports them) nor ``_suppress``.
 
 The functions at the end are the spellings the ``usage-consent`` command and hosts' tests use: each
 builds the store of ``policy`` under the run configuration in use and asks it. Safe access to the
@@ -20,19 +24,17 @@ from __future__ import annotations
 import os
 
 from usage_consent._files import plainjson
-from usage_consent._files.atomic import lock_descriptor, try_lock
 from usage_consent._files.tempdirs import DIR_FLAGS, UnsafePath, open_dir, read_at, write_at
 from usage_consent._locations import PENDING_FOLDER as PENDING  # the pending markers' folder (and marker_name)
-from usage_consent._locations import PRUNE_LOCK, RECORDS_FOLDER, marker_name
+from usage_consent._locations import marker_name
 from usage_consent._run import now_iso
-from usage_consent._suppress import suppress
-from usage_consent.errors import ReportError
 
 TYPE_CHECKING = False  # not typing's: a process that records a report must not pay for it
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+    from usage_consent._files.atomic import lock_descriptor
     from usage_consent._locations import Locations
     from usage_consent.policy import Policy
     from usage_consent.reporter._outcomes import SendOutcome
@@ -162,12 +164,16 @@ class Store:
         self._remove_if_empty(client_id)
 
     def _remove_if_empty(self, client_id: str) -> None:
-        with suppress(OSError, UnsafePath):
+        try:
             fd = self._open(create=False)
-            try:
-                os.rmdir(client_id, dir_fd=fd)  # fails, harmlessly, while it holds anything
-            finally:
-                os.close(fd)
+        except (OSError, UnsafePath):
+            return
+        try:
+            os.rmdir(client_id, dir_fd=fd)
+        except OSError:
+            return  # harmless: it holds something
+        finally:
+            os.close(fd)
 
     # -- pending markers --------------------------------------------------------------------------
 
@@ -182,12 +188,16 @@ class Store:
 
     def unmark(self, client_id: str, session_id: str) -> None:
         """Remove a report's marker, if it is there."""
-        with suppress(OSError, UnsafePath):
+        try:
             fd = self._open(PENDING, create=False)
-            try:
-                os.unlink(marker_name(client_id, session_id), dir_fd=fd)
-            finally:
-                os.close(fd)
+        except (OSError, UnsafePath):
+            return
+        try:
+            os.unlink(marker_name(client_id, session_id), dir_fd=fd)
+        except OSError:
+            return  # gone already
+        finally:
+            os.close(fd)
 
     def has_pending(self) -> bool:
         """Cheap (one folder opened, one entry read): whether any report is pending."""
@@ -210,8 +220,10 @@ class Store:
                 pair = tuple(name.split("__", 1))
                 if len(pair) != 2 or (skip and pair in skip):
                     continue
-                with suppress(OSError):
+                try:
                     dated.append((os.stat(name, dir_fd=fd, follow_symlinks=False).st_mtime_ns, pair))
+                except OSError:
+                    continue  # removed just now
         finally:
             os.close(fd)
         dated.sort()
@@ -228,73 +240,32 @@ class Store:
 
     def records(self) -> list[RecordInfo]:
         """Every record, oldest first (reads one small status file each)."""
-        from usage_consent.reporter._store.listing import record_info  # here: a session never lists
+        from usage_consent.reporter._store.listing import records  # here: a session never lists
 
-        try:
-            root = self._open(create=False)
-        except (FileNotFoundError, NotADirectoryError):
-            return []
-        try:
-            clients = sorted(n for n in os.listdir(root) if not n.startswith("."))
-        finally:
-            os.close(root)
-        found = []
-        for client_id in clients:
-            try:
-                client_fd = self._open(client_id, create=False)
-            except (OSError, UnsafePath):
-                continue
-            try:
-                found += [record_info(client_id, session_id, status_in(client_fd, session_id) or {})
-                          for session_id in os.listdir(client_fd)]
-            finally:
-                os.close(client_fd)
-        return sorted(found, key=lambda r: (r.created_ms, r.created_at, r.session_id))
+        return records(self)
 
     def show(self, session_id: str | None = None) -> tuple[RecordInfo, bytes]:
         """The exact bytes of one report: the newest when no session id is given."""
-        matching = [r for r in self.records() if session_id in (None, r.session_id)]
-        if not matching:
-            what = f"no record of session {session_id!r}" if session_id else "no records yet"
-            raise ReportError(f"{what} under {self.root}", layer="records", value=session_id)
-        chosen = matching[-1]
-        body, _ = self.read(chosen.client_id, chosen.session_id)
-        return chosen, body
+        from usage_consent.reporter._store.listing import show
+
+        return show(self, session_id)
 
     def forget(self) -> int:
         """Delete every record and pending marker; returns how many records went."""
-        count = len(self.records())
-        try:
-            parent = open_dir(self.where.records_parts()[:1], create=False, root=self._temp)
-        except (FileNotFoundError, NotADirectoryError):
-            return count
-        import shutil
+        from usage_consent.reporter._store.listing import forget_records
 
-        try:
-            with suppress(FileNotFoundError):
-                shutil.rmtree(RECORDS_FOLDER, dir_fd=parent)
-        finally:
-            os.close(parent)
-        return count
+        return forget_records(self)
 
     # -- pruning ----------------------------------------------------------------------------------
 
     def prune(self, keep: int) -> int:
         """Keep the newest ``keep`` records (all client ids together), never a pending one nor one
         whose status says a send is still open; returns how many were removed (0 when another
-        process prunes: one at a time, under a flock on ``usage/.prune.lock``)."""
-        try:
-            root = self._open(create=False)
-        except (OSError, UnsafePath):
-            return 0
-        try:
-            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
-            with lock_descriptor(lambda: os.open(PRUNE_LOCK, flags, 0o600, dir_fd=root)) as lock:
-                if not try_lock(lock):
-                    return 0  # another process is pruning
-                return self._prune_locked(root, keep)
-        finally:
-            os.close(root)
+        process prunes). Pruning's module is imported already by the thread that submitted this
+        prune (Session._report imports it when a prune is due), or by a command's own thread."""
+        from usage_consent.reporter._store.pruning import prune
+
+        return prune(self, keep)
 
     def may_exceed(self, keep: int) -> bool:
         """Whether the folder may hold more than ``keep`` records, told from link counts (a folder's
@@ -319,30 +290,6 @@ class Store:
         except OSError:
             return True
         return total > keep
-
-    def _prune_locked(self, root: int, keep: int) -> int:
-        # pruning's rules: imported already by the thread that submitted this prune (Session._report
-        # imports them when a prune is due), or by a command's own thread
-        from usage_consent.reporter._store.pruning import folder_names, sessions_newest_first, still_open
-
-        removed = 0
-        pending = folder_names(root, PENDING)
-        sessions = sessions_newest_first(root)
-        for _, client_id, session_id in sessions[keep:]:
-            if marker_name(client_id, session_id) in pending:
-                continue
-            with suppress(OSError, UnsafePath):
-                client_fd = os.open(client_id, DIR_FLAGS, dir_fd=root)
-                try:
-                    if still_open(client_fd, session_id):
-                        continue
-                finally:
-                    os.close(client_fd)
-                self.remove(client_id, session_id)
-                removed += 1
-        for client_id in {c for _, c, _ in sessions}:
-            self._remove_if_empty(client_id)
-        return removed
 
 
 def _remove_folder(parent_fd: int, name: str) -> None:
@@ -385,6 +332,9 @@ class _MarkerLock:
         self._held: lock_descriptor | None = None
 
     def __enter__(self) -> bool:
+        # the locks: imported already by the send path (reporter/_spool.py), on the thread that submits
+        from usage_consent._files.atomic import lock_descriptor, try_lock
+
         flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
         try:
             folder = self._store._open(PENDING, create=False)
@@ -449,21 +399,6 @@ def forget(policy: Policy) -> Forgotten:
     """Ask every collector that accepted a report of the current id (and any earlier request still
     pending) to delete it, then delete every local record and pending report; the id is rotated
     first, in the same state-file write that queues the deletion requests."""
-    from usage_consent.reporter import _deletion as deletion
-    from usage_consent.reporter import _identity as identity
-    from usage_consent.reporter._store.listing import Forgotten
+    from usage_consent.reporter._store.listing import forget_all
 
-    store = store_of(policy)
-    records = store.records()
-    sent = {(r.client_id, url) for r in records for url in r.may_hold}  # the state file's list may miss some
-    state_file = store.where.state_file
-    # first: an unusable state file is set aside here
-    old = identity.rotate_client_id(state_file, also=lambda data: deletion.queue_all(data, sent))
-    deletions = tuple(deletion.send_all(policy))
-    store.forget()
-    import glob  # here: a session never forgets
-
-    for aside in glob.glob(glob.escape(state_file) + ".corrupt-*"):
-        with suppress(OSError):
-            os.unlink(aside)  # an old state file set aside may hold the old id
-    return Forgotten(old, len(records), deletions)
+    return forget_all(policy, store_of(policy))
