@@ -70,7 +70,9 @@ class ConsentSettings(BaseSettings):
     readings: Any = {}
 
 
-_NAME, _INVALID, _PARSED = attrgetter("name"), attrgetter("invalid"), attrgetter("parsed")
+_NAME, _INVALID, _PARSED, _KIND, _VALUE = (attrgetter("name"), attrgetter("invalid"), attrgetter("parsed"),
+                                           attrgetter("kind"), attrgetter("value"))
+_CEILINGS = frozenset(name for name, kind in KINDS.items() if kind.ceiling)  # the kinds whose "local" caps
 
 
 def read_sources(context: Context, kept: tuple[Reading, ...] = (), stale: frozenset[int] = frozenset()
@@ -135,14 +137,18 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints:
     policy = context.view
     rules = _rules(policy, readings) if any(map(_INVALID, readings)) else {}  # none: the usual case, told in C
     mode: Mode | None
-    if earlier is not None and not rules and _as_before(readings, earlier, stale):
+    if rules:
+        mode, decided_by, error = _outcome(policy, readings, rules)
+    elif earlier is not None and _as_before(readings, earlier, stale):
         mode, decided_by, error = earlier.mode, earlier.decided_by, None
     else:
-        mode, decided_by, error = _outcome(policy, readings, rules)
+        mode, decided_by = _valid_outcome(policy, readings)
+        error = None
     if mode == "on" and endpoints is None:
         endpoints = _endpoints(context, readings)
     return Decision(policy.app, policy.key, mode or "off", decided_by, _trace(readings, decided_by, earlier, stale),
-                    _notice(context, readings), endpoints if mode == "on" and endpoints else (), None, error, context)
+                    _notice(context, readings, earlier, stale), endpoints if mode == "on" and endpoints else (), None,
+                    error, context)
 
 
 def _outcome(policy: Any, readings: tuple[Reading, ...], rules: dict[str, _Rule]
@@ -159,6 +165,34 @@ def _outcome(policy: Any, readings: tuple[Reading, ...], rules: dict[str, _Rule]
         elif mode == "on":
             mode = "off"  # skipped, but a bad value never lets collection send
     return mode, decided_by, _raised(counted, decided_by, rules) if counted else None
+
+
+def _valid_outcome(policy: Any, readings: tuple[Reading, ...]) -> tuple[Mode | None, str | None]:
+    """``_outcome`` when no reading is invalid (the usual case, on a miss whose value changed): the
+    first value decides, except a ceiling source's, which decides only "off"; a ceiling's "local"
+    caps an "on". Without a ceiling source (told in C), the first reading with a value decides (a
+    mode is a non-empty string: ``filter`` finds it in C)."""
+    sources = policy.sources
+    if _CEILINGS.isdisjoint(map(_KIND, sources)):
+        found = next(filter(_VALUE, readings), None)
+        return (None, None) if found is None else (found.value, found.name)
+    mode: Mode | None = None
+    decided_by: str | None = None
+    ceiling_by: str | None = None
+    for spec, found in zip(sources, readings, strict=True):
+        value = found.value
+        if value is None:
+            continue
+        if spec.kind not in _CEILINGS:
+            if decided_by is None:
+                mode, decided_by = value, found.name
+        elif value == "local":
+            ceiling_by = ceiling_by or found.name
+        elif decided_by is None and value == "off":
+            mode, decided_by = value, found.name
+    if ceiling_by and mode == "on":
+        return "local", ceiling_by
+    return mode, decided_by
 
 
 def _as_before(readings: tuple[Reading, ...], earlier: Decision, stale: frozenset[int]) -> bool:
@@ -236,8 +270,18 @@ def _trace(readings: tuple[Reading, ...], decided_by: str | None, earlier: Decis
     return Trace(tuple(layers))
 
 
-def _notice(context: Context, readings: tuple[Reading, ...]) -> NoticeState:
-    """The notice's state, as the notice source read it, else (no notice source) read here."""
+def _notice(context: Context, readings: tuple[Reading, ...], earlier: Decision | None = None,
+            stale: frozenset[int] = frozenset()) -> NoticeState:
+    """The notice's state, as the notice source read it, else (no notice source) read here;
+    ``earlier``'s when no notice source was read again and not every source was (``stale``): the
+    notice is read from the state file and the schemas folder, which a notice source declares, and
+    which count for every source when none does (policy/_cache.py, ``_parts``)."""
+    if earlier is not None and earlier.notice is not None and len(stale) < len(readings):
+        for index in stale:  # usually one: the changed variable's source
+            if readings[index].kind == "notice":
+                break
+        else:
+            return earlier.notice
     # The first parsed value that is a NoticeState (``NoticeState.__instancecheck__``: isinstance, in C).
     read = next(filter(NoticeState.__instancecheck__, map(_PARSED, readings)), None)
     return read if read is not None else read_notice_state(context.view, context.locations)

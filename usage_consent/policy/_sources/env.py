@@ -111,7 +111,7 @@ def read_env(context: Context, spec: EnvSource) -> Reading:
         return reading(spec, location, raw, None, notes=notes)
     empty = not word
     spellings = spec.spellings or context.view.spellings
-    found = UNRECOGNISED if empty else (  # spelled: trims again, a trimmed word is as it is
+    found = UNRECOGNISED if empty else (
         map_value(raw, spec.values, match) if spec.values else spelled(word, spellings, match))
     if not found.recognised and not empty:
         found = unrecognised(spec.on_unrecognised, context.view.app, repr(clip(raw))) or found
@@ -121,4 +121,6 @@ def read_env(context: Context, spec: EnvSource) -> Reading:
             f"${name} must be {accepted}; got {clip(raw)!r}")
         return invalid(spec, location, clip(raw), reason, path=location, key=name, bad=raw, accepted=accepted,
                        notes=notes)
-    return reading(spec, location, raw, found.mode, notes=notes + found.notes, ignored=found.ignored)
+    # ``reading``, written out (on every miss)
+    return Reading(spec.name, spec.kind, location, raw, found.mode, False, None, None, None, None, None, None,
+                   notes + found.notes if notes else found.notes, "ignored" if found.ignored else None)
