@@ -75,8 +75,8 @@ _NAME, _INVALID, _PARSED, _KIND, _VALUE = (attrgetter("name"), attrgetter("inval
 _CEILINGS = frozenset(name for name, kind in KINDS.items() if kind.ceiling)  # the kinds whose "local" caps
 
 
-def read_sources(context: Context, kept: tuple[Reading, ...] = (), stale: frozenset[int] = frozenset()
-                 ) -> tuple[Reading, ...]:
+def read_sources(context: Context, kept: tuple[Reading, ...] = (), stale: frozenset[int] = frozenset(),
+                 policy: Any = None) -> tuple[Reading, ...]:
     """Every source of the context's policy, read once, in the declared order: one settings source
     per policy source, highest first, handed to pydantic-settings as its documented
     ``_build_sources`` ("pre-initialized sources and init kwargs"), which it calls and merges.
@@ -85,8 +85,8 @@ def read_sources(context: Context, kept: tuple[Reading, ...] = (), stale: frozen
     read of its inputs. ``kept``: the readings of an earlier resolution (the decision cache's),
     given again for every source but those at the positions ``stale`` (whose declared inputs
     changed since), which are read now: then one settings source offers them all, the kept ones
-    and those read now in their place."""
-    specs = context.view.sources
+    and those read now in their place. ``policy``: the context's view, when the caller has it."""
+    specs = (context.view if policy is None else policy).sources
     if not kept:
         sources = tuple([_ReadingSource(ConsentSettings, context, (spec,)) for spec in specs])
     else:
@@ -122,7 +122,8 @@ RULES: dict[str, _Rule] = {
 
 
 def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints: tuple[str, ...] | None = None,
-                     earlier: Decision | None = None, stale: frozenset[int] = frozenset()) -> Decision:
+                     earlier: Decision | None = None, stale: frozenset[int] = frozenset(), policy: Any = None
+                     ) -> Decision:
     """The one resolve loop. Highest source first, the first valid value decides; a ceiling source's
     "local" caps an "on" decided below it; an invalid value counts by its rule (``RULES``): "off"
     makes the decision off wherever the source stands (the first such source decides it), "skip"
@@ -133,8 +134,10 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints:
     same files before (the decision cache's), else read now when the decision is on; ``earlier``:
     the decision of the same readings but those at the positions ``stale`` (its trace rows are
     reused, ``_trace``; when the readings read again hold the values the earlier ones held, all
-    valid, the precedence gives what it gave then: it is not run again)."""
-    policy = context.view
+    valid, the precedence gives what it gave then: it is not run again). ``policy``: the context's
+    view, when the caller has it."""
+    if policy is None:
+        policy = context.view
     rules = _rules(policy, readings) if any(map(_INVALID, readings)) else {}  # none: the usual case, told in C
     mode: Mode | None
     if rules:
@@ -256,7 +259,7 @@ def _trace(readings: tuple[Reading, ...], decided_by: str | None, earlier: Decis
     """Every reading as a row; a value that did not decide is "shadowed". ``earlier``: the decision
     of the same readings but those at the positions ``stale``; decided by the same source, its
     rows but those are this trace's (a row's status depends on its reading and on which source
-    decided, nothing else)."""
+    decided, nothing else: ``Reading.layer``)."""
     layers: list[Any]
     made: Iterable[int]
     if earlier is not None and earlier.decided_by == decided_by and len(earlier.trace.layers) == len(readings):
@@ -264,9 +267,7 @@ def _trace(readings: tuple[Reading, ...], decided_by: str | None, earlier: Decis
     else:
         layers, made = [None] * len(readings), range(len(readings))
     for index in made:  # a loop, not a function per row: on every miss
-        found = readings[index]
-        layers[index] = found.layer(found.status_in(
-            found.value is not None and not found.invalid and found.name != decided_by))
+        layers[index] = readings[index].layer(decided_by)
     return Trace(tuple(layers))
 
 
@@ -333,5 +334,6 @@ def resolve_again(context: Context, kept: tuple[Reading, ...], stale: frozenset[
     """``resolve``, giving again the ``kept`` readings but those at the positions ``stale`` (read
     now), ``endpoints`` (None: read them) and the trace rows of the ``earlier`` decision made of
     the kept readings, with the readings it used (the decision cache keeps them for the next miss)."""
-    readings = read_sources(context, kept, stale)
-    return resolve_readings(context, readings, endpoints, earlier, stale), readings
+    policy = context.view  # read once: a property
+    readings = read_sources(context, kept, stale, policy)
+    return resolve_readings(context, readings, endpoints, earlier, stale, policy), readings
