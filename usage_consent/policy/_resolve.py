@@ -43,7 +43,7 @@ class _ReadingSource(PydanticBaseSettingsSource):
 
     def __init__(self, settings_cls: type[BaseSettings], context: Context, specs: tuple[Any, ...],
                  given: dict[str, Reading] | None = None) -> None:
-        super().__init__(settings_cls)
+        PydanticBaseSettingsSource.__init__(self, settings_cls)  # not super(): a miss builds one, no proxy needed
         self.context = context
         self.specs = specs  # the sources read now
         self.given = given  # made for this settings source alone (it is filled in)
@@ -87,13 +87,14 @@ def read_sources(context: Context, kept: tuple[Reading, ...] = (), stale: frozen
     changed since), which are read now: then one settings source offers them all, the kept ones
     and those read now in their place. ``policy``: the context's view, when the caller has it."""
     specs = (context.view if policy is None else policy).sources
+    names = tuple(map(_NAME, specs))
     if not kept:
         sources = tuple([_ReadingSource(ConsentSettings, context, (spec,)) for spec in specs])
     else:
         sources = (_ReadingSource(ConsentSettings, context, tuple(map(specs.__getitem__, sorted(stale))),
-                                  dict(zip(map(_NAME, specs), kept, strict=True))),)
+                                  dict(zip(names, kept, strict=True))),)
     readings = ConsentSettings(_build_sources=(sources, {})).readings
-    return tuple(map(readings.__getitem__, map(_NAME, specs)))
+    return tuple(map(readings.__getitem__, names))
 
 
 class _Rule(Frozen):
