@@ -400,6 +400,34 @@ def test_a_miss_reads_again_only_the_sources_whose_inputs_changed(home, monkeypa
     assert all(after[name] is before[name] for name in before if name != "env")
 
 
+def test_a_miss_that_reads_no_notice_source_again_keeps_the_notice_state(home, monkeypatch):
+    """A miss that reads only the changed variable again keeps the notice state it had (the very
+    object); once the state file changes, the next miss has the notice state read from it."""
+    clean_home(home)
+    CACHE.clear()
+    monkeypatch.setenv("SKYPLANE_USAGE_STATS_ENABLED", "1")
+    first = decide()
+    monkeypatch.setenv("SKYPLANE_USAGE_STATS_ENABLED", "0")
+    off = decide()
+    assert off.mode == "off" and off.notice is first.notice
+    StateFile(str(home.state)).record_notice("usage_stats", CURRENT - 1, "sha256:test", "test")
+    monkeypatch.setenv("SKYPLANE_USAGE_STATS_ENABLED", "1")
+    changed = decide()
+    assert changed.notice is not first.notice and changed.notice.shown_version == CURRENT - 1
+    assert same(explain(), fresh())
+
+
+@pytest.mark.parametrize("value", ["", "relative/home"], ids=["empty", "relative"])
+def test_a_home_that_cannot_hold_files_is_refused_after_decisions_at_another(home, monkeypatch, value):
+    """HOME is checked before any resolution not over a slot resolved at that same HOME: after
+    decisions at an absolute HOME, an empty or relative one makes the decision off, naming $HOME."""
+    clean_home(home)
+    assert decide().mode == "on"
+    monkeypatch.setenv("HOME", value)
+    decision = explain()
+    assert decision.mode == "off" and decision.trace.layers[0].location == "$HOME"
+
+
 def test_a_changed_file_is_read_again_and_decides(home, monkeypatch):
     """A config file rewritten in the same process is read again at once: an opt-out written
     after a decision turns the next decision off, while the other sources' readings are kept."""

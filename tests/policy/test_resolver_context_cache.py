@@ -13,6 +13,7 @@ from usage_consent import _run as run
 from usage_consent.policy import decide, embedded_policy, explain
 from usage_consent.policy._load import parse_policy
 from usage_consent.policy._model import SOURCE_KINDS
+from usage_consent.policy._resolve import resolve
 from usage_consent.policy._sources import KINDS
 
 MANAGED_POLICY = """
@@ -81,6 +82,32 @@ def test_the_resolve_loop_applies_ceiling_and_on_invalid(home, monkeypatch, mana
         home.write_config(config)
     decision = explain(managed_policy())
     assert (decision.mode, decision.decided_by) == (mode, decided_by)
+
+
+@pytest.mark.parametrize(
+    ("managed", "before", "env", "mode", "decided_by"),
+    [
+        pytest.param({"usage_stats": "local"}, "0", "1", "local", "managed", id="ceiling-local-caps-env-on"),
+        pytest.param({"usage_stats": "local"}, "1", "0", "off", "env", id="ceiling-local-keeps-env-off"),
+        pytest.param({"usage_stats": False}, "0", "1", "off", "managed", id="ceiling-off-decides"),
+        pytest.param({"usage_stats": True}, "0", "1", "on", "env", id="ceiling-on-changes-nothing"),
+        pytest.param(None, "1", "0", "off", "env", id="no-ceiling-first-value-decides"),
+        pytest.param(None, "0", " ", "on", "default", id="no-ceiling-nothing-set-default-decides"),
+    ],
+)
+def test_a_warm_miss_applies_the_ceiling_as_a_fresh_resolution(home, monkeypatch, managed, before, env, mode,
+                                                                decided_by):
+    """When the variable changes in a process that decided before (a warm miss: the precedence runs
+    again over the kept readings), the ceiling gives this table's mode and deciding source."""
+    if managed is not None:
+        (home.root / "managed.json").write_text(json.dumps(managed))
+    policy = managed_policy()
+    monkeypatch.setenv("SKYPLANE_USAGE_STATS_ENABLED", before)
+    explain(policy)
+    monkeypatch.setenv("SKYPLANE_USAGE_STATS_ENABLED", env)
+    decision = explain(policy)
+    assert (decision.mode, decision.decided_by) == (mode, decided_by)
+    assert decision.to_dict() == resolve(decision.context).to_dict()
 
 
 def test_an_invalid_off_source_below_the_decider_fails_closed(home, monkeypatch):

@@ -221,8 +221,9 @@ class Slot:
 
     def shared(self) -> tuple[Any, ...]:
         """The part of the key another process can share (all but the variables: this process's)."""
-        assert self.key is not None
-        return (*self.key[:2], *self.key[3:])
+        key = self.key
+        assert key is not None
+        return key[0], key[1], key[3], key[4]  # on every miss: four items, not two slices unpacked
 
     def entry(self) -> dict[str, Any]:
         """This slot as a memo entry."""
@@ -233,12 +234,9 @@ class Slot:
                 "decision": _decision_to_dict(self.decision)}
 
 
-def _slot_for(policy: Policy, run: RunConfig, home: str | None, source: str | None, earlier: Slot | None,
-              same: bool) -> Slot:
-    """The slot a resolution of ``policy`` fills: ``earlier``'s again when it is over the same inputs
-    (``same``: the policy object and HOME), else a new one (the memo as ``earlier`` last saw it)."""
-    if earlier is not None and same:
-        return earlier.again()  # the same inputs: only the key and the decision are new
+def _slot_for(policy: Policy, run: RunConfig, home: str | None, source: str | None, earlier: Slot | None) -> Slot:
+    """A new slot for a resolution of ``policy`` not over ``earlier``'s inputs (another policy object
+    or HOME; over the same inputs, ``Slot.again``), remembering the memo as ``earlier`` last saw it."""
     slot = Slot.of(policy, run, source, home)
     if earlier is not None and earlier.source == source:
         slot.memo_seen, slot.written = earlier.memo_seen, earlier.written
@@ -385,17 +383,18 @@ class DecisionCache:
         source = seen[0].source if seen is not None else policy_file(given)  # the slot's: the pair's
         policy = plain.policy_read(given, source)
         earlier = seen[0] if seen is not None else self._slots.get((source or id(policy), run))
-        same = earlier is not None and earlier.policy is policy and earlier.home == home
-        slot = _slot_for(policy, run, home, source, earlier, same)
+        # The earlier slot when this resolution is over its inputs (the same policy object and HOME).
+        same = earlier if earlier is not None and earlier.policy is policy and earlier.home == home else None
+        slot = same.again() if same is not None else _slot_for(policy, run, home, source, earlier)
         if slot.volatile:  # its key cannot be written down: resolved afresh, never kept
             self._keep((source or id(policy), run), slot)  # remembered so, while the policy's file is unchanged
             slot.key = (slot.home, stat_key(source) if source is not None else None)
             return resolve(Context(run, locations_read(policy, run)), (), frozenset(), None, None)[0]
         # Taken before the read (a change during it is a miss next time): the lookup's, when it saw this slot.
-        if same and earlier is not None and earlier.decision is not None:
+        if same is not None and same.decision is not None:
             slot.key = seen[1] if seen is not None else slot.key_now(_variables(slot))
-            kept = slot.unchanged(earlier)
-            slot.decision, slot.readings = resolve(earlier.decision.context or Context(
+            kept = slot.unchanged(same)
+            slot.decision, slot.readings = resolve(same.decision.context or Context(
                 run, locations_read(policy, run)), *kept)
             endpoints = kept[2]
             self._slots[source or id(policy), run] = slot  # in the earlier slot's place: the dict does not grow
@@ -407,7 +406,8 @@ class DecisionCache:
             self._keep((source or id(policy), run), slot)
         # An "on" decision read the endpoints (or was given them); any other keeps those given, for the next.
         slot.endpoints = slot.decision.endpoints if slot.decision.mode == "on" else endpoints
-        if source is not None and slot.written != slot.shared():  # the cheaper test first (on every miss)
+        key = slot.key  # ``slot.shared()``, written out (on every miss), the cheaper test first
+        if source is not None and slot.written != (key[0], key[1], key[3], key[4]):
             self._memoize((source, run), slot, first=earlier is None)
         return slot.decision
 

@@ -56,26 +56,23 @@ def _not_shown(decision: Decision, error: BaseException) -> Decision:
                             trace=Trace((*decision.trace, layer)))
 
 
-def _check_home(run: RunConfig) -> str | None:
-    """HOME as ``run`` gives it (read once per call: the cache's key holds it), when it can hold
-    the user's files; raises otherwise."""
-    unsupported = platform_problem()  # first: nothing is read, shown or written on such a platform
+def _check_platform() -> None:
+    """Raises on a platform usage-consent does not support (first: nothing is read, shown or
+    written on such a platform)."""
+    unsupported = platform_problem()
     if unsupported:
         raise UsageConsentError(unsupported, layer="platform", path=sys.platform, accepted="Linux or macOS")
-    home = run.home_dir()
+
+
+def _check_home(home: str | None) -> None:
+    """Raises when HOME (as the run configuration gives it) cannot hold the user's files."""
     problem = home_problem_of(home)
     if problem:
         raise ConfigFileError(problem, layer="home", path="$HOME")
-    return home
-
-
-def _state_unusable(decision: Decision) -> bool:
-    """Whether the notice source could not use the state file (its trace row is invalid)."""
-    return decision.context is not None and ("notice", "invalid") in map(_KIND_STATUS, decision.trace.layers)
 
 
 def _set_aside_unusable_state(decision: Decision) -> None:
-    """The notice source could not use the state file (``_state_unusable``): set it aside and start
+    """The notice source could not use the state file (its trace row is invalid): set it aside and start
     afresh, so the next run works (this one stays as decided: off, with the trace naming the file)."""
     from usage_consent._files.atomic import TRANSFER_LOCK_WAIT_S
     from usage_consent.policy._state import StateFile
@@ -93,10 +90,13 @@ def _set_aside_unusable_state(decision: Decision) -> None:
 def _resolved(given: Policy | PolicySource | None, run: RunConfig | None) -> Decision:
     """The decision for ``given`` under ``run``: cached, from the memo, or resolved now."""
     run = run or current()
-    home = _check_home(run)
+    _check_platform()
+    home = run.home_dir()  # read once per call: the cache's key holds it
     found, seen = CACHE.lookup(given, run, home)
     if found is not None and found.decision is not None:
-        return found.decision
+        return found.decision  # resolved (here, or by the process that memoized it) at this HOME
+    if seen is None:  # a slot seen at this HOME was resolved after HOME was checked: it is the same text
+        _check_home(home)
     # Only for a full resolution (pydantic-settings): loaded by the first one.
     resolver = loaded("usage_consent.policy._resolve")
     return CACHE.decision(given, run, home, resolver.resolve_again, seen)
@@ -143,7 +143,8 @@ def decide(given: Policy | PolicySource | None = None, *, run: RunConfig | None 
     """
     try:
         decision = _resolved(given, run)
-        if _state_unusable(decision):
+        # The notice source could not use the state file (its trace row is invalid): told in C, on every call.
+        if decision.context is not None and ("notice", "invalid") in map(_KIND_STATUS, decision.trace.layers):
             _set_aside_unusable_state(decision)
         state = decision.notice  # a notice that is not due is the usual case: told without a call
         if decision.error is None and state is not None and state.due and notice_is_due(decision):

@@ -43,7 +43,7 @@ class _ReadingSource(PydanticBaseSettingsSource):
 
     def __init__(self, settings_cls: type[BaseSettings], context: Context, specs: tuple[Any, ...],
                  given: dict[str, Reading] | None = None) -> None:
-        super().__init__(settings_cls)
+        PydanticBaseSettingsSource.__init__(self, settings_cls)  # not super(): a miss builds one, no proxy needed
         self.context = context
         self.specs = specs  # the sources read now
         self.given = given  # made for this settings source alone (it is filled in)
@@ -70,11 +70,13 @@ class ConsentSettings(BaseSettings):
     readings: Any = {}
 
 
-_NAME, _INVALID, _PARSED = attrgetter("name"), attrgetter("invalid"), attrgetter("parsed")
+_NAME, _INVALID, _PARSED, _KIND, _VALUE = (attrgetter("name"), attrgetter("invalid"), attrgetter("parsed"),
+                                           attrgetter("kind"), attrgetter("value"))
+_CEILINGS = frozenset(name for name, kind in KINDS.items() if kind.ceiling)  # the kinds whose "local" caps
 
 
-def read_sources(context: Context, kept: tuple[Reading, ...] = (), stale: frozenset[int] = frozenset()
-                 ) -> tuple[Reading, ...]:
+def read_sources(context: Context, kept: tuple[Reading, ...] = (), stale: frozenset[int] = frozenset(),
+                 policy: Any = None) -> tuple[Reading, ...]:
     """Every source of the context's policy, read once, in the declared order: one settings source
     per policy source, highest first, handed to pydantic-settings as its documented
     ``_build_sources`` ("pre-initialized sources and init kwargs"), which it calls and merges.
@@ -83,15 +85,16 @@ def read_sources(context: Context, kept: tuple[Reading, ...] = (), stale: frozen
     read of its inputs. ``kept``: the readings of an earlier resolution (the decision cache's),
     given again for every source but those at the positions ``stale`` (whose declared inputs
     changed since), which are read now: then one settings source offers them all, the kept ones
-    and those read now in their place."""
-    specs = context.view.sources
+    and those read now in their place. ``policy``: the context's view, when the caller has it."""
+    specs = (context.view if policy is None else policy).sources
+    names = tuple(map(_NAME, specs))
     if not kept:
         sources = tuple([_ReadingSource(ConsentSettings, context, (spec,)) for spec in specs])
     else:
         sources = (_ReadingSource(ConsentSettings, context, tuple(map(specs.__getitem__, sorted(stale))),
-                                  dict(zip(map(_NAME, specs), kept, strict=True))),)
+                                  dict(zip(names, kept, strict=True))),)
     readings = ConsentSettings(_build_sources=(sources, {})).readings
-    return tuple(map(readings.__getitem__, map(_NAME, specs)))
+    return tuple(map(readings.__getitem__, names))
 
 
 class _Rule(Frozen):
@@ -120,7 +123,8 @@ RULES: dict[str, _Rule] = {
 
 
 def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints: tuple[str, ...] | None = None,
-                     earlier: Decision | None = None, stale: frozenset[int] = frozenset()) -> Decision:
+                     earlier: Decision | None = None, stale: frozenset[int] = frozenset(), policy: Any = None
+                     ) -> Decision:
     """The one resolve loop. Highest source first, the first valid value decides; a ceiling source's
     "local" caps an "on" decided below it; an invalid value counts by its rule (``RULES``): "off"
     makes the decision off wherever the source stands (the first such source decides it), "skip"
@@ -131,18 +135,24 @@ def resolve_readings(context: Context, readings: tuple[Reading, ...], endpoints:
     same files before (the decision cache's), else read now when the decision is on; ``earlier``:
     the decision of the same readings but those at the positions ``stale`` (its trace rows are
     reused, ``_trace``; when the readings read again hold the values the earlier ones held, all
-    valid, the precedence gives what it gave then: it is not run again)."""
-    policy = context.view
+    valid, the precedence gives what it gave then: it is not run again). ``policy``: the context's
+    view, when the caller has it."""
+    if policy is None:
+        policy = context.view
     rules = _rules(policy, readings) if any(map(_INVALID, readings)) else {}  # none: the usual case, told in C
     mode: Mode | None
-    if earlier is not None and not rules and _as_before(readings, earlier, stale):
+    if rules:
+        mode, decided_by, error = _outcome(policy, readings, rules)
+    elif earlier is not None and _as_before(readings, earlier, stale):
         mode, decided_by, error = earlier.mode, earlier.decided_by, None
     else:
-        mode, decided_by, error = _outcome(policy, readings, rules)
+        mode, decided_by = _valid_outcome(policy, readings)
+        error = None
     if mode == "on" and endpoints is None:
         endpoints = _endpoints(context, readings)
     return Decision(policy.app, policy.key, mode or "off", decided_by, _trace(readings, decided_by, earlier, stale),
-                    _notice(context, readings), endpoints if mode == "on" and endpoints else (), None, error, context)
+                    _notice(context, readings, earlier, stale), endpoints if mode == "on" and endpoints else (), None,
+                    error, context)
 
 
 def _outcome(policy: Any, readings: tuple[Reading, ...], rules: dict[str, _Rule]
@@ -159,6 +169,34 @@ def _outcome(policy: Any, readings: tuple[Reading, ...], rules: dict[str, _Rule]
         elif mode == "on":
             mode = "off"  # skipped, but a bad value never lets collection send
     return mode, decided_by, _raised(counted, decided_by, rules) if counted else None
+
+
+def _valid_outcome(policy: Any, readings: tuple[Reading, ...]) -> tuple[Mode | None, str | None]:
+    """``_outcome`` when no reading is invalid (the usual case, on a miss whose value changed): the
+    first value decides, except a ceiling source's, which decides only "off"; a ceiling's "local"
+    caps an "on". Without a ceiling source (told in C), the first reading with a value decides (a
+    mode is a non-empty string: ``filter`` finds it in C)."""
+    sources = policy.sources
+    if _CEILINGS.isdisjoint(map(_KIND, sources)):
+        found = next(filter(_VALUE, readings), None)
+        return (None, None) if found is None else (found.value, found.name)
+    mode: Mode | None = None
+    decided_by: str | None = None
+    ceiling_by: str | None = None
+    for spec, found in zip(sources, readings, strict=True):
+        value = found.value
+        if value is None:
+            continue
+        if spec.kind not in _CEILINGS:
+            if decided_by is None:
+                mode, decided_by = value, found.name
+        elif value == "local":
+            ceiling_by = ceiling_by or found.name
+        elif decided_by is None and value == "off":
+            mode, decided_by = value, found.name
+    if ceiling_by and mode == "on":
+        return "local", ceiling_by
+    return mode, decided_by
 
 
 def _as_before(readings: tuple[Reading, ...], earlier: Decision, stale: frozenset[int]) -> bool:
@@ -222,7 +260,7 @@ def _trace(readings: tuple[Reading, ...], decided_by: str | None, earlier: Decis
     """Every reading as a row; a value that did not decide is "shadowed". ``earlier``: the decision
     of the same readings but those at the positions ``stale``; decided by the same source, its
     rows but those are this trace's (a row's status depends on its reading and on which source
-    decided, nothing else)."""
+    decided, nothing else: ``Reading.layer``)."""
     layers: list[Any]
     made: Iterable[int]
     if earlier is not None and earlier.decided_by == decided_by and len(earlier.trace.layers) == len(readings):
@@ -230,14 +268,22 @@ def _trace(readings: tuple[Reading, ...], decided_by: str | None, earlier: Decis
     else:
         layers, made = [None] * len(readings), range(len(readings))
     for index in made:  # a loop, not a function per row: on every miss
-        found = readings[index]
-        layers[index] = found.layer(found.status_in(
-            found.value is not None and not found.invalid and found.name != decided_by))
+        layers[index] = readings[index].layer(decided_by)
     return Trace(tuple(layers))
 
 
-def _notice(context: Context, readings: tuple[Reading, ...]) -> NoticeState:
-    """The notice's state, as the notice source read it, else (no notice source) read here."""
+def _notice(context: Context, readings: tuple[Reading, ...], earlier: Decision | None = None,
+            stale: frozenset[int] = frozenset()) -> NoticeState:
+    """The notice's state, as the notice source read it, else (no notice source) read here;
+    ``earlier``'s when no notice source was read again and not every source was (``stale``): the
+    notice is read from the state file and the schemas folder, which a notice source declares, and
+    which count for every source when none does (policy/_cache.py, ``_parts``)."""
+    if earlier is not None and earlier.notice is not None and len(stale) < len(readings):
+        for index in stale:  # usually one: the changed variable's source
+            if readings[index].kind == "notice":
+                break
+        else:
+            return earlier.notice
     # The first parsed value that is a NoticeState (``NoticeState.__instancecheck__``: isinstance, in C).
     read = next(filter(NoticeState.__instancecheck__, map(_PARSED, readings)), None)
     return read if read is not None else read_notice_state(context.view, context.locations)
@@ -289,5 +335,6 @@ def resolve_again(context: Context, kept: tuple[Reading, ...], stale: frozenset[
     """``resolve``, giving again the ``kept`` readings but those at the positions ``stale`` (read
     now), ``endpoints`` (None: read them) and the trace rows of the ``earlier`` decision made of
     the kept readings, with the readings it used (the decision cache keeps them for the next miss)."""
-    readings = read_sources(context, kept, stale)
-    return resolve_readings(context, readings, endpoints, earlier, stale), readings
+    policy = context.view  # read once: a property
+    readings = read_sources(context, kept, stale, policy)
+    return resolve_readings(context, readings, endpoints, earlier, stale, policy), readings

@@ -105,12 +105,14 @@ def map_value(value: object, entries: tuple[ValueEntry, ...], match: Match) -> M
     return UNRECOGNISED
 
 
-def spelled(text: str, spellings: Spellings, match: Match) -> Mapped:
-    """The mode one of the spellings names (compared as ``match`` says); none: unrecognised. A
-    spelling as written is looked for first (in C: a miss reads a value on every call); the policy
-    model lists no spelling under two modes, also compared without case (``Spellings``), so the
-    mode found first is the only one. Then, when the case does not count, each spelling folded."""
-    word = _folded(trimmed(text, match), match)
+def spelled(word: str, spellings: Spellings, match: Match) -> Mapped:
+    """The mode one of the spellings names (compared as ``match`` says) for ``word``, a value
+    already trimmed as ``match`` says (``trimmed``); none: unrecognised. A spelling as written is
+    looked for first (in C: a miss reads a value on every call); the policy model lists no
+    spelling under two modes, also compared without case (``Spellings``), so the mode found first
+    is the only one. Then, when the case does not count, each spelling folded."""
+    if match.case == "insensitive":  # ``_folded``, written out: on every miss
+        word = word.lower() if word.isascii() else word.translate(_ASCII_LOWER)
     for mode, found in _SPELLED:
         if word in getattr(spellings, mode):
             return found

@@ -81,16 +81,16 @@ class Reading(_ReadingFields, Frozen):
         self.__class__ = cls
         return self
 
-    def layer(self, status: Status | None = None) -> Layer:
-        """This reading as a row of the trace (``status``: the resolver's, e.g. "shadowed")."""
-        return Layer(self.name, self.kind, self.location, self.raw, self.value, status or self.status_in(False),
-                     self.reason, self.notes)
-
-    def status_in(self, shadowed: bool) -> Status:
-        """This reading's status in a trace: its own, or "shadowed" (a value that did not decide)."""
-        if shadowed:
-            return "shadowed"
-        return self.status or ("invalid" if self.invalid else ("unset" if self.value is None else "decided"))
+    def layer(self, decided_by: str | None) -> Layer:
+        """This reading as a row of the trace of a decision made by the source ``decided_by``: its
+        status is its own, or "shadowed" (a valid value that did not decide), else what its value
+        says (one call on every miss: the rule and the row together)."""
+        value = self.value
+        if value is not None and not self.invalid and self.name != decided_by:
+            status: Status = "shadowed"
+        else:
+            status = self.status or ("invalid" if self.invalid else ("unset" if value is None else "decided"))
+        return Layer(self.name, self.kind, self.location, self.raw, value, status, self.reason, self.notes)
 
     def error(self) -> ConsentValueError:
         """The error an invalid value raises where its source's rule is "raise"."""

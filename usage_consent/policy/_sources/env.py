@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from usage_consent.errors import ConfigFileError
 from usage_consent.policy._fileformats import Options, Repeated, read_mapping
 from usage_consent.policy._locate import locate, location_inputs
+from usage_consent.policy._plain import BLANKS
 from usage_consent.policy._sources._values import (
     UNRECOGNISED,
     accepted_entries,
@@ -106,19 +107,30 @@ def read_env(context: Context, spec: EnvSource) -> Reading:
     if raw is None:
         return reading(spec, location, raw, None, notes=notes)
     match = spec.compared
-    word = trimmed(raw, match)
+    word = raw.strip(BLANKS) if match.trim == "blanks" else trimmed(raw, match)  # the usual rule: in C
     if not word and spec.empty == "unset":
         return reading(spec, location, raw, None, notes=notes)
     empty = not word
-    spellings = spec.spellings or context.view.spellings
-    found = UNRECOGNISED if empty else (  # spelled: trims again, a trimmed word is as it is
-        map_value(raw, spec.values, match) if spec.values else spelled(word, spellings, match))
-    if not found.recognised and not empty:
-        found = unrecognised(spec.on_unrecognised, context.view.app, repr(clip(raw))) or found
+    found = UNRECOGNISED if empty else map_value(raw, spec.values, match) if spec.values else spelled(
+        word, spec.spellings or context.view.spellings, match)
     if not found.recognised:
-        accepted = (accepted_entries(spec.values) if spec.values else spellings.accepted()) + described(match)
-        reason = f"${name} must be one of {accepted}; got {clip(raw)!r}" if not spec.values else (
-            f"${name} must be {accepted}; got {clip(raw)!r}")
-        return invalid(spec, location, clip(raw), reason, path=location, key=name, bad=raw, accepted=accepted,
-                       notes=notes)
-    return reading(spec, location, raw, found.mode, notes=notes + found.notes, ignored=found.ignored)
+        return _unrecognised(context, spec, raw, location, name, notes, empty)
+    # ``reading``, written out (on every miss)
+    return Reading(spec.name, spec.kind, location, raw, found.mode, False, None, None, None, None, None, None,
+                   notes + found.notes if notes else found.notes, "ignored" if found.ignored else None)
+
+
+def _unrecognised(context: Context, spec: EnvSource, raw: str, location: str, name: str, notes: tuple[str, ...],
+                  empty: bool) -> Reading:
+    """A value no spelling or entry maps (``empty``: nothing but blanks): what ``on_unrecognised``
+    makes of it, else invalid, saying what is accepted."""
+    found = None if empty else unrecognised(spec.on_unrecognised, context.view.app, repr(clip(raw)))
+    if found is not None:
+        return reading(spec, location, raw, found.mode, notes=notes + found.notes, ignored=found.ignored)
+    match = spec.compared
+    spellings = spec.spellings or context.view.spellings
+    accepted = (accepted_entries(spec.values) if spec.values else spellings.accepted()) + described(match)
+    reason = f"${name} must be one of {accepted}; got {clip(raw)!r}" if not spec.values else (
+        f"${name} must be {accepted}; got {clip(raw)!r}")
+    return invalid(spec, location, clip(raw), reason, path=location, key=name, bad=raw, accepted=accepted,
+                   notes=notes)
