@@ -97,18 +97,31 @@ def installed_layout(root: Path, dependencies: str | None = None) -> str:
     return str(python)
 
 
+def _alternating(ours, floor, rounds: int) -> tuple[list, list]:
+    """``rounds`` pairs of runs (each called with the run's index, from 1), the order alternating from one
+    pair to the next (as in the Skyplane suite): neither side always runs first, right after the other."""
+    mine, theirs = [], []
+    for index in range(1, rounds + 1):
+        if index % 2:
+            mine.append(ours(index))
+            theirs.append(floor(index))
+        else:
+            theirs.append(floor(index))
+            mine.append(ours(index))
+    return mine, theirs
+
+
 def _paired(name: str, ours_code, floor_code, python: str, rounds: int, floor_name: str,
             target: float | None = None, layout: str = "installed") -> Row:
-    """``ours_code`` against ``floor_code``, run interleaved in pairs; the ratio is the median of the
-    pairs' CPU-time ratios. A callable code is called with the run's index (a new input each run)."""
+    """``ours_code`` against ``floor_code``, run interleaved in pairs whose order alternates; the ratio
+    is the median of the pairs' CPU-time ratios. A callable code is called with the run's index (a new
+    input each run)."""
     def code(which, index: int):
         return which(index) if callable(which) else which
 
     _time(code(ours_code, 0), python), _time(code(floor_code, 0), python)  # warm the file cache and .pyc files
-    ours, floor = [], []
-    for index in range(1, rounds + 1):
-        ours.append(_time(code(ours_code, index), python))
-        floor.append(_time(code(floor_code, index), python))
+    ours, floor = _alternating(lambda index: _time(code(ours_code, index), python),
+                               lambda index: _time(code(floor_code, index), python), rounds)
     wall = statistics.median(w for w, _ in ours), statistics.median(w for w, _ in floor)
     return Row(f"{name} ({layout})", statistics.median(c for _, c in ours) * 1e3,
                statistics.median(c for _, c in floor) * 1e3, "ms cpu", target=target,
