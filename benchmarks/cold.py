@@ -126,7 +126,7 @@ def _paired(name: str, ours_code, floor_code, python: str, rounds: int, floor_na
     return Row(f"{name} ({layout})", statistics.median(c for _, c in ours) * 1e3,
                statistics.median(c for _, c in floor) * 1e3, "ms cpu", target=target,
                paired_ratio=statistics.median(a[1] / b[1] for a, b in zip(ours, floor, strict=True)),
-               note=f"baseline: {floor_name}; {rounds} runs each, interleaved; "
+               note=f"baseline: {floor_name}; {rounds} runs each, interleaved, alternating order; "
                     f"wall {wall[0] * 1e3:.0f} vs {wall[1] * 1e3:.0f} ms")
 
 
@@ -182,6 +182,6 @@ def _import_row(python: str, rounds: int) -> Row:
     return Row(f"{name} (installed)", statistics.median(w for w, _ in ours) * 1e3,
                statistics.median(w for w, _ in floor) * 1e3, "ms wall",
                paired_ratio=statistics.median(a[0] / b[0] for a, b in zip(ours, floor, strict=True)),
-               note=f"baseline: python -c pass; {rounds} runs each, interleaved; cpu "
+               note=f"baseline: python -c pass; {rounds} runs each, interleaved, alternating order; cpu "
                     f"{statistics.median(c for _, c in ours) * 1e3:.1f} vs "
                     f"{statistics.median(c for _, c in floor) * 1e3:.1f} ms")
