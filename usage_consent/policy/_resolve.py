@@ -172,30 +172,13 @@ def _outcome(policy: Any, readings: tuple[Reading, ...], rules: dict[str, _Rule]
 
 
 def _valid_outcome(policy: Any, readings: tuple[Reading, ...]) -> tuple[Mode | None, str | None]:
-    """``_outcome`` when no reading is invalid (the usual case, on a miss whose value changed): the
-    first value decides, except a ceiling source's, which decides only "off"; a ceiling's "local"
-    caps an "on". Without a ceiling source (told in C), the first reading with a value decides (a
-    mode is a non-empty string: ``filter`` finds it in C)."""
-    sources = policy.sources
-    if _CEILINGS.isdisjoint(map(_KIND, sources)):
+    """``_outcome`` when no reading is invalid (the usual case, on a miss whose value changed). Without
+    a ceiling source (told in C) the first reading with a value decides (a mode is a non-empty string:
+    ``filter`` finds it in C); with one, ``_outcome`` applies the ceiling (its rule written once)."""
+    if _CEILINGS.isdisjoint(map(_KIND, policy.sources)):
         found = next(filter(_VALUE, readings), None)
         return (None, None) if found is None else (found.value, found.name)
-    mode: Mode | None = None
-    decided_by: str | None = None
-    ceiling_by: str | None = None
-    for spec, found in zip(sources, readings, strict=True):
-        value = found.value
-        if value is None:
-            continue
-        if spec.kind not in _CEILINGS:
-            if decided_by is None:
-                mode, decided_by = value, found.name
-        elif value == "local":
-            ceiling_by = ceiling_by or found.name
-        elif decided_by is None and value == "off":
-            mode, decided_by = value, found.name
-    if ceiling_by and mode == "on":
-        return "local", ceiling_by
+    mode, decided_by, _ = _outcome(policy, readings, {})
     return mode, decided_by
 
 

@@ -111,8 +111,7 @@ def spelled(word: str, spellings: Spellings, match: Match) -> Mapped:
     looked for first (in C: a miss reads a value on every call); the policy model lists no
     spelling under two modes, also compared without case (``Spellings``), so the mode found first
     is the only one. Then, when the case does not count, each spelling folded."""
-    if match.case == "insensitive":  # ``_folded``, written out: on every miss
-        word = word.lower() if word.isascii() else word.translate(_ASCII_LOWER)
+    word = _folded(word, match)
     for mode, found in _SPELLED:
         if word in getattr(spellings, mode):
             return found

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from usage_consent.errors import ConfigFileError
 from usage_consent.policy._fileformats import Options, Repeated, read_mapping
 from usage_consent.policy._locate import locate, location_inputs
-from usage_consent.policy._plain import BLANKS
 from usage_consent.policy._sources._values import (
     UNRECOGNISED,
     accepted_entries,
@@ -107,7 +106,7 @@ def read_env(context: Context, spec: EnvSource) -> Reading:
     if raw is None:
         return reading(spec, location, raw, None, notes=notes)
     match = spec.compared
-    word = raw.strip(BLANKS) if match.trim == "blanks" else trimmed(raw, match)  # the usual rule: in C
+    word = trimmed(raw, match)
     if not word and spec.empty == "unset":
         return reading(spec, location, raw, None, notes=notes)
     empty = not word
