@@ -114,9 +114,8 @@ def read_env(context: Context, spec: EnvSource) -> Reading:
         word, spec.spellings or context.view.spellings, match)
     if not found.recognised:
         return _unrecognised(context, spec, raw, location, name, notes, empty)
-    # ``reading``, written out (on every miss)
-    return Reading(spec.name, spec.kind, location, raw, found.mode, False, None, None, None, None, None, None,
-                   notes + found.notes if notes else found.notes, "ignored" if found.ignored else None)
+    return reading(spec, location, raw, found.mode, notes=notes + found.notes if notes else found.notes,
+                   ignored=found.ignored)
 
 
 def _unrecognised(context: Context, spec: EnvSource, raw: str, location: str, name: str, notes: tuple[str, ...],
